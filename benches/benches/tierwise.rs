@@ -1,0 +1,19 @@
+//! Criterion benches for Tierwise, one module per area.
+//!
+//! Run all: `cargo bench -p tierwise-benches`; one area:
+//! `cargo bench -p tierwise-benches --bench tierwise -- calendar/`.
+//! Inputs are seeded and built outside the timed closures.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+
+mod calendar;
+mod data;
+mod triage;
+
+fn all(c: &mut Criterion) {
+    calendar::define(c);
+    triage::define(c);
+}
+
+criterion_group!(benches, all);
+criterion_main!(benches);

@@ -1,0 +1,49 @@
+//! `tierwise`: validate policies and triage tickets from the command line.
+//!
+//! Exit codes: 0 success, 1 bad input (every problem printed, with its field
+//! path), 2 bad usage.
+
+mod input;
+mod triage;
+mod validate;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Tierwise: ticket routing and prioritisation for support desks.
+#[derive(Parser)]
+#[command(name = "tierwise", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a policy and print what it defines, or every problem in it.
+    Validate(validate::Args),
+    /// Priority, urgency score and SLA deadlines of one ticket, explained.
+    Triage(triage::Args),
+}
+
+fn main() -> ExitCode {
+    // A bug must not greet users with a Rust backtrace: say what happened and
+    // how to report it. (Bad input never panics; this is for bugs only.)
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("tierwise: internal error: {info}");
+        eprintln!("tierwise: this is a bug; please report it with the command and input that caused it");
+    }));
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Validate(args) => validate::run(&args),
+        Command::Triage(args) => triage::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("{message}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! The `tierwise` binary: exit codes, messages, and output shapes.
+
+use std::process::{Command, Output};
+
+fn tierwise(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tierwise"))
+        .args(args)
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .output()
+        .expect("runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn assert_no_panic(out: &Output) {
+    let stderr = text(&out.stderr);
+    assert!(!stderr.contains("panicked") && !stderr.contains("internal error"), "{stderr}");
+}
+
+fn temp_file(name: &str, contents: &[u8]) -> String {
+    let dir = std::env::temp_dir().join(format!("tierwise-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, contents).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn validate_prints_what_the_policy_defines() {
+    let out = tierwise(&["validate", "examples/policies/madrid-office.toml"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("madrid-office    Europe/Madrid, 41 h a week, 10 holiday entries"), "{stdout}");
+    assert!(stdout.contains("[1] \"high\" priority P2: first response 1h [madrid-office]"), "{stdout}");
+}
+
+#[test]
+fn validate_reports_every_problem_and_exits_1() {
+    let bad = temp_file(
+        "bad.toml",
+        br#"
+version = 1
+[calendars.x]
+timezone = "America/Bogata"
+hours = { daily = "08:00-20:00" }
+[[sla.policies]]
+calendar = "emea-suport"
+first_response = "1h"
+"#,
+    );
+    let out = tierwise(&["validate", &bad]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_no_panic(&out);
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("has 2 problems"), "{stderr}");
+    assert!(
+        stderr.contains("calendars.x.timezone: unknown time zone \"America/Bogata\" (did you mean \"America/Bogota\"?) [unknown_name]"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("sla.policies[0].calendar: unknown calendar \"emea-suport\""), "{stderr}");
+
+    let out = tierwise(&["validate", "--json", &bad]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["errors"][0]["code"], "unknown_name");
+    assert_eq!(v["errors"][0]["path"], "calendars.x.timezone");
+}
+
+#[test]
+fn huge_and_malformed_files_are_refused_cleanly() {
+    // A sparse 100 MB file: refused from its size, before reading it.
+    let path = std::env::temp_dir().join(format!("tierwise-huge-{}.json", std::process::id()));
+    std::fs::File::create(&path).unwrap().set_len(100 << 20).unwrap();
+    let out = tierwise(&["validate", path.to_str().unwrap()]);
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_no_panic(&out);
+    assert!(text(&out.stderr).contains("the limit is 8388608 bytes"), "{}", text(&out.stderr));
+
+    for (name, body) in [
+        ("garbage.json", &b"{\"version\": 1,"[..]),
+        ("types.yaml", b"version: 1\npriority:\n  classes: 7\n"),
+        ("deep.json", &[b'['; 5000][..]),
+        ("binary.toml", &[0xff, 0xfe, 0x00, 0x12][..]),
+    ] {
+        let out = tierwise(&["validate", &temp_file(name, body)]);
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        assert_no_panic(&out);
+    }
+    let out = tierwise(&["validate", "no/such/file.toml"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("cannot open no/such/file.toml"));
+}
+
+#[test]
+fn triage_explains_in_text_and_json() {
+    let args = [
+        "triage",
+        "--policy",
+        "examples/policies/global-desk.toml",
+        "--ticket",
+        "examples/tickets/vip-outage-alert.json",
+        "--now",
+        "2026-03-06T21:50:00Z",
+    ];
+    let out = tierwise(&args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.starts_with("INC-20417: P1"), "{stdout}");
+    assert!(stdout.contains("due 2026-03-06 21:55 UTC (in 5m)"), "{stdout}");
+
+    let mut json_args = args.to_vec();
+    json_args.push("--json");
+    let out = tierwise(&json_args);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["priority"], "P1");
+    assert_eq!(v["deadlines"][0]["metric"], "first_response");
+    assert_eq!(v["deadlines"][0]["due"], "2026-03-06T21:55:00Z");
+    assert_eq!(v["deadlines"][0]["due_local"], "2026-03-06T21:55:00+00:00[UTC]");
+    assert_eq!(v["next_change"], "2026-03-06T21:51:15Z");
+}
+
+#[test]
+fn triage_rejects_bad_tickets_and_instants() {
+    let ticket = temp_file("t.json", br#"{"created_at": "2026-03-06T20:00:00Z", "channel": "email", "impact": 3}"#);
+    let out = tierwise(&["triage", "--policy", "examples/policies/global-desk.toml", "--ticket", &ticket]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_no_panic(&out);
+    assert!(
+        text(&out.stderr).contains("impact: invalid type: integer `3`, expected a string"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let good = "examples/tickets/vip-outage-alert.json";
+    let out =
+        tierwise(&["triage", "--policy", "examples/policies/global-desk.toml", "--ticket", good, "--now", "yesterday"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("--now \"yesterday\" is not an RFC 3339 instant"));
+}

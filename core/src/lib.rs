@@ -1,0 +1,85 @@
+//! Tierwise decides who in a support desk gets which ticket, and in what order,
+//! and says why.
+//!
+//! This crate is the pure engine: no I/O, no clock, no threads. The host
+//! (a helpdesk server, the `tierwise` CLI, Python, a browser) reads files and
+//! clocks and hands the engine documents and instants.
+//!
+//! # A 30-second tour
+//! ```
+//! use tierwise::{Policy, Ticket};
+//!
+//! // A policy: ITIL impact x urgency matrix (default 3x3 -> P1..P5), a VIP
+//! // bump, and SLA targets in the business hours of a Madrid office.
+//! let policy = Policy::from_toml_str(r#"
+//!     version = 1
+//!     [calendars.madrid]
+//!     timezone = "Europe/Madrid"
+//!     hours = { weekdays = ["09:00-14:00", "15:00-18:00"] }
+//!     holidays = ["2026-03-19"]
+//!     [[priority.overrides]]
+//!     when = { customer_tier = "vip" }
+//!     raise = 1
+//!     [[sla.policies]]
+//!     when = { priority = ["P1", "P2"] }
+//!     calendar = "madrid"
+//!     first_response = "1h"
+//!     resolution = "8h"
+//! "#)?.compile()?;
+//!
+//! // A ticket that arrived on a Friday evening, triaged a little later.
+//! let ticket = Ticket::from_json_str(r#"{
+//!     "id": "INC-42", "created_at": "2026-03-20T16:30:00Z", "channel": "email",
+//!     "impact": "medium", "urgency": "medium", "customer_tier": "vip"
+//! }"#)?;
+//! let triage = policy.triage(&ticket, "2026-03-20T16:45:00Z".parse()?)?;
+//!
+//! assert_eq!(triage.priority, "P2"); // P3 from the matrix, raised for the VIP
+//! // 17:30 local on Friday: 30 business minutes left that day, the other 30 on Monday.
+//! let first_response = &triage.deadlines[0];
+//! assert_eq!(first_response.due.unwrap().to_string(), "2026-03-23T08:30:00Z");
+//! for step in &triage.priority_steps {
+//!     println!("{}: {}", step.source, step.detail);
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Shape
+//! - [`Policy`] is the one document format (JSON, TOML, YAML, or Rust values);
+//!   [`Policy::compile`] checks it once, reporting every problem with its field
+//!   path, into a [`CompiledPolicy`].
+//! - [`CompiledPolicy::triage`] answers for one ticket at one instant:
+//!   priority and why, urgency score and why, SLA deadlines, breach warnings and
+//!   the next instant anything changes.
+//! - [`Calendar`] does business-time arithmetic in IANA zones across DST.
+//! - [`Error`] is the one error type: a stable [`ErrorKind::code`] and a field
+//!   path for every problem.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
+mod calendar;
+mod error;
+pub mod policy;
+mod priority;
+mod sla;
+mod ticket;
+mod time;
+mod triage;
+
+pub use calendar::{ALWAYS_OPEN, Calendar, Holiday, LocalInterval, MAX_YEAR, MIN_YEAR, WeeklyHours};
+pub use error::{Error, ErrorKind, Problem};
+pub use policy::{CompiledPolicy, Policy};
+pub use priority::{PriorityStep, ScoreTerm, UrgencyKey};
+pub use sla::{BreachWarning, ClockState, Deadline, Metric};
+pub use ticket::{Channel, Ticket, TicketEvent};
+pub use time::{format_duration, parse_duration};
+pub use triage::Triage;
+
+/// Re-exported so hosts use the same time types as the engine.
+pub use jiff;
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

@@ -1,0 +1,832 @@
+//! The policy document: one serde format, read from JSON, TOML, YAML or Rust
+//! values, that configures the engine. [`Policy::compile`] checks it once and
+//! turns it into an immutable [`CompiledPolicy`].
+//!
+//! Every field is documented in `docs/policy.md`; `examples/policies/` holds
+//! real ones. Unknown fields are errors, so a typo is never silently ignored.
+//! The `version` field lets later releases grow the format without breaking
+//! files written today.
+
+mod compile;
+
+use std::collections::BTreeMap;
+
+use jiff::SignedDuration;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+
+pub use compile::CompiledPolicy;
+
+use crate::error::{Error, ErrorKind, Problem, did_you_mean};
+
+/// The policy format version this build reads and writes.
+pub const POLICY_VERSION: u32 = 1;
+/// Largest policy text accepted, in bytes.
+pub const MAX_POLICY_BYTES: usize = 8 << 20;
+/// Largest ticket text accepted, in bytes.
+pub const MAX_TICKET_BYTES: usize = 1 << 20;
+/// Deepest nesting of arrays and objects accepted in any document.
+pub const MAX_DEPTH: usize = 64;
+
+/// A policy document. Build it from text with [`Policy::from_json_str`],
+/// [`Policy::from_toml_str`], [`Policy::from_yaml_str`], or from Rust values;
+/// then [`Policy::compile`] it.
+///
+/// ```
+/// let policy = tierwise::Policy::from_toml_str(r#"
+///     version = 1
+///     [[sla.policies]]
+///     when = { priority = "P1" }
+///     first_response = "15m"
+///     resolution = "4h"
+/// "#)?;
+/// let compiled = policy.compile()?;
+/// assert_eq!(compiled.priority_classes(), ["P1", "P2", "P3", "P4", "P5"]);
+/// # Ok::<(), tierwise::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// Format version; must be 1.
+    pub version: u32,
+    /// Business calendars by name, shared by SLA targets and (later) shifts.
+    /// `"24x7"` is built in and means calendar time.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub calendars: BTreeMap<String, CalendarSpec>,
+    /// Customer tiers, least important first. Tickets without one get the first.
+    #[serde(default = "default_customer_tiers")]
+    pub customer_tiers: Vec<String>,
+    /// Known ticket categories. When given, tickets and rules may only use these.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub categories: Vec<String>,
+    /// How a ticket's priority class is decided.
+    #[serde(default)]
+    pub priority: PrioritySpec,
+    /// Service-level targets.
+    #[serde(default)]
+    pub sla: SlaSpec,
+    /// Weights of the dynamic urgency score.
+    #[serde(default)]
+    pub scoring: ScoringSpec,
+}
+
+fn default_customer_tiers() -> Vec<String> {
+    ["standard", "premium", "vip"].map(String::from).to_vec()
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            version: POLICY_VERSION,
+            calendars: BTreeMap::new(),
+            customer_tiers: default_customer_tiers(),
+            categories: Vec::new(),
+            priority: PrioritySpec::default(),
+            sla: SlaSpec::default(),
+            scoring: ScoringSpec::default(),
+        }
+    }
+}
+
+/// A business calendar.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarSpec {
+    /// IANA time zone, e.g. `"Europe/Madrid"`.
+    pub timezone: String,
+    /// Working hours by day: keys `mon`..`sun`, or `weekdays`, `weekend`,
+    /// `daily`; values one or more `"HH:MM-HH:MM"` intervals.
+    pub hours: BTreeMap<String, StringList>,
+    /// Closed days: `"2026-12-25"`, `"2026-12-24..2026-12-26"`, or
+    /// `{ date = "...", name = "..." }` / `{ from = "...", to = "...", name = "..." }`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub holidays: Vec<HolidaySpec>,
+}
+
+/// One string or a list of strings.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct StringList(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for StringList {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match Value::deserialize(d)? {
+            Value::String(s) => Ok(StringList(vec![s])),
+            Value::Array(items) => items
+                .into_iter()
+                .map(|v| match v {
+                    Value::String(s) => Ok(s),
+                    other => Err(serde::de::Error::custom(format!("expected a string, found {}", kind_of(&other)))),
+                })
+                .collect::<Result<_, _>>()
+                .map(StringList),
+            other => Err(serde::de::Error::custom(format!(
+                "expected a string or a list of strings, found {}",
+                kind_of(&other)
+            ))),
+        }
+    }
+}
+
+/// A holiday entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum HolidaySpec {
+    /// `"2026-12-25"` or `"2026-12-24..2026-12-26"` (inclusive).
+    Text(String),
+    /// A date or range with a name.
+    Named(NamedHoliday),
+}
+
+/// A holiday written as a table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamedHoliday {
+    /// A single day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// First day of a range.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// Last day of a range (inclusive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// A name to show.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// How priority classes are decided.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrioritySpec {
+    /// Class names, most critical first. Default `P1`..`P5`.
+    #[serde(default = "default_classes")]
+    pub classes: Vec<String>,
+    /// Impact levels, most severe first. Default `high`, `medium`, `low`.
+    #[serde(default = "default_levels")]
+    pub impact: Vec<String>,
+    /// Urgency levels, most severe first. Default `high`, `medium`, `low`.
+    #[serde(default = "default_levels")]
+    pub urgency: Vec<String>,
+    /// `matrix[impact][urgency]` = class name. When absent, classes spread
+    /// evenly along the diagonals (for 3x3 and five classes, the ITIL table:
+    /// high/high P1 ... low/low P5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matrix: Option<Vec<Vec<String>>>,
+    /// Adjustments applied in order after the matrix.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub overrides: Vec<OverrideSpec>,
+}
+
+fn default_classes() -> Vec<String> {
+    ["P1", "P2", "P3", "P4", "P5"].map(String::from).to_vec()
+}
+
+fn default_levels() -> Vec<String> {
+    ["high", "medium", "low"].map(String::from).to_vec()
+}
+
+impl Default for PrioritySpec {
+    fn default() -> Self {
+        PrioritySpec {
+            classes: default_classes(),
+            impact: default_levels(),
+            urgency: default_levels(),
+            matrix: None,
+            overrides: Vec::new(),
+        }
+    }
+}
+
+/// A priority override: when the condition matches, raise, lower or set the class.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OverrideSpec {
+    /// A label for explanations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Which tickets it applies to.
+    #[serde(default)]
+    pub when: ConditionSpec,
+    /// Move this many classes towards the most critical.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raise: Option<u8>,
+    /// Move this many classes towards the least critical.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lower: Option<u8>,
+    /// Set this class.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set: Option<String>,
+}
+
+/// A condition on a ticket. Each field takes one value or a list; absent
+/// fields match anything; all given fields must match.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConditionSpec {
+    /// Priority classes (SLA rules only).
+    #[serde(default, skip_serializing_if = "is_empty_list")]
+    pub priority: StringList,
+    /// Categories.
+    #[serde(default, skip_serializing_if = "is_empty_list")]
+    pub category: StringList,
+    /// Customer tiers.
+    #[serde(default, skip_serializing_if = "is_empty_list")]
+    pub customer_tier: StringList,
+    /// Channels.
+    #[serde(default, skip_serializing_if = "is_empty_list")]
+    pub channel: StringList,
+}
+
+fn is_empty_list(list: &StringList) -> bool {
+    list.0.is_empty()
+}
+
+/// Service-level targets.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlaSpec {
+    /// Fractions of each target at which breach warnings fire. Default `[0.75]`.
+    #[serde(default = "default_warn_at")]
+    pub warn_at: Vec<f64>,
+    /// Rules in order; a ticket gets the first whose condition matches.
+    #[serde(default)]
+    pub policies: Vec<SlaPolicySpec>,
+}
+
+fn default_warn_at() -> Vec<f64> {
+    vec![0.75]
+}
+
+impl Default for SlaSpec {
+    fn default() -> Self {
+        SlaSpec { warn_at: default_warn_at(), policies: Vec::new() }
+    }
+}
+
+/// One SLA rule.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlaPolicySpec {
+    /// A label for explanations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Which tickets it applies to.
+    #[serde(default)]
+    pub when: ConditionSpec,
+    /// Calendar of its targets; default `"24x7"` (calendar time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<String>,
+    /// Creation to first agent reply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_response: Option<TargetSpec>,
+    /// Customer reply to next agent reply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_reply: Option<TargetSpec>,
+    /// Creation to resolution.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<TargetSpec>,
+    /// Overrides `sla.warn_at` for this rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warn_at: Option<Vec<f64>>,
+}
+
+/// A target: `"4h"`, or `{ within = "4h", calendar = "madrid" }`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TargetSpec {
+    /// The business time allowed.
+    #[serde(with = "crate::time::duration_serde")]
+    pub within: SignedDuration,
+    /// Overrides the rule's calendar for this target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for TargetSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Full {
+            #[serde(with = "crate::time::duration_serde")]
+            within: SignedDuration,
+            #[serde(default)]
+            calendar: Option<String>,
+        }
+        let value = Value::deserialize(d)?;
+        if value.is_object() {
+            let full: Full = serde_json::from_value(value).map_err(serde::de::Error::custom)?;
+            Ok(TargetSpec { within: full.within, calendar: full.calendar })
+        } else {
+            let within = crate::time::duration_serde::deserialize(value).map_err(serde::de::Error::custom)?;
+            Ok(TargetSpec { within, calendar: None })
+        }
+    }
+}
+
+/// Weights of the dynamic urgency score (see [`crate::UrgencyKey`]). The
+/// defaults order strictly by priority class, then SLA deadline, then arrival.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScoringSpec {
+    /// Points per priority class above the lowest. Default 1000.
+    #[serde(default = "default_priority_points")]
+    pub priority: f64,
+    /// Points per hour since creation. Default 0.
+    #[serde(default)]
+    pub per_hour_waiting: f64,
+    /// Points per hour past the nearest SLA deadline (negative before it).
+    /// Default 0.
+    #[serde(default)]
+    pub per_hour_past_deadline: f64,
+    /// Points by customer tier name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub customer_tier: BTreeMap<String, f64>,
+    /// Points by channel name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub channel: BTreeMap<String, f64>,
+}
+
+fn default_priority_points() -> f64 {
+    1000.0
+}
+
+impl Default for ScoringSpec {
+    fn default() -> Self {
+        ScoringSpec {
+            priority: default_priority_points(),
+            per_hour_waiting: 0.0,
+            per_hour_past_deadline: 0.0,
+            customer_tier: BTreeMap::new(),
+            channel: BTreeMap::new(),
+        }
+    }
+}
+
+/// The text formats a document can be written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// JSON.
+    Json,
+    /// TOML.
+    Toml,
+    /// YAML.
+    Yaml,
+}
+
+impl Format {
+    /// The format a file name's extension implies (`.json`, `.toml`, `.yaml`,
+    /// `.yml`), if any.
+    #[must_use]
+    pub fn from_path(path: &str) -> Option<Format> {
+        let ext = path.rsplit_once('.')?.1.to_ascii_lowercase();
+        match ext.as_str() {
+            "json" => Some(Format::Json),
+            "toml" => Some(Format::Toml),
+            "yaml" | "yml" => Some(Format::Yaml),
+            _ => None,
+        }
+    }
+
+    /// A guess from the text itself: JSON if it starts with `{`, TOML if a line
+    /// looks like `key = value` or `[table]`, YAML otherwise.
+    #[must_use]
+    pub fn sniff(text: &str) -> Format {
+        let first = text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#'));
+        match first {
+            Some(l) if l.starts_with('{') => Format::Json,
+            Some(l) if l.starts_with('[') || l.contains(" = ") || l.contains("=") && !l.contains(": ") => Format::Toml,
+            _ => Format::Yaml,
+        }
+    }
+}
+
+impl Policy {
+    /// Parses a policy from JSON.
+    ///
+    /// # Errors
+    /// Syntax, type and unknown-field errors, each with its field path.
+    pub fn from_json_str(text: &str) -> Result<Policy, Error> {
+        Policy::from_str_as(text, Format::Json)
+    }
+
+    /// Parses a policy from TOML.
+    ///
+    /// # Errors
+    /// Syntax, type and unknown-field errors, each with its field path.
+    pub fn from_toml_str(text: &str) -> Result<Policy, Error> {
+        Policy::from_str_as(text, Format::Toml)
+    }
+
+    /// Parses a policy from YAML.
+    ///
+    /// # Errors
+    /// Syntax, type and unknown-field errors, each with its field path.
+    pub fn from_yaml_str(text: &str) -> Result<Policy, Error> {
+        Policy::from_str_as(text, Format::Yaml)
+    }
+
+    /// Parses a policy written in `format`.
+    ///
+    /// # Errors
+    /// Syntax, type and unknown-field errors, each with its field path.
+    pub fn from_str_as(text: &str, format: Format) -> Result<Policy, Error> {
+        let value = parse_value(text, format, MAX_POLICY_BYTES)?;
+        Policy::from_value(value)
+    }
+
+    /// Reads a policy from a JSON value (as produced by any serde format),
+    /// collecting every problem: each calendar, override and SLA rule is read on
+    /// its own, so one bad entry does not hide the next.
+    ///
+    /// # Errors
+    /// Type and unknown-field errors, each with its field path.
+    pub fn from_value(value: Value) -> Result<Policy, Error> {
+        check_depth(&value, MAX_DEPTH).map_err(Error::from_problem)?;
+        let Value::Object(mut map) = value else {
+            return Err(Error::new(
+                ErrorKind::InvalidValue,
+                "",
+                format!("a policy must be a table/object, found {}", kind_of(&value)),
+            ));
+        };
+        let mut problems = Vec::new();
+        const TOP: [&str; 7] = ["version", "calendars", "customer_tiers", "categories", "priority", "sla", "scoring"];
+        for key in map.keys() {
+            if !TOP.contains(&key.as_str()) {
+                problems.push(unknown_field(key, "", &TOP));
+            }
+        }
+        let version = match map.remove("version") {
+            None => {
+                problems.push(Problem::new(
+                    ErrorKind::MissingField,
+                    "version",
+                    format!("missing field; add `version = {POLICY_VERSION}`"),
+                ));
+                POLICY_VERSION
+            }
+            Some(v) => match v.as_u64() {
+                Some(v) if v == u64::from(POLICY_VERSION) => POLICY_VERSION,
+                _ => {
+                    // A different version means a different format: reading the
+                    // rest would only produce misleading errors.
+                    return Err(Error::new(
+                        ErrorKind::UnsupportedVersion,
+                        "version",
+                        format!("this build reads policy version {POLICY_VERSION}, found {v}"),
+                    ));
+                }
+            },
+        };
+        let mut policy = Policy { version, ..Policy::default() };
+        if let Some(Value::Object(calendars)) = map.get_mut("calendars").map(Value::take) {
+            for (name, spec) in calendars {
+                if let Some(c) = read(spec, &format!("calendars.{name}"), &mut problems) {
+                    policy.calendars.insert(name, c);
+                }
+            }
+        } else if map.contains_key("calendars") {
+            problems.push(Problem::new(ErrorKind::InvalidValue, "calendars", "expected a table of calendars by name"));
+        }
+        if let Some(v) = map.remove("customer_tiers")
+            && let Some(t) = read(v, "customer_tiers", &mut problems)
+        {
+            policy.customer_tiers = t;
+        }
+        if let Some(v) = map.remove("categories")
+            && let Some(c) = read(v, "categories", &mut problems)
+        {
+            policy.categories = c;
+        }
+        if let Some(mut v) = map.remove("priority") {
+            let overrides = v.get_mut("overrides").map(Value::take);
+            if let Some(obj) = v.as_object_mut() {
+                obj.remove("overrides");
+            }
+            if let Some(p) = read::<PrioritySpec>(v, "priority", &mut problems) {
+                policy.priority = p;
+            }
+            policy.priority.overrides = read_list(overrides, "priority.overrides", &mut problems);
+        }
+        if let Some(mut v) = map.remove("sla") {
+            let rules = v.get_mut("policies").map(Value::take);
+            if let Some(obj) = v.as_object_mut() {
+                obj.remove("policies");
+            }
+            if let Some(s) = read::<SlaSpec>(v, "sla", &mut problems) {
+                policy.sla = s;
+            }
+            policy.sla.policies = read_list(rules, "sla.policies", &mut problems);
+        }
+        if let Some(v) = map.remove("scoring")
+            && let Some(s) = read(v, "scoring", &mut problems)
+        {
+            policy.scoring = s;
+        }
+        if problems.is_empty() { Ok(policy) } else { Err(Error::from_problems(problems)) }
+    }
+
+    /// Writes the policy as pretty JSON (the canonical form).
+    #[must_use]
+    pub fn to_json_string(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// Checks the policy and compiles it into the immutable form the engine
+    /// uses, collecting every problem with its field path.
+    ///
+    /// # Errors
+    /// Every problem found: unknown names (with the closest valid one),
+    /// overlapping hours, empty calendars, non-finite weights, and so on.
+    pub fn compile(&self) -> Result<CompiledPolicy, Error> {
+        compile::compile(self)
+    }
+}
+
+/// Parses text in `format` into a JSON value, enforcing size and depth limits.
+pub(crate) fn parse_value(text: &str, format: Format, max_bytes: usize) -> Result<Value, Error> {
+    if text.len() > max_bytes {
+        return Err(Error::new(
+            ErrorKind::TooLarge,
+            "",
+            format!("document is {} bytes; the limit is {max_bytes}", text.len()),
+        ));
+    }
+    // Refuse deep nesting before any recursive parser sees it.
+    let depth = text.bytes().fold((0usize, 0usize), |(cur, max), b| match b {
+        b'[' | b'{' => (cur + 1, max.max(cur + 1)),
+        b']' | b'}' => (cur.saturating_sub(1), max),
+        _ => (cur, max),
+    });
+    if depth.1 > MAX_DEPTH * 4 {
+        return Err(Error::new(ErrorKind::TooLarge, "", format!("document nests deeper than {MAX_DEPTH} levels")));
+    }
+    let value = match format {
+        Format::Json => serde_json::from_str::<Value>(text)
+            .map_err(|e| Error::new(ErrorKind::Syntax, "", format!("invalid JSON: {e}")))?,
+        Format::Toml => {
+            let table: toml::Table = toml::from_str(text)
+                .map_err(|e| Error::new(ErrorKind::Syntax, "", format!("invalid TOML: {}", e.message())))?;
+            toml_to_json(toml::Value::Table(table))
+        }
+        Format::Yaml => {
+            let yaml: serde_norway::Value = serde_norway::from_str(text)
+                .map_err(|e| Error::new(ErrorKind::Syntax, "", format!("invalid YAML: {e}")))?;
+            yaml_to_json(yaml)?
+        }
+    };
+    check_depth(&value, MAX_DEPTH).map_err(Error::from_problem)?;
+    Ok(value)
+}
+
+/// Parses a JSON document straight into `T`, with the field path of the first
+/// problem.
+pub(crate) fn parse_json<T: DeserializeOwned>(text: &str, max_bytes: usize) -> Result<T, Error> {
+    let value = parse_value(text, Format::Json, max_bytes)?;
+    let mut problems = Vec::new();
+    read(value, "", &mut problems).ok_or_else(|| Error::from_problems(problems))
+}
+
+fn toml_to_json(v: toml::Value) -> Value {
+    match v {
+        toml::Value::String(s) => Value::String(s),
+        toml::Value::Integer(i) => Value::from(i),
+        toml::Value::Float(f) => float_to_json(f),
+        toml::Value::Boolean(b) => Value::Bool(b),
+        toml::Value::Datetime(d) => Value::String(d.to_string()),
+        toml::Value::Array(a) => Value::Array(a.into_iter().map(toml_to_json).collect()),
+        toml::Value::Table(t) => Value::Object(t.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect()),
+    }
+}
+
+/// A float as JSON; JSON has no NaN or infinity, so those stay visible as text
+/// for validation to name the field.
+fn float_to_json(f: f64) -> Value {
+    serde_json::Number::from_f64(f).map_or_else(|| Value::String(format!("{f}")), Value::Number)
+}
+
+fn yaml_to_json(v: serde_norway::Value) -> Result<Value, Error> {
+    use serde_norway::Value as Y;
+    Ok(match v {
+        Y::Null => Value::Null,
+        Y::Bool(b) => Value::Bool(b),
+        Y::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => Value::from(i),
+            (_, Some(u), _) => Value::from(u),
+            (_, _, Some(f)) => float_to_json(f),
+            _ => Value::Null,
+        },
+        Y::String(s) => Value::String(s),
+        Y::Sequence(items) => Value::Array(items.into_iter().map(yaml_to_json).collect::<Result<_, _>>()?),
+        Y::Mapping(map) => {
+            let mut out = serde_json::Map::new();
+            for (k, v) in map {
+                let key = match k {
+                    Y::String(s) => s,
+                    Y::Number(n) => n.to_string(),
+                    Y::Bool(b) => b.to_string(),
+                    _ => return Err(Error::new(ErrorKind::Syntax, "", "invalid YAML: mapping keys must be strings")),
+                };
+                out.insert(key, yaml_to_json(v)?);
+            }
+            Value::Object(out)
+        }
+        Y::Tagged(tagged) => yaml_to_json(tagged.value)?,
+    })
+}
+
+fn check_depth(value: &Value, max: usize) -> Result<(), Problem> {
+    // Iterative, so hostile nesting cannot overflow the stack.
+    let mut stack = vec![(value, 1usize)];
+    while let Some((v, depth)) = stack.pop() {
+        if depth > max {
+            return Err(Problem::new(ErrorKind::TooLarge, "", format!("document nests deeper than {max} levels")));
+        }
+        match v {
+            Value::Array(items) => stack.extend(items.iter().map(|i| (i, depth + 1))),
+            Value::Object(map) => stack.extend(map.values().map(|i| (i, depth + 1))),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Deserializes `value` as `T`, recording a problem (with the full path) on failure.
+pub(crate) fn read<T: DeserializeOwned>(value: Value, path: &str, problems: &mut Vec<Problem>) -> Option<T> {
+    match serde_path_to_error::deserialize::<_, T>(value) {
+        Ok(t) => Some(t),
+        Err(err) => {
+            let inner = err.path().to_string();
+            let inner = if inner == "." { String::new() } else { inner };
+            problems.push(serde_problem(err.inner(), &inner).under(path));
+            None
+        }
+    }
+}
+
+fn read_list<T: DeserializeOwned>(value: Option<Value>, path: &str, problems: &mut Vec<Problem>) -> Vec<T> {
+    match value {
+        None => Vec::new(),
+        Some(Value::Array(items)) => {
+            items.into_iter().enumerate().filter_map(|(i, v)| read(v, &format!("{path}[{i}]"), problems)).collect()
+        }
+        Some(other) => {
+            problems.push(Problem::new(
+                ErrorKind::InvalidValue,
+                path,
+                format!("expected a list, found {}", kind_of(&other)),
+            ));
+            Vec::new()
+        }
+    }
+}
+
+/// Turns a serde error into a problem, recognising unknown and missing fields.
+fn serde_problem(err: &serde_json::Error, path: &str) -> Problem {
+    let msg = err.to_string();
+    // serde's wording: "unknown field `x`, expected one of `a`, `b`" or
+    // "unknown field `x`, expected `a`" or "... there are no fields".
+    if let Some(rest) = msg.strip_prefix("unknown field `") {
+        let (field, tail) = rest.split_once('`').unwrap_or((rest, ""));
+        let expected: Vec<&str> = tail.split('`').skip(1).step_by(2).collect();
+        // serde_path_to_error may or may not include the unknown key itself.
+        let parent = path.strip_suffix(field).map_or(path, |p| p.trim_end_matches('.'));
+        return unknown_field(field, parent, &expected);
+    }
+    if let Some(rest) = msg.strip_prefix("missing field `") {
+        let field = rest.split('`').next().unwrap_or(rest);
+        let full = if path.is_empty() { field.to_owned() } else { format!("{path}.{field}") };
+        return Problem::new(ErrorKind::MissingField, full, "missing field");
+    }
+    // Non-finite floats from TOML/YAML arrive as text (JSON has no NaN).
+    for special in ["NaN", "inf", "-inf"] {
+        if msg.starts_with(&format!("invalid type: string \"{special}\", expected f64")) {
+            return Problem::new(ErrorKind::InvalidValue, path, format!("must be a finite number, found {special}"));
+        }
+    }
+    Problem::new(ErrorKind::InvalidValue, path, msg)
+}
+
+fn unknown_field(field: &str, parent: &str, expected: &[&str]) -> Problem {
+    let hint = did_you_mean(field, expected.iter().copied())
+        .or_else(|| (!expected.is_empty()).then(|| format!("expected one of: {}", expected.join(", "))));
+    Problem::new(ErrorKind::UnknownField, field, "unknown field").with_hint(hint).under(parent)
+}
+
+pub(crate) fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a table",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minimal_policy_reads_in_all_formats() {
+        let toml = Policy::from_toml_str("version = 1").unwrap();
+        let json = Policy::from_json_str(r#"{"version": 1}"#).unwrap();
+        let yaml = Policy::from_yaml_str("version: 1\n").unwrap();
+        assert_eq!(toml, json);
+        assert_eq!(json, yaml);
+        assert_eq!(toml, Policy::default());
+    }
+
+    #[test]
+    fn collects_every_structural_problem() {
+        let err = Policy::from_toml_str(
+            r#"
+            version = 1
+            colour = "blue"
+            [calendars.a]
+            timezone = "UTC"
+            hours = { mon = "09:00-17:00" }
+            holidayz = []
+            [[sla.policies]]
+            first_response = "15q"
+            [[sla.policies]]
+            resolution = { within = "4h", calender = "a" }
+            "#,
+        )
+        .unwrap_err();
+        let got: Vec<(String, &str, Option<&str>)> =
+            err.problems().iter().map(|p| (p.path().to_owned(), p.code(), p.hint())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "colour".to_owned(),
+                    "unknown_field",
+                    Some("expected one of: version, calendars, customer_tiers, categories, priority, sla, scoring")
+                ),
+                ("calendars.a.holidayz".to_owned(), "unknown_field", Some("did you mean \"holidays\"?")),
+                ("sla.policies[0].first_response".to_owned(), "invalid_value", None),
+                ("sla.policies[1].resolution.calender".to_owned(), "unknown_field", Some("did you mean \"calendar\"?")),
+            ],
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn non_finite_numbers_are_named() {
+        let err = Policy::from_toml_str("version = 1\n[scoring]\nper_hour_waiting = nan\npriority = inf").unwrap_err();
+        let got: Vec<String> = err.problems().iter().map(ToString::to_string).collect();
+        assert_eq!(got, ["scoring.per_hour_waiting: must be a finite number, found NaN"]);
+        let err = Policy::from_yaml_str("version: 1\nscoring:\n  priority: .inf\n").unwrap_err();
+        assert_eq!(err.to_string(), "scoring.priority: must be a finite number, found inf");
+    }
+
+    #[test]
+    fn version_is_required_and_checked() {
+        assert_eq!(Policy::from_json_str("{}").unwrap_err().code(), "missing_field");
+        assert_eq!(Policy::from_json_str(r#"{"version": 2}"#).unwrap_err().code(), "unsupported_version");
+    }
+
+    #[test]
+    fn hostile_documents_are_refused() {
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(Policy::from_json_str(&deep).unwrap_err().code(), "too_large");
+        let big = " ".repeat(MAX_POLICY_BYTES + 1);
+        assert_eq!(Policy::from_json_str(&big).unwrap_err().code(), "too_large");
+        assert_eq!(Policy::from_json_str("{").unwrap_err().code(), "syntax");
+        assert_eq!(Policy::from_yaml_str("- [").unwrap_err().code(), "syntax");
+        assert_eq!(Policy::from_toml_str("a = ").unwrap_err().code(), "syntax");
+    }
+
+    #[test]
+    fn round_trips_through_json() {
+        let p = Policy::from_toml_str(
+            r#"
+            version = 1
+            [calendars.a]
+            timezone = "Europe/Madrid"
+            hours = { weekdays = ["09:00-14:00", "15:00-18:00"] }
+            holidays = ["2026-01-01", { from = "2026-12-24", to = "2026-12-26", name = "Christmas" }]
+            [[sla.policies]]
+            when = { priority = ["P1", "P2"] }
+            calendar = "a"
+            first_response = "1h30m"
+            resolution = { within = "8h", calendar = "24x7" }
+            "#,
+        )
+        .unwrap();
+        assert_eq!(Policy::from_json_str(&p.to_json_string()).unwrap(), p);
+    }
+
+    #[test]
+    fn sniffs_formats() {
+        assert_eq!(Format::sniff("{\"version\":1}"), Format::Json);
+        assert_eq!(Format::sniff("# c\nversion = 1"), Format::Toml);
+        assert_eq!(Format::sniff("[priority]\nclasses=[]"), Format::Toml);
+        assert_eq!(Format::sniff("version: 1"), Format::Yaml);
+        assert_eq!(Format::from_path("a/b.YML"), Some(Format::Yaml));
+    }
+}

@@ -1,0 +1,5 @@
+//! Cross-crate integration and property tests, built as one binary.
+
+mod business_time;
+mod examples;
+mod sla_properties;
