@@ -232,8 +232,8 @@ pub struct Calendar {
 }
 
 struct CalendarInner {
-    name: String,
-    zone_name: String,
+    name: Arc<str>,
+    zone_name: Arc<str>,
     zone: TimeZone,
     week: WeeklyHours,
     holidays: Vec<Holiday>,
@@ -299,8 +299,8 @@ impl Calendar {
     pub fn always_open() -> Calendar {
         Calendar {
             inner: Arc::new(CalendarInner {
-                name: ALWAYS_OPEN.to_owned(),
-                zone_name: "UTC".to_owned(),
+                name: Arc::from(ALWAYS_OPEN),
+                zone_name: Arc::from("UTC"),
                 zone: TimeZone::UTC,
                 week: WeeklyHours::always(),
                 holidays: Vec::new(),
@@ -328,8 +328,8 @@ impl Calendar {
         let years = (MIN_YEAR..=MAX_YEAR).map(|_| OnceLock::new()).collect();
         Ok(Calendar {
             inner: Arc::new(CalendarInner {
-                name: name.to_owned(),
-                zone_name: zone_name.to_owned(),
+                name: Arc::from(name),
+                zone_name: Arc::from(zone_name),
                 zone,
                 week,
                 holidays,
@@ -349,6 +349,10 @@ impl Calendar {
     #[must_use]
     pub fn zone_name(&self) -> &str {
         &self.inner.zone_name
+    }
+
+    pub(crate) fn shared_names(&self) -> (Arc<str>, Arc<str>) {
+        (Arc::clone(&self.inner.name), Arc::clone(&self.inner.zone_name))
     }
 
     /// The time zone its hours are in.
@@ -437,57 +441,97 @@ impl Calendar {
     }
 
     pub(crate) fn add_ms(&self, t: i64, d: i64) -> Result<i64, Error> {
-        if self.inner.always_open {
-            return t.checked_add(d).filter(|u| in_range(*u)).ok_or_else(out_of_range);
-        }
-        let (mut year, mut table) = self.table_for(t)?;
+        let (base, c) = self.position(t)?;
         if d == 0 {
+            // The earliest instant with no business time after `t` is `t`.
             return Ok(t);
         }
-        let mut remaining = d;
-        let mut before = table.cum_at(t);
-        loop {
-            let available = table.total - before;
-            if remaining <= available {
-                return Ok(table.instant_at(before + remaining));
-            }
-            remaining -= available;
-            year += 1;
-            table = self.table(year)?;
-            before = 0;
-        }
+        self.instant_at(base, c + d)
     }
 
     pub(crate) fn between_ms(&self, a: i64, b: i64) -> Result<i64, Error> {
+        let (base, ca) = self.position(a)?;
         if b <= a {
             return Ok(0);
         }
+        Ok(self.coordinate(base, b)? - ca)
+    }
+
+    /// `t`'s table year and the business milliseconds from that table's start.
+    pub(crate) fn position(&self, t: i64) -> Result<(i16, i64), Error> {
         if self.inner.always_open {
-            return Ok(b - a);
+            return if in_range(t) { Ok((0, t)) } else { Err(out_of_range()) };
         }
-        let (ya, ta) = self.table_for(a)?;
-        let (yb, tb) = self.table_for(b)?;
-        if ya == yb {
-            return Ok(tb.cum_at(b) - ta.cum_at(a));
+        let (year, table) = self.table_for(t)?;
+        Ok((year, table.cum_at(t)))
+    }
+
+    /// The business coordinate of `t`: business milliseconds from the start of
+    /// `base`'s table (negative before it). Monotone in `t`, so business time
+    /// between two instants is the difference of their coordinates. For the
+    /// always-open calendar it is `t` itself.
+    pub(crate) fn coordinate(&self, base: i16, t: i64) -> Result<i64, Error> {
+        let position = self.position(t)?;
+        self.rebase(base, position)
+    }
+
+    /// A position (table year, business ms into it) as a coordinate relative
+    /// to `base`.
+    pub(crate) fn rebase(&self, base: i16, (year, mut c): (i16, i64)) -> Result<i64, Error> {
+        if self.inner.always_open {
+            return Ok(c);
         }
-        let mut sum = ta.total - ta.cum_at(a);
-        for y in ya + 1..yb {
-            sum += self.table(y)?.total;
+        for y in base..year {
+            c += self.table(y)?.total;
         }
-        Ok(sum + tb.cum_at(b))
+        for y in year..base {
+            c -= self.table(y)?.total;
+        }
+        Ok(c)
+    }
+
+    /// An identity for memoising per-calendar results within one call.
+    pub(crate) fn id(&self) -> usize {
+        Arc::as_ptr(&self.inner).addr()
+    }
+
+    /// The earliest instant whose coordinate (relative to `base`) is `c`.
+    pub(crate) fn instant_at(&self, base: i16, mut c: i64) -> Result<i64, Error> {
+        if self.inner.always_open {
+            return if in_range(c) { Ok(c) } else { Err(out_of_range()) };
+        }
+        let mut year = base;
+        let mut table = self.table(year)?;
+        while c <= 0 {
+            year -= 1;
+            table = self.table(year)?;
+            c += table.total;
+        }
+        while c > table.total {
+            c -= table.total;
+            year += 1;
+            table = self.table(year)?;
+        }
+        Ok(table.instant_at(c))
     }
 
     /// The table holding `t` and its year.
     fn table_for(&self, t: i64) -> Result<(i16, &YearTable), Error> {
-        let y = i16::try_from(utc_year(t)).map_err(|_| out_of_range())?;
-        let table = self.table(y)?;
-        if t < table.start {
-            Ok((y - 1, self.table(y - 1)?))
-        } else if t >= table.end {
-            Ok((y + 1, self.table(y + 1)?))
-        } else {
-            Ok((y, table))
+        // A guess from the mean Gregorian year, then at most a step or two
+        // using the tables' own bounds (which are in local time).
+        const MEAN_YEAR_MS: i64 = 31_556_952_000;
+        let guess = 1970 + t.div_euclid(MEAN_YEAR_MS);
+        let mut year = i16::try_from(guess).map_err(|_| out_of_range())?;
+        let mut table = self.table(year)?;
+        while t < table.start {
+            year -= 1;
+            table = self.table(year)?;
         }
+        while t >= table.end {
+            year += 1;
+            table = self.table(year)?;
+        }
+        Ok((year, table))
     }
 
     fn table(&self, year: i16) -> Result<&YearTable, Error> {

@@ -74,7 +74,7 @@ pub use priority::{PriorityStep, ScoreTerm, UrgencyKey};
 pub use sla::{BreachWarning, ClockState, Deadline, Metric};
 pub use ticket::{Channel, Ticket, TicketEvent};
 pub use time::{format_duration, parse_duration};
-pub use triage::Triage;
+pub use triage::{Assessment, Triage};
 
 /// Re-exported so hosts use the same time types as the engine.
 pub use jiff;

@@ -15,6 +15,8 @@
 //! - A clock is breached once its business time reaches the target without a
 //!   stop; stopped exactly at the target counts as met.
 
+use std::sync::Arc;
+
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
@@ -62,11 +64,24 @@ pub enum ClockState {
     Breached,
 }
 
-/// A compiled target: a duration in a calendar's business time.
+/// A compiled target: a duration in a calendar's business time, with its
+/// breach-warning fractions and the amounts they stand for, ascending.
 #[derive(Clone, Debug)]
 pub(crate) struct Target {
     pub(crate) within_ms: i64,
     pub(crate) calendar: Calendar,
+    pub(crate) warnings: Vec<(f64, i64)>,
+}
+
+impl Target {
+    #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+    pub(crate) fn new(within_ms: i64, calendar: Calendar, warn_at: &[f64]) -> Target {
+        let mut fractions: Vec<f64> = warn_at.to_vec();
+        fractions.sort_by(f64::total_cmp);
+        fractions.dedup();
+        let warnings = fractions.into_iter().map(|f| (f, ((within_ms as f64 * f).round() as i64).max(1))).collect();
+        Target { within_ms, calendar, warnings }
+    }
 }
 
 /// A compiled SLA rule.
@@ -75,7 +90,6 @@ pub(crate) struct SlaRule {
     pub(crate) label: String,
     pub(crate) condition: Condition,
     pub(crate) targets: [Option<Target>; 3],
-    pub(crate) warn_at: Vec<f64>,
 }
 
 /// A breach warning: the instant a fraction of the target is used up.
@@ -99,9 +113,9 @@ pub struct Deadline {
     #[serde(serialize_with = "crate::time::duration_serde::serialize")]
     pub target: SignedDuration,
     /// The calendar the target is measured in (`"24x7"` for calendar time).
-    pub calendar: String,
+    pub calendar: Arc<str>,
     /// The calendar's IANA zone.
-    pub zone: String,
+    pub zone: Arc<str>,
     /// Where the clock stands.
     pub state: ClockState,
     /// When this clock started.
@@ -229,54 +243,126 @@ pub(crate) fn spans(created: i64, history: &[TicketEvent]) -> [Option<ClockSpan>
     [Some(fr), nr, Some(res)]
 }
 
-/// Business time counted by a clock from its start to `x`.
-fn elapsed(cal: &Calendar, span: &ClockSpan, x: i64) -> Result<i64, Error> {
-    let mut total = cal.between_ms(span.start, x)?;
-    for &(s, e) in &span.pauses {
-        if s >= x {
-            break;
-        }
-        total -= cal.between_ms(s, e.min(x))?;
-    }
-    Ok(total.max(0))
+/// A clock's span in business coordinates of its calendar, so that elapsed
+/// time and the instant any amount is reached each cost one lookup.
+struct Coordinates<'a> {
+    cal: &'a Calendar,
+    base: i16,
+    start: i64,
+    pauses: Vec<PauseCoordinates>,
 }
 
-/// The instant at which a clock's business time reaches `amount`, or `None`
-/// if an open pause comes first.
-fn reach(cal: &Calendar, span: &ClockSpan, amount: i64) -> Result<Option<i64>, Error> {
-    let mut remaining = amount;
-    let mut cursor = span.start;
-    for &(s, e) in &span.pauses {
-        if s < cursor {
-            cursor = cursor.max(e);
-            continue;
-        }
-        let candidate = cal.add_ms(cursor, remaining)?;
-        if candidate <= s {
-            return Ok(Some(candidate));
-        }
-        remaining -= cal.between_ms(cursor, s)?;
-        if e == i64::MAX {
-            return Ok(None);
-        }
-        cursor = e;
-    }
-    cal.add_ms(cursor, remaining).map(Some)
+/// A pause: its start instant and coordinate, and its end instant and
+/// coordinate (`None` while still paused).
+#[derive(Clone, Copy)]
+struct PauseCoordinates {
+    start: i64,
+    start_c: i64,
+    end: Option<(i64, i64)>,
 }
 
-/// Evaluates a clock at `now`.
-#[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
-pub(crate) fn evaluate(
-    metric: Metric,
+/// Positions already looked up during one triage, by calendar and instant:
+/// clocks of one ticket share their start (creation) and `now`.
+#[derive(Default)]
+pub(crate) struct PositionCache {
+    entries: [(usize, i64, (i16, i64)); 4],
+    len: usize,
+}
+
+impl PositionCache {
+    fn position(&mut self, cal: &Calendar, t: i64) -> Result<(i16, i64), Error> {
+        let id = cal.id();
+        if let Some(&(_, _, p)) = self.entries[..self.len].iter().find(|e| e.0 == id && e.1 == t) {
+            return Ok(p);
+        }
+        let p = cal.position(t)?;
+        if self.len < self.entries.len() {
+            self.entries[self.len] = (id, t, p);
+            self.len += 1;
+        }
+        Ok(p)
+    }
+
+    fn coordinate(&mut self, cal: &Calendar, base: i16, t: i64) -> Result<i64, Error> {
+        let p = self.position(cal, t)?;
+        cal.rebase(base, p)
+    }
+}
+
+impl<'a> Coordinates<'a> {
+    fn new(cal: &'a Calendar, span: &ClockSpan, cache: &mut PositionCache) -> Result<Self, Error> {
+        let (base, start) = cache.position(cal, span.start)?;
+        let mut pauses = Vec::with_capacity(span.pauses.len());
+        for &(s, e) in &span.pauses {
+            let cs = cache.coordinate(cal, base, s)?;
+            let end = if e == i64::MAX { None } else { Some((e, cache.coordinate(cal, base, e)?)) };
+            pauses.push(PauseCoordinates { start: s, start_c: cs, end });
+        }
+        Ok(Coordinates { cal, base, start, pauses })
+    }
+
+    /// Business time counted from the start to the instant `x`.
+    fn elapsed(&self, x: i64, cache: &mut PositionCache) -> Result<i64, Error> {
+        let cx = cache.coordinate(self.cal, self.base, x)?;
+        let mut total = cx - self.start;
+        for &PauseCoordinates { start: s, start_c: cs, end } in &self.pauses {
+            if s >= x {
+                break;
+            }
+            let ce = match end {
+                Some((e, ce)) if e < x => ce,
+                _ => cx,
+            };
+            total -= ce - cs;
+        }
+        Ok(total.max(0))
+    }
+
+    /// The instant at which `amount` of business time has been counted, or
+    /// `None` if an open pause comes first.
+    fn reach(&self, amount: i64) -> Result<Option<i64>, Error> {
+        let mut target = self.start + amount.max(1);
+        for &PauseCoordinates { start_c: cs, end, .. } in &self.pauses {
+            if target <= cs {
+                break;
+            }
+            match end {
+                None => return Ok(None),
+                Some((_, ce)) => target += ce - cs,
+            }
+        }
+        self.cal.instant_at(self.base, target).map(Some)
+    }
+}
+
+/// A clock's figures at an instant, without names or allocation: what the
+/// engine needs on every event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ClockFigures {
+    pub(crate) state: ClockState,
+    pub(crate) due: Option<i64>,
+    pub(crate) used: i64,
+    pub(crate) stopped: Option<i64>,
+    /// The next instant after `now` at which a warning fires or the deadline
+    /// passes, while the clock runs.
+    pub(crate) next_change: Option<i64>,
+}
+
+/// Computes a clock's figures at `now`. With `on_warning`, every breach
+/// warning (fraction, instant, reached yet) is reported; without, only the
+/// first unreached one is computed, which is all `next_change` needs (warning
+/// instants grow with their fraction).
+pub(crate) fn figures(
     target: &Target,
     span: &ClockSpan,
-    warn_at: &[f64],
     now: i64,
-) -> Result<Deadline, Error> {
-    let cal = &target.calendar;
+    cache: &mut PositionCache,
+    mut on_warning: Option<&mut dyn FnMut(f64, Option<i64>, bool)>,
+) -> Result<ClockFigures, Error> {
+    let coords = Coordinates::new(&target.calendar, span, cache)?;
     let until = span.stop.map_or(now, |s| s.min(now));
-    let used = elapsed(cal, span, until)?;
-    let due = reach(cal, span, target.within_ms)?;
+    let used = coords.elapsed(until, cache)?;
+    let due = coords.reach(target.within_ms)?;
     let stopped = span.stop.filter(|&s| s <= now);
     let paused = span.pauses.iter().any(|&(s, e)| s <= now && now < e);
     let state = if used >= target.within_ms && !(stopped.is_some() && used == target.within_ms) {
@@ -288,34 +374,54 @@ pub(crate) fn evaluate(
     } else {
         ClockState::Running
     };
-    let mut warnings = Vec::with_capacity(warn_at.len());
-    for &fraction in warn_at {
-        let amount = (target.within_ms as f64 * fraction).round() as i64;
-        warnings.push(BreachWarning { fraction, at: reach(cal, span, amount)?.map(from_ms), reached: used >= amount });
+    let running = state == ClockState::Running;
+    let mut next_change = due.filter(|&d| running && d > now);
+    for &(fraction, amount) in &target.warnings {
+        let reached = used >= amount;
+        if reached && on_warning.is_none() {
+            continue;
+        }
+        let at = coords.reach(amount)?;
+        if running && let Some(at) = at.filter(|&at| at > now) {
+            next_change = Some(next_change.map_or(at, |n| n.min(at)));
+        }
+        match on_warning.as_deref_mut() {
+            Some(report) => report(fraction, at, reached),
+            None => break,
+        }
     }
-    Ok(Deadline {
-        metric,
-        target: ms_duration(target.within_ms),
-        calendar: cal.name().to_owned(),
-        zone: cal.zone_name().to_owned(),
-        state,
-        started_at: from_ms(span.start),
-        due: due.map(from_ms),
-        due_local: None,
-        stopped_at: stopped.map(from_ms),
-        elapsed: ms_duration(used),
-        remaining: ms_duration(target.within_ms - used),
-        warnings,
-    })
+    Ok(ClockFigures { state, due, used, stopped, next_change })
 }
 
-/// The next instant after `now` at which a clock's state or warnings change
-/// without a new event: a warning or the deadline being reached.
-pub(crate) fn next_change(deadline: &Deadline, now: Timestamp) -> Option<Timestamp> {
-    if deadline.state != ClockState::Running {
-        return None;
-    }
-    deadline.warnings.iter().filter_map(|w| w.at).chain(deadline.due).filter(|&t| t > now).min()
+/// Evaluates a clock at `now`, with names and warnings, for people.
+pub(crate) fn evaluate(
+    metric: Metric,
+    target: &Target,
+    span: &ClockSpan,
+    now: i64,
+    cache: &mut PositionCache,
+) -> Result<(Deadline, ClockFigures), Error> {
+    let mut warnings = Vec::with_capacity(target.warnings.len());
+    let mut report = |fraction, at: Option<i64>, reached| {
+        warnings.push(BreachWarning { fraction, at: at.map(from_ms), reached });
+    };
+    let f = figures(target, span, now, cache, Some(&mut report))?;
+    let (calendar, zone) = target.calendar.shared_names();
+    let deadline = Deadline {
+        metric,
+        target: ms_duration(target.within_ms),
+        calendar,
+        zone,
+        state: f.state,
+        started_at: from_ms(span.start),
+        due: f.due.map(from_ms),
+        due_local: None,
+        stopped_at: f.stopped.map(from_ms),
+        elapsed: ms_duration(f.used),
+        remaining: ms_duration(target.within_ms - f.used),
+        warnings,
+    };
+    Ok((deadline, f))
 }
 
 #[cfg(test)]
@@ -362,37 +468,59 @@ mod tests {
 
     #[test]
     fn pause_extends_the_deadline() {
-        let target = Target { within_ms: 4 * HOUR_MS, calendar: Calendar::always_open() };
+        let target = Target::new(4 * HOUR_MS, Calendar::always_open(), &[]);
         let span = ClockSpan { start: 0, pauses: vec![(HOUR_MS, 3 * HOUR_MS)], stop: None };
-        let d = evaluate(Metric::Resolution, &target, &span, &[0.5], 2 * HOUR_MS).unwrap();
+        let d = evaluate(
+            Metric::Resolution,
+            &Target::new(4 * HOUR_MS, Calendar::always_open(), &[0.5]),
+            &span,
+            2 * HOUR_MS,
+            &mut PositionCache::default(),
+        )
+        .unwrap()
+        .0;
         assert_eq!(d.state, ClockState::Paused);
         assert_eq!(d.due, Some(ts(6)));
         assert_eq!(d.elapsed, SignedDuration::from_hours(1));
         assert_eq!(d.warnings[0].at, Some(ts(4)));
         let open = ClockSpan { start: 0, pauses: vec![(HOUR_MS, i64::MAX)], stop: None };
-        let d = evaluate(Metric::Resolution, &target, &open, &[], 10 * HOUR_MS).unwrap();
+        let d = evaluate(Metric::Resolution, &target, &open, 10 * HOUR_MS, &mut PositionCache::default()).unwrap().0;
         assert_eq!((d.state, d.due), (ClockState::Paused, None));
         assert_eq!(d.remaining, SignedDuration::from_hours(3));
     }
 
     #[test]
     fn met_and_breached() {
-        let target = Target { within_ms: 4 * HOUR_MS, calendar: Calendar::always_open() };
+        let target = Target::new(4 * HOUR_MS, Calendar::always_open(), &[]);
         let at_target = ClockSpan { start: 0, pauses: vec![], stop: Some(4 * HOUR_MS) };
         assert_eq!(
-            evaluate(Metric::FirstResponse, &target, &at_target, &[], ts(9).as_millisecond()).unwrap().state,
+            evaluate(Metric::FirstResponse, &target, &at_target, ts(9).as_millisecond(), &mut PositionCache::default())
+                .unwrap()
+                .0
+                .state,
             ClockState::Met
         );
         let late = ClockSpan { start: 0, pauses: vec![], stop: Some(5 * HOUR_MS) };
         assert_eq!(
-            evaluate(Metric::FirstResponse, &target, &late, &[], ts(9).as_millisecond()).unwrap().state,
+            evaluate(Metric::FirstResponse, &target, &late, ts(9).as_millisecond(), &mut PositionCache::default())
+                .unwrap()
+                .0
+                .state,
             ClockState::Breached
         );
         let running = ClockSpan { start: 0, pauses: vec![], stop: None };
-        let d = evaluate(Metric::FirstResponse, &target, &running, &[], 4 * HOUR_MS).unwrap();
+        let d =
+            evaluate(Metric::FirstResponse, &target, &running, 4 * HOUR_MS, &mut PositionCache::default()).unwrap().0;
         assert_eq!((d.state, d.remaining), (ClockState::Breached, SignedDuration::ZERO));
-        let d = evaluate(Metric::FirstResponse, &target, &running, &[0.75], 2 * HOUR_MS).unwrap();
+        let (d, f) = evaluate(
+            Metric::FirstResponse,
+            &Target::new(4 * HOUR_MS, Calendar::always_open(), &[0.75]),
+            &running,
+            2 * HOUR_MS,
+            &mut PositionCache::default(),
+        )
+        .unwrap();
         assert_eq!(d.state, ClockState::Running);
-        assert_eq!(next_change(&d, ts(2)), Some(ts(3)));
+        assert_eq!(f.next_change, Some(3 * HOUR_MS));
     }
 }

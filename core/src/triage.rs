@@ -9,7 +9,7 @@ use crate::policy::CompiledPolicy;
 use crate::priority::{Facts, PriorityStep, ScoreInput, ScoreTerm, UrgencyKey};
 use crate::sla::{self, ClockState, Deadline, Metric};
 use crate::ticket::Ticket;
-use crate::time::to_ms;
+use crate::time::{from_ms, to_ms};
 
 /// What Tierwise makes of a ticket at an instant: its priority and why, its
 /// urgency score and why, and its SLA deadlines.
@@ -46,6 +46,35 @@ impl Triage {
     #[must_use]
     pub fn deadline(&self, metric: Metric) -> Option<&Deadline> {
         self.deadlines.iter().find(|d| d.metric == metric)
+    }
+}
+
+/// The numbers of a triage without the words, from [`CompiledPolicy::assess`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Assessment {
+    /// The priority class, as an index into
+    /// [`CompiledPolicy::priority_classes`] (0 is the most critical).
+    pub class: usize,
+    /// The urgency score at the instant assessed.
+    pub score: f64,
+    /// The time-invariant ordering key.
+    pub key: UrgencyKey,
+    /// Due instants of first response, next reply and resolution, where the
+    /// ticket has that clock and it is not paused open-endedly.
+    pub due: [Option<Timestamp>; 3],
+    /// States of the same three clocks, where the ticket has them.
+    pub state: [Option<ClockState>; 3],
+    /// Index of the SLA rule that applies, if any.
+    pub sla_rule: Option<usize>,
+    /// The next instant a warning fires or a deadline passes without a new event.
+    pub next_change: Option<Timestamp>,
+}
+
+impl Assessment {
+    /// The due instant of `metric`'s clock, if the ticket has one.
+    #[must_use]
+    pub fn due(&self, metric: Metric) -> Option<Timestamp> {
+        self.due[metric as usize]
     }
 }
 
@@ -89,16 +118,31 @@ impl CompiledPolicy {
     /// the ticket's creation, or instants outside the supported years; each
     /// with the ticket field's path.
     pub fn triage(&self, ticket: &Ticket, now: Timestamp) -> Result<Triage, Error> {
-        self.evaluate(ticket, now, true)
+        let mut words = Words::default();
+        let a = self.evaluate(ticket, now, Some(&mut words))?;
+        let c = &self.inner;
+        Ok(Triage {
+            ticket: ticket.id.clone(),
+            priority: c.priority.classes[a.class].clone(),
+            priority_steps: words.steps,
+            score: a.score,
+            explanation: words.terms,
+            sla_rule: a.sla_rule.map(|r| c.sla[r].label.clone()),
+            deadlines: words.deadlines,
+            next_change: a.next_change,
+            now,
+            key: a.key,
+        })
     }
 
-    /// The same as [`CompiledPolicy::triage`] without the words: priority,
-    /// score, key and deadlines, for hot paths that do not show explanations.
+    /// The numbers of [`CompiledPolicy::triage`] without the words: priority
+    /// class, score, ordering key, due instants and next change. This is the
+    /// path the engine takes on every event; it allocates nothing per deadline.
     ///
     /// # Errors
     /// As [`CompiledPolicy::triage`].
-    pub fn assess(&self, ticket: &Ticket, now: Timestamp) -> Result<Triage, Error> {
-        self.evaluate(ticket, now, false)
+    pub fn assess(&self, ticket: &Ticket, now: Timestamp) -> Result<Assessment, Error> {
+        self.evaluate(ticket, now, None)
     }
 
     pub(crate) fn classify_ticket<'t>(&self, ticket: &'t Ticket) -> Result<Classified<'t>, Error> {
@@ -140,7 +184,7 @@ impl CompiledPolicy {
         })
     }
 
-    fn evaluate(&self, ticket: &Ticket, now: Timestamp, explain: bool) -> Result<Triage, Error> {
+    fn evaluate(&self, ticket: &Ticket, now: Timestamp, mut words: Option<&mut Words>) -> Result<Assessment, Error> {
         let c = &self.inner;
         let classified = self.classify_ticket(ticket)?;
         ticket.check_history()?;
@@ -158,76 +202,83 @@ impl CompiledPolicy {
                 format!("{} is after now ({now})", ticket.history[i].at()),
             ));
         }
-        let mut steps = Vec::new();
         let class = c.priority.classify(
             &classified.facts,
             classified.impact,
             classified.urgency,
             classified.explicit,
             &c.customer_tiers,
-            explain.then_some(&mut steps),
+            words.as_deref_mut().map(|w| &mut w.steps),
         );
-        if explain {
+        if let Some(w) = words.as_deref_mut() {
             if ticket.impact.is_none() {
-                steps.insert(0, default_step("impact", &c.priority.impact, &c.priority.classes[class]));
+                w.steps.insert(0, default_step("impact", &c.priority.impact, &c.priority.classes[class]));
             }
             if ticket.urgency.is_none() {
-                steps.insert(0, default_step("urgency", &c.priority.urgency, &c.priority.classes[class]));
+                w.steps.insert(0, default_step("urgency", &c.priority.urgency, &c.priority.classes[class]));
             }
         }
         let now_ms = to_ms(now);
         let created_ms = to_ms(ticket.created_at);
-        let rule = c.sla.iter().find(|r| r.condition.matches(&classified.facts, class));
-        let mut deadlines = Vec::new();
-        if let Some(rule) = rule {
+        let rule_index = c.sla.iter().position(|r| r.condition.matches(&classified.facts, class));
+        let mut due = [None; 3];
+        let mut state = [None; 3];
+        let mut nearest: Option<i64> = None;
+        let mut next_change: Option<i64> = None;
+        if let Some(rule) = rule_index.map(|i| &c.sla[i]) {
             let spans = sla::spans(created_ms, &ticket.history);
-            let metrics = [Metric::FirstResponse, Metric::NextReply, Metric::Resolution];
-            for ((metric, target), span) in metrics.into_iter().zip(&rule.targets).zip(&spans) {
-                if let (Some(target), Some(span)) = (target, span) {
-                    let mut deadline = sla::evaluate(metric, target, span, &rule.warn_at, now_ms)
-                        .map_err(|e| e.under(&format!("deadlines.{}", metric.name())))?;
-                    if explain {
+            let mut cache = sla::PositionCache::default();
+            for (i, metric) in [Metric::FirstResponse, Metric::NextReply, Metric::Resolution].into_iter().enumerate() {
+                let (Some(target), Some(span)) = (&rule.targets[i], &spans[i]) else { continue };
+                let under = |e: Error| e.under(&format!("deadlines.{}", metric.name()));
+                let figures = match words.as_deref_mut() {
+                    Some(w) => {
+                        let (mut deadline, figures) =
+                            sla::evaluate(metric, target, span, now_ms, &mut cache).map_err(under)?;
                         let zone = target.calendar.zone();
                         deadline.due_local = deadline.due.map(|t| t.to_zoned_datetime(zone.clone()).to_string());
+                        w.deadlines.push(deadline);
+                        figures
                     }
-                    deadlines.push(deadline);
+                    None => sla::figures(target, span, now_ms, &mut cache, None).map_err(under)?,
+                };
+                due[i] = figures.due.map(from_ms);
+                state[i] = Some(figures.state);
+                if matches!(figures.state, ClockState::Running | ClockState::Breached) && figures.stopped.is_none() {
+                    nearest = match (nearest, figures.due) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
+                }
+                if let Some(n) = figures.next_change {
+                    next_change = Some(next_change.map_or(n, |m| m.min(n)));
                 }
             }
         }
-        let due_ms = deadlines
-            .iter()
-            .filter(|d| matches!(d.state, ClockState::Running | ClockState::Breached) && d.stopped_at.is_none())
-            .filter_map(|d| d.due.map(to_ms))
-            .min();
         let input = ScoreInput {
             class,
             classes: c.priority.classes.len(),
             customer_tier: classified.facts.customer_tier,
             channel: ticket.channel,
             created_ms,
-            due_ms,
+            due_ms: nearest,
             now_ms,
         };
         let (score, key) = c.scoring.score(&input);
-        let explanation = if explain {
-            c.scoring.terms(&input, &c.priority.classes[class], &c.customer_tiers[classified.facts.customer_tier])
-        } else {
-            Vec::new()
-        };
-        let next_change = deadlines.iter().filter_map(|d| sla::next_change(d, now)).min();
-        Ok(Triage {
-            ticket: ticket.id.clone(),
-            priority: c.priority.classes[class].clone(),
-            priority_steps: steps,
-            score,
-            explanation,
-            sla_rule: rule.map(|r| r.label.clone()),
-            deadlines,
-            next_change,
-            now,
-            key,
-        })
+        if let Some(w) = words {
+            w.terms =
+                c.scoring.terms(&input, &c.priority.classes[class], &c.customer_tiers[classified.facts.customer_tier]);
+        }
+        Ok(Assessment { class, score, key, due, state, sla_rule: rule_index, next_change: next_change.map(from_ms) })
     }
+}
+
+/// The words of a triage, gathered alongside the numbers.
+#[derive(Default)]
+struct Words {
+    steps: Vec<PriorityStep>,
+    terms: Vec<ScoreTerm>,
+    deadlines: Vec<Deadline>,
 }
 
 fn default_step(field: &str, levels: &[String], class: &str) -> PriorityStep {

@@ -126,3 +126,27 @@ fn bad_tickets_name_the_field() {
     .unwrap_err();
     assert_eq!(err.code(), "unknown_field");
 }
+
+#[test]
+fn assess_and_triage_agree() {
+    for (policy, ticket_name, now) in [
+        ("global-desk.toml", "vip-outage-alert.json", "2026-03-06T21:50:00Z"),
+        ("madrid-office.toml", "madrid-email-waiting.json", "2026-03-30T08:00:00Z"),
+        ("madrid-office.toml", "madrid-email-waiting.json", "2026-03-28T10:00:00Z"),
+    ] {
+        let policy = load(policy);
+        let now = ts(now);
+        let mut t = ticket(ticket_name);
+        t.history.retain(|e| e.at() <= now); // the ticket as it stood then
+        let full = policy.triage(&t, now).unwrap();
+        let lean = policy.assess(&t, now).unwrap();
+        assert_eq!(policy.priority_classes()[lean.class], full.priority);
+        assert_eq!(lean.score, full.score);
+        assert_eq!(lean.key, full.key);
+        assert_eq!(lean.next_change, full.next_change);
+        for d in &full.deadlines {
+            assert_eq!(lean.due(d.metric), d.due, "{:?}", d.metric);
+            assert_eq!(lean.state[d.metric as usize], Some(d.state));
+        }
+    }
+}

@@ -49,7 +49,7 @@ fn ticket(created: i64, marks: &[i64]) -> Ticket {
 }
 
 fn due(policy: &tierwise::CompiledPolicy, t: &Ticket, now: Timestamp) -> Option<Timestamp> {
-    policy.assess(t, now).unwrap().deadline(Metric::Resolution).unwrap().due
+    policy.assess(t, now).unwrap().due(Metric::Resolution)
 }
 
 proptest! {
@@ -93,7 +93,7 @@ proptest! {
         let p = policy(16);
         let t = ticket(created, &marks);
         let now = at(created + 20_000 + later);
-        let d = p.assess(&t, now).unwrap();
+        let d = p.triage(&t, now).unwrap();
         let res = d.deadline(Metric::Resolution).unwrap();
         prop_assert_eq!(res.elapsed + res.remaining, SignedDuration::from_hours(16));
         prop_assert!(res.elapsed <= now.duration_since(t.created_at));

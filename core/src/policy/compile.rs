@@ -344,7 +344,7 @@ pub(super) fn compile(policy: &Policy) -> Result<CompiledPolicy, Error> {
                 );
                 return None;
             }
-            Some(Target { within_ms, calendar: calendar? })
+            Some(Target::new(within_ms, calendar?, rule.warn_at.as_deref().unwrap_or(&s.warn_at)))
         };
         let targets = [
             target(&mut ck, "first_response", &rule.first_response),
@@ -358,12 +358,7 @@ pub(super) fn compile(policy: &Policy) -> Result<CompiledPolicy, Error> {
             check_fractions(&mut ck, &format!("{path}.warn_at"), w);
         }
         let label = rule.name.clone().unwrap_or_else(|| path.clone());
-        sla.push(SlaRule {
-            label,
-            condition,
-            targets,
-            warn_at: rule.warn_at.clone().unwrap_or_else(|| s.warn_at.clone()),
-        });
+        sla.push(SlaRule { label, condition, targets });
     }
     sla_warnings(&sla, &p.classes, &mut ck);
 
