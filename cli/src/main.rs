@@ -4,6 +4,7 @@
 //! path), 2 bad usage.
 
 mod input;
+mod staff;
 mod triage;
 mod validate;
 
@@ -25,6 +26,8 @@ enum Command {
     Validate(validate::Args),
     /// Priority, urgency score and SLA deadlines of one ticket, explained.
     Triage(triage::Args),
+    /// Agents needed for a service-level target (Erlang C, or Erlang A with patience).
+    Staff(staff::Args),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +41,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Triage(args) => triage::run(&args),
+        Command::Staff(args) => staff::run(&args),
     };
     match result {
         Ok(code) => code,

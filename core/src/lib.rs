@@ -63,6 +63,7 @@ mod error;
 pub mod policy;
 mod priority;
 mod sla;
+pub mod staffing;
 mod ticket;
 mod time;
 mod triage;
