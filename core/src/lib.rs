@@ -58,18 +58,25 @@
 #![deny(missing_docs)]
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod agent;
 mod calendar;
+mod engine;
 mod error;
+mod event;
 pub mod policy;
 mod priority;
+mod routing;
 mod sla;
 pub mod staffing;
 mod ticket;
 mod time;
 mod triage;
 
+pub use agent::{AgentSpec, ShiftSpec, parse_roster};
 pub use calendar::{ALWAYS_OPEN, Calendar, Holiday, LocalInterval, MAX_YEAR, MIN_YEAR, WeeklyHours};
+pub use engine::{Engine, EngineStats, Snapshot};
 pub use error::{Error, ErrorKind, Problem};
+pub use event::{Decision, Event, EventKind, OfferExplanation, PassedOver, Presence, SkillMatch, TicketChanges};
 pub use policy::{CompiledPolicy, Policy};
 pub use priority::{PriorityStep, ScoreTerm, UrgencyKey};
 pub use sla::{BreachWarning, ClockState, Deadline, Metric};

@@ -1,5 +1,6 @@
 //! Cross-crate integration and property tests, built as one binary.
 
 mod business_time;
+mod engine_rules;
 mod examples;
 mod sla_properties;

@@ -12,6 +12,7 @@ use super::{CalendarSpec, ConditionSpec, HolidaySpec, Policy, StringList, Target
 use crate::calendar::{ALWAYS_OPEN, Calendar, Holiday, LocalInterval, WeeklyHours};
 use crate::error::{Error, ErrorKind, Problem, unknown_name};
 use crate::priority::{Condition, Override, OverrideAction, PriorityModel, Scoring};
+use crate::routing::RoutingRules;
 use crate::sla::{SlaRule, Target};
 use crate::ticket::Channel;
 use crate::time::{duration_ms, format_duration};
@@ -40,6 +41,7 @@ pub(crate) struct Compiled {
     pub(crate) categories: Vec<String>,
     pub(crate) sla: Vec<SlaRule>,
     pub(crate) scoring: Scoring,
+    pub(crate) routing: RoutingRules,
     pub(crate) warnings: Vec<Problem>,
 }
 
@@ -109,6 +111,12 @@ impl CompiledPolicy {
     #[must_use]
     pub fn calendars(&self) -> &[Calendar] {
         &self.inner.calendars
+    }
+
+    /// Support tier names, first line first.
+    #[must_use]
+    pub fn tiers(&self) -> &[String] {
+        &self.inner.routing.tiers
     }
 
     /// Number of SLA rules.
@@ -391,6 +399,27 @@ pub(super) fn compile(policy: &Policy) -> Result<CompiledPolicy, Error> {
         }
     }
 
+    // Tiers and routing.
+    ck.names("tiers", &policy.tiers, 1, 10);
+    let routing = crate::routing::compile(&policy.routing, &policy.tiers, &mut ck.problems);
+    if let Some(last) = routing.relaxation.last() {
+        for (i, rule) in sla.iter().enumerate() {
+            if let Some(first) = &rule.targets[0]
+                && last.after_ms > first.within_ms
+            {
+                ck.warn(
+                    "routing.relaxation",
+                    format!(
+                        "the ladder's last step ({}) comes after the first-response target of sla.policies[{i}] ({}): \
+                         those tickets breach before they are fully relaxed",
+                        format_duration(crate::time::ms_duration(last.after_ms)),
+                        format_duration(crate::time::ms_duration(first.within_ms)),
+                    ),
+                );
+            }
+        }
+    }
+
     if !ck.problems.is_empty() {
         return Err(Error::from_problems(ck.problems));
     }
@@ -415,6 +444,7 @@ pub(super) fn compile(policy: &Policy) -> Result<CompiledPolicy, Error> {
                 customer_tier: tier_points,
                 channel: channel_points,
             },
+            routing,
             warnings: ck.warnings,
         }),
     })

@@ -69,6 +69,144 @@ pub struct Policy {
     /// Weights of the dynamic urgency score.
     #[serde(default)]
     pub scoring: ScoringSpec,
+    /// Support tiers, first line first. Default `L1`..`L4`.
+    #[serde(default = "default_tiers")]
+    pub tiers: Vec<String>,
+    /// How tickets are routed to agents.
+    #[serde(default)]
+    pub routing: RoutingSpec,
+}
+
+fn default_tiers() -> Vec<String> {
+    ["L1", "L2", "L3", "L4"].map(String::from).to_vec()
+}
+
+/// How tickets are routed to agents.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoutingSpec {
+    /// How to choose among eligible agents: one of `longest_idle` (default),
+    /// `most_spare_capacity`, `best_skill_match`, `round_robin`, or a list of
+    /// them applied in order (multi-key ordering). Ties go to the agent who
+    /// joined the roster first.
+    #[serde(default = "default_strategy")]
+    pub strategy: StringList,
+    /// How long an offer stays reserved for an agent before it expires. Default 30s.
+    #[serde(default = "default_offer_timeout", with = "crate::time::duration_serde")]
+    pub offer_timeout: SignedDuration,
+    /// After a rejection or expiry, how long that agent is skipped for that
+    /// ticket. Default 5m.
+    #[serde(default = "default_reject_cooldown", with = "crate::time::duration_serde")]
+    pub reject_cooldown: SignedDuration,
+    /// How long a ticket with a preferred agent waits for that agent before
+    /// anyone else may take it. Default 0 (offered to the preferred agent only
+    /// if they are ready when it arrives).
+    #[serde(default, with = "crate::time::duration_serde")]
+    pub sticky_wait: SignedDuration,
+    /// Wrap-up time after each item, by channel, before the capacity is free again.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub wrap_up: BTreeMap<String, DurationText>,
+    /// Channels whose items block every other offer to the agent. Default `["phone"]`.
+    #[serde(default = "default_exclusive")]
+    pub exclusive_channels: Vec<String>,
+    /// Whether a ticket waiting on the customer keeps its agent's capacity. Default false.
+    #[serde(default)]
+    pub pending_consumes_capacity: bool,
+    /// At most `max_offers` offers per agent in any `window`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fairness: Option<FairnessSpec>,
+    /// Automatic escalation: after waiting this long in a tier, a ticket moves
+    /// to the next tier.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub escalation: Vec<EscalationSpec>,
+    /// The relaxation ladder: steps applied as a ticket waits in its tier,
+    /// cumulative.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub relaxation: Vec<RelaxationSpec>,
+}
+
+fn default_strategy() -> StringList {
+    StringList(vec!["longest_idle".to_owned()])
+}
+
+fn default_offer_timeout() -> SignedDuration {
+    SignedDuration::from_secs(30)
+}
+
+fn default_reject_cooldown() -> SignedDuration {
+    SignedDuration::from_mins(5)
+}
+
+fn default_exclusive() -> Vec<String> {
+    vec!["phone".to_owned()]
+}
+
+impl Default for RoutingSpec {
+    fn default() -> Self {
+        RoutingSpec {
+            strategy: default_strategy(),
+            offer_timeout: default_offer_timeout(),
+            reject_cooldown: default_reject_cooldown(),
+            sticky_wait: SignedDuration::ZERO,
+            wrap_up: BTreeMap::new(),
+            exclusive_channels: default_exclusive(),
+            pending_consumes_capacity: false,
+            fairness: None,
+            escalation: Vec::new(),
+            relaxation: Vec::new(),
+        }
+    }
+}
+
+/// A duration written as text or seconds, as a map value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DurationText(#[serde(with = "crate::time::duration_serde")] pub SignedDuration);
+
+/// A cap on offers per agent per window.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FairnessSpec {
+    /// Most offers an agent may get in any window.
+    pub max_offers: u32,
+    /// The sliding window.
+    #[serde(with = "crate::time::duration_serde")]
+    pub window: SignedDuration,
+}
+
+/// Automatic escalation out of a tier.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EscalationSpec {
+    /// The tier escalated from.
+    pub tier: String,
+    /// The longest a ticket may wait in that tier.
+    #[serde(with = "crate::time::duration_serde")]
+    pub max_wait: SignedDuration,
+}
+
+/// One step of the relaxation ladder.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RelaxationSpec {
+    /// Waiting time in the tier after which the step applies.
+    #[serde(with = "crate::time::duration_serde")]
+    pub after: SignedDuration,
+    /// Lower every required skill level by this much (never below 1).
+    #[serde(default)]
+    pub lower_levels: u8,
+    /// Drop the skill requirements not listed in `keep_skills`.
+    #[serde(default)]
+    pub drop_skills: bool,
+    /// Skills never dropped.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keep_skills: Vec<String>,
+    /// Accept agents of the next tier up as well.
+    #[serde(default)]
+    pub widen_tier: bool,
+    /// Accept agents without the ticket's language.
+    #[serde(default)]
+    pub any_language: bool,
 }
 
 fn default_customer_tiers() -> Vec<String> {
@@ -85,6 +223,8 @@ impl Default for Policy {
             priority: PrioritySpec::default(),
             sla: SlaSpec::default(),
             scoring: ScoringSpec::default(),
+            tiers: default_tiers(),
+            routing: RoutingSpec::default(),
         }
     }
 }
@@ -452,7 +592,8 @@ impl Policy {
             ));
         };
         let mut problems = Vec::new();
-        const TOP: [&str; 7] = ["version", "calendars", "customer_tiers", "categories", "priority", "sla", "scoring"];
+        const TOP: [&str; 9] =
+            ["version", "calendars", "customer_tiers", "categories", "priority", "sla", "scoring", "tiers", "routing"];
         for key in map.keys() {
             if !TOP.contains(&key.as_str()) {
                 problems.push(unknown_field(key, "", &TOP));
@@ -524,6 +665,21 @@ impl Policy {
             && let Some(s) = read(v, "scoring", &mut problems)
         {
             policy.scoring = s;
+        }
+        if let Some(v) = map.remove("tiers")
+            && let Some(t) = read(v, "tiers", &mut problems)
+        {
+            policy.tiers = t;
+        }
+        if let Some(mut v) = map.remove("routing") {
+            let steps = v.get_mut("relaxation").map(Value::take);
+            if let Some(obj) = v.as_object_mut() {
+                obj.remove("relaxation");
+            }
+            if let Some(r) = read::<RoutingSpec>(v, "routing", &mut problems) {
+                policy.routing = r;
+            }
+            policy.routing.relaxation = read_list(steps, "routing.relaxation", &mut problems);
         }
         if problems.is_empty() { Ok(policy) } else { Err(Error::from_problems(problems)) }
     }
@@ -765,7 +921,10 @@ mod tests {
                 (
                     "colour".to_owned(),
                     "unknown_field",
-                    Some("expected one of: version, calendars, customer_tiers, categories, priority, sla, scoring")
+                    Some(
+                        "expected one of: version, calendars, customer_tiers, categories, priority, sla, scoring, tiers, \
+                     routing"
+                    )
                 ),
                 ("calendars.a.holidayz".to_owned(), "unknown_field", Some("did you mean \"holidays\"?")),
                 ("sla.policies[0].first_response".to_owned(), "invalid_value", None),

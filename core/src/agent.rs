@@ -1,0 +1,99 @@
+//! Agents as the host describes them: tier, skills with levels, languages,
+//! clearance, shift and per-channel capacity.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+use crate::policy::CalendarSpec;
+
+/// An agent on the roster.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentSpec {
+    /// The host's identifier.
+    pub id: String,
+    /// A name to show.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Support tier (policy `tiers`), e.g. `"L2"`.
+    pub tier: String,
+    /// Skills with levels, e.g. `{"network": 3}`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub skills: BTreeMap<String, u8>,
+    /// Languages spoken, e.g. `["en", "es"]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub languages: Vec<String>,
+    /// Cleared for confidential tickets.
+    #[serde(default)]
+    pub clearance: bool,
+    /// When the agent is on duty: the name of a policy calendar, or a calendar
+    /// of their own (zone, weekly local hours, and leave as holidays). Absent:
+    /// on duty whenever logged in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shift: Option<ShiftSpec>,
+    /// Items the agent can hold at once, by channel. Default: 1 phone, 3 chat,
+    /// 3 sms, 3 social, 8 email, 8 web, 8 alert.
+    #[serde(default = "default_capacity")]
+    pub capacity: BTreeMap<String, u8>,
+}
+
+/// A shift: a policy calendar by name, or a calendar of the agent's own.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ShiftSpec {
+    /// A calendar defined in the policy.
+    Calendar(String),
+    /// The agent's own hours (and leave, as holidays).
+    Own(CalendarSpec),
+}
+
+fn default_capacity() -> BTreeMap<String, u8> {
+    [("phone", 1), ("chat", 3), ("sms", 3), ("social", 3), ("email", 8), ("web", 8), ("alert", 8)]
+        .into_iter()
+        .map(|(c, n)| (c.to_owned(), n))
+        .collect()
+}
+
+/// A roster: `[agent, ...]` or `{"agents": [agent, ...]}`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RosterDoc {
+    List(Vec<serde_json::Value>),
+    Doc { agents: Vec<serde_json::Value> },
+}
+
+/// Largest roster text accepted, in bytes.
+pub const MAX_ROSTER_BYTES: usize = 64 << 20;
+/// Most agents in one roster.
+pub const MAX_AGENTS: usize = 200_000;
+
+/// Parses a roster from JSON, collecting every agent's problems with paths
+/// like `agents[3].tier`.
+///
+/// # Errors
+/// Malformed JSON, or agents with wrong types or unknown fields.
+pub fn parse_roster(text: &str) -> Result<Vec<AgentSpec>, Error> {
+    let value = crate::policy::parse_value(text, crate::policy::Format::Json, MAX_ROSTER_BYTES)?;
+    let items = match serde_json::from_value::<RosterDoc>(value) {
+        Ok(RosterDoc::List(items) | RosterDoc::Doc { agents: items }) => items,
+        Err(_) => {
+            return Err(Error::new(
+                crate::ErrorKind::InvalidValue,
+                "",
+                "a roster is a list of agents, or an object with an \"agents\" list",
+            ));
+        }
+    };
+    if items.len() > MAX_AGENTS {
+        return Err(Error::new(crate::ErrorKind::TooLarge, "agents", format!("more than {MAX_AGENTS} agents")));
+    }
+    let mut problems = Vec::new();
+    let agents: Vec<AgentSpec> = items
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, v)| crate::policy::read(v, &format!("agents[{i}]"), &mut problems))
+        .collect();
+    if problems.is_empty() { Ok(agents) } else { Err(Error::from_problems(problems)) }
+}

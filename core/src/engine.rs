@@ -1,0 +1,1750 @@
+//! The engine: turns timestamped events into routing decisions.
+//!
+//! # Scheduler
+//! Tickets with the same requirements (tier range, channel, language,
+//! confidentiality, skills with levels after relaxation) form a *routing
+//! group*. Each group keeps two keyed priority queues: its waiting tickets,
+//! keyed by the time-invariant [`crate::UrgencyKey`] plus arrival order, and its
+//! *ready* agents (able to serve it and free right now), keyed by the routing
+//! strategy. Every agent lists the groups it can serve.
+//! - A ticket arrives: O(log n) to queue it, then its group's best ready agent
+//!   is offered it.
+//! - An agent becomes free: peek the top ticket of each group it serves, offer
+//!   the most urgent: O(groups served + log n).
+//! - An agent's readiness or strategy key changes: O(groups served x log n).
+//!
+//! Timers (offer expiry, relaxation steps, automatic escalation, SLA warnings,
+//! shift changes, wrap-up) sit in one heap ordered by (instant, sequence) and
+//! are invalidated lazily by a generation number, so nothing is ever polled.
+//!
+//! # Determinism
+//! No decision depends on hash order: queues are only peeked and popped, keys
+//! are total orders ending in a sequence number or roster position, and work
+//! lists are sorted before they are processed.
+
+use std::cmp::{Ordering, Reverse};
+use std::collections::{BTreeMap, BinaryHeap, HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
+
+use jiff::Timestamp;
+use priority_queue::PriorityQueue;
+use serde::{Deserialize, Serialize};
+
+use crate::agent::{AgentSpec, ShiftSpec};
+use crate::calendar::Calendar;
+use crate::error::{Error, ErrorKind, Problem, unknown_name};
+use crate::event::{Decision, Event, EventKind, OfferExplanation, PassedOver, Presence, SkillMatch, TicketChanges};
+use crate::policy::CompiledPolicy;
+use crate::routing::{RoutingRules, Strategy};
+use crate::sla::Metric;
+use crate::ticket::{Channel, Ticket, TicketEvent};
+use crate::time::{from_ms, to_ms};
+use crate::triage::Assessment;
+
+/// A hasher for `u32` indexes: the index is the hash. Deterministic and fast.
+#[derive(Default)]
+struct IndexHasher(u64);
+
+impl Hasher for IndexHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) ^ u64::from(b) ^ (self.0 >> 56);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type IndexQueue<P> = PriorityQueue<u32, P, BuildHasherDefault<IndexHasher>>;
+type Lookup<K> = HashMap<K, u32, BuildHasherDefault<std::collections::hash_map::DefaultHasher>>;
+
+/// A waiting ticket's place in its queue: most urgent is greatest.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct TicketKey {
+    points: f64,
+    due: i64,
+    created: i64,
+    seq: u64,
+}
+
+impl Eq for TicketKey {}
+
+impl Ord for TicketKey {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.points
+            .total_cmp(&other.points)
+            .then(other.due.cmp(&self.due))
+            .then(other.created.cmp(&self.created))
+            .then(other.seq.cmp(&self.seq))
+    }
+}
+
+impl PartialOrd for TicketKey {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// A ready agent's place: strategy components (greater is better), then the
+/// earlier roster position.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct AgentKey([i64; 4], Reverse<u32>);
+
+/// What a ticket needs from an agent; equal requirements share a group.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+struct Requirements {
+    tier_min: u8,
+    tier_max: u8,
+    channel: Channel,
+    language: Option<u32>,
+    confidential: bool,
+    skills: Vec<(u32, u8)>,
+}
+
+struct Group {
+    req: Requirements,
+    tickets: IndexQueue<TicketKey>,
+    ready: IndexQueue<AgentKey>,
+}
+
+/// Where a ticket is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub(crate) enum Status {
+    Queued,
+    Sticky { agent: u32, until: i64 },
+    Offered { agent: u32, expires: i64 },
+    Assigned { agent: u32 },
+    Pending { agent: Option<u32> },
+    Handled,
+    Resolved,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct TicketSlot {
+    ticket: Ticket,
+    seq: u64,
+    #[serde(skip)]
+    key: Option<TicketKey>,
+    tier: u8,
+    tier_path: Vec<u8>,
+    tier_since: i64,
+    relax: u8,
+    status: Status,
+    #[serde(skip)]
+    group: Option<u32>,
+    /// The next SLA alert instant as of the last rekey.
+    #[serde(skip)]
+    next_sla: Option<i64>,
+    skip: Vec<(u32, i64)>,
+    preferred: Option<u32>,
+    generation: u32,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct AgentSlot {
+    #[serde(skip)]
+    tier: u8,
+    #[serde(skip)]
+    skills: Vec<(u32, u8)>,
+    #[serde(skip)]
+    languages: Vec<u32>,
+    #[serde(skip)]
+    capacity: [u8; 7],
+    #[serde(skip)]
+    shift: Option<Calendar>,
+    #[serde(skip)]
+    groups: Vec<u32>,
+    logged_in: bool,
+    away: bool,
+    on_shift: bool,
+    load: [u8; 7],
+    exclusive_load: u8,
+    last_offer_at: i64,
+    last_offer_seq: u64,
+    recent_offers: VecDeque<i64>,
+    sticky: Vec<u32>,
+    generation: u32,
+}
+
+/// A timer; stale ones (generation moved on) are skipped when they fire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "timer", rename_all = "snake_case")]
+enum TimerKind {
+    /// A ticket's own timer: offer expiry, sticky end, relaxation, escalation
+    /// or SLA alert, whichever comes first for its current status.
+    Ticket { ticket: u32, generation: u32 },
+    /// An agent's shift opens or closes.
+    Shift { agent: u32, generation: u32 },
+    /// Wrap-up after an item ends on a channel.
+    WrapUp { agent: u32, channel: Channel },
+    /// A skip (after rejection) ends, or a fairness window slides.
+    Recheck { agent: u32 },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+struct Timer {
+    at: i64,
+    seq: u64,
+    kind: TimerKind,
+}
+
+/// The routing engine. Feed it events in time order with [`Engine::apply`];
+/// act on the [`Decision`]s it returns.
+///
+/// ```
+/// use tierwise::{Engine, Event, Policy, agent::AgentSpec};
+/// let policy = Policy::from_toml_str("version = 1")?.compile()?;
+/// let ana: AgentSpec = serde_json::from_str(r#"{"id": "ana", "tier": "L1"}"#).unwrap();
+/// let mut engine = Engine::new(policy, vec![ana])?;
+/// engine.apply(&Event::from_json_str(r#"{"at": "2026-03-02T09:00:00Z", "event": "agent_logged_in", "agent": "ana"}"#)?)?;
+/// let decisions = engine.apply(&Event::from_json_str(r#"{"at": "2026-03-02T09:01:00Z", "event": "ticket_created",
+///     "ticket": {"id": "T1", "created_at": "2026-03-02T09:01:00Z", "channel": "chat"}}"#)?)?;
+/// assert!(matches!(&decisions[0], tierwise::Decision::Offer { agent, .. } if agent == "ana"));
+/// # Ok::<(), tierwise::Error>(())
+/// ```
+pub struct Engine {
+    policy: CompiledPolicy,
+    rules: RoutingRules,
+    roster: Vec<AgentSpec>,
+    explain: bool,
+    now: i64,
+    started: bool,
+    ticket_seq: u64,
+    offer_seq: u64,
+    timer_seq: u64,
+    tickets: Vec<TicketSlot>,
+    ticket_ids: Lookup<String>,
+    agents: Vec<AgentSlot>,
+    agent_ids: Lookup<String>,
+    names: Vec<String>,
+    name_ids: Lookup<String>,
+    groups: Vec<Group>,
+    group_ids: HashMap<Requirements, u32, BuildHasherDefault<std::collections::hash_map::DefaultHasher>>,
+    timers: BinaryHeap<Reverse<Timer>>,
+    dirty_agents: Vec<u32>,
+    dirty_groups: Vec<u32>,
+    out: Vec<Decision>,
+}
+
+/// The state of an engine, as plain data: restore it with [`Engine::restore`]
+/// and carry on as if it had never stopped.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Snapshot {
+    format: u32,
+    roster: Vec<AgentSpec>,
+    explain: bool,
+    now: i64,
+    started: bool,
+    ticket_seq: u64,
+    offer_seq: u64,
+    timer_seq: u64,
+    tickets: Vec<TicketSlot>,
+    agents: Vec<AgentSlot>,
+    timers: Vec<Timer>,
+}
+
+const CHANNELS: usize = 7;
+
+impl Engine {
+    /// An engine for `policy` with the agents of `roster` (all logged out).
+    ///
+    /// # Errors
+    /// Agents with unknown tiers, channels or shift calendars, or duplicate ids;
+    /// every problem with its path (`agents[3].tier`).
+    pub fn new(policy: CompiledPolicy, roster: Vec<AgentSpec>) -> Result<Engine, Error> {
+        let rules = policy.inner.routing.clone();
+        let mut engine = Engine {
+            policy,
+            rules,
+            roster: Vec::new(),
+            explain: false,
+            now: i64::MIN,
+            started: false,
+            ticket_seq: 0,
+            offer_seq: 0,
+            timer_seq: 0,
+            tickets: Vec::new(),
+            ticket_ids: Lookup::default(),
+            agents: Vec::new(),
+            agent_ids: Lookup::default(),
+            names: Vec::new(),
+            name_ids: Lookup::default(),
+            groups: Vec::new(),
+            group_ids: HashMap::default(),
+            timers: BinaryHeap::new(),
+            dirty_agents: Vec::new(),
+            dirty_groups: Vec::new(),
+            out: Vec::new(),
+        };
+        let mut problems = Vec::new();
+        for (i, spec) in roster.into_iter().enumerate() {
+            match engine.compile_agent(&spec) {
+                Ok(slot) => {
+                    if engine.agent_ids.contains_key(&spec.id) {
+                        problems.push(Problem::new(
+                            ErrorKind::Duplicate,
+                            format!("agents[{i}].id"),
+                            format!("agent \"{}\" appears twice", spec.id),
+                        ));
+                        continue;
+                    }
+                    let index = u32::try_from(engine.agents.len()).unwrap_or(u32::MAX);
+                    engine.agent_ids.insert(spec.id.clone(), index);
+                    engine.agents.push(slot);
+                    engine.roster.push(spec);
+                }
+                Err(e) => problems.extend(e.under(&format!("agents[{i}]")).problems().iter().cloned()),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(Error::from_problems(problems));
+        }
+        Ok(engine)
+    }
+
+    /// Whether offers list every agent passed over and why (slower; for
+    /// people reading decisions). Default off.
+    pub fn set_explain(&mut self, explain: bool) {
+        self.explain = explain;
+    }
+
+    /// The policy the engine routes by.
+    #[must_use]
+    pub fn policy(&self) -> &CompiledPolicy {
+        &self.policy
+    }
+
+    /// The instant of the last event applied (`None` before the first).
+    #[must_use]
+    pub fn now(&self) -> Option<Timestamp> {
+        self.started.then(|| from_ms(self.now))
+    }
+
+    fn intern(&mut self, name: &str) -> u32 {
+        if let Some(&i) = self.name_ids.get(name) {
+            return i;
+        }
+        let i = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+        self.names.push(name.to_owned());
+        self.name_ids.insert(name.to_owned(), i);
+        i
+    }
+
+    fn compile_agent(&mut self, spec: &AgentSpec) -> Result<AgentSlot, Error> {
+        let mut problems = Vec::new();
+        let tier = self.rules.tiers.iter().position(|t| *t == spec.tier);
+        if tier.is_none() {
+            problems.push(unknown_name("tier", "tier", &spec.tier, self.rules.tiers.iter().map(String::as_str)));
+        }
+        let mut capacity = [0u8; CHANNELS];
+        for (name, &n) in &spec.capacity {
+            match Channel::from_name(name) {
+                Ok(c) => capacity[c.index()] = n,
+                Err(p) => problems.push(p.under(&format!("capacity.{name}"))),
+            }
+        }
+        let shift = match &spec.shift {
+            None => None,
+            Some(ShiftSpec::Calendar(name)) => match self.policy.calendar(name) {
+                Some(c) => Some(c.clone()),
+                None => {
+                    let names: Vec<&str> = self.policy.calendars().iter().map(Calendar::name).collect();
+                    problems.push(unknown_name("shift", "calendar", name, names));
+                    None
+                }
+            },
+            Some(ShiftSpec::Own(cal)) => {
+                let mut p = crate::Policy::default();
+                p.calendars.insert(format!("shift of {}", spec.id), cal.clone());
+                match p.compile() {
+                    Ok(c) => c.calendars().get(1).cloned(),
+                    Err(e) => {
+                        for pr in e.problems() {
+                            let path = pr.path().split_once('.').map_or("", |x| x.1);
+                            let path = path.split_once('.').map_or(String::new(), |x| format!("shift.{}", x.1));
+                            problems.push(
+                                Problem::new(pr.kind(), path, pr.message()).with_hint(pr.hint().map(String::from)),
+                            );
+                        }
+                        None
+                    }
+                }
+            }
+        };
+        if spec.id.is_empty() || spec.id.len() > 256 {
+            problems.push(Problem::new(ErrorKind::InvalidValue, "id", "agent ids must be 1 to 256 characters"));
+        }
+        if !problems.is_empty() {
+            return Err(Error::from_problems(problems));
+        }
+        let mut skills: Vec<(u32, u8)> = spec.skills.iter().map(|(s, &l)| (self.intern(s), l)).collect();
+        skills.sort_unstable();
+        let mut languages: Vec<u32> = spec.languages.iter().map(|l| self.intern(l)).collect();
+        languages.sort_unstable();
+        Ok(AgentSlot {
+            tier: u8::try_from(tier.unwrap_or(0)).unwrap_or(0),
+            skills,
+            languages,
+            capacity,
+            shift,
+            groups: Vec::new(),
+            logged_in: false,
+            away: false,
+            on_shift: false,
+            load: [0; CHANNELS],
+            exclusive_load: 0,
+            last_offer_at: i64::MIN,
+            last_offer_seq: 0,
+            recent_offers: VecDeque::new(),
+            sticky: Vec::new(),
+            generation: 0,
+        })
+    }
+
+    /// Applies one event and returns the decisions it leads to, ending with a
+    /// [`Decision::WakeAt`] when anything is scheduled.
+    ///
+    /// Timers due by the event's instant fire first, in order, each at its own
+    /// instant. A rejected event (unknown ticket, out of time order, an offer
+    /// that is not outstanding) changes nothing itself; decisions of timers
+    /// that fired before it are kept and returned by the next successful call.
+    ///
+    /// # Errors
+    /// Events earlier than the last one, references to unknown tickets or
+    /// agents, transitions that make no sense (accepting an offer that was not
+    /// made), and tickets the policy cannot triage.
+    pub fn apply(&mut self, event: &Event) -> Result<Vec<Decision>, Error> {
+        let mut out = Vec::new();
+        self.apply_into(event, &mut out)?;
+        Ok(out)
+    }
+
+    /// As [`Engine::apply`], appending decisions to `out` (reuse it to avoid
+    /// allocating per event).
+    ///
+    /// # Errors
+    /// As [`Engine::apply`].
+    pub fn apply_into(&mut self, event: &Event, out: &mut Vec<Decision>) -> Result<(), Error> {
+        let at = to_ms(event.at);
+        if self.started && at < self.now {
+            return Err(Error::new(
+                ErrorKind::Inconsistent,
+                "at",
+                format!("{} is earlier than the previous event ({})", event.at, from_ms(self.now)),
+            ));
+        }
+        // Time passes whether or not the event is valid: timers due by then
+        // fire first, and the event is checked against the state they leave.
+        // If it is rejected, their decisions wait for the next call.
+        self.fire_timers_until(at);
+        self.validate(event)?;
+        self.now = at;
+        self.started = true;
+        self.handle(event)?;
+        self.dispatch();
+        if let Some(next) = self.next_timer() {
+            self.out.push(Decision::WakeAt { at: from_ms(next) });
+        }
+        out.append(&mut self.out);
+        Ok(())
+    }
+
+    fn ticket_index(&self, id: &str) -> Result<u32, Error> {
+        self.ticket_ids
+            .get(id)
+            .copied()
+            .ok_or_else(|| Error::new(ErrorKind::UnknownName, "ticket", format!("unknown ticket \"{id}\"")))
+    }
+
+    fn agent_index(&self, id: &str) -> Result<u32, Error> {
+        self.agent_ids.get(id).copied().ok_or_else(|| {
+            crate::error::unknown_name("agent", "agent", id, self.roster.iter().map(|a| a.id.as_str())).into()
+        })
+    }
+
+    /// Checks an event against the current state without changing anything.
+    fn validate(&self, event: &Event) -> Result<(), Error> {
+        match &event.kind {
+            EventKind::TicketCreated { ticket, tier, preferred_agent } => {
+                if self.ticket_ids.contains_key(&ticket.id) {
+                    return Err(Error::new(
+                        ErrorKind::Duplicate,
+                        "ticket.id",
+                        format!("ticket \"{}\" was already created", ticket.id),
+                    ));
+                }
+                if ticket.id.is_empty() || ticket.id.len() > 256 {
+                    return Err(Error::new(
+                        ErrorKind::InvalidValue,
+                        "ticket.id",
+                        "ticket ids must be 1 to 256 characters",
+                    ));
+                }
+                if ticket.created_at > event.at {
+                    return Err(Error::new(ErrorKind::Inconsistent, "ticket.created_at", "created after the event"));
+                }
+                if let Some(t) = tier
+                    && !self.rules.tiers.contains(t)
+                {
+                    return Err(unknown_name("tier", "tier", t, self.rules.tiers.iter().map(String::as_str)).into());
+                }
+                if let Some(a) = preferred_agent {
+                    self.agent_index(a).map_err(|e| e.under("preferred_agent"))?;
+                }
+                self.policy.assess(ticket, event.at).map_err(|e| e.under("ticket"))?;
+            }
+            EventKind::TicketUpdated { ticket, changes } => {
+                let t = self.ticket_index(ticket)?;
+                let mut updated = self.tickets[t as usize].ticket.clone();
+                apply_changes(&mut updated, changes);
+                self.policy.assess(&updated, event.at).map_err(|e| e.under("changes"))?;
+            }
+            EventKind::TicketResolved { ticket }
+            | EventKind::WaitingOnCustomer { ticket }
+            | EventKind::CustomerReplied { ticket }
+            | EventKind::AgentReplied { ticket } => {
+                self.ticket_index(ticket)?;
+            }
+            EventKind::TicketReopened { ticket } => {
+                let t = self.ticket_index(ticket)?;
+                if !matches!(self.tickets[t as usize].status, Status::Resolved | Status::Handled) {
+                    return Err(Error::new(
+                        ErrorKind::Inconsistent,
+                        "ticket",
+                        "only a resolved or handled ticket can be reopened",
+                    ));
+                }
+            }
+            EventKind::AgentLoggedIn { agent } | EventKind::AgentLoggedOut { agent } => {
+                self.agent_index(agent)?;
+            }
+            EventKind::AgentStateChanged { agent, .. } => {
+                let a = self.agent_index(agent)?;
+                if !self.agents[a as usize].logged_in {
+                    return Err(Error::new(
+                        ErrorKind::Inconsistent,
+                        "agent",
+                        format!("agent \"{agent}\" is not logged in"),
+                    ));
+                }
+            }
+            EventKind::AgentFinished { agent, ticket } => {
+                let a = self.agent_index(agent)?;
+                let t = self.ticket_index(ticket)?;
+                let holds = match self.tickets[t as usize].status {
+                    Status::Assigned { agent } => agent == a,
+                    Status::Pending { agent: Some(agent) } => agent == a && self.rules.pending_consumes_capacity,
+                    _ => false,
+                };
+                if !holds {
+                    return Err(Error::new(
+                        ErrorKind::Inconsistent,
+                        "ticket",
+                        format!("agent \"{agent}\" is not working on ticket \"{ticket}\""),
+                    ));
+                }
+            }
+            EventKind::OfferAccepted { agent, ticket } | EventKind::OfferRejected { agent, ticket } => {
+                let a = self.agent_index(agent)?;
+                let t = self.ticket_index(ticket)?;
+                if !matches!(self.tickets[t as usize].status, Status::Offered { agent, .. } if agent == a) {
+                    return Err(Error::new(
+                        ErrorKind::Inconsistent,
+                        "ticket",
+                        format!("ticket \"{ticket}\" is not on offer to agent \"{agent}\""),
+                    ));
+                }
+            }
+            EventKind::EscalateRequested { ticket, to_tier } => {
+                let t = self.ticket_index(ticket)?;
+                let slot = &self.tickets[t as usize];
+                if matches!(slot.status, Status::Resolved | Status::Handled) {
+                    return Err(Error::new(ErrorKind::Inconsistent, "ticket", "a closed ticket cannot be escalated"));
+                }
+                match to_tier {
+                    Some(name) => {
+                        if !self.rules.tiers.contains(name) {
+                            return Err(unknown_name(
+                                "to_tier",
+                                "tier",
+                                name,
+                                self.rules.tiers.iter().map(String::as_str),
+                            )
+                            .into());
+                        }
+                    }
+                    None => {
+                        if usize::from(slot.tier) + 1 >= self.rules.tiers.len() {
+                            return Err(Error::new(ErrorKind::Inconsistent, "ticket", "already in the last tier"));
+                        }
+                    }
+                }
+            }
+            EventKind::Tick {} => {}
+        }
+        Ok(())
+    }
+
+    fn handle(&mut self, event: &Event) -> Result<(), Error> {
+        match &event.kind {
+            EventKind::TicketCreated { ticket, tier, preferred_agent } => {
+                let tier = tier.as_ref().and_then(|t| self.rules.tiers.iter().position(|x| x == t)).unwrap_or(0);
+                let index = u32::try_from(self.tickets.len()).unwrap_or(u32::MAX);
+                self.ticket_seq += 1;
+                let preferred = preferred_agent.as_ref().and_then(|a| self.agent_ids.get(a).copied());
+                let tier = u8::try_from(tier).unwrap_or(0);
+                self.tickets.push(TicketSlot {
+                    ticket: (**ticket).clone(),
+                    seq: self.ticket_seq,
+                    key: None,
+                    tier,
+                    tier_path: vec![tier],
+                    tier_since: self.now,
+                    relax: 0,
+                    status: Status::Handled,
+                    group: None,
+                    next_sla: None,
+                    skip: Vec::new(),
+                    preferred,
+                    generation: 0,
+                });
+                self.ticket_ids.insert(ticket.id.clone(), index);
+                self.rekey(index);
+                self.enqueue(index, true);
+            }
+            EventKind::TicketUpdated { ticket, changes } => {
+                let t = self.ticket_index(ticket)?;
+                apply_changes(&mut self.tickets[t as usize].ticket, changes);
+                self.rekey(t);
+                match self.tickets[t as usize].status {
+                    Status::Queued => {
+                        self.dequeue(t);
+                        self.enqueue(t, false);
+                    }
+                    Status::Sticky { .. } => {
+                        self.dequeue(t);
+                        self.enqueue(t, true);
+                    }
+                    Status::Offered { agent, .. } | Status::Assigned { agent } => {
+                        if !self.can_serve(agent, &self.requirements(t)) {
+                            let reason = "the agent no longer meets the ticket's requirements".to_owned();
+                            if matches!(self.tickets[t as usize].status, Status::Offered { .. }) {
+                                self.out.push(Decision::OfferWithdrawn {
+                                    at: from_ms(self.now),
+                                    ticket: ticket.clone(),
+                                    agent: self.roster[agent as usize].id.clone(),
+                                    reason: reason.clone(),
+                                });
+                            }
+                            self.release(agent, t, false);
+                            self.requeue(t, &reason);
+                        } else {
+                            self.arm(t);
+                        }
+                    }
+                    _ => self.arm(t),
+                }
+            }
+            EventKind::TicketResolved { ticket } => {
+                let t = self.ticket_index(ticket)?;
+                self.push_history(t, TicketEvent::Resolved { at: from_ms(self.now) });
+                self.close(t, Status::Resolved);
+            }
+            EventKind::TicketReopened { ticket } => {
+                let t = self.ticket_index(ticket)?;
+                self.push_history(t, TicketEvent::Reopened { at: from_ms(self.now) });
+                self.rekey(t);
+                self.enqueue(t, true);
+            }
+            EventKind::WaitingOnCustomer { ticket } => {
+                let t = self.ticket_index(ticket)?;
+                self.push_history(t, TicketEvent::WaitingOnCustomer { at: from_ms(self.now) });
+                let holder = match self.tickets[t as usize].status {
+                    Status::Queued | Status::Sticky { .. } => {
+                        self.dequeue(t);
+                        None
+                    }
+                    Status::Offered { agent, .. } => {
+                        self.release(agent, t, false);
+                        None
+                    }
+                    Status::Assigned { agent } => {
+                        if !self.rules.pending_consumes_capacity {
+                            self.release(agent, t, true);
+                        }
+                        Some(agent)
+                    }
+                    Status::Pending { agent } => agent,
+                    Status::Handled | Status::Resolved => None,
+                };
+                if !matches!(self.tickets[t as usize].status, Status::Handled | Status::Resolved) {
+                    self.tickets[t as usize].status = Status::Pending { agent: holder };
+                }
+                self.rekey(t);
+                self.arm(t);
+            }
+            EventKind::CustomerReplied { ticket } => {
+                let t = self.ticket_index(ticket)?;
+                self.push_history(t, TicketEvent::CustomerReplied { at: from_ms(self.now) });
+                self.rekey(t);
+                match self.tickets[t as usize].status {
+                    Status::Pending { agent: Some(agent) } if self.rules.pending_consumes_capacity => {
+                        self.tickets[t as usize].status = Status::Assigned { agent };
+                        self.arm(t);
+                    }
+                    Status::Pending { agent } => {
+                        if let Some(agent) = agent {
+                            self.tickets[t as usize].preferred = Some(agent);
+                        }
+                        self.enqueue(t, true);
+                    }
+                    Status::Handled | Status::Resolved => self.enqueue(t, true),
+                    Status::Queued => {
+                        self.dequeue(t);
+                        self.enqueue(t, false);
+                    }
+                    _ => self.arm(t),
+                }
+            }
+            EventKind::AgentReplied { ticket } => {
+                let t = self.ticket_index(ticket)?;
+                self.push_history(t, TicketEvent::AgentReplied { at: from_ms(self.now) });
+                self.rekey(t);
+                if self.tickets[t as usize].status == Status::Queued {
+                    self.dequeue(t);
+                    self.enqueue(t, false);
+                } else {
+                    self.arm(t);
+                }
+            }
+            EventKind::AgentLoggedIn { agent } => {
+                let a = self.agent_index(agent)?;
+                if !self.agents[a as usize].logged_in {
+                    let slot = &mut self.agents[a as usize];
+                    slot.logged_in = true;
+                    slot.away = false;
+                    if slot.last_offer_at == i64::MIN {
+                        slot.last_offer_at = self.now;
+                    }
+                    self.ensure_groups_for(a);
+                    self.update_shift(a);
+                }
+            }
+            EventKind::AgentLoggedOut { agent } => {
+                let a = self.agent_index(agent)?;
+                self.agents[a as usize].logged_in = false;
+                self.agents[a as usize].generation += 1;
+                // Everything the agent holds or is offered goes back.
+                let held: Vec<u32> = (0..u32::try_from(self.tickets.len()).unwrap_or(0))
+                    .filter(|&t| match self.tickets[t as usize].status {
+                        Status::Offered { agent, .. } | Status::Assigned { agent } | Status::Sticky { agent, .. } => {
+                            agent == a
+                        }
+                        _ => false,
+                    })
+                    .collect();
+                for t in held {
+                    let status = self.tickets[t as usize].status;
+                    if let Status::Offered { .. } = status {
+                        self.out.push(Decision::OfferWithdrawn {
+                            at: from_ms(self.now),
+                            ticket: self.tickets[t as usize].ticket.id.clone(),
+                            agent: agent.clone(),
+                            reason: "the agent logged out".to_owned(),
+                        });
+                    }
+                    match status {
+                        Status::Sticky { .. } => {
+                            self.agents[a as usize].sticky.retain(|&x| x != t);
+                            self.tickets[t as usize].status = Status::Handled;
+                            self.enqueue_plain(t);
+                        }
+                        _ => {
+                            self.release(a, t, false);
+                            self.requeue(t, "the agent logged out");
+                        }
+                    }
+                }
+                self.refresh_agent(a);
+            }
+            EventKind::AgentStateChanged { agent, state } => {
+                let a = self.agent_index(agent)?;
+                self.agents[a as usize].away = *state == Presence::Away;
+                self.refresh_agent(a);
+            }
+            EventKind::AgentFinished { agent, ticket } => {
+                let a = self.agent_index(agent)?;
+                let t = self.ticket_index(ticket)?;
+                self.release(a, t, true);
+                self.tickets[t as usize].status = Status::Handled;
+                self.arm(t);
+            }
+            EventKind::OfferAccepted { agent, ticket } => {
+                let a = self.agent_index(agent)?;
+                let t = self.ticket_index(ticket)?;
+                self.tickets[t as usize].status = Status::Assigned { agent: a };
+                self.arm(t);
+            }
+            EventKind::OfferRejected { agent, ticket } => {
+                let a = self.agent_index(agent)?;
+                let t = self.ticket_index(ticket)?;
+                self.decline(t, a);
+                self.requeue(t, "the offer was rejected");
+            }
+            EventKind::EscalateRequested { ticket, to_tier } => {
+                let t = self.ticket_index(ticket)?;
+                let target = match to_tier {
+                    Some(name) => self.rules.tiers.iter().position(|x| x == name).unwrap_or(0),
+                    None => usize::from(self.tickets[t as usize].tier) + 1,
+                };
+                self.escalate(t, u8::try_from(target).unwrap_or(0), "requested");
+            }
+            EventKind::Tick {} => {}
+        }
+        Ok(())
+    }
+
+    fn push_history(&mut self, t: u32, event: TicketEvent) {
+        self.tickets[t as usize].ticket.history.push(event);
+    }
+
+    /// Recomputes a ticket's key from the policy at the current instant.
+    fn rekey(&mut self, t: u32) {
+        let slot = &self.tickets[t as usize];
+        if let Ok(a) = self.policy.assess(&slot.ticket, from_ms(self.now)) {
+            let seq = slot.seq;
+            let slot = &mut self.tickets[t as usize];
+            slot.key = Some(TicketKey { points: a.key.points, due: a.key.due_ms, created: a.key.created_ms, seq });
+            slot.next_sla = a.next_change.map(to_ms);
+        }
+    }
+
+    fn assessment(&self, t: u32) -> Option<Assessment> {
+        self.policy.assess(&self.tickets[t as usize].ticket, from_ms(self.now)).ok()
+    }
+
+    /// The ticket's requirements at its current tier and relaxation.
+    fn requirements(&self, t: u32) -> Requirements {
+        let slot = &self.tickets[t as usize];
+        let mut skills: Vec<(u32, u8)> =
+            slot.ticket.skills.iter().map(|(s, &l)| (self.name_ids.get(s).copied().unwrap_or(u32::MAX), l)).collect();
+        let mut language = slot.ticket.language.as_ref().map(|l| self.name_ids.get(l).copied().unwrap_or(u32::MAX));
+        let mut tier_max = slot.tier;
+        for step in &self.rules.relaxation[..usize::from(slot.relax)] {
+            if step.lower_levels > 0 {
+                for s in &mut skills {
+                    s.1 = s.1.saturating_sub(step.lower_levels).max(1);
+                }
+            }
+            if step.drop_skills {
+                skills.retain(|&(s, _)| step.keep_skills.iter().any(|k| self.name_ids.get(k).copied() == Some(s)));
+            }
+            if step.widen_tier {
+                tier_max = tier_max.saturating_add(1).min(u8::try_from(self.rules.tiers.len() - 1).unwrap_or(0));
+            }
+            if step.any_language {
+                language = None;
+            }
+        }
+        skills.sort_unstable();
+        Requirements {
+            tier_min: slot.tier,
+            tier_max,
+            channel: slot.ticket.channel,
+            language,
+            confidential: slot.ticket.confidential,
+            skills,
+        }
+    }
+
+    /// Whether an agent's fixed attributes meet requirements.
+    fn can_serve(&self, a: u32, req: &Requirements) -> bool {
+        let agent = &self.agents[a as usize];
+        agent.tier >= req.tier_min
+            && agent.tier <= req.tier_max
+            && (!req.confidential || self.roster[a as usize].clearance)
+            && agent.capacity[req.channel.index()] > 0
+            && req.language.is_none_or(|l| agent.languages.binary_search(&l).is_ok())
+            && req.skills.iter().all(|&(s, level)| {
+                agent.skills.binary_search_by_key(&s, |x| x.0).is_ok_and(|i| agent.skills[i].1 >= level)
+            })
+    }
+
+    /// Why an agent cannot serve requirements, in words (for explanations).
+    fn why_not(&self, a: u32, req: &Requirements, t: u32) -> Option<String> {
+        let agent = &self.agents[a as usize];
+        let spec = &self.roster[a as usize];
+        if !agent.logged_in {
+            return Some("not logged in".to_owned());
+        }
+        if agent.away {
+            return Some("away".to_owned());
+        }
+        if !agent.on_shift {
+            return Some("off shift".to_owned());
+        }
+        if agent.tier < req.tier_min || agent.tier > req.tier_max {
+            return Some(format!("tier {} (needs {})", spec.tier, self.rules.tiers[usize::from(req.tier_min)]));
+        }
+        if req.confidential && !spec.clearance {
+            return Some("no clearance for confidential work".to_owned());
+        }
+        if let Some(l) = req.language
+            && agent.languages.binary_search(&l).is_err()
+        {
+            return Some(format!("does not speak {}", self.names.get(l as usize).map_or("?", String::as_str)));
+        }
+        for &(s, level) in &req.skills {
+            let has = agent.skills.binary_search_by_key(&s, |x| x.0).map_or(0, |i| agent.skills[i].1);
+            if has < level {
+                let name = self.names.get(s as usize).map_or("?", String::as_str);
+                return Some(format!("{name} level {has} (needs {level})"));
+            }
+        }
+        let ch = req.channel.index();
+        if agent.load[ch] >= agent.capacity[ch] {
+            return Some(format!("at capacity on {} ({}/{})", req.channel, agent.load[ch], agent.capacity[ch]));
+        }
+        if agent.exclusive_load > 0 {
+            return Some("on a call".to_owned());
+        }
+        if self.tickets[t as usize].skip.iter().any(|&(x, until)| x == a && until > self.now) {
+            return Some("declined this ticket recently".to_owned());
+        }
+        if let Some((max, _)) = self.rules.fairness
+            && agent.recent_offers.len() >= max as usize
+        {
+            return Some(format!("reached the fairness cap ({max} offers)"));
+        }
+        None
+    }
+
+    fn group_for(&mut self, req: Requirements) -> u32 {
+        if let Some(&g) = self.group_ids.get(&req) {
+            return g;
+        }
+        let g = u32::try_from(self.groups.len()).unwrap_or(u32::MAX);
+        self.group_ids.insert(req.clone(), g);
+        self.groups.push(Group { req: req.clone(), tickets: IndexQueue::default(), ready: IndexQueue::default() });
+        for a in 0..u32::try_from(self.agents.len()).unwrap_or(0) {
+            if self.agents[a as usize].logged_in && self.can_serve(a, &req) {
+                self.agents[a as usize].groups.push(g);
+                self.refresh_agent_in(a, g);
+            }
+        }
+        g
+    }
+
+    /// Makes sure a newly logged-in agent is listed in every group it serves.
+    fn ensure_groups_for(&mut self, a: u32) {
+        let mut groups = Vec::new();
+        for g in 0..u32::try_from(self.groups.len()).unwrap_or(0) {
+            if self.can_serve(a, &self.groups[g as usize].req) {
+                groups.push(g);
+            }
+        }
+        self.agents[a as usize].groups = groups;
+    }
+
+    /// Queues a ticket (or offers it straight to its preferred agent).
+    fn enqueue(&mut self, t: u32, allow_sticky: bool) {
+        let slot = &self.tickets[t as usize];
+        if allow_sticky
+            && let Some(p) = slot.preferred
+            && self.agents[p as usize].logged_in
+        {
+            let req = self.requirements(t);
+            if self.can_serve(p, &req) && (self.rules.sticky_wait_ms > 0 || self.ready_for(p, &req)) {
+                let until = self.now + self.rules.sticky_wait_ms;
+                self.tickets[t as usize].status = Status::Sticky { agent: p, until };
+                self.agents[p as usize].sticky.push(t);
+                self.dirty_agents.push(p);
+                self.arm(t);
+                return;
+            }
+        }
+        self.enqueue_plain(t);
+    }
+
+    fn enqueue_plain(&mut self, t: u32) {
+        let req = self.requirements(t);
+        let g = self.group_for(req);
+        let slot = &mut self.tickets[t as usize];
+        slot.status = Status::Queued;
+        slot.group = Some(g);
+        if let Some(key) = slot.key {
+            self.groups[g as usize].tickets.push(t, key);
+        }
+        self.dirty_groups.push(g);
+        self.arm(t);
+    }
+
+    fn dequeue(&mut self, t: u32) {
+        let slot = &mut self.tickets[t as usize];
+        match slot.status {
+            Status::Queued => {
+                if let Some(g) = slot.group.take() {
+                    self.groups[g as usize].tickets.remove(&t);
+                }
+            }
+            Status::Sticky { agent, .. } => {
+                self.agents[agent as usize].sticky.retain(|&x| x != t);
+            }
+            _ => {}
+        }
+        self.tickets[t as usize].status = Status::Handled;
+    }
+
+    /// Puts a ticket back in the queue at its old place.
+    fn requeue(&mut self, t: u32, reason: &str) {
+        self.out.push(Decision::Requeued {
+            at: from_ms(self.now),
+            ticket: self.tickets[t as usize].ticket.id.clone(),
+            reason: reason.to_owned(),
+        });
+        self.enqueue_plain(t);
+    }
+
+    fn close(&mut self, t: u32, status: Status) {
+        match self.tickets[t as usize].status {
+            Status::Queued | Status::Sticky { .. } => self.dequeue(t),
+            Status::Offered { agent, .. } => self.release(agent, t, false),
+            Status::Assigned { agent } => self.release(agent, t, true),
+            Status::Pending { agent: Some(agent) } if self.rules.pending_consumes_capacity => {
+                self.release(agent, t, true);
+            }
+            _ => {}
+        }
+        self.tickets[t as usize].status = status;
+        self.tickets[t as usize].generation += 1;
+    }
+
+    /// Frees the capacity a ticket held with an agent, after wrap-up if `wrap`.
+    fn release(&mut self, a: u32, t: u32, wrap: bool) {
+        let ch = self.tickets[t as usize].ticket.channel;
+        let wrap_ms = if wrap { self.rules.wrap_up_ms[ch.index()] } else { 0 };
+        if wrap_ms > 0 {
+            self.schedule(self.now + wrap_ms, TimerKind::WrapUp { agent: a, channel: ch });
+        } else {
+            self.unload(a, ch);
+        }
+        self.tickets[t as usize].status = Status::Handled;
+    }
+
+    fn unload(&mut self, a: u32, ch: Channel) {
+        let agent = &mut self.agents[a as usize];
+        agent.load[ch.index()] = agent.load[ch.index()].saturating_sub(1);
+        if self.rules.exclusive[ch.index()] {
+            agent.exclusive_load = agent.exclusive_load.saturating_sub(1);
+        }
+        self.refresh_agent(a);
+    }
+
+    /// A rejection or expiry: skip that agent for a while.
+    fn decline(&mut self, t: u32, a: u32) {
+        let until = self.now + self.rules.reject_cooldown_ms;
+        let slot = &mut self.tickets[t as usize];
+        slot.skip.retain(|&(x, u)| x != a && u > until - self.rules.reject_cooldown_ms);
+        if self.rules.reject_cooldown_ms > 0 {
+            slot.skip.push((a, until));
+            self.schedule(until, TimerKind::Recheck { agent: a });
+        }
+        self.release(a, t, false);
+    }
+
+    fn escalate(&mut self, t: u32, to: u8, reason: &str) {
+        let from = self.tickets[t as usize].tier;
+        match self.tickets[t as usize].status {
+            Status::Queued | Status::Sticky { .. } => self.dequeue(t),
+            Status::Offered { agent, .. } => self.release(agent, t, false),
+            Status::Assigned { agent } => self.release(agent, t, true),
+            _ => {}
+        }
+        let slot = &mut self.tickets[t as usize];
+        slot.tier = to;
+        slot.tier_path.push(to);
+        slot.tier_since = self.now;
+        slot.relax = 0;
+        slot.skip.clear();
+        self.out.push(Decision::Escalated {
+            at: from_ms(self.now),
+            ticket: slot.ticket.id.clone(),
+            from_tier: self.rules.tiers[usize::from(from)].clone(),
+            to_tier: self.rules.tiers[usize::from(to)].clone(),
+            reason: reason.to_owned(),
+        });
+        self.enqueue_plain(t);
+    }
+
+    fn update_shift(&mut self, a: u32) {
+        let slot = &mut self.agents[a as usize];
+        slot.generation += 1;
+        let generation = slot.generation;
+        let now = from_ms(self.now);
+        let (on, next) = match &slot.shift {
+            None => (true, None),
+            Some(cal) => (cal.is_open(now).unwrap_or(false), cal.next_change(now).ok().flatten()),
+        };
+        slot.on_shift = on;
+        if let Some(next) = next
+            && slot.logged_in
+        {
+            self.schedule(to_ms(next), TimerKind::Shift { agent: a, generation });
+        }
+        self.refresh_agent(a);
+    }
+
+    /// Whether an agent can take a new item on `req`'s channel now.
+    fn ready_for(&self, a: u32, req: &Requirements) -> bool {
+        let agent = &self.agents[a as usize];
+        let ch = req.channel.index();
+        agent.logged_in
+            && !agent.away
+            && agent.on_shift
+            && agent.exclusive_load == 0
+            && agent.load[ch] < agent.capacity[ch]
+            && self.rules.fairness.is_none_or(|(max, _)| agent.recent_offers.len() < max as usize)
+    }
+
+    fn agent_key(&self, a: u32, g: u32) -> AgentKey {
+        let agent = &self.agents[a as usize];
+        let req = &self.groups[g as usize].req;
+        let mut parts = [0i64; 4];
+        for (i, s) in self.rules.strategy.iter().take(4).enumerate() {
+            parts[i] = match s {
+                Strategy::LongestIdle => agent.last_offer_at.saturating_neg(),
+                Strategy::MostSpareCapacity => {
+                    i64::from(agent.capacity[req.channel.index()]) - i64::from(agent.load[req.channel.index()])
+                }
+                Strategy::BestSkillMatch => req
+                    .skills
+                    .iter()
+                    .map(|&(s, _)| {
+                        agent.skills.binary_search_by_key(&s, |x| x.0).map_or(0, |i| i64::from(agent.skills[i].1))
+                    })
+                    .sum(),
+                Strategy::RoundRobin => -i64::try_from(agent.last_offer_seq).unwrap_or(i64::MAX),
+            };
+        }
+        AgentKey(parts, Reverse(a))
+    }
+
+    fn refresh_agent_in(&mut self, a: u32, g: u32) {
+        if self.ready_for(a, &self.groups[g as usize].req) {
+            let key = self.agent_key(a, g);
+            self.groups[g as usize].ready.push(a, key);
+        } else {
+            self.groups[g as usize].ready.remove(&a);
+        }
+    }
+
+    /// Re-evaluates an agent's readiness and key in every group it serves.
+    fn refresh_agent(&mut self, a: u32) {
+        let groups = std::mem::take(&mut self.agents[a as usize].groups);
+        for &g in &groups {
+            self.refresh_agent_in(a, g);
+        }
+        self.agents[a as usize].groups = groups;
+        self.dirty_agents.push(a);
+    }
+
+    /// Offers everything that can be offered: each agent that became free
+    /// takes the most urgent ticket it may, then each group with new tickets
+    /// takes its best ready agents. Work lists are sorted, so the order of
+    /// decisions never depends on hashing.
+    fn dispatch(&mut self) {
+        loop {
+            let mut agents = std::mem::take(&mut self.dirty_agents);
+            let mut groups = std::mem::take(&mut self.dirty_groups);
+            if agents.is_empty() && groups.is_empty() {
+                break;
+            }
+            agents.sort_unstable();
+            agents.dedup();
+            for a in agents {
+                self.dispatch_agent(a);
+            }
+            groups.sort_unstable_by_key(|&g| Reverse(self.groups[g as usize].tickets.peek().map(|(_, k)| *k)));
+            groups.dedup();
+            for g in groups {
+                self.dispatch_group(g);
+            }
+        }
+    }
+
+    fn skipped(&self, t: u32, a: u32) -> bool {
+        self.tickets[t as usize].skip.iter().any(|&(x, until)| x == a && until > self.now)
+    }
+
+    /// Offers an agent the most urgent tickets it may take, while it is free.
+    fn dispatch_agent(&mut self, a: u32) {
+        loop {
+            // Sticky tickets waiting for this agent come first.
+            let sticky = self.agents[a as usize]
+                .sticky
+                .iter()
+                .copied()
+                .filter(|&t| self.ready_for(a, &self.requirements(t)))
+                .max_by_key(|&t| self.tickets[t as usize].key);
+            if let Some(t) = sticky {
+                self.agents[a as usize].sticky.retain(|&x| x != t);
+                self.offer(t, a);
+                continue;
+            }
+            let mut best: Option<(TicketKey, u32, u32)> = None;
+            let groups = std::mem::take(&mut self.agents[a as usize].groups);
+            for &g in &groups {
+                if self.groups[g as usize].ready.get(&a).is_none() {
+                    continue;
+                }
+                if let Some(t) = self.first_unskipped(g, a) {
+                    let key =
+                        self.tickets[t as usize].key.unwrap_or(TicketKey { points: 0.0, due: 0, created: 0, seq: 0 });
+                    if best.is_none_or(|(k, _, _)| key > k) {
+                        best = Some((key, t, g));
+                    }
+                }
+            }
+            self.agents[a as usize].groups = groups;
+            match best {
+                Some((_, t, g)) => {
+                    self.groups[g as usize].tickets.remove(&t);
+                    self.tickets[t as usize].group = None;
+                    self.offer(t, a);
+                }
+                None => break,
+            }
+        }
+    }
+
+    /// The most urgent ticket of group `g` that agent `a` has not declined.
+    fn first_unskipped(&mut self, g: u32, a: u32) -> Option<u32> {
+        let (&t, _) = self.groups[g as usize].tickets.peek()?;
+        if !self.skipped(t, a) {
+            return Some(t);
+        }
+        // Rare: look past declined tickets, then put them back.
+        let mut held = Vec::new();
+        let mut found = None;
+        while let Some((t, k)) = self.groups[g as usize].tickets.pop() {
+            held.push((t, k));
+            if !self.skipped(t, a) {
+                found = Some(t);
+                break;
+            }
+            if held.len() >= 64 {
+                break;
+            }
+        }
+        for (t, k) in held {
+            self.groups[g as usize].tickets.push(t, k);
+        }
+        found
+    }
+
+    /// Offers group `g`'s most urgent tickets to its best ready agents.
+    fn dispatch_group(&mut self, g: u32) {
+        while let Some((&t, _)) = self.groups[g as usize].tickets.peek() {
+            let mut held = Vec::new();
+            let mut chosen = None;
+            while let Some((a, k)) = self.groups[g as usize].ready.pop() {
+                held.push((a, k));
+                if !self.skipped(t, a) {
+                    chosen = Some(a);
+                    break;
+                }
+            }
+            for (a, k) in held {
+                self.groups[g as usize].ready.push(a, k);
+            }
+            let Some(a) = chosen else { break };
+            self.groups[g as usize].tickets.remove(&t);
+            self.tickets[t as usize].group = None;
+            self.offer(t, a);
+        }
+    }
+
+    fn offer(&mut self, t: u32, a: u32) {
+        let now = self.now;
+        let expires = now + self.rules.offer_timeout_ms;
+        let req = self.requirements(t);
+        let ch = req.channel.index();
+        let why = self.explain_offer(t, a, &req);
+        let agent = &mut self.agents[a as usize];
+        let load_before = (agent.load[ch], agent.capacity[ch]);
+        let idle_ms = if agent.last_offer_at == i64::MIN { 0 } else { now - agent.last_offer_at };
+        agent.load[ch] += 1;
+        if self.rules.exclusive[ch] {
+            agent.exclusive_load += 1;
+        }
+        agent.last_offer_at = now;
+        self.offer_seq += 1;
+        agent.last_offer_seq = self.offer_seq;
+        if let Some((_, window)) = self.rules.fairness {
+            agent.recent_offers.push_back(now);
+            self.schedule(now + window, TimerKind::Recheck { agent: a });
+        }
+        self.tickets[t as usize].status = Status::Offered { agent: a, expires };
+        self.arm(t);
+        self.refresh_agent(a);
+        let slot = &self.tickets[t as usize];
+        let mut why = why.unwrap_or_else(|| Box::new(self.basic_explanation(t, a, &req)));
+        why.load = load_before;
+        #[allow(clippy::cast_precision_loss)]
+        {
+            why.idle_s = idle_ms as f64 / 1000.0;
+        }
+        why.preferred = slot.preferred == Some(a);
+        self.out.push(Decision::Offer {
+            at: from_ms(now),
+            ticket: slot.ticket.id.clone(),
+            agent: self.roster[a as usize].id.clone(),
+            expires_at: from_ms(expires),
+            why,
+        });
+    }
+
+    #[allow(clippy::cast_precision_loss)]
+    fn basic_explanation(&self, t: u32, a: u32, req: &Requirements) -> OfferExplanation {
+        let slot = &self.tickets[t as usize];
+        let assessment = self.assessment(t);
+        let agent = &self.agents[a as usize];
+        let skills = req
+            .skills
+            .iter()
+            .map(|&(s, required)| SkillMatch {
+                skill: self.names.get(s as usize).cloned().unwrap_or_default(),
+                required,
+                level: agent.skills.binary_search_by_key(&s, |x| x.0).map_or(0, |i| agent.skills[i].1),
+            })
+            .collect();
+        OfferExplanation {
+            priority: assessment.map(|x| self.policy.priority_classes()[x.class].clone()).unwrap_or_default(),
+            score: assessment.map_or(0.0, |x| x.score),
+            due: assessment.and_then(|x| x.due.iter().flatten().min().copied()),
+            waited_s: (self.now - slot.tier_since) as f64 / 1000.0,
+            tier: self.rules.tiers[usize::from(slot.tier)].clone(),
+            strategy: self.rules.strategy.iter().map(|s| s.name()).collect(),
+            skills,
+            load: (0, 0),
+            idle_s: 0.0,
+            preferred: false,
+            relaxation: self.rules.relaxation[..usize::from(slot.relax)].iter().map(|s| s.describe()).collect(),
+            passed_over: Vec::new(),
+        }
+    }
+
+    fn explain_offer(&self, t: u32, a: u32, req: &Requirements) -> Option<Box<OfferExplanation>> {
+        if !self.explain {
+            return None;
+        }
+        let mut why = Box::new(self.basic_explanation(t, a, req));
+        for b in 0..u32::try_from(self.agents.len()).unwrap_or(0) {
+            if b == a {
+                continue;
+            }
+            let reason = self.why_not(b, req, t).unwrap_or_else(|| "ranked lower by the strategy".to_owned());
+            why.passed_over.push(PassedOver { agent: self.roster[b as usize].id.clone(), reason });
+            if why.passed_over.len() >= 50 {
+                break;
+            }
+        }
+        Some(why)
+    }
+
+    fn schedule(&mut self, at: i64, kind: TimerKind) {
+        self.timer_seq += 1;
+        self.timers.push(Reverse(Timer { at, seq: self.timer_seq, kind }));
+    }
+
+    /// (Re)arms a ticket's timer for its current status: the earliest of its
+    /// offer expiry, sticky end, next relaxation step, escalation and SLA alert.
+    fn arm(&mut self, t: u32) {
+        let slot = &mut self.tickets[t as usize];
+        slot.generation += 1;
+        let generation = slot.generation;
+        let mut next: Option<i64> = None;
+        let mut consider = |x: i64| next = Some(next.map_or(x, |n: i64| n.min(x)));
+        match slot.status {
+            Status::Offered { expires, .. } => consider(expires),
+            Status::Sticky { until, .. } => consider(until),
+            Status::Queued => {
+                if let Some(step) = self.rules.relaxation.get(usize::from(slot.relax)) {
+                    consider(slot.tier_since + step.after_ms);
+                }
+                if let Some(Some(wait)) = self.rules.escalate_after_ms.get(usize::from(slot.tier)) {
+                    consider(slot.tier_since + wait);
+                }
+            }
+            _ => {}
+        }
+        if !matches!(slot.status, Status::Resolved) {
+            let next_sla = match slot.next_sla {
+                Some(n) if n > self.now => Some(n),
+                None => None,
+                Some(_) => {
+                    let n = self.policy.assess(&slot.ticket, from_ms(self.now)).ok().and_then(|a| a.next_change);
+                    let n = n.map(to_ms);
+                    slot.next_sla = n;
+                    n
+                }
+            };
+            if let Some(n) = next_sla {
+                consider(n);
+            }
+        }
+        if let Some(at) = next {
+            self.schedule(at.max(self.now), TimerKind::Ticket { ticket: t, generation });
+        }
+    }
+
+    fn next_timer(&mut self) -> Option<i64> {
+        while let Some(Reverse(timer)) = self.timers.peek() {
+            if self.timer_is_live(timer.kind) {
+                return Some(timer.at);
+            }
+            self.timers.pop();
+        }
+        None
+    }
+
+    fn timer_is_live(&self, kind: TimerKind) -> bool {
+        match kind {
+            TimerKind::Ticket { ticket, generation } => self.tickets[ticket as usize].generation == generation,
+            TimerKind::Shift { agent, generation } => self.agents[agent as usize].generation == generation,
+            TimerKind::WrapUp { .. } | TimerKind::Recheck { .. } => true,
+        }
+    }
+
+    fn fire_timers_until(&mut self, until: i64) {
+        while let Some(Reverse(timer)) = self.timers.peek().copied() {
+            if timer.at > until {
+                break;
+            }
+            self.timers.pop();
+            if !self.timer_is_live(timer.kind) {
+                continue;
+            }
+            self.now = self.now.max(timer.at);
+            self.started = true;
+            self.fire(timer.kind);
+            self.dispatch();
+        }
+    }
+
+    fn fire(&mut self, kind: TimerKind) {
+        match kind {
+            TimerKind::WrapUp { agent, channel } => self.unload(agent, channel),
+            TimerKind::Recheck { agent } => {
+                let window = self.rules.fairness.map_or(0, |f| f.1);
+                let now = self.now;
+                let slot = &mut self.agents[agent as usize];
+                while slot.recent_offers.front().is_some_and(|&t| t + window <= now) {
+                    slot.recent_offers.pop_front();
+                }
+                self.refresh_agent(agent);
+                // A skip may have ended: the agent's groups may now match.
+                let groups = self.agents[agent as usize].groups.clone();
+                self.dirty_groups.extend(groups);
+            }
+            TimerKind::Shift { agent, .. } => self.update_shift(agent),
+            TimerKind::Ticket { ticket, .. } => self.fire_ticket(ticket),
+        }
+    }
+
+    fn fire_ticket(&mut self, t: u32) {
+        let now = self.now;
+        let id = self.tickets[t as usize].ticket.id.clone();
+        // SLA alerts due now.
+        if let Ok(triage) = self.policy.triage(&self.tickets[t as usize].ticket, from_ms(now)) {
+            for d in &triage.deadlines {
+                for w in &d.warnings {
+                    if w.at.map(to_ms) == Some(now) && d.state != crate::ClockState::Paused {
+                        self.out.push(Decision::SlaAlert {
+                            at: from_ms(now),
+                            ticket: id.clone(),
+                            metric: d.metric,
+                            fraction: w.fraction,
+                        });
+                    }
+                }
+                if d.due.map(to_ms) == Some(now) && matches!(d.state, crate::ClockState::Breached) {
+                    self.out.push(Decision::SlaAlert {
+                        at: from_ms(now),
+                        ticket: id.clone(),
+                        metric: d.metric,
+                        fraction: 1.0,
+                    });
+                }
+            }
+        }
+        let slot = &self.tickets[t as usize];
+        match slot.status {
+            Status::Offered { agent, expires } if expires <= now => {
+                self.out.push(Decision::OfferExpired {
+                    at: from_ms(now),
+                    ticket: id,
+                    agent: self.roster[agent as usize].id.clone(),
+                });
+                self.decline(t, agent);
+                self.enqueue_plain(t);
+            }
+            Status::Sticky { agent, until } if until <= now => {
+                self.agents[agent as usize].sticky.retain(|&x| x != t);
+                self.enqueue_plain(t);
+            }
+            Status::Queued => {
+                let tier = usize::from(slot.tier);
+                let waited = now - slot.tier_since;
+                if let Some(Some(wait)) = self.rules.escalate_after_ms.get(tier)
+                    && waited >= *wait
+                    && tier + 1 < self.rules.tiers.len()
+                {
+                    let reason = format!(
+                        "waited {} in {}",
+                        crate::format_duration(crate::time::ms_duration(*wait)),
+                        self.rules.tiers[tier]
+                    );
+                    self.escalate(t, u8::try_from(tier + 1).unwrap_or(0), &reason);
+                    return;
+                }
+                let mut relaxed = false;
+                while let Some(step) = self.rules.relaxation.get(usize::from(self.tickets[t as usize].relax)) {
+                    if waited < step.after_ms {
+                        break;
+                    }
+                    let index = usize::from(self.tickets[t as usize].relax);
+                    self.out.push(Decision::Relaxed {
+                        at: from_ms(now),
+                        ticket: id.clone(),
+                        step: index,
+                        detail: step.describe(),
+                    });
+                    self.tickets[t as usize].relax += 1;
+                    relaxed = true;
+                }
+                if relaxed {
+                    self.dequeue(t);
+                    self.enqueue_plain(t);
+                } else {
+                    self.arm(t);
+                }
+            }
+            _ => self.arm(t),
+        }
+    }
+
+    /// The engine's state as plain data.
+    #[must_use]
+    pub fn snapshot(&self) -> Snapshot {
+        let mut timers: Vec<Timer> =
+            self.timers.iter().map(|Reverse(t)| *t).filter(|t| self.timer_is_live(t.kind)).collect();
+        timers.sort_unstable();
+        Snapshot {
+            format: 1,
+            roster: self.roster.clone(),
+            explain: self.explain,
+            now: self.now,
+            started: self.started,
+            ticket_seq: self.ticket_seq,
+            offer_seq: self.offer_seq,
+            timer_seq: self.timer_seq,
+            tickets: self.tickets.clone(),
+            agents: self.agents.clone(),
+            timers,
+        }
+    }
+
+    /// An engine that carries on from `snapshot` under `policy`: restoring and
+    /// replaying the remaining events gives the same decisions as never stopping.
+    ///
+    /// # Errors
+    /// A snapshot from another format, or one that does not fit the policy.
+    pub fn restore(policy: CompiledPolicy, snapshot: Snapshot) -> Result<Engine, Error> {
+        if snapshot.format != 1 {
+            return Err(Error::new(ErrorKind::UnsupportedVersion, "format", "unknown snapshot format"));
+        }
+        let mut engine = Engine::new(policy, snapshot.roster)?;
+        if snapshot.agents.len() != engine.agents.len() {
+            return Err(Error::new(ErrorKind::Inconsistent, "agents", "the snapshot's agents do not match its roster"));
+        }
+        engine.explain = snapshot.explain;
+        engine.now = snapshot.now;
+        engine.started = snapshot.started;
+        engine.ticket_seq = snapshot.ticket_seq;
+        engine.offer_seq = snapshot.offer_seq;
+        engine.timer_seq = snapshot.timer_seq;
+        for (slot, saved) in engine.agents.iter_mut().zip(snapshot.agents) {
+            slot.logged_in = saved.logged_in;
+            slot.away = saved.away;
+            slot.on_shift = saved.on_shift;
+            slot.load = saved.load;
+            slot.exclusive_load = saved.exclusive_load;
+            slot.last_offer_at = saved.last_offer_at;
+            slot.last_offer_seq = saved.last_offer_seq;
+            slot.recent_offers = saved.recent_offers;
+            slot.sticky = saved.sticky;
+            slot.generation = saved.generation;
+        }
+        for (i, saved) in snapshot.tickets.into_iter().enumerate() {
+            let index = u32::try_from(i).unwrap_or(u32::MAX);
+            engine.ticket_ids.insert(saved.ticket.id.clone(), index);
+            engine.tickets.push(saved);
+        }
+        let count = u32::try_from(engine.tickets.len()).unwrap_or(0);
+        for t in 0..count {
+            engine.rekey(t);
+        }
+        for a in 0..u32::try_from(engine.agents.len()).unwrap_or(0) {
+            if engine.agents[a as usize].logged_in {
+                engine.ensure_groups_for(a);
+            }
+        }
+        // Rebuild queues in arrival order; then readiness.
+        let mut queued: Vec<u32> =
+            (0..count).filter(|&t| engine.tickets[t as usize].status == Status::Queued).collect();
+        queued.sort_by_key(|&t| engine.tickets[t as usize].seq);
+        for t in queued {
+            let req = engine.requirements(t);
+            let g = engine.group_for(req);
+            engine.tickets[t as usize].group = Some(g);
+            if let Some(key) = engine.tickets[t as usize].key {
+                engine.groups[g as usize].tickets.push(t, key);
+            }
+        }
+        for a in 0..u32::try_from(engine.agents.len()).unwrap_or(0) {
+            let groups = engine.agents[a as usize].groups.clone();
+            for g in groups {
+                engine.refresh_agent_in(a, g);
+            }
+        }
+        engine.timers = snapshot.timers.into_iter().map(Reverse).collect();
+        engine.dirty_agents.clear();
+        engine.dirty_groups.clear();
+        Ok(engine)
+    }
+
+    /// Counts for checks and dashboards: tickets by status, agents logged in.
+    #[must_use]
+    pub fn stats(&self) -> EngineStats {
+        let mut s = EngineStats::default();
+        for slot in &self.tickets {
+            match slot.status {
+                Status::Queued | Status::Sticky { .. } => s.waiting += 1,
+                Status::Offered { .. } => s.offered += 1,
+                Status::Assigned { .. } => s.assigned += 1,
+                Status::Pending { .. } => s.pending += 1,
+                Status::Handled => s.handled += 1,
+                Status::Resolved => s.resolved += 1,
+            }
+        }
+        s.agents_logged_in = self.agents.iter().filter(|a| a.logged_in).count();
+        s.routing_groups = self.groups.len();
+        s
+    }
+
+    /// Where every ticket is, for invariant checks: `(ticket id, status, agent)`.
+    #[must_use]
+    pub fn ticket_states(&self) -> Vec<(String, &'static str, Option<String>)> {
+        self.tickets
+            .iter()
+            .map(|slot| {
+                let (name, agent) = match slot.status {
+                    Status::Queued => ("queued", None),
+                    Status::Sticky { agent, .. } => ("queued", Some(agent)),
+                    Status::Offered { agent, .. } => ("offered", Some(agent)),
+                    Status::Assigned { agent } => ("assigned", Some(agent)),
+                    Status::Pending { agent } => ("pending", agent),
+                    Status::Handled => ("handled", None),
+                    Status::Resolved => ("resolved", None),
+                };
+                (slot.ticket.id.clone(), name, agent.map(|a| self.roster[a as usize].id.clone()))
+            })
+            .collect()
+    }
+
+    /// An agent's load on each channel (items held, including offers and
+    /// wrap-up), by channel name.
+    #[must_use]
+    pub fn agent_load(&self, agent: &str) -> Option<BTreeMap<&'static str, (u8, u8)>> {
+        let a = *self.agent_ids.get(agent)?;
+        let slot = &self.agents[a as usize];
+        Some(Channel::ALL.iter().map(|c| (c.name(), (slot.load[c.index()], slot.capacity[c.index()]))).collect())
+    }
+
+    /// The SLA clock states of a ticket now (for hosts showing deadlines).
+    ///
+    /// # Errors
+    /// Unknown ticket.
+    pub fn triage(&self, ticket: &str) -> Result<crate::Triage, Error> {
+        let t = self.ticket_index(ticket)?;
+        self.policy.triage(&self.tickets[t as usize].ticket, from_ms(self.now))
+    }
+
+    /// The metric names, for hosts matching alerts.
+    #[must_use]
+    pub fn metrics() -> [Metric; 3] {
+        [Metric::FirstResponse, Metric::NextReply, Metric::Resolution]
+    }
+}
+
+/// Ticket counts by status.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct EngineStats {
+    /// Waiting for an agent.
+    pub waiting: usize,
+    /// On offer.
+    pub offered: usize,
+    /// Accepted, in progress.
+    pub assigned: usize,
+    /// Waiting on the customer.
+    pub pending: usize,
+    /// Handled (off the queues, not resolved).
+    pub handled: usize,
+    /// Resolved.
+    pub resolved: usize,
+    /// Agents logged in.
+    pub agents_logged_in: usize,
+    /// Routing groups created so far.
+    pub routing_groups: usize,
+}
+
+fn apply_changes(ticket: &mut Ticket, changes: &TicketChanges) {
+    if let Some(v) = &changes.impact {
+        ticket.impact = Some(v.clone());
+    }
+    if let Some(v) = &changes.urgency {
+        ticket.urgency = Some(v.clone());
+    }
+    if let Some(v) = &changes.priority {
+        ticket.priority = Some(v.clone());
+    }
+    if let Some(v) = &changes.category {
+        ticket.category = Some(v.clone());
+    }
+    if let Some(v) = &changes.customer_tier {
+        ticket.customer_tier = Some(v.clone());
+    }
+    if let Some(v) = &changes.language {
+        ticket.language = Some(v.clone());
+    }
+    if let Some(v) = &changes.skills {
+        ticket.skills = v.clone();
+    }
+    if let Some(v) = changes.confidential {
+        ticket.confidential = v;
+    }
+}
+
+impl From<Problem> for Error {
+    fn from(p: Problem) -> Error {
+        Error::from_problem(p)
+    }
+}

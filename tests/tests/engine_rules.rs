@@ -1,0 +1,388 @@
+//! One test per routing rule, on small hand-built desks.
+
+use tierwise::jiff::Timestamp;
+use tierwise::{AgentSpec, Decision, Engine, Event, Policy};
+
+fn policy(extra: &str) -> tierwise::CompiledPolicy {
+    Policy::from_toml_str(&format!("version = 1\n{extra}")).unwrap().compile().unwrap()
+}
+
+fn agent(json: &str) -> AgentSpec {
+    serde_json::from_str(json).unwrap()
+}
+
+fn ev(json: &str) -> Event {
+    Event::from_json_str(json).unwrap()
+}
+
+/// A desk with a helper to send events written compactly.
+struct Desk {
+    engine: Engine,
+}
+
+impl Desk {
+    fn new(extra: &str, agents: &[&str]) -> Desk {
+        Desk { engine: Engine::new(policy(extra), agents.iter().map(|a| agent(a)).collect()).unwrap() }
+    }
+
+    fn send(&mut self, at: &str, body: &str) -> Vec<Decision> {
+        let json = format!(r#"{{"at": "{at}", {body}}}"#);
+        self.engine.apply(&ev(&json)).unwrap_or_else(|e| panic!("{json}: {e}"))
+    }
+
+    fn login(&mut self, at: &str, agent: &str) -> Vec<Decision> {
+        self.send(at, &format!(r#""event": "agent_logged_in", "agent": "{agent}""#))
+    }
+
+    fn ticket(&mut self, at: &str, id: &str, fields: &str) -> Vec<Decision> {
+        let comma = if fields.is_empty() { "" } else { ", " };
+        self.send(
+            at,
+            &format!(
+                r#""event": "ticket_created", "ticket": {{"id": "{id}", "created_at": "{at}", "channel": "chat"{comma}{fields}}}"#
+            ),
+        )
+    }
+}
+
+fn offers(decisions: &[Decision]) -> Vec<(String, String)> {
+    decisions
+        .iter()
+        .filter_map(|d| match d {
+            Decision::Offer { ticket, agent, .. } => Some((ticket.clone(), agent.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter().map(|(t, a)| ((*t).to_owned(), (*a).to_owned())).collect()
+}
+
+const T0: &str = "2026-03-02T09:00:00Z";
+
+#[test]
+fn skills_levels_language_and_clearance_decide_eligibility() {
+    let mut desk = Desk::new(
+        "",
+        &[
+            r#"{"id": "junior", "tier": "L1", "skills": {"network": 1}, "languages": ["en"]}"#,
+            r#"{"id": "senior", "tier": "L1", "skills": {"network": 3}, "languages": ["en"]}"#,
+            r#"{"id": "hablante", "tier": "L1", "skills": {"network": 3}, "languages": ["es"], "clearance": true}"#,
+        ],
+    );
+    for a in ["junior", "senior", "hablante"] {
+        desk.login(T0, a);
+    }
+    let d = desk.ticket("2026-03-02T09:01:00Z", "T1", r#""skills": {"network": 2}, "language": "en""#);
+    assert_eq!(offers(&d), pairs(&[("T1", "senior")]));
+    let d = desk.ticket("2026-03-02T09:02:00Z", "T2", r#""language": "es""#);
+    assert_eq!(offers(&d), pairs(&[("T2", "hablante")]));
+    // Confidential: only the cleared agent, even when others are idle.
+    let d = desk.ticket("2026-03-02T09:03:00Z", "T3", r#""confidential": true"#);
+    assert_eq!(offers(&d), pairs(&[("T3", "hablante")]), "the only agent with clearance");
+}
+
+#[test]
+fn confidential_tickets_wait_for_clearance() {
+    let mut desk = Desk::new(
+        "",
+        &[
+            r#"{"id": "l1", "tier": "L1", "capacity": {"chat": 1}}"#,
+            r#"{"id": "cleared", "tier": "L1", "clearance": true, "capacity": {"chat": 1}}"#,
+        ],
+    );
+    desk.login(T0, "l1");
+    let d = desk.ticket("2026-03-02T09:01:00Z", "secret", r#""confidential": true"#);
+    assert!(offers(&d).is_empty());
+    let d = desk.login("2026-03-02T09:02:00Z", "cleared");
+    assert_eq!(offers(&d), pairs(&[("secret", "cleared")]));
+}
+
+#[test]
+fn capacity_per_channel_and_calls_block_everything() {
+    let mut desk = Desk::new("", &[r#"{"id": "ana", "tier": "L1", "capacity": {"chat": 2, "phone": 1, "email": 5}}"#]);
+    desk.login(T0, "ana");
+    assert_eq!(offers(&desk.ticket("2026-03-02T09:01:00Z", "c1", "")).len(), 1);
+    assert_eq!(offers(&desk.ticket("2026-03-02T09:01:01Z", "c2", "")).len(), 1);
+    assert!(offers(&desk.ticket("2026-03-02T09:01:02Z", "c3", "")).is_empty(), "chat capacity is 2");
+    // A call may still come (calls interrupt async work) and then blocks email.
+    let d = desk.send(
+        "2026-03-02T09:01:03Z",
+        r#""event": "ticket_created", "ticket": {"id": "p1", "created_at": "2026-03-02T09:01:03Z", "channel": "phone"}"#,
+    );
+    assert_eq!(offers(&d), pairs(&[("p1", "ana")]));
+    let d = desk.send(
+        "2026-03-02T09:01:04Z",
+        r#""event": "ticket_created", "ticket": {"id": "e1", "created_at": "2026-03-02T09:01:04Z", "channel": "email"}"#,
+    );
+    assert!(offers(&d).is_empty(), "on a call: no other offers");
+    assert_eq!(desk.engine.agent_load("ana").unwrap()["chat"], (2, 2));
+}
+
+#[test]
+fn priority_order_within_a_group_then_arrival() {
+    let mut desk = Desk::new("", &[r#"{"id": "ana", "tier": "L1", "capacity": {"chat": 1}}"#]);
+    desk.ticket("2026-03-02T09:00:00Z", "low", r#""impact": "low", "urgency": "low""#);
+    desk.ticket("2026-03-02T09:00:01Z", "high", r#""impact": "high", "urgency": "high""#);
+    desk.ticket("2026-03-02T09:00:02Z", "high2", r#""impact": "high", "urgency": "high""#);
+    let d = desk.login("2026-03-02T09:01:00Z", "ana");
+    assert_eq!(offers(&d), pairs(&[("high", "ana")]));
+    desk.send("2026-03-02T09:01:05Z", r#""event": "offer_accepted", "agent": "ana", "ticket": "high""#);
+    let d = desk.send("2026-03-02T09:05:00Z", r#""event": "agent_finished", "agent": "ana", "ticket": "high""#);
+    assert_eq!(offers(&d), pairs(&[("high2", "ana")]));
+}
+
+#[test]
+fn longest_idle_is_the_default_and_round_robin_rotates() {
+    let agents = [
+        r#"{"id": "a", "tier": "L1", "capacity": {"chat": 5}}"#,
+        r#"{"id": "b", "tier": "L1", "capacity": {"chat": 5}}"#,
+    ];
+    let mut desk = Desk::new("", &agents);
+    desk.login("2026-03-02T08:00:00Z", "a");
+    desk.login("2026-03-02T08:30:00Z", "b");
+    let got: Vec<_> =
+        (0..4).flat_map(|i| offers(&desk.ticket(&format!("2026-03-02T09:00:0{i}Z"), &format!("t{i}"), ""))).collect();
+    assert_eq!(got, pairs(&[("t0", "a"), ("t1", "b"), ("t2", "a"), ("t3", "b")]));
+
+    let mut desk = Desk::new(
+        "[routing]\nstrategy = [\"most_spare_capacity\"]",
+        &[
+            r#"{"id": "a", "tier": "L1", "capacity": {"chat": 2}}"#,
+            r#"{"id": "b", "tier": "L1", "capacity": {"chat": 4}}"#,
+        ],
+    );
+    desk.login(T0, "a");
+    desk.login(T0, "b");
+    let got: Vec<_> =
+        (0..3).flat_map(|i| offers(&desk.ticket(&format!("2026-03-02T09:00:0{i}Z"), &format!("t{i}"), ""))).collect();
+    assert_eq!(
+        got,
+        pairs(&[("t0", "b"), ("t1", "b"), ("t2", "a")]),
+        "spare 4 > 2, then 3 > 2, then 2 = 2 -> roster order"
+    );
+}
+
+#[test]
+fn best_skill_match_prefers_the_expert() {
+    let mut desk = Desk::new(
+        "[routing]\nstrategy = [\"best_skill_match\", \"longest_idle\"]",
+        &[r#"{"id": "ok", "tier": "L1", "skills": {"db": 2}}"#, r#"{"id": "guru", "tier": "L1", "skills": {"db": 5}}"#],
+    );
+    desk.login(T0, "ok");
+    desk.login(T0, "guru");
+    let d = desk.ticket("2026-03-02T09:01:00Z", "t", r#""skills": {"db": 2}"#);
+    assert_eq!(offers(&d), pairs(&[("t", "guru")]));
+}
+
+#[test]
+fn rejection_and_expiry_requeue_and_skip_the_agent() {
+    let mut desk = Desk::new(
+        "[routing]\noffer_timeout = \"30s\"\nreject_cooldown = \"5m\"",
+        &[
+            r#"{"id": "a", "tier": "L1", "capacity": {"chat": 1}}"#,
+            r#"{"id": "b", "tier": "L1", "capacity": {"chat": 1}}"#,
+        ],
+    );
+    desk.login("2026-03-02T08:00:00Z", "a");
+    desk.login("2026-03-02T08:30:00Z", "b");
+    let d = desk.ticket("2026-03-02T09:00:00Z", "t", "");
+    assert_eq!(offers(&d), pairs(&[("t", "a")]));
+    let d = desk.send("2026-03-02T09:00:10Z", r#""event": "offer_rejected", "agent": "a", "ticket": "t""#);
+    assert_eq!(offers(&d), pairs(&[("t", "b")]), "{d:?}");
+    // b lets it expire: a is still skipped, b now too: nobody gets it.
+    let d = desk.send("2026-03-02T09:01:00Z", r#""event": "tick""#);
+    assert!(d.iter().any(|x| matches!(x, Decision::OfferExpired { agent, .. } if agent == "b")), "{d:?}");
+    assert!(offers(&d).is_empty());
+    // After a's cooldown (09:05:10) a gets it again.
+    let d = desk.send("2026-03-02T09:05:10Z", r#""event": "tick""#);
+    assert_eq!(offers(&d), pairs(&[("t", "a")]));
+    // Accepting an offer that was not made is an error and changes nothing.
+    let err = desk
+        .engine
+        .apply(&ev(r#"{"at": "2026-03-02T09:05:11Z", "event": "offer_accepted", "agent": "b", "ticket": "t"}"#))
+        .unwrap_err();
+    assert_eq!(err.code(), "inconsistent");
+}
+
+#[test]
+fn automatic_and_requested_escalation_keep_the_tier_path() {
+    let mut desk = Desk::new(
+        "[[routing.escalation]]\ntier = \"L1\"\nmax_wait = \"10m\"",
+        &[r#"{"id": "l2", "tier": "L2"}"#, r#"{"id": "l3", "tier": "L3"}"#],
+    );
+    desk.login(T0, "l2");
+    desk.login(T0, "l3");
+    let d = desk.ticket("2026-03-02T09:00:00Z", "t", "");
+    assert!(offers(&d).is_empty(), "no L1 agent");
+    assert!(
+        d.iter().any(
+            |x| matches!(x, Decision::WakeAt { at } if *at == "2026-03-02T09:10:00Z".parse::<Timestamp>().unwrap())
+        )
+    );
+    let d = desk.send("2026-03-02T09:10:00Z", r#""event": "tick""#);
+    assert!(
+        matches!(&d[0], Decision::Escalated { from_tier, to_tier, .. } if from_tier == "L1" && to_tier == "L2"),
+        "{d:?}"
+    );
+    assert_eq!(offers(&d), pairs(&[("t", "l2")]));
+    desk.send("2026-03-02T09:10:05Z", r#""event": "offer_accepted", "agent": "l2", "ticket": "t""#);
+    let d = desk.send("2026-03-02T09:20:00Z", r#""event": "escalate_requested", "ticket": "t""#);
+    assert_eq!(offers(&d), pairs(&[("t", "l3")]));
+    assert_eq!(desk.engine.agent_load("l2").unwrap()["chat"].0, 0, "escalating frees the L2 agent");
+}
+
+#[test]
+fn relaxation_ladder_widens_step_by_step() {
+    let mut desk = Desk::new(
+        r#"
+        [[routing.relaxation]]
+        after = "2m"
+        lower_levels = 1
+        [[routing.relaxation]]
+        after = "5m"
+        any_language = true
+        "#,
+        &[r#"{"id": "mid", "tier": "L1", "skills": {"sap": 3}, "languages": ["de"]}"#],
+    );
+    desk.login(T0, "mid");
+    let d = desk.ticket("2026-03-02T09:00:00Z", "t", r#""skills": {"sap": 4}, "language": "en""#);
+    assert!(offers(&d).is_empty());
+    let d = desk.send("2026-03-02T09:02:00Z", r#""event": "tick""#);
+    assert!(d.iter().any(|x| matches!(x, Decision::Relaxed { step: 0, .. })));
+    assert!(offers(&d).is_empty(), "still needs English");
+    let d = desk.send("2026-03-02T09:05:00Z", r#""event": "tick""#);
+    assert_eq!(offers(&d), pairs(&[("t", "mid")]));
+    let Some(Decision::Offer { why, .. }) = d.iter().find(|x| matches!(x, Decision::Offer { .. })) else {
+        unreachable!()
+    };
+    assert_eq!(why.relaxation.len(), 2);
+    assert_eq!(why.skills[0].required, 3);
+}
+
+#[test]
+fn preferred_agent_waits_then_falls_back() {
+    let mut desk = Desk::new(
+        "[routing]\nsticky_wait = \"3m\"\noffer_timeout = \"1h\"",
+        &[
+            r#"{"id": "usual", "tier": "L1", "capacity": {"chat": 1}}"#,
+            r#"{"id": "other", "tier": "L1", "capacity": {"chat": 1}}"#,
+        ],
+    );
+    desk.login(T0, "usual");
+    desk.login(T0, "other");
+    desk.ticket("2026-03-02T09:00:00Z", "busy", "");
+    let d = desk.send(
+        "2026-03-02T09:01:00Z",
+        r#""event": "ticket_created", "preferred_agent": "usual", "ticket": {"id": "t", "created_at": "2026-03-02T09:01:00Z", "channel": "chat"}"#,
+    );
+    // "busy" went to usual (roster order on equal idle time), so t waits for usual.
+    assert!(offers(&d).is_empty(), "{d:?}");
+    let d = desk.send("2026-03-02T09:04:00Z", r#""event": "tick""#);
+    assert_eq!(offers(&d), pairs(&[("t", "other")]));
+}
+
+#[test]
+fn shifts_follow_each_agents_zone_across_dst() {
+    // Shifts 09:00-17:00 local in Manila (+08), Madrid (CET, CEST from 29 March)
+    // and Bogota (-05, no DST).
+    let policy = r#"
+        [calendars.manila]
+        timezone = "Asia/Manila"
+        hours = { daily = "09:00-17:00" }
+        [calendars.madrid]
+        timezone = "Europe/Madrid"
+        hours = { daily = "09:00-17:00" }
+        [calendars.bogota]
+        timezone = "America/Bogota"
+        hours = { daily = "09:00-17:00" }
+    "#;
+    let policy = format!("{policy}\n[routing]\noffer_timeout = \"1d\"");
+    let mut desk = Desk::new(
+        &policy,
+        &[
+            r#"{"id": "mnl", "tier": "L1", "shift": "manila", "capacity": {"chat": 100}}"#,
+            r#"{"id": "mad", "tier": "L1", "shift": "madrid", "capacity": {"chat": 100}}"#,
+            r#"{"id": "bog", "tier": "L1", "shift": "bogota", "capacity": {"chat": 100}}"#,
+        ],
+    );
+    for a in ["mnl", "mad", "bog"] {
+        desk.login("2026-03-27T00:00:00Z", a);
+    }
+    let who = |desk: &mut Desk, at: &str, id: &str| {
+        offers(&desk.ticket(at, id, "")).into_iter().find(|p| p.0 == id).map(|p| p.1)
+    };
+    // Friday 27 March (CET): 02:00Z = 10:00 Manila; 08:30Z = 09:30 Madrid; 15:00Z = 10:00 Bogota.
+    assert_eq!(who(&mut desk, "2026-03-27T02:00:00Z", "a").as_deref(), Some("mnl"));
+    assert_eq!(who(&mut desk, "2026-03-27T08:30:00Z", "b").as_deref(), Some("mad"), "09:30 CET");
+    assert_eq!(who(&mut desk, "2026-03-27T15:00:00Z", "c").as_deref(), Some("bog"));
+    // Monday 30 March (CEST): 07:30Z is 09:30 in Madrid now (it would be 08:30
+    // under CET, before the shift). Manila (15:30) steps away so only Madrid counts.
+    desk.send("2026-03-30T07:00:00Z", r#""event": "agent_state_changed", "agent": "mnl", "state": "away""#);
+    assert_eq!(who(&mut desk, "2026-03-30T07:30:00Z", "d").as_deref(), Some("mad"), "09:30 CEST");
+    desk.send("2026-03-30T08:00:00Z", r#""event": "agent_state_changed", "agent": "mnl", "state": "available""#);
+    // 22:30Z: everyone off shift.
+    assert_eq!(who(&mut desk, "2026-03-30T22:30:00Z", "e"), None);
+    // Manila opens at 01:00Z on the 31st: the waiting ticket goes there.
+    let d = desk.send("2026-03-31T01:00:00Z", r#""event": "tick""#);
+    assert!(offers(&d).contains(&("e".to_owned(), "mnl".to_owned())), "{d:?}");
+}
+
+#[test]
+fn wrap_up_and_fairness_cap() {
+    let mut desk = Desk::new(
+        "[routing]\nwrap_up = { chat = \"1m\" }\nfairness = { max_offers = 2, window = \"1h\" }",
+        &[r#"{"id": "a", "tier": "L1", "capacity": {"chat": 1}}"#],
+    );
+    desk.login(T0, "a");
+    desk.ticket("2026-03-02T09:00:00Z", "t1", "");
+    desk.send("2026-03-02T09:00:05Z", r#""event": "offer_accepted", "agent": "a", "ticket": "t1""#);
+    desk.ticket("2026-03-02T09:00:10Z", "t2", "");
+    let d = desk.send("2026-03-02T09:02:00Z", r#""event": "agent_finished", "agent": "a", "ticket": "t1""#);
+    assert!(offers(&d).is_empty(), "wrap-up until 09:03");
+    let d = desk.send("2026-03-02T09:03:00Z", r#""event": "tick""#);
+    assert_eq!(offers(&d), pairs(&[("t2", "a")]));
+    desk.send("2026-03-02T09:03:01Z", r#""event": "offer_accepted", "agent": "a", "ticket": "t2""#);
+    desk.send("2026-03-02T09:04:00Z", r#""event": "agent_finished", "agent": "a", "ticket": "t2""#);
+    desk.ticket("2026-03-02T09:06:00Z", "t3", "");
+    let d = desk.send("2026-03-02T09:30:00Z", r#""event": "tick""#);
+    assert!(offers(&d).is_empty(), "two offers in the hour already");
+    let d = desk.send("2026-03-02T10:00:00Z", r#""event": "tick""#);
+    assert_eq!(offers(&d), pairs(&[("t3", "a")]));
+}
+
+#[test]
+fn updates_that_add_confidentiality_withdraw_offers() {
+    let mut desk = Desk::new("", &[r#"{"id": "a", "tier": "L1"}"#]);
+    desk.login(T0, "a");
+    desk.ticket("2026-03-02T09:00:00Z", "t", "");
+    let d = desk
+        .send("2026-03-02T09:00:05Z", r#""event": "ticket_updated", "ticket": "t", "changes": {"confidential": true}"#);
+    assert!(d.iter().any(|x| matches!(x, Decision::OfferWithdrawn { .. })), "{d:?}");
+    assert_eq!(desk.engine.stats().waiting, 1);
+}
+
+#[test]
+fn bad_events_are_rejected_with_paths() {
+    let mut desk = Desk::new("", &[r#"{"id": "a", "tier": "L1"}"#]);
+    desk.login("2026-03-02T09:00:00Z", "a");
+    let err = desk.engine.apply(&ev(r#"{"at": "2026-03-02T08:00:00Z", "event": "tick"}"#)).unwrap_err();
+    assert_eq!((err.code(), err.path()), ("inconsistent", "at"));
+    let err = desk
+        .engine
+        .apply(&ev(r#"{"at": "2026-03-02T09:00:00Z", "event": "agent_logged_in", "agent": "b"}"#))
+        .unwrap_err();
+    assert_eq!(err.code(), "unknown_name");
+    let err = Event::from_json_str(r#"{"at": "2026-03-02T09:00:00Z", "event": "teleport"}"#).unwrap_err();
+    assert_eq!(err.code(), "invalid_value");
+    let err = Event::from_json_str(r#"{"event": "tick"}"#).unwrap_err();
+    assert_eq!((err.code(), err.path()), ("missing_field", "at"));
+    let err = Event::from_json_str(r#"{"at": "2026-03-02T09:00:00Z", "event": "tick", "extra": 1}"#).unwrap_err();
+    assert_eq!(err.code(), "unknown_field");
+    let err = desk
+        .engine
+        .apply(&ev(r#"{"at": "2026-03-02T09:00:00Z", "event": "ticket_created", "ticket": {"id": "x", "created_at": "2026-03-02T09:00:00Z", "channel": "chat", "impact": "huge"}}"#))
+        .unwrap_err();
+    assert_eq!(err.path(), "ticket.impact");
+}
