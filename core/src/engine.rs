@@ -248,6 +248,8 @@ pub struct Snapshot {
     tickets: Vec<TicketSlot>,
     agents: Vec<AgentSlot>,
     timers: Vec<Timer>,
+    /// Decisions of timers that fired before a rejected event, not yet returned.
+    pending: Vec<Decision>,
 }
 
 const CHANNELS: usize = 7;
@@ -649,6 +651,13 @@ impl Engine {
                             self.arm(t);
                         }
                     }
+                    Status::Pending { agent: Some(agent) } => {
+                        if self.rules.pending_consumes_capacity && !self.can_serve(agent, &self.requirements(t)) {
+                            self.release(agent, t, false);
+                            self.tickets[t as usize].status = Status::Pending { agent: None };
+                        }
+                        self.arm(t);
+                    }
                     _ => self.arm(t),
                 }
             }
@@ -992,6 +1001,8 @@ impl Engine {
             Status::Queued => {
                 if let Some(g) = slot.group.take() {
                     self.groups[g as usize].tickets.remove(&t);
+                    // The tickets behind it may now be takeable.
+                    self.dirty_groups.push(g);
                 }
             }
             Status::Sticky { agent, .. } => {
@@ -1249,26 +1260,47 @@ impl Engine {
         found
     }
 
-    /// Offers group `g`'s most urgent tickets to its best ready agents.
+    /// Offers group `g`'s most urgent tickets to its best ready agents. A
+    /// ticket every ready agent has declined does not block the ones behind it
+    /// (up to 64 are looked past).
     fn dispatch_group(&mut self, g: u32) {
-        while let Some((&t, _)) = self.groups[g as usize].tickets.peek() {
+        while !self.groups[g as usize].ready.is_empty() {
             let mut held = Vec::new();
-            let mut chosen = None;
-            while let Some((a, k)) = self.groups[g as usize].ready.pop() {
-                held.push((a, k));
-                if !self.skipped(t, a) {
-                    chosen = Some(a);
+            let mut found = None;
+            while let Some((t, k)) = self.groups[g as usize].tickets.pop() {
+                if let Some(a) = self.best_ready_for(g, t) {
+                    found = Some((t, a));
+                    break;
+                }
+                held.push((t, k));
+                if held.len() >= 64 {
                     break;
                 }
             }
-            for (a, k) in held {
-                self.groups[g as usize].ready.push(a, k);
+            for (t, k) in held {
+                self.groups[g as usize].tickets.push(t, k);
             }
-            let Some(a) = chosen else { break };
-            self.groups[g as usize].tickets.remove(&t);
+            let Some((t, a)) = found else { break };
             self.tickets[t as usize].group = None;
             self.offer(t, a);
         }
+    }
+
+    /// The best ready agent of group `g` that has not declined ticket `t`.
+    fn best_ready_for(&mut self, g: u32, t: u32) -> Option<u32> {
+        let mut held = Vec::new();
+        let mut chosen = None;
+        while let Some((a, k)) = self.groups[g as usize].ready.pop() {
+            held.push((a, k));
+            if !self.skipped(t, a) {
+                chosen = Some(a);
+                break;
+            }
+        }
+        for (a, k) in held {
+            self.groups[g as usize].ready.push(a, k);
+        }
+        chosen
     }
 
     fn offer(&mut self, t: u32, a: u32) {
@@ -1331,7 +1363,7 @@ impl Engine {
             due: assessment.and_then(|x| x.due.iter().flatten().min().copied()),
             waited_s: (self.now - slot.tier_since) as f64 / 1000.0,
             tier: self.rules.tiers[usize::from(slot.tier)].clone(),
-            strategy: self.rules.strategy.iter().map(|s| s.name()).collect(),
+            strategy: self.rules.strategy.iter().map(|s| s.name().to_owned()).collect(),
             skills,
             load: (0, 0),
             idle_s: 0.0,
@@ -1559,6 +1591,7 @@ impl Engine {
             tickets: self.tickets.clone(),
             agents: self.agents.clone(),
             timers,
+            pending: self.out.clone(),
         }
     }
 
@@ -1626,6 +1659,7 @@ impl Engine {
             }
         }
         engine.timers = snapshot.timers.into_iter().map(Reverse).collect();
+        engine.out = snapshot.pending;
         engine.dirty_agents.clear();
         engine.dirty_groups.clear();
         Ok(engine)
@@ -1677,6 +1711,124 @@ impl Engine {
         let a = *self.agent_ids.get(agent)?;
         let slot = &self.agents[a as usize];
         Some(Channel::ALL.iter().map(|c| (c.name(), (slot.load[c.index()], slot.capacity[c.index()]))).collect())
+    }
+
+    /// Checks the engine's internal consistency and returns every violation
+    /// found (empty when all is well). Cost: O(tickets + agents x groups x
+    /// waiting); meant for tests, fuzzing and health checks, not every event.
+    ///
+    /// Checked: every ticket is in exactly one place (one group queue, one
+    /// agent's sticky list, or neither, as its status says); each agent's load
+    /// per channel equals what it holds (offers, work, wrap-up) and never
+    /// exceeds its capacity; no confidential ticket is offered to or held by an
+    /// agent without clearance, and no agent holds a ticket it cannot serve;
+    /// ready queues hold exactly the agents ready for them; and no waiting
+    /// ticket has a ready agent that could take it and has not declined it
+    /// (work conservation).
+    #[must_use]
+    pub fn audit(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let mut queued_in: Vec<Vec<u32>> = vec![Vec::new(); self.tickets.len()];
+        for (g, group) in self.groups.iter().enumerate() {
+            for (&t, key) in group.tickets.iter() {
+                queued_in[t as usize].push(u32::try_from(g).unwrap_or(u32::MAX));
+                if self.tickets[t as usize].key.as_ref() != Some(key) {
+                    problems.push(format!("ticket {} is queued under a stale key", self.tickets[t as usize].ticket.id));
+                }
+            }
+        }
+        let mut sticky_in: Vec<usize> = vec![0; self.tickets.len()];
+        for agent in &self.agents {
+            for &t in &agent.sticky {
+                sticky_in[t as usize] += 1;
+            }
+        }
+        let mut expected_load = vec![[0u8; CHANNELS]; self.agents.len()];
+        for Reverse(timer) in &self.timers {
+            if let TimerKind::WrapUp { agent, channel } = timer.kind {
+                expected_load[agent as usize][channel.index()] += 1;
+            }
+        }
+        for (t, slot) in self.tickets.iter().enumerate() {
+            let id = &slot.ticket.id;
+            let t32 = u32::try_from(t).unwrap_or(u32::MAX);
+            let (want_queue, want_sticky) = match slot.status {
+                Status::Queued => (1, 0),
+                Status::Sticky { .. } => (0, 1),
+                _ => (0, 0),
+            };
+            if queued_in[t].len() != want_queue || usize::from(slot.group.is_some()) != want_queue {
+                problems.push(format!("ticket {id} ({:?}) is in {} group queues", slot.status, queued_in[t].len()));
+            }
+            if let (Some(g), [q]) = (slot.group, queued_in[t].as_slice())
+                && g != *q
+            {
+                problems.push(format!("ticket {id} is queued in group {q} but records group {g}"));
+            }
+            if sticky_in[t] != want_sticky {
+                problems.push(format!("ticket {id} ({:?}) is in {} sticky lists", slot.status, sticky_in[t]));
+            }
+            let holder = match slot.status {
+                Status::Offered { agent, .. } | Status::Assigned { agent } => Some(agent),
+                Status::Pending { agent: Some(agent) } if self.rules.pending_consumes_capacity => Some(agent),
+                _ => None,
+            };
+            if let Some(a) = holder {
+                expected_load[a as usize][slot.ticket.channel.index()] += 1;
+                if slot.ticket.confidential && !self.roster[a as usize].clearance {
+                    problems.push(format!(
+                        "confidential ticket {id} is with {} who has no clearance",
+                        self.roster[a as usize].id
+                    ));
+                }
+                if !self.can_serve(a, &self.requirements(t32)) {
+                    problems.push(format!("ticket {id} is with {} who cannot serve it", self.roster[a as usize].id));
+                }
+            }
+        }
+        for (a, agent) in self.agents.iter().enumerate() {
+            let name = &self.roster[a].id;
+            if agent.load != expected_load[a] {
+                problems.push(format!("agent {name} load {:?} but holds {:?}", agent.load, expected_load[a]));
+            }
+            for c in 0..CHANNELS {
+                if agent.load[c] > agent.capacity[c] {
+                    problems.push(format!("agent {name} exceeds capacity on {}", Channel::ALL[c]));
+                }
+            }
+            let exclusive: u8 = (0..CHANNELS).filter(|&c| self.rules.exclusive[c]).map(|c| agent.load[c]).sum();
+            if exclusive != agent.exclusive_load {
+                problems.push(format!("agent {name} exclusive load {} but holds {exclusive}", agent.exclusive_load));
+            }
+            let a32 = u32::try_from(a).unwrap_or(u32::MAX);
+            for (g, group) in self.groups.iter().enumerate() {
+                let serves = agent.groups.contains(&u32::try_from(g).unwrap_or(u32::MAX));
+                let should_serve = agent.logged_in && self.can_serve(a32, &group.req);
+                if agent.logged_in && serves != should_serve {
+                    problems.push(format!("agent {name} serving group {g}: listed {serves}, should be {should_serve}"));
+                }
+                let ready = group.ready.get(&a32).is_some();
+                let should = serves && self.ready_for(a32, &group.req);
+                if ready != should {
+                    problems.push(format!("agent {name} ready in group {g}: {ready}, should be {should}"));
+                }
+                if should && let Some((&t, _)) = group.tickets.iter().find(|&(&t, _)| !self.skipped(t, a32)) {
+                    problems.push(format!(
+                        "work conservation: {name} is ready while {} waits in a group it serves",
+                        self.tickets[t as usize].ticket.id
+                    ));
+                }
+            }
+            for &t in &agent.sticky {
+                if self.ready_for(a32, &self.requirements(t)) {
+                    problems.push(format!(
+                        "{name} is ready while its sticky ticket {} waits",
+                        self.tickets[t as usize].ticket.id
+                    ));
+                }
+            }
+        }
+        problems
     }
 
     /// The SLA clock states of a ticket now (for hosts showing deadlines).

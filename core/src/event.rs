@@ -207,7 +207,7 @@ pub enum Presence {
 }
 
 /// What the engine decided.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "decision", rename_all = "snake_case")]
 pub enum Decision {
     /// Offer a ticket to an agent; it is reserved for them until `expires_at`.
@@ -297,23 +297,23 @@ pub enum Decision {
 }
 
 /// Why an offer went to this agent, and why this ticket now.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OfferExplanation {
     /// The ticket's priority class.
     pub priority: String,
     /// Its urgency score at the offer.
     pub score: f64,
     /// Its nearest SLA deadline, if running.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due: Option<Timestamp>,
     /// How long it has waited in its current tier, in seconds.
     pub waited_s: f64,
     /// The tier it is in.
     pub tier: String,
     /// The ordering that chose the agent, e.g. `["longest_idle"]`.
-    pub strategy: Vec<&'static str>,
+    pub strategy: Vec<String>,
     /// The agent's levels in the ticket's required skills.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub skills: Vec<SkillMatch>,
     /// Items the agent holds on this channel before the offer, and the capacity.
     pub load: (u8, u8),
@@ -322,15 +322,15 @@ pub struct OfferExplanation {
     /// Whether the agent is the ticket's preferred agent.
     pub preferred: bool,
     /// Relaxation steps in force, in words.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub relaxation: Vec<String>,
     /// Agents passed over and why (only when the engine explains in full).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub passed_over: Vec<PassedOver>,
 }
 
 /// An agent's level in a required skill.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SkillMatch {
     /// The skill.
     pub skill: String,
@@ -341,7 +341,7 @@ pub struct SkillMatch {
 }
 
 /// An agent who did not get an offer, and why.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PassedOver {
     /// Which agent.
     pub agent: String,

@@ -27,7 +27,7 @@ use crate::ticket::TicketEvent;
 use crate::time::{from_ms, ms_duration, to_ms};
 
 /// Which SLA measure a clock tracks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Metric {
     /// Creation to first agent reply.

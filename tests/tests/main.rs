@@ -1,6 +1,7 @@
 //! Cross-crate integration and property tests, built as one binary.
 
 mod business_time;
+mod engine_properties;
 mod engine_rules;
 mod examples;
 mod sla_properties;

@@ -1,0 +1,322 @@
+//! State-machine property tests of the engine: random desks, random event
+//! sequences, invariants after every event, determinism, and snapshot/restore.
+
+use proptest::prelude::*;
+use tierwise::jiff::Timestamp;
+use tierwise::{AgentSpec, Decision, Engine, Event, EventKind, Policy, Presence, Ticket, TicketChanges};
+
+const SKILLS: [&str; 3] = ["network", "database", "sap"];
+const LANGS: [&str; 2] = ["en", "es"];
+const CHANNELS: [&str; 3] = ["chat", "phone", "email"];
+const LEVELS: [&str; 3] = ["high", "medium", "low"];
+
+const POLICIES: [&str; 4] = [
+    "",
+    r#"
+    [routing]
+    strategy = ["best_skill_match", "most_spare_capacity"]
+    offer_timeout = "2m"
+    wrap_up = { phone = "1m" }
+    fairness = { max_offers = 3, window = "30m" }
+    [[routing.relaxation]]
+    after = "5m"
+    lower_levels = 1
+    [[routing.relaxation]]
+    after = "15m"
+    drop_skills = true
+    any_language = true
+    "#,
+    r#"
+    [routing]
+    strategy = "round_robin"
+    sticky_wait = "4m"
+    reject_cooldown = "0s"
+    pending_consumes_capacity = true
+    [[routing.escalation]]
+    tier = "L1"
+    max_wait = "10m"
+    [[routing.escalation]]
+    tier = "L2"
+    max_wait = "20m"
+    [[routing.relaxation]]
+    after = "3m"
+    widen_tier = true
+    "#,
+    r#"
+    [calendars.day]
+    timezone = "Europe/Madrid"
+    hours = { daily = "08:00-20:00" }
+    [[sla.policies]]
+    calendar = "day"
+    first_response = "30m"
+    resolution = "4h"
+    [routing]
+    exclusive_channels = []
+    offer_timeout = "45s"
+    "#,
+];
+
+#[derive(Clone, Debug)]
+struct AgentGen {
+    tier: usize,
+    skills: Vec<(usize, u8)>,
+    langs: Vec<usize>,
+    clearance: bool,
+    chat: u8,
+    email: u8,
+    day_shift: bool,
+}
+
+fn agent_gen() -> impl Strategy<Value = AgentGen> {
+    (
+        0usize..3,
+        proptest::collection::vec((0usize..3, 1u8..=4), 0..3),
+        proptest::collection::vec(0usize..2, 0..3),
+        any::<bool>(),
+        1u8..4,
+        1u8..6,
+        proptest::bool::weighted(0.2),
+    )
+        .prop_map(|(tier, skills, langs, clearance, chat, email, day_shift)| AgentGen {
+            tier,
+            skills,
+            langs,
+            clearance,
+            chat,
+            email,
+            day_shift,
+        })
+}
+
+/// An abstract operation, bound to the engine's current state when applied.
+#[derive(Clone, Debug)]
+enum Op {
+    Create {
+        channel: usize,
+        skills: Vec<(usize, u8)>,
+        lang: Option<usize>,
+        confidential: bool,
+        impact: usize,
+        urgency: usize,
+        preferred: Option<usize>,
+    },
+    Login(usize),
+    Logout(usize),
+    Presence(usize, bool),
+    Accept(usize),
+    Reject(usize),
+    Finish(usize),
+    Resolve(usize),
+    Wait(usize),
+    Reply(usize),
+    Reopen(usize),
+    Escalate(usize),
+    Update(usize, bool, usize),
+    Tick,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        6 => (0usize..3, proptest::collection::vec((0usize..3, 1u8..=4), 0..2), proptest::option::of(0usize..2),
+              proptest::bool::weighted(0.25), 0usize..3, 0usize..3, proptest::option::weighted(0.15, 0usize..8))
+            .prop_map(|(channel, skills, lang, confidential, impact, urgency, preferred)|
+                Op::Create { channel, skills, lang, confidential, impact, urgency, preferred }),
+        3 => (0usize..8).prop_map(Op::Login),
+        1 => (0usize..8).prop_map(Op::Logout),
+        1 => (0usize..8, any::<bool>()).prop_map(|(a, away)| Op::Presence(a, away)),
+        5 => any::<usize>().prop_map(Op::Accept),
+        2 => any::<usize>().prop_map(Op::Reject),
+        4 => any::<usize>().prop_map(Op::Finish),
+        2 => any::<usize>().prop_map(Op::Resolve),
+        1 => any::<usize>().prop_map(Op::Wait),
+        1 => any::<usize>().prop_map(Op::Reply),
+        1 => any::<usize>().prop_map(Op::Reopen),
+        1 => any::<usize>().prop_map(Op::Escalate),
+        1 => (any::<usize>(), any::<bool>(), 0usize..3).prop_map(|(t, c, s)| Op::Update(t, c, s)),
+        2 => Just(Op::Tick),
+    ]
+}
+
+fn roster(agents: &[AgentGen]) -> Vec<AgentSpec> {
+    agents
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            let skills: String =
+                g.skills.iter().map(|(s, l)| format!(r#""{}": {l}"#, SKILLS[*s])).collect::<Vec<_>>().join(", ");
+            let langs: Vec<String> = g.langs.iter().map(|l| format!(r#""{}""#, LANGS[*l])).collect();
+            let shift = if g.day_shift { r#", "shift": "day""# } else { "" };
+            let json = format!(
+                r#"{{"id": "a{i}", "tier": "L{}", "skills": {{{skills}}}, "languages": [{}], "clearance": {}, "capacity": {{"chat": {}, "phone": 1, "email": {}}}{shift}}}"#,
+                g.tier + 1,
+                langs.join(", "),
+                g.clearance,
+                g.chat,
+                g.email
+            );
+            serde_json::from_str(&json).unwrap()
+        })
+        .collect()
+}
+
+/// Binds an abstract op to a concrete event, given the engine's state.
+fn bind(op: &Op, engine: &Engine, at: Timestamp, created: &mut usize, agents: usize) -> Option<Event> {
+    let states = engine.ticket_states();
+    let pick = |k: usize, want: &[&str]| -> Option<(String, Option<String>)> {
+        let list: Vec<_> = states.iter().filter(|s| want.contains(&s.1)).collect();
+        (!list.is_empty()).then(|| {
+            let s = list[k % list.len()];
+            (s.0.clone(), s.2.clone())
+        })
+    };
+    let agent = |i: usize| format!("a{}", i % agents);
+    let kind = match op {
+        Op::Create { channel, skills, lang, confidential, impact, urgency, preferred } => {
+            *created += 1;
+            let mut ticket: Ticket = serde_json::from_str(&format!(
+                r#"{{"id": "t{created}", "created_at": "{at}", "channel": "{}", "impact": "{}", "urgency": "{}"}}"#,
+                CHANNELS[*channel], LEVELS[*impact], LEVELS[*urgency]
+            ))
+            .unwrap();
+            ticket.skills = skills.iter().map(|(s, l)| (SKILLS[*s].to_owned(), *l)).collect();
+            ticket.language = lang.map(|l| LANGS[l].to_owned());
+            ticket.confidential = *confidential;
+            EventKind::TicketCreated { ticket: Box::new(ticket), tier: None, preferred_agent: preferred.map(agent) }
+        }
+        Op::Login(a) => EventKind::AgentLoggedIn { agent: agent(*a) },
+        Op::Logout(a) => EventKind::AgentLoggedOut { agent: agent(*a) },
+        Op::Presence(a, away) => EventKind::AgentStateChanged {
+            agent: agent(*a),
+            state: if *away { Presence::Away } else { Presence::Available },
+        },
+        Op::Accept(k) => {
+            let (ticket, agent) = pick(*k, &["offered"])?;
+            EventKind::OfferAccepted { agent: agent?, ticket }
+        }
+        Op::Reject(k) => {
+            let (ticket, agent) = pick(*k, &["offered"])?;
+            EventKind::OfferRejected { agent: agent?, ticket }
+        }
+        Op::Finish(k) => {
+            let (ticket, agent) = pick(*k, &["assigned"])?;
+            EventKind::AgentFinished { agent: agent?, ticket }
+        }
+        Op::Resolve(k) => {
+            EventKind::TicketResolved { ticket: pick(*k, &["queued", "offered", "assigned", "pending", "handled"])?.0 }
+        }
+        Op::Wait(k) => EventKind::WaitingOnCustomer { ticket: pick(*k, &["queued", "assigned", "offered"])?.0 },
+        Op::Reply(k) => EventKind::CustomerReplied { ticket: pick(*k, &["pending", "handled"])?.0 },
+        Op::Reopen(k) => EventKind::TicketReopened { ticket: pick(*k, &["resolved", "handled"])?.0 },
+        Op::Escalate(k) => {
+            EventKind::EscalateRequested { ticket: pick(*k, &["queued", "offered", "assigned"])?.0, to_tier: None }
+        }
+        Op::Update(k, confidential, skill) => EventKind::TicketUpdated {
+            ticket: pick(*k, &["queued", "offered", "assigned", "pending"])?.0,
+            changes: TicketChanges {
+                confidential: Some(*confidential),
+                skills: Some([(SKILLS[*skill].to_owned(), 1)].into_iter().collect()),
+                ..TicketChanges::default()
+            },
+        },
+        Op::Tick => EventKind::Tick {},
+    };
+    Some(Event::new(at, kind))
+}
+
+/// Runs a history; returns every decision as JSON, one string per event.
+/// Checks the invariants after every event. With `restore_at`, snapshots the
+/// engine there, drops it, and carries on with a restored one.
+fn run(
+    policy: usize,
+    agents: &[AgentGen],
+    ops: &[(Op, u16)],
+    restore_at: Option<usize>,
+) -> Result<Vec<String>, TestCaseError> {
+    let compiled = Policy::from_toml_str(&format!("version = 1\n{}", POLICIES[policy])).unwrap().compile().unwrap();
+    let mut policy_for_day = POLICIES[policy].to_owned();
+    if !policy_for_day.contains("[calendars.day]") {
+        policy_for_day
+            .push_str("\n[calendars.day]\ntimezone = \"America/New_York\"\nhours = { weekdays = \"07:00-15:00\" }\n");
+    }
+    let compiled = if agents.iter().any(|a| a.day_shift) {
+        Policy::from_toml_str(&format!("version = 1\n{policy_for_day}")).unwrap().compile().unwrap()
+    } else {
+        compiled
+    };
+    let mut engine = Engine::new(compiled.clone(), roster(agents)).unwrap();
+    let mut now: Timestamp = "2026-03-06T12:00:00Z".parse().unwrap();
+    let mut created = 0usize;
+    let mut log = Vec::new();
+    let mut resolved = std::collections::BTreeSet::new();
+    for (i, (op, gap)) in ops.iter().enumerate() {
+        if restore_at == Some(i) {
+            let json = serde_json::to_string(&engine.snapshot()).unwrap();
+            drop(engine);
+            engine = Engine::restore(compiled.clone(), serde_json::from_str(&json).unwrap()).unwrap();
+        }
+        now = now.checked_add(tierwise::jiff::SignedDuration::from_secs(i64::from(*gap))).unwrap();
+        let Some(event) = bind(op, &engine, now, &mut created, agents.len()) else { continue };
+        match engine.apply(&event) {
+            Ok(decisions) => {
+                if let EventKind::TicketReopened { ticket } = &event.kind {
+                    resolved.remove(ticket);
+                }
+                for d in &decisions {
+                    if let Decision::Offer { ticket, .. } = d {
+                        prop_assert!(!resolved.contains(ticket), "resolved ticket {ticket} offered");
+                    }
+                }
+                if let EventKind::TicketResolved { ticket } = &event.kind {
+                    resolved.insert(ticket.clone());
+                }
+                log.push(serde_json::to_string(&decisions).unwrap());
+            }
+            Err(e) => log.push(format!("error {}: {e}", e.code())),
+        }
+        let problems = engine.audit();
+        prop_assert!(problems.is_empty(), "after {:?}: {:?}", event, problems);
+        prop_assert_eq!(engine.ticket_states().len(), created, "every created ticket is accounted for");
+    }
+    Ok(log)
+}
+
+/// Fails with the first differing entry of two decision logs, shortened.
+fn first_difference(a: &[String], b: &[String], what: &str) -> Result<(), TestCaseError> {
+    let short = |s: &str| s.chars().take(1500).collect::<String>();
+    if let Some(i) = (0..a.len().max(b.len())).find(|&i| a.get(i) != b.get(i)) {
+        return Err(TestCaseError::fail(format!(
+            "{what}: event {i} differs\n  {}\n  {}",
+            short(a.get(i).map_or("(none)", String::as_str)),
+            short(b.get(i).map_or("(none)", String::as_str))
+        )));
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, max_shrink_iters: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn prop_invariants_hold_after_every_event(
+        policy in 0usize..POLICIES.len(),
+        agents in proptest::collection::vec(agent_gen(), 1..8),
+        ops in proptest::collection::vec((op(), 0u16..400), 1..120),
+    ) {
+        run(policy, &agents, &ops, None)?;
+    }
+
+    #[test]
+    fn prop_same_input_same_decisions_and_restore_changes_nothing(
+        policy in 0usize..POLICIES.len(),
+        agents in proptest::collection::vec(agent_gen(), 1..8),
+        ops in proptest::collection::vec((op(), 0u16..400), 1..80),
+        cut in any::<proptest::sample::Index>(),
+    ) {
+        let first = run(policy, &agents, &ops, None)?;
+        let again = run(policy, &agents, &ops, None)?;
+        first_difference(&first, &again, "same input, same decisions")?;
+        let cut = cut.index(ops.len());
+        let restored = run(policy, &agents, &ops, Some(cut))?;
+        first_difference(&first, &restored, &format!("snapshot + restore before op {cut} changes nothing"))?;
+    }
+}
