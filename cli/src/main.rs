@@ -4,6 +4,7 @@
 //! path), 2 bad usage.
 
 mod input;
+mod route;
 mod staff;
 mod triage;
 mod validate;
@@ -26,6 +27,8 @@ enum Command {
     Validate(validate::Args),
     /// Priority, urgency score and SLA deadlines of one ticket, explained.
     Triage(triage::Args),
+    /// Route a stream of events (JSON lines) and print decisions (JSON lines).
+    Route(route::Args),
     /// Agents needed for a service-level target (Erlang C, or Erlang A with patience).
     Staff(staff::Args),
 }
@@ -41,6 +44,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Triage(args) => triage::run(&args),
+        Command::Route(args) => route::run(&args),
         Command::Staff(args) => staff::run(&args),
     };
     match result {

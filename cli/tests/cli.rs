@@ -141,3 +141,58 @@ fn triage_rejects_bad_tickets_and_instants() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("--now \"yesterday\" is not an RFC 3339 instant"));
 }
+
+#[test]
+fn route_streams_decisions_as_json_lines() {
+    let out = tierwise(&[
+        "route",
+        "--policy",
+        "examples/policies/global-desk.toml",
+        "--agents",
+        "examples/routing/agents.json",
+        "--events",
+        "examples/routing/events.jsonl",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let decisions: Vec<serde_json::Value> =
+        text(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let offers: Vec<(&str, &str)> = decisions
+        .iter()
+        .filter(|d| d["decision"] == "offer")
+        .map(|d| (d["ticket"].as_str().unwrap(), d["agent"].as_str().unwrap()))
+        .collect();
+    assert_eq!(offers, [("INC-1", "maria"), ("INC-2", "sofia"), ("INC-2", "sofia")]);
+    assert!(decisions.iter().any(|d| d["decision"] == "escalated" && d["to_tier"] == "L2"));
+}
+
+#[test]
+fn route_stops_at_a_bad_line_keeping_earlier_decisions() {
+    let events = temp_file(
+        "events.jsonl",
+        br#"{"at": "2026-03-06T08:00:00Z", "event": "agent_logged_in", "agent": "maria"}
+{"at": "2026-03-06T08:05:00Z", "event": "ticket_created", "ticket": {"id": "A", "created_at": "2026-03-06T08:05:00Z", "channel": "chat", "language": "es"}}
+{"at": "2026-03-06T08:06:00Z", "event": "ticket_created", "ticket": {"id": "B", "created_at": "2026-03-06T08:06:00Z", "channel": "fax"}}
+{"at": "2026-03-06T08:07:00Z", "event": "tick"}
+"#,
+    );
+    let out = tierwise(&[
+        "route",
+        "--policy",
+        "examples/policies/global-desk.toml",
+        "--agents",
+        "examples/routing/agents.json",
+        "--events",
+        &events,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_no_panic(&out);
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains(&format!("{events}:3 has a problem")), "{stderr}");
+    assert!(stderr.contains("ticket.channel"), "{stderr}");
+    assert!(text(&out.stdout).contains(r#""ticket":"A","agent":"maria""#), "decisions before the bad line are kept");
+
+    let roster = temp_file("roster.json", br#"[{"id": "x", "tier": "L9"}]"#);
+    let out = tierwise(&["route", "--policy", "examples/policies/global-desk.toml", "--agents", &roster, "--events", &events]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("agents[0].tier: unknown tier \"L9\""), "{}", text(&out.stderr));
+}

@@ -556,7 +556,12 @@ impl Engine {
             EventKind::OfferAccepted { agent, ticket } | EventKind::OfferRejected { agent, ticket } => {
                 let a = self.agent_index(agent)?;
                 let t = self.ticket_index(ticket)?;
-                if !matches!(self.tickets[t as usize].status, Status::Offered { agent, .. } if agent == a) {
+                let on_offer = matches!(self.tickets[t as usize].status, Status::Offered { agent, .. } if agent == a);
+                // A rejection that crosses the offer's expiry (or a repeated
+                // rejection) is a no-op: the agent is already skipped.
+                let declined_already = matches!(event.kind, EventKind::OfferRejected { .. })
+                    && self.tickets[t as usize].skip.iter().any(|&(x, _)| x == a);
+                if !on_offer && !declined_already {
                     return Err(Error::new(
                         ErrorKind::Inconsistent,
                         "ticket",
@@ -804,8 +809,10 @@ impl Engine {
             EventKind::OfferRejected { agent, ticket } => {
                 let a = self.agent_index(agent)?;
                 let t = self.ticket_index(ticket)?;
-                self.decline(t, a);
-                self.requeue(t, "the offer was rejected");
+                if matches!(self.tickets[t as usize].status, Status::Offered { agent, .. } if agent == a) {
+                    self.decline(t, a);
+                    self.requeue(t, "the offer was rejected");
+                }
             }
             EventKind::EscalateRequested { ticket, to_tier } => {
                 let t = self.ticket_index(ticket)?;

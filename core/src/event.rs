@@ -53,6 +53,25 @@ impl Event {
                 None
             }
         };
+        // serde buffers internally tagged enums, which hides field paths: read
+        // the nested documents on their own first so errors name the field.
+        let nested = |field: &str| value.get(field).filter(|v| v.is_object()).cloned();
+        match value.get("event").and_then(serde_json::Value::as_str) {
+            Some("ticket_created") => {
+                if let Some(ticket) = nested("ticket") {
+                    crate::policy::read::<Ticket>(ticket, "ticket", &mut problems);
+                }
+            }
+            Some("ticket_updated") => {
+                if let Some(changes) = nested("changes") {
+                    crate::policy::read::<TicketChanges>(changes, "changes", &mut problems);
+                }
+            }
+            _ => {}
+        }
+        if !problems.is_empty() {
+            return Err(Error::from_problems(problems));
+        }
         let kind = crate::policy::read::<EventKind>(value, "", &mut problems);
         match (at, kind) {
             (Some(at), Some(kind)) => Ok(Event { at, kind }),
@@ -147,7 +166,8 @@ pub enum EventKind {
         ticket: String,
     },
     /// An agent rejected an offer: the ticket goes back to its place and skips
-    /// that agent for a while.
+    /// that agent for a while. Rejecting an offer that has already expired or
+    /// been rejected is accepted and changes nothing (hosts race with expiry).
     OfferRejected {
         /// Which agent.
         agent: String,

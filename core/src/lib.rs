@@ -76,7 +76,9 @@ pub use agent::{AgentSpec, ShiftSpec, parse_roster};
 pub use calendar::{ALWAYS_OPEN, Calendar, Holiday, LocalInterval, MAX_YEAR, MIN_YEAR, WeeklyHours};
 pub use engine::{Engine, EngineStats, Snapshot};
 pub use error::{Error, ErrorKind, Problem};
-pub use event::{Decision, Event, EventKind, OfferExplanation, PassedOver, Presence, SkillMatch, TicketChanges};
+pub use event::{
+    Decision, Event, EventKind, MAX_EVENT_BYTES, OfferExplanation, PassedOver, Presence, SkillMatch, TicketChanges,
+};
 pub use policy::{CompiledPolicy, Policy};
 pub use priority::{PriorityStep, ScoreTerm, UrgencyKey};
 pub use sla::{BreachWarning, ClockState, Deadline, Metric};
