@@ -8,11 +8,15 @@ use criterion::{Criterion, criterion_group, criterion_main};
 
 mod calendar;
 mod data;
+mod engine;
+mod staffing;
 mod triage;
 
 fn all(c: &mut Criterion) {
     calendar::define(c);
+    engine::define(c);
     triage::define(c);
+    staffing::define(c);
 }
 
 criterion_group!(benches, all);

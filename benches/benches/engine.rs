@@ -1,0 +1,210 @@
+//! Routing throughput at the size of a large desk: 10,000 agents, 200
+//! routing groups, 100,000 waiting tickets.
+//!
+//! - `engine/agent_free/...`: every agent is busy and 100,000 tickets wait.
+//!   One iteration: a new ticket arrives (queued), an agent finishes its
+//!   ticket (the engine offers it the most urgent ticket among the groups it
+//!   serves), and the agent accepts. One routing decision per iteration.
+//! - `engine/submit_assign/...`: agents are free. One iteration: a ticket
+//!   arrives and is offered to the best ready agent, who accepts and finishes.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput};
+use tierwise::jiff::Timestamp;
+use tierwise::{AgentSpec, Decision, Engine, Event, EventKind, Policy, Ticket};
+
+use crate::data::Seeded;
+
+const SKILLS: usize = 20;
+const LANGUAGES: [&str; 5] = ["en", "es", "fr", "de", "pt"];
+
+fn agents(n: usize, rng: &mut Seeded) -> Vec<AgentSpec> {
+    (0..n)
+        .map(|i| {
+            let mut skills = std::collections::BTreeMap::new();
+            for _ in 0..3 {
+                skills.insert(format!("s{}", rng.below(SKILLS as u64)), 2 + u8::try_from(rng.below(2)).unwrap_or(0));
+            }
+            let l1 = LANGUAGES[rng.below(5) as usize];
+            let l2 = LANGUAGES[rng.below(5) as usize];
+            let json =
+                format!(r#"{{"id": "a{i}", "tier": "L1", "languages": ["{l1}", "{l2}"], "capacity": {{"chat": 1}}}}"#);
+            let mut spec: AgentSpec = serde_json::from_str(&json).expect("agent");
+            spec.skills = skills;
+            spec
+        })
+        .collect()
+}
+
+/// One of 200 requirement combinations: skill (20) x level (2) x language (5).
+fn ticket(id: u64, at: Timestamp, rng: &mut Seeded) -> Ticket {
+    let levels = ["high", "medium", "low"];
+    let json = format!(
+        r#"{{"id": "t{id}", "created_at": "{at}", "channel": "chat", "impact": "{}", "urgency": "{}", "language": "{}", "skills": {{"s{}": {}}}}}"#,
+        levels[rng.below(3) as usize],
+        levels[rng.below(3) as usize],
+        LANGUAGES[rng.below(5) as usize],
+        rng.below(SKILLS as u64),
+        1 + rng.below(2),
+    );
+    serde_json::from_str(&json).expect("ticket")
+}
+
+struct Desk {
+    engine: Engine,
+    /// Seeded ticket templates, built once outside the timed loops.
+    templates: Vec<Ticket>,
+    agent_ids: Vec<String>,
+    clock: i64,
+    next_id: u64,
+    /// The ticket each agent holds, by agent index.
+    holding: Vec<Option<String>>,
+    out: Vec<Decision>,
+}
+
+impl Desk {
+    fn at(&mut self) -> Timestamp {
+        self.clock += 10;
+        Timestamp::from_millisecond(self.clock).expect("instant")
+    }
+
+    fn apply(&mut self, kind: EventKind) {
+        let at = self.at();
+        self.out.clear();
+        self.engine.apply_into(&Event::new(at, kind), &mut self.out).expect("valid event");
+    }
+
+    /// Accepts every offer in the last decisions; returns how many.
+    fn accept_offers(&mut self) -> usize {
+        let offers: Vec<(String, String)> = self
+            .out
+            .iter()
+            .filter_map(|d| match d {
+                Decision::Offer { ticket, agent, .. } => Some((ticket.clone(), agent.clone())),
+                _ => None,
+            })
+            .collect();
+        for (ticket, agent) in &offers {
+            let index: usize = agent[1..].parse().expect("agent index");
+            self.holding[index] = Some(ticket.clone());
+            self.apply(EventKind::OfferAccepted { agent: agent.clone(), ticket: ticket.clone() });
+        }
+        offers.len()
+    }
+
+    /// A new ticket from a template: what a host does per arrival (clone
+    /// and fill in), without JSON.
+    fn submit(&mut self) {
+        self.next_id += 1;
+        let at = Timestamp::from_millisecond(self.clock + 10).expect("instant");
+        let template = &self.templates[(self.next_id % self.templates.len() as u64) as usize];
+        let mut t = template.clone();
+        t.id = decimal_id(self.next_id);
+        t.created_at = at;
+        self.apply(EventKind::TicketCreated { ticket: Box::new(t), tier: None, preferred_agent: None });
+    }
+
+    fn agent(&self, a: usize) -> String {
+        self.agent_ids[a].clone()
+    }
+}
+
+/// `t` and the decimal digits of `n`, without the formatting machinery.
+fn decimal_id(mut n: u64) -> String {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let mut id = String::with_capacity(1 + digits.len() - i);
+    id.push('t');
+    id.extend(digits[i..].iter().map(|&d| char::from(d)));
+    id
+}
+
+fn desk(n_agents: usize, backlog: usize) -> Desk {
+    let policy = Policy::from_toml_str("version = 1\n[routing]\noffer_timeout = \"1d\"")
+        .expect("policy")
+        .compile()
+        .expect("compiles");
+    let mut rng = Seeded::new(42);
+    let roster = agents(n_agents, &mut rng);
+    let at = Timestamp::from_millisecond(1_772_784_000_000).expect("instant");
+    let templates = (0..4096).map(|i| ticket(i, at, &mut rng)).collect();
+    let mut desk = Desk {
+        engine: Engine::new(policy, roster).expect("roster"),
+        templates,
+        agent_ids: (0..n_agents).map(|i| format!("a{i}")).collect(),
+        clock: 1_772_784_000_000, // 2026-03-06T08:00:00Z
+        next_id: 0,
+        holding: vec![None; n_agents],
+        out: Vec::new(),
+    };
+    for i in 0..n_agents {
+        desk.apply(EventKind::AgentLoggedIn { agent: format!("a{i}") });
+    }
+    // Fill every agent that can be filled, then build the backlog.
+    let mut submitted = 0;
+    while submitted < n_agents + backlog {
+        desk.submit();
+        submitted += 1;
+        desk.accept_offers();
+    }
+    desk
+}
+
+pub fn define(c: &mut Criterion) {
+    let mut group = c.benchmark_group("engine");
+    group.throughput(Throughput::Elements(1));
+    group.sample_size(20);
+
+    let mut busy = desk(10_000, 100_000);
+    let stats = busy.engine.stats();
+    assert!(stats.waiting >= 90_000, "{stats:?}");
+    assert!(stats.routing_groups >= 190, "{stats:?}");
+    let mut cursor = 0usize;
+    group.bench_function("agent_free/10k_agents/200_groups/100k_waiting", |b| {
+        b.iter(|| {
+            busy.submit();
+            // The next agent (round the roster) holding a ticket finishes it.
+            let n = busy.holding.len();
+            let (a, t) = loop {
+                cursor = (cursor + 1) % n;
+                if let Some(t) = busy.holding[cursor].take() {
+                    break (cursor, t);
+                }
+            };
+            busy.apply(EventKind::AgentFinished { agent: busy.agent(a), ticket: t });
+            let offered = busy.accept_offers();
+            assert_eq!(offered, 1, "the freed agent gets the most urgent ticket it can take");
+            black_box(offered)
+        });
+    });
+
+    let mut free = desk(10_000, 0);
+    // Every agent finishes, so all 10,000 are free and waiting for work.
+    for a in 0..free.holding.len() {
+        if let Some(t) = free.holding[a].take() {
+            free.apply(EventKind::AgentFinished { agent: free.agent(a), ticket: t });
+        }
+    }
+    assert_eq!(free.engine.stats().waiting, 0);
+    group.bench_function("submit_assign/10k_agents/200_groups", |b| {
+        b.iter(|| {
+            free.submit();
+            let offered = free.accept_offers();
+            assert_eq!(offered, 1, "a free agent takes every ticket");
+            // The agent finishes at once, so the desk stays free.
+            let (a, t) = free.holding.iter_mut().enumerate().find_map(|(a, h)| h.take().map(|t| (a, t))).expect("held");
+            free.apply(EventKind::AgentFinished { agent: free.agent(a), ticket: t });
+            black_box(offered)
+        });
+    });
+    group.finish();
+}
