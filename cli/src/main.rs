@@ -5,6 +5,7 @@
 
 mod input;
 mod route;
+mod simulate;
 mod staff;
 mod triage;
 mod validate;
@@ -29,6 +30,8 @@ enum Command {
     Triage(triage::Args),
     /// Route a stream of events (JSON lines) and print decisions (JSON lines).
     Route(route::Args),
+    /// Simulate a desk (default: an embedded week of a global desk) and report.
+    Simulate(simulate::Args),
     /// Agents needed for a service-level target (Erlang C, or Erlang A with patience).
     Staff(staff::Args),
 }
@@ -45,6 +48,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => validate::run(&args),
         Command::Triage(args) => triage::run(&args),
         Command::Route(args) => route::run(&args),
+        Command::Simulate(args) => simulate::run(&args),
         Command::Staff(args) => staff::run(&args),
     };
     match result {

@@ -66,6 +66,7 @@ mod event;
 pub mod policy;
 mod priority;
 mod routing;
+pub mod sim;
 mod sla;
 pub mod staffing;
 mod ticket;
