@@ -61,8 +61,54 @@ impl Hasher for IndexHasher {
     }
 }
 
+/// A fast, deterministic hasher for ids and requirement sets (FxHash's
+/// multiply-rotate, eight bytes at a time). Lookups only: no hash order ever
+/// reaches a decision.
+#[derive(Default)]
+struct FastHasher(u64);
+
+impl Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+            self.add(word);
+        }
+        let mut tail = [0u8; 8];
+        let rest = chunks.remainder();
+        tail[..rest.len()].copy_from_slice(rest);
+        self.add(u64::from_le_bytes(tail) ^ (rest.len() as u64) << 56);
+    }
+
+    fn write_u8(&mut self, n: u8) {
+        self.add(u64::from(n));
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.add(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+}
+
+impl FastHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
 type IndexQueue<P> = PriorityQueue<u32, P, BuildHasherDefault<IndexHasher>>;
-type Lookup<K> = HashMap<K, u32, BuildHasherDefault<std::collections::hash_map::DefaultHasher>>;
+type Lookup<K> = HashMap<K, u32, BuildHasherDefault<FastHasher>>;
 
 /// A waiting ticket's place in its queue: most urgent is greatest.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -142,6 +188,9 @@ struct TicketSlot {
     /// The next SLA alert instant as of the last rekey.
     #[serde(skip)]
     next_sla: Option<i64>,
+    /// The group its current requirements map to (reset when they change).
+    #[serde(skip)]
+    req_group: Option<u32>,
     skip: Vec<(u32, i64)>,
     preferred: Option<u32>,
     generation: u32,
@@ -226,7 +275,12 @@ pub struct Engine {
     names: Vec<String>,
     name_ids: Lookup<String>,
     groups: Vec<Group>,
-    group_ids: HashMap<Requirements, u32, BuildHasherDefault<std::collections::hash_map::DefaultHasher>>,
+    group_ids: HashMap<Requirements, u32, BuildHasherDefault<FastHasher>>,
+    /// Per group, the most urgent waiting ticket (key, ticket): dense, so a
+    /// freed agent compares its groups without touching their queues.
+    group_tops: Vec<Option<(TicketKey, u32)>>,
+    /// Per group, its channel.
+    group_channels: Vec<Channel>,
     timers: BinaryHeap<Reverse<Timer>>,
     dirty_agents: Vec<u32>,
     dirty_groups: Vec<u32>,
@@ -280,6 +334,8 @@ impl Engine {
             name_ids: Lookup::default(),
             groups: Vec::new(),
             group_ids: HashMap::default(),
+            group_tops: Vec::new(),
+            group_channels: Vec::new(),
             timers: BinaryHeap::new(),
             dirty_agents: Vec::new(),
             dirty_groups: Vec::new(),
@@ -500,7 +556,8 @@ impl Engine {
                 if let Some(a) = preferred_agent {
                     self.agent_index(a).map_err(|e| e.under("preferred_agent"))?;
                 }
-                self.policy.assess(ticket, event.at).map_err(|e| e.under("ticket"))?;
+                // The ticket itself is assessed (once) when it is handled,
+                // before anything changes.
             }
             EventKind::TicketUpdated { ticket, changes } => {
                 let t = self.ticket_index(ticket)?;
@@ -602,6 +659,7 @@ impl Engine {
     fn handle(&mut self, event: &Event) -> Result<(), Error> {
         match &event.kind {
             EventKind::TicketCreated { ticket, tier, preferred_agent } => {
+                let assessment = self.policy.assess(ticket, event.at).map_err(|e| e.under("ticket"))?;
                 let tier = tier.as_ref().and_then(|t| self.rules.tiers.iter().position(|x| x == t)).unwrap_or(0);
                 let index = u32::try_from(self.tickets.len()).unwrap_or(u32::MAX);
                 self.ticket_seq += 1;
@@ -618,17 +676,26 @@ impl Engine {
                     status: Status::Handled,
                     group: None,
                     next_sla: None,
+                    req_group: None,
                     skip: Vec::new(),
                     preferred,
                     generation: 0,
                 });
                 self.ticket_ids.insert(ticket.id.clone(), index);
-                self.rekey(index);
+                let slot = &mut self.tickets[index as usize];
+                slot.key = Some(TicketKey {
+                    points: assessment.key.points,
+                    due: assessment.key.due_ms,
+                    created: assessment.key.created_ms,
+                    seq: slot.seq,
+                });
+                slot.next_sla = assessment.next_change.map(to_ms);
                 self.enqueue(index, true);
             }
             EventKind::TicketUpdated { ticket, changes } => {
                 let t = self.ticket_index(ticket)?;
                 apply_changes(&mut self.tickets[t as usize].ticket, changes);
+                self.tickets[t as usize].req_group = None;
                 self.rekey(t);
                 match self.tickets[t as usize].status {
                     Status::Queued => {
@@ -948,6 +1015,8 @@ impl Engine {
         }
         let g = u32::try_from(self.groups.len()).unwrap_or(u32::MAX);
         self.group_ids.insert(req.clone(), g);
+        self.group_channels.push(req.channel);
+        self.group_tops.push(None);
         self.groups.push(Group { req: req.clone(), tickets: IndexQueue::default(), ready: IndexQueue::default() });
         for a in 0..u32::try_from(self.agents.len()).unwrap_or(0) {
             if self.agents[a as usize].logged_in && self.can_serve(a, &req) {
@@ -990,16 +1059,28 @@ impl Engine {
     }
 
     fn enqueue_plain(&mut self, t: u32) {
-        let req = self.requirements(t);
-        let g = self.group_for(req);
+        let g = match self.tickets[t as usize].req_group {
+            Some(g) => g,
+            None => {
+                let g = self.group_for(self.requirements(t));
+                self.tickets[t as usize].req_group = Some(g);
+                g
+            }
+        };
         let slot = &mut self.tickets[t as usize];
         slot.status = Status::Queued;
         slot.group = Some(g);
         if let Some(key) = slot.key {
             self.groups[g as usize].tickets.push(t, key);
+            self.sync_top(g);
         }
         self.dirty_groups.push(g);
         self.arm(t);
+    }
+
+    /// Refreshes the dense copy of a group's most urgent ticket.
+    fn sync_top(&mut self, g: u32) {
+        self.group_tops[g as usize] = self.groups[g as usize].tickets.peek().map(|(&t, &k)| (k, t));
     }
 
     fn dequeue(&mut self, t: u32) {
@@ -1008,6 +1089,7 @@ impl Engine {
             Status::Queued => {
                 if let Some(g) = slot.group.take() {
                     self.groups[g as usize].tickets.remove(&t);
+                    self.sync_top(g);
                     // The tickets behind it may now be takeable.
                     self.dirty_groups.push(g);
                 }
@@ -1087,6 +1169,7 @@ impl Engine {
         }
         let slot = &mut self.tickets[t as usize];
         slot.tier = to;
+        slot.req_group = None;
         slot.tier_path.push(to);
         slot.tier_since = self.now;
         slot.relax = 0;
@@ -1121,8 +1204,13 @@ impl Engine {
 
     /// Whether an agent can take a new item on `req`'s channel now.
     fn ready_for(&self, a: u32, req: &Requirements) -> bool {
+        self.can_take(a, req.channel)
+    }
+
+    /// Whether an agent can take a new item on channel `channel` now.
+    fn can_take(&self, a: u32, channel: Channel) -> bool {
         let agent = &self.agents[a as usize];
-        let ch = req.channel.index();
+        let ch = channel.index();
         agent.logged_in
             && !agent.away
             && agent.on_shift
@@ -1154,23 +1242,30 @@ impl Engine {
         AgentKey(parts, Reverse(a))
     }
 
+    /// Puts a free agent in group `g`'s ready queue with its current key.
+    /// Busy agents are not removed here: stale entries are dropped when they
+    /// surface (lazy deletion), which saves a queue operation per group on
+    /// every offer.
     fn refresh_agent_in(&mut self, a: u32, g: u32) {
-        if self.ready_for(a, &self.groups[g as usize].req) {
+        if self.can_take(a, self.group_channels[g as usize]) {
             let key = self.agent_key(a, g);
             self.groups[g as usize].ready.push(a, key);
-        } else {
-            self.groups[g as usize].ready.remove(&a);
         }
     }
 
-    /// Re-evaluates an agent's readiness and key in every group it serves.
+    /// Marks an agent whose state changed: the next dispatch offers it work
+    /// and then files it, if still free, in its groups' ready queues.
     fn refresh_agent(&mut self, a: u32) {
+        self.dirty_agents.push(a);
+    }
+
+    /// Files a (still) free agent in every group it serves, with current keys.
+    fn sync_ready(&mut self, a: u32) {
         let groups = std::mem::take(&mut self.agents[a as usize].groups);
         for &g in &groups {
             self.refresh_agent_in(a, g);
         }
         self.agents[a as usize].groups = groups;
-        self.dirty_agents.push(a);
     }
 
     /// Offers everything that can be offered: each agent that became free
@@ -1188,6 +1283,7 @@ impl Engine {
             agents.dedup();
             for a in agents {
                 self.dispatch_agent(a);
+                self.sync_ready(a);
             }
             groups.sort_unstable_by_key(|&g| Reverse(self.groups[g as usize].tickets.peek().map(|(_, k)| *k)));
             groups.dedup();
@@ -1213,29 +1309,49 @@ impl Engine {
                 .max_by_key(|&t| self.tickets[t as usize].key);
             if let Some(t) = sticky {
                 self.agents[a as usize].sticky.retain(|&x| x != t);
-                self.offer(t, a);
+                self.offer(t, a, None);
                 continue;
             }
+            // Fast path: compare the dense tops of the groups this agent can
+            // take work in; look inside a queue only if the winner was declined.
             let mut best: Option<(TicketKey, u32, u32)> = None;
-            let groups = std::mem::take(&mut self.agents[a as usize].groups);
-            for &g in &groups {
-                if self.groups[g as usize].ready.get(&a).is_none() {
-                    continue;
-                }
-                if let Some(t) = self.first_unskipped(g, a) {
-                    let key =
-                        self.tickets[t as usize].key.unwrap_or(TicketKey { points: 0.0, due: 0, created: 0, seq: 0 });
-                    if best.is_none_or(|(k, _, _)| key > k) {
-                        best = Some((key, t, g));
-                    }
+            for &g in &self.agents[a as usize].groups {
+                if let Some((key, t)) = self.group_tops[g as usize]
+                    && best.is_none_or(|(k, _, _)| key > k)
+                    && self.can_take(a, self.group_channels[g as usize])
+                {
+                    best = Some((key, t, g));
                 }
             }
-            self.agents[a as usize].groups = groups;
+            if let Some((_, t, _)) = best
+                && self.skipped(t, a)
+            {
+                best = None;
+                let groups = std::mem::take(&mut self.agents[a as usize].groups);
+                for &g in &groups {
+                    if self.group_tops[g as usize].is_none() || !self.can_take(a, self.group_channels[g as usize]) {
+                        continue;
+                    }
+                    if let Some(t) = self.first_unskipped(g, a) {
+                        let key = self.tickets[t as usize].key.unwrap_or(TicketKey {
+                            points: 0.0,
+                            due: 0,
+                            created: 0,
+                            seq: 0,
+                        });
+                        if best.is_none_or(|(k, _, _)| key > k) {
+                            best = Some((key, t, g));
+                        }
+                    }
+                }
+                self.agents[a as usize].groups = groups;
+            }
             match best {
                 Some((_, t, g)) => {
                     self.groups[g as usize].tickets.remove(&t);
+                    self.sync_top(g);
                     self.tickets[t as usize].group = None;
-                    self.offer(t, a);
+                    self.offer(t, a, Some(g));
                 }
                 None => break,
             }
@@ -1264,6 +1380,7 @@ impl Engine {
         for (t, k) in held {
             self.groups[g as usize].tickets.push(t, k);
         }
+        self.sync_top(g);
         found
     }
 
@@ -1280,24 +1397,36 @@ impl Engine {
                     break;
                 }
                 held.push((t, k));
-                if held.len() >= 64 {
+                if held.len() >= 64 || self.groups[g as usize].ready.is_empty() {
                     break;
                 }
             }
             for (t, k) in held {
                 self.groups[g as usize].tickets.push(t, k);
             }
+            self.sync_top(g);
             let Some((t, a)) = found else { break };
             self.tickets[t as usize].group = None;
-            self.offer(t, a);
+            self.offer(t, a, Some(g));
         }
     }
 
-    /// The best ready agent of group `g` that has not declined ticket `t`.
+    /// The best free agent of group `g` that has not declined ticket `t`.
+    /// Entries of agents that are no longer free are dropped as they surface;
+    /// entries with an outdated key are filed again under the current one.
     fn best_ready_for(&mut self, g: u32, t: u32) -> Option<u32> {
+        let channel = self.group_channels[g as usize];
         let mut held = Vec::new();
         let mut chosen = None;
         while let Some((a, k)) = self.groups[g as usize].ready.pop() {
+            if !self.can_take(a, channel) {
+                continue;
+            }
+            let current = self.agent_key(a, g);
+            if current != k {
+                self.groups[g as usize].ready.push(a, current);
+                continue;
+            }
             held.push((a, k));
             if !self.skipped(t, a) {
                 chosen = Some(a);
@@ -1310,12 +1439,17 @@ impl Engine {
         chosen
     }
 
-    fn offer(&mut self, t: u32, a: u32) {
+    fn offer(&mut self, t: u32, a: u32, from_group: Option<u32>) {
         let now = self.now;
         let expires = now + self.rules.offer_timeout_ms;
-        let req = self.requirements(t);
-        let ch = req.channel.index();
-        let why = self.explain_offer(t, a, &req);
+        let ch = self.tickets[t as usize].ticket.channel.index();
+        let mut why = match from_group {
+            Some(g) => self.explanation(t, a, &self.groups[g as usize].req),
+            None => {
+                let req = self.requirements(t);
+                self.explanation(t, a, &req)
+            }
+        };
         let agent = &mut self.agents[a as usize];
         let load_before = (agent.load[ch], agent.capacity[ch]);
         let idle_ms = if agent.last_offer_at == i64::MIN { 0 } else { now - agent.last_offer_at };
@@ -1334,7 +1468,6 @@ impl Engine {
         self.arm(t);
         self.refresh_agent(a);
         let slot = &self.tickets[t as usize];
-        let mut why = why.unwrap_or_else(|| Box::new(self.basic_explanation(t, a, &req)));
         why.load = load_before;
         #[allow(clippy::cast_precision_loss)]
         {
@@ -1380,11 +1513,11 @@ impl Engine {
         }
     }
 
-    fn explain_offer(&self, t: u32, a: u32, req: &Requirements) -> Option<Box<OfferExplanation>> {
-        if !self.explain {
-            return None;
-        }
+    fn explanation(&self, t: u32, a: u32, req: &Requirements) -> Box<OfferExplanation> {
         let mut why = Box::new(self.basic_explanation(t, a, req));
+        if !self.explain {
+            return why;
+        }
         for b in 0..u32::try_from(self.agents.len()).unwrap_or(0) {
             if b == a {
                 continue;
@@ -1395,7 +1528,7 @@ impl Engine {
                 break;
             }
         }
-        Some(why)
+        why
     }
 
     fn schedule(&mut self, at: i64, kind: TimerKind) {
@@ -1567,6 +1700,7 @@ impl Engine {
                         detail: step.describe(),
                     });
                     self.tickets[t as usize].relax += 1;
+                    self.tickets[t as usize].req_group = None;
                     relaxed = true;
                 }
                 if relaxed {
@@ -1658,6 +1792,8 @@ impl Engine {
             if let Some(key) = engine.tickets[t as usize].key {
                 engine.groups[g as usize].tickets.push(t, key);
             }
+            engine.tickets[t as usize].req_group = Some(g);
+            engine.sync_top(g);
         }
         for a in 0..u32::try_from(engine.agents.len()).unwrap_or(0) {
             let groups = engine.agents[a as usize].groups.clone();
@@ -1814,10 +1950,17 @@ impl Engine {
                 if agent.logged_in && serves != should_serve {
                     problems.push(format!("agent {name} serving group {g}: listed {serves}, should be {should_serve}"));
                 }
-                let ready = group.ready.get(&a32).is_some();
+                // Free agents must be filed with their current key; busy ones
+                // may linger until they surface (lazy deletion).
                 let should = serves && self.ready_for(a32, &group.req);
-                if ready != should {
-                    problems.push(format!("agent {name} ready in group {g}: {ready}, should be {should}"));
+                if should
+                    && group.ready.get(&a32).map(|(_, k)| *k)
+                        != Some(self.agent_key(a32, u32::try_from(g).unwrap_or(0)))
+                {
+                    problems.push(format!("agent {name} is free but not filed (with its current key) in group {g}"));
+                }
+                if self.group_tops[g] != group.tickets.peek().map(|(&t, &k)| (k, t)) {
+                    problems.push(format!("group {g}'s cached top is stale"));
                 }
                 if should && let Some((&t, _)) = group.tickets.iter().find(|&(&t, _)| !self.skipped(t, a32)) {
                     problems.push(format!(
