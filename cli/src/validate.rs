@@ -17,6 +17,13 @@ pub struct Args {
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
+    /// Also check a roster (JSON list of agents) for coverage: requirement
+    /// combinations nobody on duty can serve, hour by hour over a week.
+    #[arg(long)]
+    roster: Option<String>,
+    /// The week to check coverage for (its Monday, YYYY-MM-DD); default: this week.
+    #[arg(long, requires = "roster")]
+    week: Option<String>,
 }
 
 pub fn run(args: &Args) -> Result<ExitCode, String> {
@@ -29,6 +36,7 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
         Err(message) => return Err(message),
     };
     match compiled {
+        Ok(compiled) if args.roster.is_some() => coverage(args, &policy, compiled),
         Ok(compiled) if args.json => {
             let out = json!({
                 "ok": true,
@@ -57,6 +65,66 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
         }
         Err(err) => Err(describe_error(&format!("policy {}", args.policy), &err)),
     }
+}
+
+fn coverage(args: &Args, policy: &Policy, compiled: CompiledPolicy) -> Result<ExitCode, String> {
+    use tierwise::jiff::{Timestamp, ToSpan, civil::Date, tz::TimeZone};
+    let path = args.roster.as_deref().unwrap_or_default();
+    let text = crate::input::read_limited(path, tierwise::agent::MAX_ROSTER_BYTES)?;
+    let roster = tierwise::parse_roster(&text).map_err(|e| describe_error(&format!("roster {path}"), &e))?;
+    let engine =
+        tierwise::Engine::new(compiled.clone(), roster).map_err(|e| describe_error(&format!("roster {path}"), &e))?;
+    let monday = match &args.week {
+        Some(text) => {
+            text.parse::<Date>().map_err(|e| format!("error: --week {text:?} is not a date (YYYY-MM-DD): {e}"))?
+        }
+        None => {
+            // The CLI is a host: it may read the clock.
+            let today = TimeZone::UTC.to_datetime(Timestamp::now()).date();
+            today.checked_sub(i64::from(today.weekday().to_monday_zero_offset()).days()).unwrap_or(today)
+        }
+    };
+    let start = TimeZone::UTC
+        .to_timestamp(monday.to_datetime(tierwise::jiff::civil::Time::midnight()))
+        .map_err(|e| format!("error: --week: {e}"))?;
+    let report = engine.coverage(start);
+    if args.json {
+        let out = json!({
+            "ok": true,
+            "warnings": problems_json(compiled.warnings()),
+            "coverage": report,
+        });
+        println!("{out}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    print!("{}", summary(&args.policy, policy, &compiled));
+    println!(
+        "\ncoverage of roster {path}, week of {monday} (15-minute steps, UTC; every agent assumed to log in for their shift)"
+    );
+    if report.gaps.is_empty() {
+        println!("  every combination is covered all week, holidays included");
+    }
+    for gap in &report.gaps {
+        if gap.never {
+            println!("  {}: nobody on the roster can ever serve it", gap.requirement);
+            continue;
+        }
+        let mut line = format!("  {}: {} h uncovered", gap.requirement, gap.hours);
+        if gap.no_weekend_cover {
+            line.push_str("; nobody at weekends");
+        }
+        println!("{line}");
+        for (from, to) in gap.uncovered.iter().take(6) {
+            println!("      {} - {}", from.strftime("%a %H:%M"), to.strftime("%a %H:%M"));
+        }
+        if gap.uncovered.len() > 6 {
+            println!("      ... and {} more stretches", gap.uncovered.len() - 6);
+        }
+        for h in &gap.holidays_uncovered {
+            println!("      nobody on holiday {h}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn problems_json(problems: &[Problem]) -> Vec<serde_json::Value> {

@@ -192,7 +192,31 @@ fn route_stops_at_a_bad_line_keeping_earlier_decisions() {
     assert!(text(&out.stdout).contains(r#""ticket":"A","agent":"maria""#), "decisions before the bad line are kept");
 
     let roster = temp_file("roster.json", br#"[{"id": "x", "tier": "L9"}]"#);
-    let out = tierwise(&["route", "--policy", "examples/policies/global-desk.toml", "--agents", &roster, "--events", &events]);
+    let out = tierwise(&[
+        "route",
+        "--policy",
+        "examples/policies/global-desk.toml",
+        "--agents",
+        &roster,
+        "--events",
+        &events,
+    ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("agents[0].tier: unknown tier \"L9\""), "{}", text(&out.stderr));
+}
+
+#[test]
+fn validate_with_a_roster_reports_coverage_gaps() {
+    let out = tierwise(&[
+        "validate",
+        "examples/policies/global-desk.toml",
+        "--roster",
+        "examples/routing/agents.json",
+        "--week",
+        "2026-03-02",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("tier L1, confidential (clearance): nobody on the roster can ever serve it"), "{stdout}");
+    assert!(stdout.contains("tier L2: 123 h uncovered; nobody at weekends"), "{stdout}");
 }

@@ -1997,6 +1997,173 @@ impl Engine {
     }
 }
 
+/// Where a roster leaves requirement combinations without anyone on duty.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CoverageReport {
+    /// The first instant of the week checked (Monday 00:00 UTC).
+    pub week_start: Timestamp,
+    /// The combinations with gaps, most serious first.
+    pub gaps: Vec<CoverageGap>,
+}
+
+/// A requirement combination and when nobody on duty can serve it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CoverageGap {
+    /// The combination, e.g. `"tier L2, skill network, language es"`.
+    pub requirement: String,
+    /// Uncovered stretches of the week, `(from, to)`, merged.
+    pub uncovered: Vec<(Timestamp, Timestamp)>,
+    /// Hours uncovered in the week.
+    pub hours: f64,
+    /// Whether nobody can serve it at any time on Saturday or Sunday (UTC).
+    pub no_weekend_cover: bool,
+    /// Holidays (of the shift calendars involved, in the year of the week)
+    /// on which nobody can serve it at all.
+    pub holidays_uncovered: Vec<String>,
+    /// Whether no agent on the roster can ever serve it.
+    pub never: bool,
+}
+
+const SLOTS: usize = 7 * 24 * 4;
+const SLOT_MS: i64 = 15 * 60 * 1000;
+
+impl Engine {
+    /// Checks, in 15-minute steps over the week starting `week_start` (a
+    /// Monday 00:00 UTC is best), which requirement combinations nobody on
+    /// duty can serve, assuming every agent logs in for their shift. The
+    /// combinations are every tier; every tier with each skill and language
+    /// its agents have; and every tier with clearance for confidential work.
+    /// Also reports combinations with nobody on weekends, and holidays of the
+    /// shift calendars on which nobody can serve them.
+    #[must_use]
+    pub fn coverage(&self, week_start: Timestamp) -> CoverageReport {
+        let start = to_ms(week_start);
+        // On-duty bitmaps, one per agent.
+        let duty: Vec<Vec<bool>> = self
+            .agents
+            .iter()
+            .map(|agent| {
+                (0..SLOTS)
+                    .map(|i| {
+                        let at = from_ms(start + i as i64 * SLOT_MS);
+                        agent.shift.as_ref().is_none_or(|c| c.is_open(at).unwrap_or(false))
+                    })
+                    .collect()
+            })
+            .collect();
+        // Combinations: (tier, skill, language, clearance) with None = any.
+        let mut combos: std::collections::BTreeSet<(u8, Option<u32>, Option<u32>, bool)> = Default::default();
+        for t in 0..u8::try_from(self.rules.tiers.len()).unwrap_or(0) {
+            combos.insert((t, None, None, false));
+            combos.insert((t, None, None, true));
+        }
+        for agent in &self.agents {
+            for &(s, _) in &agent.skills {
+                if agent.languages.is_empty() {
+                    combos.insert((agent.tier, Some(s), None, false));
+                }
+                for &l in &agent.languages {
+                    combos.insert((agent.tier, Some(s), Some(l), false));
+                }
+            }
+        }
+        let name = |i: u32| self.names.get(i as usize).map_or("?", String::as_str);
+        let mut gaps = Vec::new();
+        for &(tier, skill, language, clearance) in &combos {
+            let serves = |a: usize| {
+                let agent = &self.agents[a];
+                agent.tier == tier
+                    && (!clearance || self.roster[a].clearance)
+                    && skill.is_none_or(|s| agent.skills.iter().any(|x| x.0 == s))
+                    && language.is_none_or(|l| agent.languages.contains(&l))
+            };
+            let members: Vec<usize> = (0..self.agents.len()).filter(|&a| serves(a)).collect();
+            let covered: Vec<bool> = (0..SLOTS).map(|i| members.iter().any(|&a| duty[a][i])).collect();
+            let mut uncovered = Vec::new();
+            let mut i = 0;
+            while i < SLOTS {
+                if covered[i] {
+                    i += 1;
+                    continue;
+                }
+                let from = i;
+                while i < SLOTS && !covered[i] {
+                    i += 1;
+                }
+                uncovered.push((from_ms(start + from as i64 * SLOT_MS), from_ms(start + i as i64 * SLOT_MS)));
+            }
+            let weekend = 5 * 24 * 4..SLOTS;
+            let no_weekend_cover = weekend.clone().all(|i| !covered[i]);
+            let mut holidays_uncovered = Vec::new();
+            let mut calendars: Vec<&Calendar> = members.iter().filter_map(|&a| self.agents[a].shift.as_ref()).collect();
+            calendars.sort_by_key(|c| c.name().to_owned());
+            calendars.dedup_by_key(|c| c.name().to_owned());
+            let year = week_start.to_zoned_datetime(jiff::tz::TimeZone::UTC).year();
+            for cal in &calendars {
+                for h in cal.holidays() {
+                    let mut day = h.first;
+                    while day <= h.last && day.year() == year {
+                        let Ok(midnight) = cal
+                            .zone()
+                            .to_ambiguous_timestamp(day.to_datetime(jiff::civil::Time::midnight()))
+                            .compatible()
+                        else {
+                            break;
+                        };
+                        let anyone = (0..96).any(|q| {
+                            let at = from_ms(to_ms(midnight) + q * SLOT_MS);
+                            members
+                                .iter()
+                                .any(|&a| self.agents[a].shift.as_ref().is_none_or(|c| c.is_open(at).unwrap_or(false)))
+                        });
+                        if !anyone {
+                            let label = h
+                                .name
+                                .as_deref()
+                                .map(|n| format!(" ({n}, {})", cal.name()))
+                                .unwrap_or_else(|| format!(" ({})", cal.name()));
+                            holidays_uncovered.push(format!("{day}{label}"));
+                        }
+                        match day.tomorrow() {
+                            Ok(d) => day = d,
+                            Err(_) => break,
+                        }
+                    }
+                }
+            }
+            holidays_uncovered.sort();
+            holidays_uncovered.dedup();
+            if uncovered.is_empty() && holidays_uncovered.is_empty() {
+                continue;
+            }
+            let mut requirement = format!("tier {}", self.rules.tiers[usize::from(tier)]);
+            if let Some(s) = skill {
+                requirement.push_str(&format!(", skill {}", name(s)));
+            }
+            if let Some(l) = language {
+                requirement.push_str(&format!(", language {}", name(l)));
+            }
+            if clearance {
+                requirement.push_str(", confidential (clearance)");
+            }
+            #[allow(clippy::cast_precision_loss)]
+            let hours = covered.iter().filter(|c| !**c).count() as f64 / 4.0;
+            gaps.push(CoverageGap {
+                requirement,
+                uncovered,
+                hours,
+                no_weekend_cover,
+                holidays_uncovered,
+                never: members.is_empty(),
+            });
+        }
+        gaps.sort_by(|a, b| {
+            b.never.cmp(&a.never).then(b.hours.total_cmp(&a.hours)).then(a.requirement.cmp(&b.requirement))
+        });
+        CoverageReport { week_start, gaps }
+    }
+}
+
 /// Ticket counts by status.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct EngineStats {

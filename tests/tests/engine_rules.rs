@@ -386,3 +386,31 @@ fn bad_events_are_rejected_with_paths() {
         .unwrap_err();
     assert_eq!(err.path(), "ticket.impact");
 }
+
+#[test]
+fn coverage_lint_finds_gaps_weekends_and_holidays() {
+    let desk = Desk::new(
+        r#"
+        tiers = ["L1", "L2"]
+        [calendars.office]
+        timezone = "Europe/Madrid"
+        hours = { weekdays = "09:00-17:00" }
+        holidays = [{ date = "2026-03-19", name = "San José" }]
+        "#,
+        &[
+            r#"{"id": "day", "tier": "L1", "skills": {"network": 2}, "languages": ["es"], "shift": "office"}"#,
+            r#"{"id": "always", "tier": "L1", "skills": {"access": 1}, "languages": ["en"]}"#,
+            r#"{"id": "l2", "tier": "L2", "clearance": true, "shift": "office"}"#,
+        ],
+    );
+    let report = desk.engine.coverage("2026-03-16T00:00:00Z".parse().unwrap());
+    let find = |r: &str| report.gaps.iter().find(|g| g.requirement == r).unwrap_or_else(|| panic!("{r}: {report:?}"));
+    assert!(find("tier L1, confidential (clearance)").never);
+    // Madrid office: 8 h a day on 4 weekdays (19 March is a holiday): 168 - 32 h uncovered.
+    let network = find("tier L1, skill network, language es");
+    assert_eq!(network.hours, 136.0);
+    assert!(network.no_weekend_cover);
+    assert_eq!(network.holidays_uncovered, ["2026-03-19 (San José, office)"]);
+    assert!(report.gaps.iter().all(|g| g.requirement != "tier L1"), "the always-on agent covers plain L1 work");
+    assert!(report.gaps.iter().all(|g| g.requirement != "tier L1, skill access, language en"));
+}
