@@ -9,12 +9,14 @@ use criterion::{Criterion, criterion_group, criterion_main};
 mod calendar;
 mod data;
 mod engine;
+mod queue;
 mod staffing;
 mod triage;
 
 fn all(c: &mut Criterion) {
     calendar::define(c);
     engine::define(c);
+    queue::define(c);
     triage::define(c);
     staffing::define(c);
 }
