@@ -1,11 +1,100 @@
-//! `tierwise simulate`: run a staffing scenario and report. (Being written.)
+//! `tierwise simulate`: run a staffing scenario through the real engine and
+//! report.
 
+use std::io::IsTerminal;
+use std::path::Path;
 use std::process::ExitCode;
+use std::time::Instant;
+
+use tierwise::policy::Format;
+use tierwise::sim::{self, Scenario};
+use tierwise::{CompiledPolicy, Policy};
+
+use crate::input::{describe_error, load_policy, read_limited};
 
 /// Arguments of `tierwise simulate`.
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The scenario (TOML, JSON or YAML). Default: an embedded week of a
+    /// global desk.
+    #[arg(long)]
+    scenario: Option<String>,
+    /// The policy file (overrides the scenario's `policy`).
+    #[arg(long)]
+    policy: Option<String>,
+    /// The random seed (overrides `run.seed`).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Independent replications, run in parallel; figures get 95% confidence
+    /// intervals.
+    #[arg(long, default_value_t = 1)]
+    replications: u32,
+    /// Print one JSON object instead of the report.
+    #[arg(long)]
+    json: bool,
+}
 
-pub fn run(_args: &Args) -> Result<ExitCode, String> {
-    Err("error: `tierwise simulate` is not available yet".to_owned())
+fn load_scenario(path: &str) -> Result<Scenario, String> {
+    let text = read_limited(path, sim::MAX_SCENARIO_BYTES)?;
+    let format = Format::from_path(path).unwrap_or_else(|| Format::sniff(&text));
+    Scenario::from_str_as(&text, format).map_err(|e| describe_error(&format!("scenario {path}"), &e))
+}
+
+fn compile(path: &str) -> Result<CompiledPolicy, String> {
+    let (_, compiled) = load_policy(path)?;
+    compiled.map_err(|e| describe_error(&format!("policy {path}"), &e))
+}
+
+pub fn run(args: &Args) -> Result<ExitCode, String> {
+    let (mut scenario, policy) = match &args.scenario {
+        None => {
+            let (scenario, default_policy) =
+                sim::default_desk().map_err(|e| describe_error("the embedded scenario", &e))?;
+            let policy = match &args.policy {
+                Some(p) => compile(p)?,
+                None => default_policy,
+            };
+            (scenario, policy)
+        }
+        Some(path) => {
+            let scenario = load_scenario(path)?;
+            let policy = match (&args.policy, &scenario.policy) {
+                (Some(p), _) => compile(p)?,
+                (None, Some(sim::PolicyRef::File(f))) => {
+                    // Relative to the scenario file.
+                    let full = Path::new(path).parent().unwrap_or(Path::new("")).join(f);
+                    let full = full.to_string_lossy().into_owned();
+                    compile(&full)?
+                }
+                (None, Some(sim::PolicyRef::Inline(p))) => {
+                    p.compile().map_err(|e| describe_error(&format!("the policy in scenario {path}"), &e))?
+                }
+                (None, None) => Policy::default().compile().map_err(|e| describe_error("the default policy", &e))?,
+            };
+            (scenario, policy)
+        }
+    };
+    if let Some(seed) = args.seed {
+        scenario.run.seed = seed;
+    }
+    let name = args.scenario.as_deref().unwrap_or("the embedded scenario");
+    let started = Instant::now();
+    if std::io::stderr().is_terminal() && !args.json {
+        eprintln!("tierwise: simulating {name} ({} replication(s))...", args.replications);
+    }
+    let result = sim::simulate(&scenario, &policy, args.replications)
+        .map_err(|e| describe_error(&format!("scenario {name}"), &e))?;
+    let elapsed = started.elapsed().as_secs_f64();
+    if args.json {
+        println!("{}", result.to_json_string());
+    } else {
+        print!("{}", result.report());
+        let tickets = result.overall.arrived * f64::from(result.replications);
+        println!(
+            "\nSimulated {tickets:.0} tickets ({:.0} engine events) in {elapsed:.2}s: {:.0} tickets/s.",
+            result.engine_events * f64::from(result.replications),
+            tickets / elapsed.max(1e-9)
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -25,6 +25,7 @@
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, BinaryHeap, HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use priority_queue::PriorityQueue;
@@ -39,7 +40,6 @@ use crate::routing::{RoutingRules, Strategy};
 use crate::sla::Metric;
 use crate::ticket::{Channel, Ticket, TicketEvent};
 use crate::time::{from_ms, to_ms};
-use crate::triage::Assessment;
 
 /// A hasher for `u32` indexes: the index is the hash. Deterministic and fast.
 #[derive(Default)]
@@ -191,6 +191,9 @@ struct TicketSlot {
     /// The group its current requirements map to (reset when they change).
     #[serde(skip)]
     req_group: Option<u32>,
+    /// Its priority class as of the last rekey.
+    #[serde(skip)]
+    class: u8,
     skip: Vec<(u32, i64)>,
     preferred: Option<u32>,
     generation: u32,
@@ -273,7 +276,13 @@ pub struct Engine {
     agents: Vec<AgentSlot>,
     agent_ids: Lookup<String>,
     names: Vec<String>,
+    /// The same names, shared with explanations.
+    shared_names: Vec<Arc<str>>,
     name_ids: Lookup<String>,
+    /// Priority class and tier names, and the strategy, shared with explanations.
+    class_names: Vec<Arc<str>>,
+    tier_names: Vec<Arc<str>>,
+    strategy_names: Arc<[Arc<str>]>,
     groups: Vec<Group>,
     group_ids: HashMap<Requirements, u32, BuildHasherDefault<FastHasher>>,
     /// Per group, the most urgent waiting ticket (key, ticket): dense, so a
@@ -331,7 +340,11 @@ impl Engine {
             agents: Vec::new(),
             agent_ids: Lookup::default(),
             names: Vec::new(),
+            shared_names: Vec::new(),
             name_ids: Lookup::default(),
+            class_names: Vec::new(),
+            tier_names: Vec::new(),
+            strategy_names: Arc::from(Vec::new()),
             groups: Vec::new(),
             group_ids: HashMap::default(),
             group_tops: Vec::new(),
@@ -341,6 +354,9 @@ impl Engine {
             dirty_groups: Vec::new(),
             out: Vec::new(),
         };
+        engine.class_names = engine.policy.priority_classes().iter().map(|c| Arc::from(c.as_str())).collect();
+        engine.tier_names = engine.rules.tiers.iter().map(|t| Arc::from(t.as_str())).collect();
+        engine.strategy_names = engine.rules.strategy.iter().map(|s| Arc::from(s.name())).collect();
         let mut problems = Vec::new();
         for (i, spec) in roster.into_iter().enumerate() {
             match engine.compile_agent(&spec) {
@@ -391,6 +407,7 @@ impl Engine {
         }
         let i = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
         self.names.push(name.to_owned());
+        self.shared_names.push(Arc::from(name));
         self.name_ids.insert(name.to_owned(), i);
         i
     }
@@ -677,6 +694,7 @@ impl Engine {
                     group: None,
                     next_sla: None,
                     req_group: None,
+                    class: u8::try_from(assessment.class).unwrap_or(u8::MAX),
                     skip: Vec::new(),
                     preferred,
                     generation: 0,
@@ -906,11 +924,8 @@ impl Engine {
             let slot = &mut self.tickets[t as usize];
             slot.key = Some(TicketKey { points: a.key.points, due: a.key.due_ms, created: a.key.created_ms, seq });
             slot.next_sla = a.next_change.map(to_ms);
+            slot.class = u8::try_from(a.class).unwrap_or(u8::MAX);
         }
-    }
-
-    fn assessment(&self, t: u32) -> Option<Assessment> {
-        self.policy.assess(&self.tickets[t as usize].ticket, from_ms(self.now)).ok()
     }
 
     /// The ticket's requirements at its current tier and relaxation.
@@ -1486,24 +1501,24 @@ impl Engine {
     #[allow(clippy::cast_precision_loss)]
     fn basic_explanation(&self, t: u32, a: u32, req: &Requirements) -> OfferExplanation {
         let slot = &self.tickets[t as usize];
-        let assessment = self.assessment(t);
         let agent = &self.agents[a as usize];
+        let key = slot.key.unwrap_or(TicketKey { points: 0.0, due: i64::MAX, created: 0, seq: 0 });
         let skills = req
             .skills
             .iter()
             .map(|&(s, required)| SkillMatch {
-                skill: self.names.get(s as usize).cloned().unwrap_or_default(),
+                skill: self.shared_names.get(s as usize).cloned().unwrap_or_else(|| Arc::from("")),
                 required,
                 level: agent.skills.binary_search_by_key(&s, |x| x.0).map_or(0, |i| agent.skills[i].1),
             })
             .collect();
         OfferExplanation {
-            priority: assessment.map(|x| self.policy.priority_classes()[x.class].clone()).unwrap_or_default(),
-            score: assessment.map_or(0.0, |x| x.score),
-            due: assessment.and_then(|x| x.due.iter().flatten().min().copied()),
+            priority: self.class_names.get(usize::from(slot.class)).cloned().unwrap_or_else(|| Arc::from("")),
+            score: self.policy.inner.scoring.score_at(key.points, key.due, self.now),
+            due: (key.due != i64::MAX).then(|| from_ms(key.due)),
             waited_s: (self.now - slot.tier_since) as f64 / 1000.0,
-            tier: self.rules.tiers[usize::from(slot.tier)].clone(),
-            strategy: self.rules.strategy.iter().map(|s| s.name().to_owned()).collect(),
+            tier: Arc::clone(&self.tier_names[usize::from(slot.tier)]),
+            strategy: Arc::clone(&self.strategy_names),
             skills,
             load: (0, 0),
             idle_s: 0.0,

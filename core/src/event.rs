@@ -3,6 +3,7 @@
 //! tagged by `"event"` or `"decision"`.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -320,7 +321,7 @@ pub enum Decision {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OfferExplanation {
     /// The ticket's priority class.
-    pub priority: String,
+    pub priority: Arc<str>,
     /// Its urgency score at the offer.
     pub score: f64,
     /// Its nearest SLA deadline, if running.
@@ -329,9 +330,9 @@ pub struct OfferExplanation {
     /// How long it has waited in its current tier, in seconds.
     pub waited_s: f64,
     /// The tier it is in.
-    pub tier: String,
+    pub tier: Arc<str>,
     /// The ordering that chose the agent, e.g. `["longest_idle"]`.
-    pub strategy: Vec<String>,
+    pub strategy: Arc<[Arc<str>]>,
     /// The agent's levels in the ticket's required skills.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub skills: Vec<SkillMatch>,
@@ -353,7 +354,7 @@ pub struct OfferExplanation {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SkillMatch {
     /// The skill.
-    pub skill: String,
+    pub skill: Arc<str>,
     /// The level required (after relaxation).
     pub required: u8,
     /// The agent's level.

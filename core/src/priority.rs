@@ -266,6 +266,18 @@ impl Scoring {
         (score, key)
     }
 
+    /// The score at `now_ms` of a ticket whose key is `points` and whose
+    /// nearest running deadline is `due_ms` (`i64::MAX` for none): the key plus
+    /// the part every ticket shares. Equal to [`Scoring::score`] up to
+    /// floating-point rounding.
+    pub(crate) fn score_at(&self, points: f64, due_ms: i64, now_ms: i64) -> f64 {
+        let mut per_hour = self.per_hour_waiting;
+        if due_ms != i64::MAX && self.per_hour_past_deadline != 0.0 {
+            per_hour += self.per_hour_past_deadline;
+        }
+        points + per_hour * hours(now_ms)
+    }
+
     /// The terms of [`Scoring::score`], for explanations.
     pub(crate) fn terms(&self, input: &ScoreInput, class_name: &str, tier_name: &str) -> Vec<ScoreTerm> {
         #[allow(clippy::cast_precision_loss)]

@@ -4,4 +4,5 @@ mod business_time;
 mod engine_properties;
 mod engine_rules;
 mod examples;
+mod sim;
 mod sla_properties;

@@ -1,0 +1,79 @@
+//! `tierwise simulate` end to end.
+
+use std::process::Command;
+
+fn tierwise(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_tierwise"))
+        .args(args)
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn no_arguments_runs_the_embedded_desk_and_prints_a_report() {
+    let (code, out, err) = tierwise(&["simulate"]);
+    assert_eq!(code, 0, "{err}");
+    for needle in ["Overall", "service level", "By priority", "By tier", "By team", "Day by day", "tickets/s"] {
+        assert!(out.contains(needle), "{needle}\n{out}");
+    }
+}
+
+#[test]
+fn json_has_the_figures_overall_and_by_group() {
+    let dir = std::env::temp_dir().join(format!("tierwise-sim-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("small.toml");
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/scenarios/mmc.toml"))
+        .unwrap()
+        .replace("arrivals = 200000", "arrivals = 2000");
+    std::fs::write(&path, text).unwrap();
+    let (code, out, err) =
+        tierwise(&["simulate", "--scenario", path.to_str().unwrap(), "--json", "--seed", "3", "--replications", "3"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["seed"], 3);
+    for key in [
+        "arrived",
+        "answered",
+        "abandoned",
+        "mean_wait_s",
+        "p_wait",
+        "service_level",
+        "asa_s",
+        "abandon_rate",
+        "occupancy",
+        "sla_breach_rate",
+        "ci95",
+    ] {
+        assert!(v["overall"].get(key).is_some(), "{key}");
+    }
+    for group in ["by_priority", "by_stream", "by_tier", "by_team"] {
+        assert!(v[group].is_object(), "{group}");
+    }
+    assert!(v["series"]["service_level"].is_array());
+}
+
+#[test]
+fn a_bad_scenario_exits_1_naming_the_field() {
+    let dir = std::env::temp_dir().join(format!("tierwise-sim-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bad.toml");
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/scenarios/mmc.toml"))
+        .unwrap()
+        .replace("per_hour = 480", "per_hour = -480")
+        .replace("timezone = \"UTC\"", "timezone = \"Mars/Olympus\"");
+    std::fs::write(&path, text).unwrap();
+    let (code, _, err) = tierwise(&["simulate", "--scenario", path.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("teams[0].timezone"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let (code, _, err) = tierwise(&["simulate", "--scenario", "/nonexistent/scenario.toml"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("cannot open"), "{err}");
+}

@@ -1,0 +1,485 @@
+//! The event loop of one replication: simulated arrivals, handling and
+//! patience on one heap, the real engine deciding who takes what.
+
+use std::cmp::{Ordering, Reverse};
+use std::collections::{BinaryHeap, HashMap};
+
+use super::dist::Rand;
+use super::metrics::{Slot, Tally};
+use super::scenario::Plan;
+use crate::Engine;
+use crate::error::Error;
+use crate::event::{Decision, Event, EventKind};
+use crate::time::{from_ms, to_ms};
+
+/// Length of a series interval, in ms.
+pub(crate) const SLOT_MS: i64 = 900_000;
+/// Most intervals recorded (a year of 15 minutes); later ones are not.
+pub(crate) const MAX_SLOTS: usize = 35_136;
+
+/// What a replication measured.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Outcome {
+    pub overall: Tally,
+    pub by_priority: Vec<Tally>,
+    pub by_stream: Vec<Tally>,
+    pub by_tier: Vec<Tally>,
+    pub by_team: Vec<Tally>,
+    pub slots: Vec<Slot>,
+    pub end_ms: i64,
+    pub events: u64,
+    pub peak_waiting: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Arrival { stream: u32 },
+    Finish { slot: u32, generation: u32, agent: u32 },
+    Abandon { slot: u32, generation: u32 },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Item {
+    at: i64,
+    seq: u64,
+    kind: Kind,
+}
+
+impl Ord for Item {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (self.at, self.seq).cmp(&(other.at, other.seq))
+    }
+}
+
+impl PartialOrd for Item {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// A ticket in flight.
+#[derive(Clone, Copy, Debug, Default)]
+struct Live {
+    generation: u32,
+    stream: u32,
+    tier: u32,
+    arrived: i64,
+    tier_since: i64,
+    slot: u32,
+    answered: bool,
+    waiting: bool,
+    breached: bool,
+    in_use: bool,
+}
+
+struct Sim<'a> {
+    plan: &'a Plan,
+    engine: Engine,
+    heap: BinaryHeap<Reverse<Item>>,
+    seq: u64,
+    wake: Option<i64>,
+    live: Vec<Live>,
+    free: Vec<u32>,
+    agent_ids: HashMap<String, u32>,
+    arrival_rng: Vec<Rand>,
+    work_rng: Vec<Rand>,
+    route_rng: Rand,
+    /// Pending exponential "budget" of each stream's next arrival.
+    out: Vec<Decision>,
+    accepts: Vec<(String, String)>,
+    arrivals: u64,
+    arrivals_done: bool,
+    active_streams: usize,
+    last_arrival: i64,
+    outstanding: u64,
+    waiting: u64,
+    now: i64,
+    next_slot: usize,
+    o: Outcome,
+}
+
+/// Runs replication `replication` of `plan`.
+pub(crate) fn run(plan: &Plan, replication: u64) -> Result<Outcome, Error> {
+    let engine = Engine::new(plan.policy.clone(), plan.roster.clone())?;
+    let n_streams = plan.streams.len() as u64;
+    let mut sim = Sim {
+        plan,
+        engine,
+        heap: BinaryHeap::new(),
+        seq: 0,
+        wake: None,
+        live: Vec::new(),
+        free: Vec::new(),
+        agent_ids: plan
+            .roster
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.id.clone(), u32::try_from(i).unwrap_or(u32::MAX)))
+            .collect(),
+        arrival_rng: (0..n_streams).map(|s| Rand::derive(plan.seed, replication, 2 * s)).collect(),
+        work_rng: (0..n_streams).map(|s| Rand::derive(plan.seed, replication, 2 * s + 1)).collect(),
+        route_rng: Rand::derive(plan.seed, replication, u64::MAX),
+        out: Vec::with_capacity(16),
+        accepts: Vec::with_capacity(4),
+        arrivals: 0,
+        arrivals_done: false,
+        active_streams: plan.streams.len(),
+        last_arrival: plan.start_ms,
+        outstanding: 0,
+        waiting: 0,
+        now: plan.start_ms,
+        next_slot: 0,
+        o: Outcome {
+            by_priority: vec![Tally::default(); plan.priorities.len()],
+            by_stream: vec![Tally::default(); plan.streams.len()],
+            by_tier: vec![Tally::default(); plan.tiers.len()],
+            by_team: vec![Tally::default(); plan.teams.len()],
+            ..Outcome::default()
+        },
+    };
+    sim.go()?;
+    Ok(sim.o)
+}
+
+impl Sim<'_> {
+    fn push(&mut self, at: i64, kind: Kind) {
+        self.seq += 1;
+        self.heap.push(Reverse(Item { at, seq: self.seq, kind }));
+    }
+
+    fn apply(&mut self, at: i64, kind: EventKind) -> Result<(), Error> {
+        self.o.events += 1;
+        self.out.clear();
+        let mut out = std::mem::take(&mut self.out);
+        let result = self.engine.apply_into(&Event::new(from_ms(at), kind), &mut out);
+        self.wake = None;
+        for d in out.drain(..) {
+            self.decision(d);
+        }
+        self.out = out;
+        result?;
+        // Offers are accepted at once, at the same instant.
+        while let Some((agent, ticket)) = self.accepts.pop() {
+            self.accept(at, agent, ticket)?;
+        }
+        Ok(())
+    }
+
+    fn slot_of(ticket: &str) -> Option<usize> {
+        ticket.split_once('.').and_then(|(s, _)| s.parse().ok())
+    }
+
+    fn decision(&mut self, d: Decision) {
+        match d {
+            Decision::Offer { ticket, agent, .. } => self.accepts.push((agent, ticket)),
+            Decision::WakeAt { at } => self.wake = Some(to_ms(at)),
+            Decision::SlaAlert { ticket, fraction, .. } if fraction >= 1.0 => {
+                if let Some(s) = Self::slot_of(&ticket)
+                    && let Some(t) = self.live.get_mut(s)
+                    && !t.breached
+                {
+                    t.breached = true;
+                    let (stream, tier) = (t.stream as usize, t.tier as usize);
+                    self.o.overall.breached += 1;
+                    self.o.by_stream[stream].breached += 1;
+                    self.o.by_priority[self.plan.streams[stream].priority].breached += 1;
+                    self.o.by_tier[tier].breached += 1;
+                }
+            }
+            Decision::Escalated { ticket, to_tier, reason, .. } if reason != "requested" => {
+                // An automatic escalation by the policy: follow it.
+                if let Some(s) = Self::slot_of(&ticket)
+                    && let Some(k) = self.plan.tiers.iter().position(|t| t.name == to_tier)
+                {
+                    let now = self.now;
+                    let t = &mut self.live[s];
+                    t.tier = u32::try_from(k).unwrap_or(0);
+                    t.tier_since = now;
+                    self.o.by_tier[k].arrived += 1;
+                }
+            }
+            Decision::Requeued { ticket, .. } => {
+                // Work taken back (not expected: agents never log out).
+                if let Some(s) = Self::slot_of(&ticket)
+                    && let Some(t) = self.live.get_mut(s)
+                    && !t.waiting
+                {
+                    t.waiting = true;
+                    t.generation = t.generation.wrapping_add(1);
+                    t.tier_since = self.now;
+                    self.waiting += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn accept(&mut self, at: i64, agent: String, ticket: String) -> Result<(), Error> {
+        let Some(s) = Self::slot_of(&ticket) else { return Ok(()) };
+        let a = self.agent_ids.get(&agent).copied().unwrap_or(0);
+        let team = self.plan.agent_team[a as usize];
+        let within = self.plan.within_ms;
+        let t = &mut self.live[s];
+        let first = !t.answered;
+        let tier_wait = at - t.tier_since;
+        let (stream, tier) = (t.stream as usize, t.tier as usize);
+        if t.waiting {
+            t.waiting = false;
+            self.waiting -= 1;
+        }
+        if first {
+            t.answered = true;
+            let wait = at - t.arrived;
+            self.o.overall.answer(wait, within);
+            self.o.by_stream[stream].answer(wait, within);
+            self.o.by_priority[self.plan.streams[stream].priority].answer(wait, within);
+            if wait <= within
+                && let Some(slot) = self.o.slots.get_mut(t.slot as usize)
+            {
+                slot.within += 1;
+            }
+        }
+        self.o.by_tier[tier].answer(tier_wait, within);
+        let team_tally = &mut self.o.by_team[team];
+        team_tally.arrived += 1;
+        team_tally.answer(tier_wait, within);
+        let generation = t.generation;
+        let handle = match &self.plan.tiers[tier].handle {
+            Some(d) => d,
+            None => &self.plan.streams[stream].handle,
+        };
+        let ms = handle.sample(&mut self.work_rng[stream]);
+        #[allow(clippy::cast_precision_loss)]
+        {
+            self.o.by_team[team].busy_ms += ms as f64;
+        }
+        self.push(at + ms, Kind::Finish { slot: u32::try_from(s).unwrap_or(0), generation, agent: a });
+        let sla = self.plan.sla && first;
+        self.apply(at, EventKind::OfferAccepted { agent, ticket: ticket.clone() })?;
+        if sla {
+            self.apply(at, EventKind::AgentReplied { ticket })?;
+        }
+        Ok(())
+    }
+
+    fn ticket_id(&self, s: usize) -> String {
+        format!("{s}.{}", self.live[s].generation)
+    }
+
+    fn close(&mut self, s: usize) {
+        let t = &mut self.live[s];
+        t.in_use = false;
+        t.generation = t.generation.wrapping_add(1);
+        self.free.push(u32::try_from(s).unwrap_or(0));
+        self.outstanding -= 1;
+    }
+
+    /// Schedules a stream's next arrival after `t`, or ends arrivals.
+    fn schedule_arrival(&mut self, stream: usize, t: i64) {
+        let rate = &self.plan.streams[stream].rate;
+        let mut budget = self.arrival_rng[stream].exp1();
+        let mut t = t as f64;
+        // Walk the pieces of constant rate (bounded: a few years of 15 minutes).
+        for _ in 0..200_000 {
+            #[allow(clippy::cast_possible_truncation)]
+            let (r, end) = rate.piece(t.floor() as i64);
+            #[allow(clippy::cast_precision_loss)]
+            let span = end as f64 - t;
+            if r > 0.0 && r * span >= budget {
+                let at = t + budget / r;
+                #[allow(clippy::cast_possible_truncation)]
+                let at = at.ceil() as i64;
+                if self.plan.stop_ms.is_none_or(|stop| at < stop) {
+                    self.push(at, Kind::Arrival { stream: u32::try_from(stream).unwrap_or(0) });
+                } else {
+                    self.active_streams -= 1;
+                }
+                return;
+            }
+            budget -= r * span;
+            #[allow(clippy::cast_precision_loss)]
+            {
+                t = end as f64;
+            }
+            if self.plan.stop_ms.is_some_and(|stop| t >= stop as f64) {
+                break;
+            }
+        }
+        self.active_streams -= 1;
+    }
+
+    fn arrive(&mut self, at: i64, stream: usize) -> Result<(), Error> {
+        if self.arrivals_done {
+            return Ok(());
+        }
+        self.arrivals += 1;
+        self.last_arrival = at;
+        if self.plan.max_arrivals.is_some_and(|m| self.arrivals >= m) {
+            self.arrivals_done = true;
+        } else {
+            self.schedule_arrival(stream, at);
+        }
+        let plan = self.plan;
+        let sp = &plan.streams[stream];
+        let s = match self.free.pop() {
+            Some(s) => s as usize,
+            None => {
+                self.live.push(Live::default());
+                self.live.len() - 1
+            }
+        };
+        let slot_index = usize::try_from((at - plan.start_ms) / SLOT_MS).unwrap_or(usize::MAX);
+        if let Some(slot) = self.o.slots.get_mut(slot_index) {
+            slot.arrivals += 1;
+        }
+        let generation = self.live[s].generation;
+        self.live[s] = Live {
+            generation,
+            stream: u32::try_from(stream).unwrap_or(0),
+            tier: u32::try_from(sp.tier).unwrap_or(0),
+            arrived: at,
+            tier_since: at,
+            slot: u32::try_from(slot_index).unwrap_or(u32::MAX),
+            answered: false,
+            waiting: true,
+            breached: false,
+            in_use: true,
+        };
+        self.outstanding += 1;
+        self.waiting += 1;
+        self.o.peak_waiting = self.o.peak_waiting.max(self.waiting);
+        self.o.overall.arrived += 1;
+        self.o.by_stream[stream].arrived += 1;
+        self.o.by_priority[sp.priority].arrived += 1;
+        self.o.by_tier[sp.tier].arrived += 1;
+        let rng = &mut self.work_rng[stream];
+        let confidential = sp.confidential > 0.0 && rng.uniform() < sp.confidential;
+        if let Some(p) = &sp.patience {
+            let ms = p.sample(rng);
+            self.push(at + ms, Kind::Abandon { slot: u32::try_from(s).unwrap_or(0), generation });
+        }
+        let mut ticket = Box::new(sp.template.clone());
+        ticket.id = self.ticket_id(s);
+        ticket.created_at = from_ms(at);
+        ticket.confidential = confidential;
+        let tier = (sp.tier > 0).then(|| plan.tiers[sp.tier].name.clone());
+        self.apply(at, EventKind::TicketCreated { ticket, tier, preferred_agent: None })
+    }
+
+    fn finish(&mut self, at: i64, s: usize, generation: u32, agent: u32) -> Result<(), Error> {
+        let t = self.live[s];
+        if !t.in_use || t.generation != generation || t.waiting {
+            return Ok(());
+        }
+        let tier = t.tier as usize;
+        let resolve = self.plan.tiers[tier].resolve;
+        let resolved = resolve >= 1.0 || tier + 1 >= self.plan.tiers.len() || self.route_rng.uniform() < resolve;
+        let ticket = self.ticket_id(s);
+        if resolved {
+            self.close(s);
+            self.apply(at, EventKind::TicketResolved { ticket })
+        } else {
+            let _ = agent;
+            let next = tier + 1;
+            let live = &mut self.live[s];
+            live.tier = u32::try_from(next).unwrap_or(0);
+            live.tier_since = at;
+            live.waiting = true;
+            self.waiting += 1;
+            self.o.peak_waiting = self.o.peak_waiting.max(self.waiting);
+            self.o.by_tier[next].arrived += 1;
+            let to_tier = Some(self.plan.tiers[next].name.clone());
+            self.apply(at, EventKind::EscalateRequested { ticket, to_tier })
+        }
+    }
+
+    fn abandon(&mut self, at: i64, s: usize, generation: u32) -> Result<(), Error> {
+        let t = self.live[s];
+        if !t.in_use || t.generation != generation || t.answered {
+            return Ok(());
+        }
+        let stream = t.stream as usize;
+        self.waiting -= 1;
+        self.o.overall.abandoned += 1;
+        self.o.by_stream[stream].abandoned += 1;
+        self.o.by_priority[self.plan.streams[stream].priority].abandoned += 1;
+        self.o.by_tier[t.tier as usize].abandoned += 1;
+        let ticket = self.ticket_id(s);
+        self.close(s);
+        self.apply(at, EventKind::TicketResolved { ticket })
+    }
+
+    /// Records interval snapshots up to `t`.
+    fn advance(&mut self, t: i64) {
+        while self.next_slot < MAX_SLOTS {
+            let boundary = self.plan.start_ms + i64::try_from(self.next_slot).unwrap_or(i64::MAX) * SLOT_MS;
+            if boundary > t {
+                break;
+            }
+            self.o.slots.push(Slot { waiting: self.waiting, ..Slot::default() });
+            self.next_slot += 1;
+        }
+        self.now = t;
+    }
+
+    fn go(&mut self) -> Result<(), Error> {
+        let start = self.plan.start_ms;
+        self.advance(start);
+        for a in 0..self.plan.roster.len() {
+            let agent = self.plan.roster[a].id.clone();
+            self.apply(start, EventKind::AgentLoggedIn { agent })?;
+        }
+        for s in 0..self.plan.streams.len() {
+            self.schedule_arrival(s, start);
+        }
+        loop {
+            let next = self.heap.peek().map(|Reverse(i)| i.at);
+            if self.active_streams == 0 {
+                self.arrivals_done = true;
+            }
+            if self.arrivals_done && self.outstanding == 0 {
+                break;
+            }
+            let t = match (next, self.wake) {
+                (None, None) => break,
+                (Some(n), Some(w)) => n.min(w),
+                (Some(n), None) => n,
+                (None, Some(w)) => w,
+            };
+            if self.arrivals_done
+                && t > self.last_arrival.max(self.plan.stop_ms.unwrap_or(i64::MIN)) + self.plan.drain_ms
+            {
+                break;
+            }
+            self.advance(t);
+            if next != Some(t) {
+                self.apply(t, EventKind::Tick {})?;
+                continue;
+            }
+            let Some(Reverse(item)) = self.heap.pop() else { break };
+            match item.kind {
+                Kind::Arrival { stream } => self.arrive(item.at, stream as usize)?,
+                Kind::Finish { slot, generation, agent } => self.finish(item.at, slot as usize, generation, agent)?,
+                Kind::Abandon { slot, generation } => self.abandon(item.at, slot as usize, generation)?,
+            }
+        }
+        self.o.end_ms = self.now.max(self.last_arrival);
+        self.duty();
+        Ok(())
+    }
+
+    /// On-duty agent time per team over the run, for occupancy.
+    fn duty(&mut self) {
+        let (a, b) = (self.plan.start_ms, self.o.end_ms.max(self.plan.start_ms + 1));
+        for (i, team) in self.plan.teams.iter().enumerate() {
+            let span = match &team.calendar {
+                None => b - a,
+                Some(c) => c.between(from_ms(a), from_ms(b)).map_or(b - a, crate::time::duration_ms),
+            };
+            #[allow(clippy::cast_precision_loss)]
+            {
+                self.o.by_team[i].duty_ms = span as f64 * f64::from(team.agents);
+            }
+        }
+    }
+}

@@ -1,0 +1,1322 @@
+//! The scenario document: traffic, teams, tiers and targets, as serde data,
+//! and its checking into a plan the event loop runs.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::dist::Dist;
+use crate::CompiledPolicy;
+use crate::agent::{AgentSpec, ShiftSpec};
+use crate::calendar::Calendar;
+use crate::error::{Error, ErrorKind, Problem};
+use crate::policy::{CalendarSpec, DurationText, Format, HolidaySpec, Policy, StringList};
+use crate::ticket::{Channel, Ticket};
+use crate::time::duration_ms;
+
+/// Largest scenario text accepted, in bytes.
+pub const MAX_SCENARIO_BYTES: usize = 8 << 20;
+/// Most agents a scenario may staff (summed over teams).
+pub const MAX_SIM_AGENTS: u64 = 100_000;
+/// Most streams or teams in a scenario.
+pub const MAX_SIM_ITEMS: usize = 1_000;
+
+/// A staffing scenario: when and how long to run, what arrives, who answers.
+///
+/// ```
+/// let scenario = tierwise::sim::Scenario::from_toml_str(r#"
+///     [run]
+///     start = "2026-03-02T00:00:00Z"
+///     arrivals = 2000
+///     seed = 7
+///     [targets]
+///     answer_within = "20s"
+///     [[streams]]
+///     name = "calls"
+///     channel = "phone"
+///     per_hour = 480
+///     handle = { dist = "exponential", mean = "6m" }
+///     [[teams]]
+///     name = "desk"
+///     agents = 50
+///     tier = "L1"
+///     timezone = "UTC"
+///     shifts = "24/7"
+/// "#)?;
+/// let policy = tierwise::Policy::default().compile()?;
+/// let result = tierwise::sim::simulate(&scenario, &policy, 1)?;
+/// assert_eq!(result.overall.arrived, 2000.0);
+/// # Ok::<(), tierwise::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// When the run starts, when arrivals stop, and the seed.
+    pub run: RunSpec,
+    /// Service-level targets.
+    #[serde(default)]
+    pub targets: TargetsSpec,
+    /// The routing policy: a file name (read by the host) or an inline
+    /// policy. Absent: the default policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<PolicyRef>,
+    /// The traffic.
+    pub streams: Vec<StreamSpec>,
+    /// The people.
+    pub teams: Vec<TeamSpec>,
+    /// Tiers tickets pass through, first line first, with the share each
+    /// resolves. Absent: every ticket is resolved in the tier it starts in.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tiers: Vec<TierSpec>,
+}
+
+/// The policy a scenario routes by.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum PolicyRef {
+    /// A policy file, relative to the scenario file (the host reads it).
+    File(String),
+    /// A policy written inside the scenario.
+    Inline(Box<Policy>),
+}
+
+/// When the run starts and ends.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunSpec {
+    /// The first instant simulated; agents log in then.
+    pub start: Timestamp,
+    /// Stop generating tickets after this many (over all streams).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arrivals: Option<u64>,
+    /// Stop generating tickets after this long.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<DurationText>,
+    /// The random seed (default 1).
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// After arrivals stop, how long to keep going until every ticket is
+    /// answered or abandoned (default 7 days); what remains is reported as
+    /// unanswered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drain: Option<DurationText>,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+
+/// What counts as good service.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetsSpec {
+    /// The service-level threshold: answered within this long (default 20s).
+    #[serde(default = "default_within", with = "crate::time::duration_serde")]
+    pub answer_within: jiff::SignedDuration,
+}
+
+fn default_within() -> jiff::SignedDuration {
+    jiff::SignedDuration::from_secs(20)
+}
+
+impl Default for TargetsSpec {
+    fn default() -> Self {
+        TargetsSpec { answer_within: default_within() }
+    }
+}
+
+/// A stream of tickets of one kind.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StreamSpec {
+    /// A name for reports.
+    pub name: String,
+    /// The channel the tickets arrive on.
+    pub channel: Channel,
+    /// Mean arrivals per hour, constant (Poisson). Give this or `rate`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_hour: Option<f64>,
+    /// Arrivals per hour by interval of the week, in a zone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<RateSpec>,
+    /// Handling time (talk plus wrap-up) in the first tier.
+    pub handle: DistSpec,
+    /// How long a waiting customer waits before abandoning. Absent: forever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patience: Option<DistSpec>,
+    /// Priority class set on every ticket (wins over the matrix).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<String>,
+    /// Impact level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub impact: Option<String>,
+    /// Urgency level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub urgency: Option<String>,
+    /// Category.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// Customer tier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_tier: Option<String>,
+    /// Language the customers use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// Skills required, with minimum levels.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub skills: BTreeMap<String, u8>,
+    /// Share of tickets that are confidential, in `[0, 1]`.
+    #[serde(default)]
+    pub confidential: f64,
+    /// The tier tickets start in (default: the first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier: Option<String>,
+}
+
+/// Arrivals per hour for each interval of the week, in a zone's local time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateSpec {
+    /// IANA zone of the local times (default UTC).
+    #[serde(default = "default_zone")]
+    pub timezone: String,
+    /// Interval length: 15m, 30m or 60m (default 60m).
+    #[serde(default = "default_interval")]
+    pub interval: DurationText,
+    /// Rates for every day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub daily: Option<Vec<f64>>,
+    /// Rates for Monday to Friday.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weekdays: Option<Vec<f64>>,
+    /// Rates for Saturday and Sunday.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weekend: Option<Vec<f64>>,
+    /// Monday.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mon: Option<Vec<f64>>,
+    /// Tuesday.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tue: Option<Vec<f64>>,
+    /// Wednesday.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wed: Option<Vec<f64>>,
+    /// Thursday.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thu: Option<Vec<f64>>,
+    /// Friday.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fri: Option<Vec<f64>>,
+    /// Saturday.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sat: Option<Vec<f64>>,
+    /// Sunday.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sun: Option<Vec<f64>>,
+}
+
+fn default_zone() -> String {
+    "UTC".to_owned()
+}
+
+fn default_interval() -> DurationText {
+    DurationText(jiff::SignedDuration::from_mins(60))
+}
+
+/// Kinds of duration distribution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DistKind {
+    /// Exponential: `mean`.
+    Exponential,
+    /// Lognormal: `mean` and `sd` or `cv`.
+    Lognormal,
+    /// Gamma: `mean` and `cv` or `shape`.
+    Gamma,
+    /// Always `value` (or `mean`).
+    Fixed,
+    /// One of `values`, equally likely (recorded durations).
+    Empirical,
+}
+
+/// A distribution of durations, e.g. `{ dist = "lognormal", mean = "6m", cv = 0.8 }`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DistSpec {
+    /// Which distribution.
+    pub dist: DistKind,
+    /// The mean.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean: Option<DurationText>,
+    /// Standard deviation (lognormal, gamma).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sd: Option<DurationText>,
+    /// Coefficient of variation, sd / mean (lognormal, gamma).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cv: Option<f64>,
+    /// Shape (gamma).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shape: Option<f64>,
+    /// The one value (fixed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<DurationText>,
+    /// Recorded values (empirical).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values: Option<Vec<DurationText>>,
+}
+
+/// A team of identical agents.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TeamSpec {
+    /// A name; agents are called `NAME-001`, `NAME-002`, ...
+    pub name: String,
+    /// How many agents.
+    pub agents: u32,
+    /// Their tier.
+    pub tier: String,
+    /// Skills with levels.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub skills: BTreeMap<String, u8>,
+    /// Languages spoken.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub languages: Vec<String>,
+    /// Cleared for confidential tickets.
+    #[serde(default)]
+    pub clearance: bool,
+    /// IANA zone of the shift hours (default UTC).
+    #[serde(default = "default_zone")]
+    pub timezone: String,
+    /// `"24/7"` (default), the name of a policy calendar, or weekly local
+    /// hours like a calendar's, e.g. `{ weekdays = "08:00-17:00" }`.
+    #[serde(default = "default_shifts")]
+    pub shifts: ShiftsSpec,
+    /// Days off for the whole team, as calendar holidays.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub holidays: Vec<HolidaySpec>,
+    /// Items each agent can hold at once, by channel (default as for agents:
+    /// 1 phone, 3 chat, 8 email, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<BTreeMap<String, u8>>,
+}
+
+/// When a team works.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ShiftsSpec {
+    /// `"24/7"` or a policy calendar's name.
+    Named(String),
+    /// Weekly local hours.
+    Hours(BTreeMap<String, StringList>),
+}
+
+fn default_shifts() -> ShiftsSpec {
+    ShiftsSpec::Named("24/7".to_owned())
+}
+
+/// A tier tickets pass through.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TierSpec {
+    /// The policy tier's name.
+    pub name: String,
+    /// Share of tickets handled in this tier that are resolved here; the
+    /// rest escalate to the next tier listed. Default 0.743 (the industry's
+    /// first-level resolution); always 1 in the last tier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolve: Option<f64>,
+    /// Handling time in this tier (default: the stream's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handle: Option<DistSpec>,
+}
+
+/// First-level resolution when a tier does not say: the industry average.
+pub const DEFAULT_RESOLVE: f64 = 0.743;
+
+impl Scenario {
+    /// Parses a scenario from TOML.
+    ///
+    /// # Errors
+    /// Syntax, type and unknown-field errors, each with its field path.
+    pub fn from_toml_str(text: &str) -> Result<Scenario, Error> {
+        Scenario::from_str_as(text, Format::Toml)
+    }
+
+    /// Parses a scenario from JSON.
+    ///
+    /// # Errors
+    /// As [`Scenario::from_toml_str`].
+    pub fn from_json_str(text: &str) -> Result<Scenario, Error> {
+        Scenario::from_str_as(text, Format::Json)
+    }
+
+    /// Parses a scenario from YAML.
+    ///
+    /// # Errors
+    /// As [`Scenario::from_toml_str`].
+    pub fn from_yaml_str(text: &str) -> Result<Scenario, Error> {
+        Scenario::from_str_as(text, Format::Yaml)
+    }
+
+    /// Parses a scenario written in `format`.
+    ///
+    /// # Errors
+    /// As [`Scenario::from_toml_str`].
+    pub fn from_str_as(text: &str, format: Format) -> Result<Scenario, Error> {
+        let value = crate::policy::parse_value(text, format, MAX_SCENARIO_BYTES)?;
+        Scenario::from_value(value)
+    }
+
+    /// Reads a scenario from a JSON value, collecting a problem for each bad
+    /// stream, team and tier.
+    ///
+    /// # Errors
+    /// As [`Scenario::from_toml_str`].
+    pub fn from_value(value: Value) -> Result<Scenario, Error> {
+        let Value::Object(mut map) = value else {
+            return Err(Error::new(ErrorKind::InvalidValue, "", "a scenario must be a table/object"));
+        };
+        let mut problems = Vec::new();
+        const TOP: [&str; 6] = ["run", "targets", "policy", "streams", "teams", "tiers"];
+        for key in map.keys() {
+            if !TOP.contains(&key.as_str()) {
+                let hint = crate::error::did_you_mean(key, TOP)
+                    .or_else(|| Some(format!("expected one of: {}", TOP.join(", "))));
+                problems.push(Problem::new(ErrorKind::UnknownField, key.clone(), "unknown field").with_hint(hint));
+            }
+        }
+        let policy = match map.remove("policy") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(PolicyRef::File(s)),
+            Some(v @ Value::Object(_)) => match Policy::from_value(v) {
+                Ok(p) => Some(PolicyRef::Inline(Box::new(p))),
+                Err(e) => {
+                    problems.extend(e.under("policy").problems().iter().cloned());
+                    None
+                }
+            },
+            Some(other) => {
+                problems.push(Problem::new(
+                    ErrorKind::InvalidValue,
+                    "policy",
+                    format!("expected a file name or a policy table, found {}", crate::policy::kind_of(&other)),
+                ));
+                None
+            }
+        };
+        let lists =
+            |key: &str, map: &mut serde_json::Map<String, Value>, problems: &mut Vec<Problem>| match map.remove(key) {
+                None => Vec::new(),
+                Some(Value::Array(items)) => items,
+                Some(other) => {
+                    problems.push(Problem::new(
+                        ErrorKind::InvalidValue,
+                        key,
+                        format!("expected a list, found {}", crate::policy::kind_of(&other)),
+                    ));
+                    Vec::new()
+                }
+            };
+        let has_streams = map.contains_key("streams");
+        let has_teams = map.contains_key("teams");
+        let streams: Vec<Value> = lists("streams", &mut map, &mut problems);
+        let teams: Vec<Value> = lists("teams", &mut map, &mut problems);
+        let tiers: Vec<Value> = lists("tiers", &mut map, &mut problems);
+        if streams.len() > MAX_SIM_ITEMS || teams.len() > MAX_SIM_ITEMS || tiers.len() > 20 {
+            return Err(Error::new(ErrorKind::TooLarge, "", format!("more than {MAX_SIM_ITEMS} streams or teams")));
+        }
+        let read_all = |name: &str, items: Vec<Value>, problems: &mut Vec<Problem>| -> Vec<Value> {
+            items
+                .into_iter()
+                .enumerate()
+                .filter_map(|(i, v)| {
+                    // Deserialised again below as a whole; checked here one by
+                    // one so each problem has its index.
+                    let ok = match name {
+                        "streams" => {
+                            crate::policy::read::<StreamSpec>(v.clone(), &format!("streams[{i}]"), problems).is_some()
+                        }
+                        "teams" => {
+                            crate::policy::read::<TeamSpec>(v.clone(), &format!("teams[{i}]"), problems).is_some()
+                        }
+                        _ => crate::policy::read::<TierSpec>(v.clone(), &format!("tiers[{i}]"), problems).is_some(),
+                    };
+                    ok.then_some(v)
+                })
+                .collect()
+        };
+        let streams = read_all("streams", streams, &mut problems);
+        let teams = read_all("teams", teams, &mut problems);
+        let tiers = read_all("tiers", tiers, &mut problems);
+        if !has_streams {
+            problems.push(Problem::new(ErrorKind::MissingField, "streams", "missing field: add [[streams]]"));
+        }
+        if !has_teams {
+            problems.push(Problem::new(ErrorKind::MissingField, "teams", "missing field: add [[teams]]"));
+        }
+        map.insert("streams".to_owned(), Value::Array(streams));
+        map.insert("teams".to_owned(), Value::Array(teams));
+        map.insert("tiers".to_owned(), Value::Array(tiers));
+        let scenario = crate::policy::read::<Scenario>(Value::Object(map), "", &mut problems);
+        match scenario {
+            Some(mut s) if problems.is_empty() => {
+                s.policy = policy;
+                Ok(s)
+            }
+            _ => Err(Error::from_problems(problems)),
+        }
+    }
+
+    /// The policy written inside the scenario, if any.
+    #[must_use]
+    pub fn inline_policy(&self) -> Option<&Policy> {
+        match &self.policy {
+            Some(PolicyRef::Inline(p)) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// The policy file the scenario names, if any.
+    #[must_use]
+    pub fn policy_file(&self) -> Option<&str> {
+        match &self.policy {
+            Some(PolicyRef::File(f)) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// Checks the scenario against `policy` without running it.
+    ///
+    /// # Errors
+    /// Every problem, each with its field path (`streams[0].handle.mean`).
+    /// Returns warnings: a scenario that is legal but cannot end well (a
+    /// stream only some tickets of which anyone can take, a team nobody
+    /// needs, more work than agents).
+    pub fn check(&self, policy: &CompiledPolicy) -> Result<Vec<Problem>, Error> {
+        Plan::new(self, policy).map(|p| p.warnings)
+    }
+}
+
+/// How arrivals vary.
+#[derive(Clone, Debug)]
+pub(crate) enum RatePlan {
+    /// Arrivals per millisecond.
+    Constant(f64),
+    /// Arrivals per millisecond for each interval of the local week (Monday
+    /// 00:00 first).
+    Weekly { zone: TimeZone, interval_ms: i64, rates: Vec<f64> },
+}
+
+impl RatePlan {
+    /// The rate at `t` and the end of the piece of constant rate holding it.
+    pub(crate) fn piece(&self, t: i64) -> (f64, i64) {
+        match self {
+            RatePlan::Constant(r) => (*r, i64::MAX),
+            RatePlan::Weekly { zone, interval_ms, rates } => {
+                let offset_ms = i64::from(zone.to_offset(crate::time::from_ms(t)).seconds()) * 1000;
+                let local = t + offset_ms;
+                // 1970-01-01 was a Thursday: shift so Monday 00:00 is 0.
+                let week_ms = 7 * crate::time::DAY_MS;
+                let into_week = (local + 3 * crate::time::DAY_MS).rem_euclid(week_ms);
+                let i = usize::try_from(into_week / interval_ms).unwrap_or(0).min(rates.len() - 1);
+                let end = t + (interval_ms - into_week % interval_ms);
+                (rates[i], end)
+            }
+        }
+    }
+
+    /// Mean arrivals per hour over the week.
+    pub(crate) fn mean_per_hour(&self) -> f64 {
+        let per_ms = match self {
+            RatePlan::Constant(r) => *r,
+            #[allow(clippy::cast_precision_loss)]
+            RatePlan::Weekly { rates, .. } => rates.iter().sum::<f64>() / rates.len() as f64,
+        };
+        per_ms * 3_600_000.0
+    }
+}
+
+/// A checked stream.
+#[derive(Clone, Debug)]
+pub(crate) struct StreamPlan {
+    pub name: String,
+    pub rate: RatePlan,
+    pub handle: Dist,
+    pub patience: Option<Dist>,
+    pub template: Ticket,
+    pub confidential: f64,
+    /// Index into [`Plan::priorities`].
+    pub priority: usize,
+    /// Index into [`Plan::tiers`].
+    pub tier: usize,
+}
+
+/// A checked tier.
+#[derive(Clone, Debug)]
+pub(crate) struct TierPlan {
+    pub name: String,
+    pub resolve: f64,
+    pub handle: Option<Dist>,
+}
+
+/// A checked team.
+#[derive(Clone, Debug)]
+pub(crate) struct TeamPlan {
+    pub name: String,
+    pub agents: u32,
+    /// Index into [`Plan::tiers`], if the team's tier is one tickets pass through.
+    pub tier: Option<usize>,
+    /// On-duty hours; `None` is always.
+    pub calendar: Option<Calendar>,
+}
+
+/// A scenario checked against a policy: everything the event loop needs.
+#[derive(Clone, Debug)]
+pub(crate) struct Plan {
+    pub start_ms: i64,
+    pub stop_ms: Option<i64>,
+    pub max_arrivals: Option<u64>,
+    pub seed: u64,
+    pub drain_ms: i64,
+    pub within_ms: i64,
+    pub streams: Vec<StreamPlan>,
+    pub teams: Vec<TeamPlan>,
+    pub tiers: Vec<TierPlan>,
+    pub priorities: Vec<String>,
+    pub roster: Vec<AgentSpec>,
+    /// Team of each roster entry.
+    pub agent_team: Vec<usize>,
+    /// The policy the engine runs, with the teams' shift calendars added.
+    pub policy: CompiledPolicy,
+    /// Whether the policy has SLA rules (then first replies are reported to
+    /// the engine, so first-response clocks stop when a ticket is answered).
+    pub sla: bool,
+    pub warnings: Vec<Problem>,
+}
+
+fn dur_ms(d: &DurationText) -> i64 {
+    duration_ms(d.0)
+}
+
+/// Checks a distribution spec; `path` names it.
+fn check_dist(spec: &DistSpec, path: &str, problems: &mut Vec<Problem>) -> Option<Dist> {
+    let before = problems.len();
+    let positive = |d: &Option<DurationText>, field: &str, problems: &mut Vec<Problem>| -> Option<f64> {
+        let d = d.as_ref()?;
+        let ms = dur_ms(d);
+        if ms <= 0 {
+            problems.push(Problem::new(
+                ErrorKind::InvalidValue,
+                format!("{path}.{field}"),
+                format!("must be positive, not {}", crate::format_duration(d.0)),
+            ));
+            return None;
+        }
+        #[allow(clippy::cast_precision_loss)]
+        Some(ms as f64)
+    };
+    let need = |v: Option<f64>, field: &str, problems: &mut Vec<Problem>| {
+        if v.is_none() && !problems[before..].iter().any(|p| p.path().ends_with(field)) {
+            problems.push(Problem::new(
+                ErrorKind::MissingField,
+                format!("{path}.{field}"),
+                format!("a {:?} distribution needs `{field}`", spec.dist).to_lowercase(),
+            ));
+        }
+        v
+    };
+    let unused = |present: bool, field: &str, problems: &mut Vec<Problem>| {
+        if present {
+            problems.push(Problem::new(
+                ErrorKind::InvalidValue,
+                format!("{path}.{field}"),
+                format!("`{field}` does not apply to a {} distribution", format!("{:?}", spec.dist).to_lowercase()),
+            ));
+        }
+    };
+    let finite_positive = |v: Option<f64>, field: &str, problems: &mut Vec<Problem>| -> Option<f64> {
+        let v = v?;
+        if !v.is_finite() || v <= 0.0 || v > 100.0 {
+            problems.push(Problem::new(
+                ErrorKind::InvalidValue,
+                format!("{path}.{field}"),
+                format!("must be a number above 0 and at most 100, not {v}"),
+            ));
+            return None;
+        }
+        Some(v)
+    };
+    let mean = positive(&spec.mean, "mean", problems);
+    let dist = match spec.dist {
+        DistKind::Exponential => {
+            unused(spec.sd.is_some(), "sd", problems);
+            unused(spec.cv.is_some(), "cv", problems);
+            unused(spec.shape.is_some(), "shape", problems);
+            unused(spec.value.is_some(), "value", problems);
+            unused(spec.values.is_some(), "values", problems);
+            need(mean, "mean", problems).map(|mean| Dist::Exponential { mean })
+        }
+        DistKind::Lognormal | DistKind::Gamma => {
+            unused(spec.value.is_some(), "value", problems);
+            unused(spec.values.is_some(), "values", problems);
+            if spec.dist == DistKind::Lognormal {
+                unused(spec.shape.is_some(), "shape", problems);
+            }
+            let mean = need(mean, "mean", problems);
+            let sd = positive(&spec.sd, "sd", problems);
+            let cv = finite_positive(spec.cv, "cv", problems);
+            let shape = finite_positive(spec.shape, "shape", problems).map(|s| 1.0 / s.sqrt());
+            let given =
+                usize::from(spec.sd.is_some()) + usize::from(spec.cv.is_some()) + usize::from(spec.shape.is_some());
+            if given > 1 {
+                problems.push(Problem::new(
+                    ErrorKind::InvalidValue,
+                    path,
+                    "give one of `sd`, `cv` or `shape`, not several",
+                ));
+            }
+            if given == 0 {
+                problems.push(Problem::new(
+                    ErrorKind::MissingField,
+                    format!("{path}.cv"),
+                    "give the spread as `cv` (sd / mean) or `sd`",
+                ));
+            }
+            match (mean, sd.zip(mean).map(|(s, m)| s / m).or(cv).or(shape)) {
+                (Some(mean), Some(cv)) => Some(if spec.dist == DistKind::Lognormal {
+                    Dist::lognormal(mean, cv)
+                } else {
+                    Dist::gamma(mean, cv)
+                }),
+                _ => None,
+            }
+        }
+        DistKind::Fixed => {
+            unused(spec.sd.is_some(), "sd", problems);
+            unused(spec.cv.is_some(), "cv", problems);
+            unused(spec.shape.is_some(), "shape", problems);
+            unused(spec.values.is_some(), "values", problems);
+            let value = positive(&spec.value, "value", problems).or(mean);
+            need(value, "value", problems).map(|value| Dist::Fixed { value })
+        }
+        DistKind::Empirical => {
+            unused(spec.sd.is_some(), "sd", problems);
+            unused(spec.cv.is_some(), "cv", problems);
+            unused(spec.shape.is_some(), "shape", problems);
+            unused(spec.mean.is_some(), "mean", problems);
+            unused(spec.value.is_some(), "value", problems);
+            match &spec.values {
+                None => {
+                    problems.push(Problem::new(ErrorKind::MissingField, format!("{path}.values"), "missing field"));
+                    None
+                }
+                Some(v) if v.is_empty() || v.len() > 1_000_000 => {
+                    problems.push(Problem::new(
+                        ErrorKind::InvalidValue,
+                        format!("{path}.values"),
+                        "give 1 to 1,000,000 recorded durations",
+                    ));
+                    None
+                }
+                Some(v) => {
+                    let mut out = Vec::with_capacity(v.len());
+                    for (i, d) in v.iter().enumerate() {
+                        let ms = dur_ms(d);
+                        if ms <= 0 {
+                            problems.push(Problem::new(
+                                ErrorKind::InvalidValue,
+                                format!("{path}.values[{i}]"),
+                                "must be positive",
+                            ));
+                        }
+                        #[allow(clippy::cast_precision_loss)]
+                        out.push(ms as f64);
+                    }
+                    Some(Dist::Empirical { values: out })
+                }
+            }
+        }
+    };
+    if problems.len() > before { None } else { dist }
+}
+
+fn check_rate(spec: &RateSpec, path: &str, problems: &mut Vec<Problem>) -> Option<RatePlan> {
+    let before = problems.len();
+    let zone = match crate::calendar::resolve_zone(&spec.timezone) {
+        Ok(z) => Some(z),
+        Err(p) => {
+            problems.push(p.under(path));
+            None
+        }
+    };
+    let interval_ms = dur_ms(&spec.interval);
+    if ![900_000, 1_800_000, 3_600_000].contains(&interval_ms) {
+        problems.push(Problem::new(
+            ErrorKind::InvalidValue,
+            format!("{path}.interval"),
+            format!("must be 15m, 30m or 60m, not {}", crate::format_duration(spec.interval.0)),
+        ));
+        return None;
+    }
+    let per_day = usize::try_from(crate::time::DAY_MS / interval_ms).unwrap_or(24);
+    let mut days: [Option<&Vec<f64>>; 7] = [None; 7];
+    type Group<'a> = (&'a [usize], &'a str, &'a Option<Vec<f64>>);
+    let groups: [Group<'_>; 10] = [
+        (&[0, 1, 2, 3, 4, 5, 6], "daily", &spec.daily),
+        (&[0, 1, 2, 3, 4], "weekdays", &spec.weekdays),
+        (&[5, 6], "weekend", &spec.weekend),
+        (&[0], "mon", &spec.mon),
+        (&[1], "tue", &spec.tue),
+        (&[2], "wed", &spec.wed),
+        (&[3], "thu", &spec.thu),
+        (&[4], "fri", &spec.fri),
+        (&[5], "sat", &spec.sat),
+        (&[6], "sun", &spec.sun),
+    ];
+    for (group, field, v) in groups {
+        if let Some(v) = v {
+            for &day in group {
+                if days[day].is_some() {
+                    let p = format!("{path}.{field}");
+                    if !problems.iter().any(|x| x.path() == p) {
+                        problems.push(Problem::new(
+                            ErrorKind::Duplicate,
+                            p,
+                            "this day is already given by another key",
+                        ));
+                    }
+                }
+                days[day] = Some(v);
+            }
+        }
+    }
+    let names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    let field_of = |day: usize| -> &str {
+        let own = [&spec.mon, &spec.tue, &spec.wed, &spec.thu, &spec.fri, &spec.sat, &spec.sun][day];
+        if own.is_some() {
+            names[day]
+        } else if day < 5 && spec.weekdays.is_some() {
+            "weekdays"
+        } else if day >= 5 && spec.weekend.is_some() {
+            "weekend"
+        } else {
+            "daily"
+        }
+    };
+    let mut rates = Vec::with_capacity(7 * per_day);
+    for (day, values) in days.iter().enumerate() {
+        match values {
+            None => {
+                problems.push(Problem::new(
+                    ErrorKind::MissingField,
+                    format!("{path}.{}", names[day]),
+                    "no rates for this day: give `daily`, `weekdays` and `weekend`, or each day",
+                ));
+                rates.extend(std::iter::repeat_n(0.0, per_day));
+            }
+            Some(v) => {
+                let field = field_of(day);
+                if v.len() != per_day {
+                    if !problems.iter().any(|p| p.path() == format!("{path}.{field}")) {
+                        problems.push(Problem::new(
+                            ErrorKind::InvalidValue,
+                            format!("{path}.{field}"),
+                            format!(
+                                "needs {per_day} rates (one per {} interval), found {}",
+                                crate::format_duration(spec.interval.0),
+                                v.len()
+                            ),
+                        ));
+                    }
+                    rates.extend(std::iter::repeat_n(0.0, per_day));
+                    continue;
+                }
+                for (i, &r) in v.iter().enumerate() {
+                    if !r.is_finite() || r < 0.0 {
+                        let p = format!("{path}.{field}[{i}]");
+                        if !problems.iter().any(|x| x.path() == p) {
+                            problems.push(Problem::new(
+                                ErrorKind::InvalidValue,
+                                p,
+                                format!("arrivals per hour must be a finite number >= 0, not {r}"),
+                            ));
+                        }
+                    }
+                    rates.push(r / 3_600_000.0);
+                }
+            }
+        }
+    }
+    if problems.len() > before {
+        return None;
+    }
+    if rates.iter().all(|&r| r == 0.0) {
+        problems.push(Problem::new(ErrorKind::InvalidValue, path, "every rate is 0: the stream never sends a ticket"));
+        return None;
+    }
+    Some(RatePlan::Weekly { zone: zone?, interval_ms, rates })
+}
+
+impl Plan {
+    /// Checks `scenario` against `policy`.
+    pub(crate) fn new(scenario: &Scenario, policy: &CompiledPolicy) -> Result<Plan, Error> {
+        let mut problems = Vec::new();
+        let mut warnings = Vec::new();
+        let run = &scenario.run;
+        let start_ms = crate::time::to_ms(run.start);
+        let year = crate::time::utc_year(start_ms);
+        if !(i64::from(crate::MIN_YEAR)..i64::from(crate::MAX_YEAR) - 1).contains(&year) {
+            problems.push(Problem::new(ErrorKind::OutOfRange, "run.start", "must be between the years 1900 and 2997"));
+        }
+        let stop_ms = run.duration.as_ref().map(|d| {
+            let ms = dur_ms(d);
+            if ms <= 0 || ms > 3 * 366 * crate::time::DAY_MS {
+                problems.push(Problem::new(
+                    ErrorKind::InvalidValue,
+                    "run.duration",
+                    "must be positive and at most 3 years",
+                ));
+            }
+            start_ms.saturating_add(ms)
+        });
+        if run.arrivals.is_none() && run.duration.is_none() {
+            problems.push(Problem::new(
+                ErrorKind::MissingField,
+                "run.arrivals",
+                "say when arrivals stop: `arrivals = 100000` or `duration = \"7d\"`",
+            ));
+        }
+        if run.arrivals == Some(0) {
+            problems.push(Problem::new(ErrorKind::InvalidValue, "run.arrivals", "must be at least 1"));
+        }
+        let drain_ms = run.drain.as_ref().map_or(7 * crate::time::DAY_MS, dur_ms);
+        if !(0..=366 * crate::time::DAY_MS).contains(&drain_ms) {
+            problems.push(Problem::new(ErrorKind::InvalidValue, "run.drain", "must be 0 to 366 days"));
+        }
+        let within_ms = duration_ms(scenario.targets.answer_within);
+        if within_ms < 0 {
+            problems.push(Problem::new(ErrorKind::InvalidValue, "targets.answer_within", "must not be negative"));
+        }
+        if scenario.streams.is_empty() {
+            problems.push(Problem::new(ErrorKind::InvalidValue, "streams", "add at least one stream"));
+        }
+        if scenario.teams.is_empty() {
+            problems.push(Problem::new(ErrorKind::InvalidValue, "teams", "add at least one team"));
+        }
+
+        // Tiers.
+        let policy_tiers = policy.tiers();
+        let mut tiers = Vec::new();
+        if scenario.tiers.is_empty() {
+            for t in policy_tiers {
+                tiers.push(TierPlan { name: t.clone(), resolve: 1.0, handle: None });
+            }
+        } else {
+            let mut last_pos = None;
+            let n = scenario.tiers.len();
+            for (i, t) in scenario.tiers.iter().enumerate() {
+                let path = format!("tiers[{i}]");
+                match policy_tiers.iter().position(|x| *x == t.name) {
+                    None => problems.push(crate::error::unknown_name(
+                        format!("{path}.name"),
+                        "tier",
+                        &t.name,
+                        policy_tiers.iter().map(String::as_str),
+                    )),
+                    Some(p) => {
+                        if last_pos.is_some_and(|l| p <= l) {
+                            problems.push(Problem::new(
+                                ErrorKind::InvalidValue,
+                                format!("{path}.name"),
+                                "tiers must be listed in the policy's order, each once",
+                            ));
+                        }
+                        last_pos = Some(p);
+                    }
+                }
+                let resolve = match t.resolve {
+                    Some(r) if !(0.0..=1.0).contains(&r) || r.is_nan() => {
+                        problems.push(Problem::new(
+                            ErrorKind::InvalidValue,
+                            format!("{path}.resolve"),
+                            format!("must be a share between 0 and 1, not {r}"),
+                        ));
+                        1.0
+                    }
+                    _ if i + 1 == n => {
+                        if t.resolve.is_some_and(|r| r < 1.0) {
+                            warnings.push(Problem::new(
+                                ErrorKind::InvalidValue,
+                                format!("{path}.resolve"),
+                                "the last tier resolves every ticket it handles; its `resolve` is ignored",
+                            ));
+                        }
+                        1.0
+                    }
+                    Some(r) => r,
+                    None => DEFAULT_RESOLVE,
+                };
+                let handle = t.handle.as_ref().and_then(|h| check_dist(h, &format!("{path}.handle"), &mut problems));
+                tiers.push(TierPlan { name: t.name.clone(), resolve, handle });
+            }
+        }
+        let tier_index = |name: &str| tiers.iter().position(|t| t.name == name);
+
+        // Teams and their shift calendars, added to a copy of the policy.
+        let mut source = policy.source().clone();
+        let mut team_calendar_names = Vec::new();
+        let mut seen = BTreeMap::new();
+        let mut total_agents = 0u64;
+        for (i, team) in scenario.teams.iter().enumerate() {
+            let path = format!("teams[{i}]");
+            if team.name.is_empty() || team.name.len() > 64 {
+                problems.push(Problem::new(ErrorKind::InvalidValue, format!("{path}.name"), "1 to 64 characters"));
+            }
+            if let Some(j) = seen.insert(team.name.clone(), i) {
+                problems.push(Problem::new(
+                    ErrorKind::Duplicate,
+                    format!("{path}.name"),
+                    format!("team \"{}\" is also teams[{j}]", team.name),
+                ));
+            }
+            total_agents += u64::from(team.agents);
+            if !policy_tiers.contains(&team.tier) {
+                problems.push(crate::error::unknown_name(
+                    format!("{path}.tier"),
+                    "tier",
+                    &team.tier,
+                    policy_tiers.iter().map(String::as_str),
+                ));
+            } else if tier_index(&team.tier).is_none() {
+                warnings.push(Problem::new(
+                    ErrorKind::InvalidValue,
+                    format!("{path}.tier"),
+                    format!("no ticket passes through tier {} (see `tiers`): this team gets no work", team.tier),
+                ));
+            }
+            if let Some(cap) = &team.capacity {
+                for name in cap.keys() {
+                    if let Err(p) = Channel::from_name(name) {
+                        problems.push(p.under(&format!("{path}.capacity.{name}")));
+                    }
+                }
+            }
+            let zone_ok = match crate::calendar::resolve_zone(&team.timezone) {
+                Ok(_) => true,
+                Err(p) => {
+                    problems.push(p.under(&path));
+                    false
+                }
+            };
+            let name = match &team.shifts {
+                ShiftsSpec::Named(n) if n == "24/7" || n == "24x7" => {
+                    if team.holidays.is_empty() {
+                        None
+                    } else {
+                        let mut hours = BTreeMap::new();
+                        hours.insert("daily".to_owned(), StringList(vec!["00:00-24:00".to_owned()]));
+                        Some(Ok(hours))
+                    }
+                }
+                ShiftsSpec::Named(n) => {
+                    if policy.calendar(n).is_none() {
+                        let names: Vec<&str> = policy.calendars().iter().map(Calendar::name).collect();
+                        problems.push(crate::error::unknown_name(format!("{path}.shifts"), "calendar", n, names));
+                    }
+                    Some(Err(n.clone()))
+                }
+                ShiftsSpec::Hours(h) => Some(Ok(h.clone())),
+            };
+            let cal_name = match name {
+                None => None,
+                Some(Err(n)) => Some(n),
+                Some(Ok(hours)) => {
+                    let cal_name = format!("sim team {}", team.name);
+                    if zone_ok {
+                        let spec =
+                            CalendarSpec { timezone: team.timezone.clone(), hours, holidays: team.holidays.clone() };
+                        // Check this calendar on its own, so problems name the team.
+                        let mut alone = Policy::default();
+                        alone.calendars.insert("team".to_owned(), spec.clone());
+                        if let Err(e) = alone.compile() {
+                            for p in e.problems() {
+                                let rest = p.path().strip_prefix("calendars.team").unwrap_or("");
+                                let rest = rest
+                                    .strip_prefix(".hours")
+                                    .map_or_else(|| rest.to_owned(), |r| format!(".shifts{r}"));
+                                problems.push(
+                                    Problem::new(p.kind(), format!("{path}{rest}"), p.message())
+                                        .with_hint(p.hint().map(String::from)),
+                                );
+                            }
+                        }
+                        source.calendars.insert(cal_name.clone(), spec);
+                    }
+                    Some(cal_name)
+                }
+            };
+            team_calendar_names.push(cal_name);
+        }
+        if total_agents > MAX_SIM_AGENTS {
+            problems.push(Problem::new(
+                ErrorKind::TooLarge,
+                "teams",
+                format!("{total_agents} agents; the limit is {MAX_SIM_AGENTS}"),
+            ));
+        }
+        if !problems.is_empty() {
+            return Err(Error::from_problems(problems));
+        }
+        let compiled = source.compile().map_err(|e| e.under("policy"))?;
+
+        // Streams.
+        let priorities: Vec<String> = policy.priority_classes().to_vec();
+        let mut streams = Vec::new();
+        for (i, s) in scenario.streams.iter().enumerate() {
+            let path = format!("streams[{i}]");
+            let before = problems.len();
+            let rate = match (s.per_hour, &s.rate) {
+                (Some(_), Some(_)) => {
+                    problems.push(Problem::new(
+                        ErrorKind::InvalidValue,
+                        path.clone(),
+                        "give `per_hour` or `rate`, not both",
+                    ));
+                    None
+                }
+                (None, None) => {
+                    problems.push(Problem::new(
+                        ErrorKind::MissingField,
+                        format!("{path}.per_hour"),
+                        "give `per_hour` (constant) or `rate` (by interval of the week)",
+                    ));
+                    None
+                }
+                (Some(r), None) => {
+                    if !r.is_finite() || r <= 0.0 || r > 1e9 {
+                        problems.push(Problem::new(
+                            ErrorKind::InvalidValue,
+                            format!("{path}.per_hour"),
+                            format!("arrivals per hour must be a finite number above 0, not {r}"),
+                        ));
+                        None
+                    } else {
+                        Some(RatePlan::Constant(r / 3_600_000.0))
+                    }
+                }
+                (None, Some(spec)) => check_rate(spec, &format!("{path}.rate"), &mut problems),
+            };
+            let handle = check_dist(&s.handle, &format!("{path}.handle"), &mut problems);
+            let patience = s.patience.as_ref().and_then(|p| check_dist(p, &format!("{path}.patience"), &mut problems));
+            if !(0.0..=1.0).contains(&s.confidential) {
+                problems.push(Problem::new(
+                    ErrorKind::InvalidValue,
+                    format!("{path}.confidential"),
+                    format!("a share between 0 and 1, not {}", s.confidential),
+                ));
+            }
+            let tier = match &s.tier {
+                None => Some(0),
+                Some(t) => {
+                    let x = tier_index(t);
+                    if x.is_none() {
+                        problems.push(crate::error::unknown_name(
+                            format!("{path}.tier"),
+                            "tier",
+                            t,
+                            tiers.iter().map(|t| t.name.as_str()),
+                        ));
+                    }
+                    x
+                }
+            };
+            let template = Ticket {
+                id: format!("{}-template", s.name),
+                created_at: run.start,
+                channel: s.channel,
+                impact: s.impact.clone(),
+                urgency: s.urgency.clone(),
+                priority: s.priority.clone(),
+                category: s.category.clone(),
+                customer_tier: s.customer_tier.clone(),
+                language: s.language.clone(),
+                skills: s.skills.clone(),
+                confidential: false,
+                history: Vec::new(),
+            };
+            let priority = match compiled.triage(&template, run.start) {
+                Ok(t) => priorities.iter().position(|p| *p == t.priority).unwrap_or(0),
+                Err(e) => {
+                    problems.extend(e.under(&path).problems().iter().cloned());
+                    0
+                }
+            };
+            if problems.len() > before {
+                continue;
+            }
+            // Who can take it, in each tier it may pass through.
+            let (Some(rate), Some(handle), Some(tier)) = (rate, handle, tier) else { continue };
+            for skill in s.skills.keys() {
+                if !scenario.teams.iter().any(|t| t.skills.contains_key(skill)) {
+                    problems.push(Problem::new(
+                        ErrorKind::UnknownName,
+                        format!("{path}.skills.{skill}"),
+                        format!("no team has the skill \"{skill}\": nobody could ever take these tickets"),
+                    ));
+                }
+            }
+            if let Some(l) = &s.language
+                && !scenario.teams.iter().any(|t| t.languages.contains(l))
+            {
+                problems.push(Problem::new(
+                    ErrorKind::UnknownName,
+                    format!("{path}.language"),
+                    format!("no team speaks \"{l}\": nobody could ever take these tickets"),
+                ));
+            }
+            if problems.len() > before {
+                continue;
+            }
+            for (k, t) in tiers.iter().enumerate().skip(tier) {
+                let able: Vec<&TeamSpec> = scenario
+                    .teams
+                    .iter()
+                    .filter(|team| {
+                        team.tier == t.name
+                            && s.skills.iter().all(|(sk, &lvl)| team.skills.get(sk).is_some_and(|&x| x >= lvl))
+                            && s.language.as_ref().is_none_or(|l| team.languages.contains(l))
+                            && team.capacity.as_ref().is_none_or(|c| c.get(s.channel.name()).is_some_and(|&n| n > 0))
+                    })
+                    .collect();
+                let staffed = able.iter().any(|t| t.agents > 0);
+                let first = k == tier;
+                if !staffed {
+                    let msg = format!(
+                        "no team with agents can take these tickets in tier {}: it needs {} agents{}{}, taking {}",
+                        t.name,
+                        t.name,
+                        if s.skills.is_empty() {
+                            String::new()
+                        } else {
+                            format!(
+                                " with {}",
+                                s.skills.iter().map(|(k, v)| format!("{k} >= {v}")).collect::<Vec<_>>().join(", ")
+                            )
+                        },
+                        s.language.as_ref().map_or(String::new(), |l| format!(", speaking {l}")),
+                        s.channel,
+                    );
+                    if first {
+                        problems.push(Problem::new(ErrorKind::InvalidValue, path.clone(), msg));
+                    } else if tiers[k - 1].resolve < 1.0 {
+                        warnings.push(Problem::new(
+                            ErrorKind::InvalidValue,
+                            path.clone(),
+                            format!("{msg}; escalated tickets will wait until the run ends"),
+                        ));
+                    }
+                } else if s.confidential > 0.0 && !able.iter().any(|t| t.clearance && t.agents > 0) {
+                    warnings.push(Problem::new(
+                        ErrorKind::InvalidValue,
+                        format!("{path}.confidential"),
+                        format!(
+                            "no team in tier {} that takes this stream has clearance: confidential tickets will wait",
+                            t.name
+                        ),
+                    ));
+                }
+                if t.resolve >= 1.0 {
+                    break;
+                }
+            }
+            streams.push(StreamPlan {
+                name: s.name.clone(),
+                rate,
+                handle,
+                patience,
+                template,
+                confidential: s.confidential,
+                priority,
+                tier,
+            });
+        }
+        if !problems.is_empty() {
+            return Err(Error::from_problems(problems));
+        }
+
+        // The roster.
+        let mut roster = Vec::new();
+        let mut agent_team = Vec::new();
+        let mut teams = Vec::new();
+        for (i, team) in scenario.teams.iter().enumerate() {
+            let width = team.agents.to_string().len().max(3);
+            let shift = team_calendar_names[i].clone().map(ShiftSpec::Calendar);
+            let calendar = team_calendar_names[i].as_ref().and_then(|n| compiled.calendar(n).cloned());
+            let mut base: AgentSpec = AgentSpec {
+                id: String::new(),
+                name: None,
+                tier: team.tier.clone(),
+                skills: team.skills.clone(),
+                languages: team.languages.clone(),
+                clearance: team.clearance,
+                shift,
+                capacity: BTreeMap::new(),
+            };
+            base.capacity = match &team.capacity {
+                Some(c) => c.clone(),
+                None => serde_json::from_str::<AgentSpec>(r#"{"id": "x", "tier": "x"}"#)
+                    .map(|a| a.capacity)
+                    .unwrap_or_default(),
+            };
+            for n in 1..=team.agents {
+                let mut a = base.clone();
+                a.id = format!("{}-{n:0width$}", team.name);
+                roster.push(a);
+                agent_team.push(i);
+            }
+            teams.push(TeamPlan {
+                name: team.name.clone(),
+                agents: team.agents,
+                tier: tier_index(&team.tier),
+                calendar,
+            });
+        }
+
+        // Rough load check: offered work against agents at the first tier.
+        for (i, s) in streams.iter().enumerate() {
+            let erlangs = s.rate.mean_per_hour() * s.handle.mean() / 3_600_000.0;
+            let t = &tiers[s.tier].name;
+            let agents: u32 = scenario.teams.iter().filter(|team| team.tier == *t).map(|t| t.agents).sum();
+            if erlangs > f64::from(agents) * 4.0 && s.patience.is_none() {
+                warnings.push(Problem::new(
+                    ErrorKind::InvalidValue,
+                    format!("streams[{i}]"),
+                    format!(
+                        "{erlangs:.0} erlangs of work for {agents} agents in tier {t}: the queue will grow without bound"
+                    ),
+                ));
+            }
+        }
+
+        Ok(Plan {
+            start_ms,
+            stop_ms,
+            max_arrivals: run.arrivals,
+            seed: run.seed,
+            drain_ms,
+            within_ms,
+            streams,
+            teams,
+            tiers,
+            priorities,
+            roster,
+            agent_team,
+            sla: compiled.sla_rule_count() > 0,
+            policy: compiled,
+            warnings,
+        })
+    }
+}

@@ -1,0 +1,315 @@
+//! The staffing simulation: validated against queueing theory (Erlang C,
+//! Erlang A), reproducible, and strict about bad scenarios.
+
+use tierwise::jiff::SignedDuration;
+use tierwise::sim::{Scenario, SimulationResult, simulate};
+use tierwise::staffing::{Load, erlang_a, erlang_c};
+use tierwise::{CompiledPolicy, Policy};
+
+fn default_policy() -> CompiledPolicy {
+    Policy::default().compile().unwrap()
+}
+
+/// One stream of exponential calls to one 24/7 team.
+fn mmc(agents: u32, per_hour: f64, handle_s: u32, arrivals: u64, seed: u64, patience_s: Option<u32>) -> Scenario {
+    let patience = patience_s.map_or(String::new(), |p| format!("patience = {{ dist = \"exponential\", mean = {p} }}"));
+    Scenario::from_toml_str(&format!(
+        r#"
+        [run]
+        start = "2026-03-02T00:00:00Z"
+        arrivals = {arrivals}
+        seed = {seed}
+        [targets]
+        answer_within = "20s"
+        [[streams]]
+        name = "calls"
+        channel = "phone"
+        per_hour = {per_hour}
+        handle = {{ dist = "exponential", mean = {handle_s} }}
+        {patience}
+        [[teams]]
+        name = "desk"
+        agents = {agents}
+        tier = "L1"
+        "#
+    ))
+    .unwrap()
+}
+
+fn run(s: &Scenario, replications: u32) -> SimulationResult {
+    simulate(s, &default_policy(), replications).unwrap()
+}
+
+#[test]
+fn the_minimal_scenario_of_the_issue_is_accepted_as_written() {
+    let text = include_str!("../../examples/scenarios/mmc.toml");
+    let s = Scenario::from_toml_str(text).unwrap();
+    assert_eq!(s.run.arrivals, Some(200_000));
+    assert_eq!(s.teams[0].agents, 50);
+    let mut small = s.clone();
+    small.run.arrivals = Some(3000);
+    let r = run(&small, 1);
+    assert_eq!(r.overall.arrived, 3000.0);
+    assert_eq!(r.overall.answered, 3000.0);
+    assert!(r.by_team.get("desk").unwrap().occupancy.unwrap() > 0.5);
+    let json = serde_json::to_value(&r).unwrap();
+    for key in [
+        "arrived",
+        "answered",
+        "abandoned",
+        "mean_wait_s",
+        "p_wait",
+        "service_level",
+        "asa_s",
+        "abandon_rate",
+        "occupancy",
+        "sla_breach_rate",
+    ] {
+        assert!(json["overall"].get(key).is_some(), "{key}");
+    }
+    for group in ["by_priority", "by_stream", "by_tier", "by_team"] {
+        assert!(json[group].as_object().is_some_and(|m| !m.is_empty()), "{group}");
+    }
+    for series in ["arrivals", "waiting", "on_duty", "service_level"] {
+        assert!(json["series"][series].as_array().is_some_and(|a| !a.is_empty()), "{series}");
+    }
+}
+
+#[test]
+fn mmc_matches_erlang_c() {
+    // (agents, calls per hour, handle seconds): 70% and 90% occupancy.
+    for (agents, per_hour, handle) in [(10u32, 70.0, 360u32), (20, 300.0, 216)] {
+        let s = mmc(agents, per_hour, handle, 60_000, 11, None);
+        let r = run(&s, 2);
+        let load = Load::new(per_hour, SignedDuration::from_secs(i64::from(handle)));
+        let theory = erlang_c(agents, &load, SignedDuration::from_secs(20)).unwrap();
+        let o = &r.overall;
+        assert!((o.p_wait - theory.p_wait).abs() < 0.03, "p_wait {} vs Erlang C {}", o.p_wait, theory.p_wait);
+        let rel = (o.mean_wait_s - theory.asa_s).abs() / theory.asa_s;
+        assert!(rel < 0.12, "mean wait {} vs Erlang C {}", o.mean_wait_s, theory.asa_s);
+        assert!(
+            (o.service_level - theory.service_level).abs() < 0.03,
+            "service level {} vs Erlang C {}",
+            o.service_level,
+            theory.service_level
+        );
+        assert!((o.occupancy.unwrap() - theory.occupancy).abs() < 0.02, "occupancy {:?}", o.occupancy);
+        assert_eq!(o.abandoned, 0.0);
+    }
+}
+
+#[test]
+fn mmc_with_patience_matches_erlang_a() {
+    // Overloaded without abandonment (offered 11 erlangs to 10 agents).
+    for (agents, per_hour, handle, patience) in [(10u32, 110.0, 360u32, 180u32), (15, 120.0, 420, 300)] {
+        let s = mmc(agents, per_hour, handle, 50_000, 5, Some(patience));
+        let r = run(&s, 2);
+        let load = Load::new(per_hour, SignedDuration::from_secs(i64::from(handle)))
+            .with_patience(SignedDuration::from_secs(i64::from(patience)));
+        let theory = erlang_a(agents, &load, SignedDuration::from_secs(20)).unwrap();
+        let o = &r.overall;
+        assert!(
+            (o.abandon_rate - theory.abandon_rate).abs() < 0.02,
+            "abandon rate {} vs Erlang A {}",
+            o.abandon_rate,
+            theory.abandon_rate
+        );
+        assert!((o.p_wait - theory.p_wait).abs() < 0.03, "p_wait {} vs Erlang A {}", o.p_wait, theory.p_wait);
+        assert_eq!(o.unanswered, 0.0);
+        assert_eq!(o.answered + o.abandoned, o.arrived);
+    }
+}
+
+#[test]
+fn the_same_seed_gives_identical_json() {
+    let s = mmc(5, 40.0, 360, 3000, 3, Some(120));
+    let a = serde_json::to_string(&run(&s, 1)).unwrap();
+    let b = serde_json::to_string(&run(&s, 1)).unwrap();
+    assert_eq!(a, b);
+    let other = mmc(5, 40.0, 360, 3000, 4, Some(120));
+    assert_ne!(a, serde_json::to_string(&run(&other, 1)).unwrap());
+}
+
+#[test]
+fn replications_do_not_depend_on_thread_count() {
+    let s = mmc(5, 40.0, 360, 2000, 9, Some(120));
+    let policy = default_policy();
+    let with = |threads: usize| {
+        let pool = rayon_pool(threads);
+        pool.install(|| serde_json::to_string(&simulate(&s, &policy, 4).unwrap()).unwrap())
+    };
+    let one = with(1);
+    assert_eq!(one, with(2));
+    let r: serde_json::Value = serde_json::from_str(&one).unwrap();
+    let ci = &r["overall"]["ci95"]["service_level"];
+    assert!(ci[0].as_f64().unwrap() <= r["overall"]["service_level"].as_f64().unwrap());
+    assert!(ci[1].as_f64().unwrap() >= r["overall"]["service_level"].as_f64().unwrap());
+}
+
+fn rayon_pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap()
+}
+
+#[test]
+fn the_default_desk_runs_and_reads_well() {
+    let (scenario, policy) = tierwise::sim::default_desk().unwrap();
+    let r = simulate(&scenario, &policy, 1).unwrap();
+    assert!(r.overall.arrived > 5000.0);
+    assert_eq!(r.by_tier.0.len(), 3);
+    assert!(r.by_tier.get("L2").unwrap().arrived > 0.0);
+    assert!(r.by_priority.get("P1").is_some());
+    let report = r.report();
+    for needle in ["Overall", "service level", "By priority", "By team", "manila-l1", "Day by day"] {
+        assert!(report.contains(needle), "{needle}\n{report}");
+    }
+}
+
+#[test]
+fn tiers_escalate_the_unresolved_share() {
+    let s = Scenario::from_toml_str(
+        r#"
+        [run]
+        start = "2026-03-02T00:00:00Z"
+        arrivals = 4000
+        [[tiers]]
+        name = "L1"
+        resolve = 0.7
+        [[tiers]]
+        name = "L2"
+        handle = { dist = "fixed", value = "10m" }
+        [[streams]]
+        name = "web"
+        channel = "web"
+        per_hour = 60
+        handle = { dist = "gamma", mean = "5m", cv = 0.5 }
+        [[teams]]
+        name = "first"
+        agents = 10
+        tier = "L1"
+        [[teams]]
+        name = "second"
+        agents = 10
+        tier = "L2"
+        "#,
+    )
+    .unwrap();
+    let r = run(&s, 1);
+    let l2 = r.by_tier.get("L2").unwrap();
+    assert!((l2.arrived / 4000.0 - 0.3).abs() < 0.03, "{}", l2.arrived);
+    assert_eq!(l2.answered, l2.arrived);
+}
+
+#[test]
+fn shifts_and_rates_by_interval() {
+    let s = Scenario::from_yaml_str(
+        r#"
+run: { start: "2026-03-02T00:00:00Z", duration: "7d", seed: 3 }
+streams:
+  - name: office
+    channel: chat
+    handle: { dist: lognormal, mean: "10m", sd: "5m" }
+    patience: { dist: empirical, values: ["1m", "3m", "10m"] }
+    rate:
+      timezone: Europe/Madrid
+      interval: 60m
+      weekdays: [0,0,0,0,0,0,0,0,30,30,30,30,30,30,30,30,30,0,0,0,0,0,0,0]
+      weekend: [0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]
+teams:
+  - { name: madrid, agents: 4, tier: L1, timezone: Europe/Madrid, shifts: { weekdays: "08:00-17:00" } }
+"#,
+    )
+    .unwrap();
+    let r = run(&s, 1);
+    // 5 days x 9 hours x 30 an hour.
+    assert!((r.overall.arrived - 1350.0).abs() < 150.0, "{}", r.overall.arrived);
+    assert_eq!(r.overall.answered + r.overall.abandoned, r.overall.arrived);
+    // Nobody on duty at night, 4 agents at 10:00 Madrid (09:00 UTC) on Monday.
+    assert_eq!(r.series.on_duty[0], 0);
+    assert_eq!(r.series.on_duty[36], 4);
+    assert!(r.series.arrivals[..28].iter().all(|&a| a == 0.0));
+}
+
+#[test]
+fn abandoned_tickets_are_not_answered_and_a_desk_without_agents_ends() {
+    let s = Scenario::from_toml_str(
+        r#"
+        [run]
+        start = "2026-03-02T00:00:00Z"
+        arrivals = 50
+        drain = "1h"
+        [[streams]]
+        name = "calls"
+        channel = "phone"
+        per_hour = 60
+        handle = { dist = "fixed", value = "5m" }
+        [[teams]]
+        name = "night"
+        agents = 2
+        tier = "L1"
+        timezone = "UTC"
+        shifts = { sat = "00:00-01:00" }
+        "#,
+    )
+    .unwrap();
+    let r = run(&s, 1);
+    assert_eq!(r.overall.arrived, 50.0);
+    assert_eq!(r.overall.answered, 0.0);
+    assert_eq!(r.overall.unanswered, 50.0);
+    assert_eq!(r.overall.service_level, 0.0);
+}
+
+fn problems(text: &str) -> Vec<String> {
+    let err = match Scenario::from_toml_str(text) {
+        Err(e) => e,
+        Ok(s) => simulate(&s, &default_policy(), 1).expect_err("should fail"),
+    };
+    err.problems().iter().map(|p| format!("{} [{}]", p.path(), p.code())).collect()
+}
+
+const BASE_RUN: &str = "[run]\nstart = \"2026-03-02T00:00:00Z\"\narrivals = 10\n";
+
+#[test]
+fn bad_scenarios_name_the_field() {
+    let stream = |extra: &str| {
+        format!(
+            "{BASE_RUN}[[streams]]\nname = \"s\"\nchannel = \"phone\"\nper_hour = 10\nhandle = {{ dist = \"exponential\", mean = \"6m\" }}\n{extra}\n[[teams]]\nname = \"t\"\nagents = 2\ntier = \"L1\"\n"
+        )
+    };
+    let cases: Vec<(String, &str)> = vec![
+        (stream("").replace("per_hour = 10", "per_hour = -5"), "streams[0].per_hour [invalid_value]"),
+        (stream("").replace("per_hour = 10", "per_hour = nan"), "streams[0].per_hour [invalid_value]"),
+        (stream("").replace("mean = \"6m\"", "mean = \"-6m\""), "streams[0].handle.mean [invalid_value]"),
+        (stream("").replace("mean = \"6m\"", "mean = \"6x\""), "streams[0].handle.mean [invalid_value]"),
+        (stream("").replace("mean = \"6m\"", "men = \"6m\""), "streams[0].handle.men [unknown_field]"),
+        (stream("skills = { kubernetes = 2 }"), "streams[0].skills.kubernetes [unknown_name]"),
+        (stream("colour = \"red\""), "streams[0].colour [unknown_field]"),
+        (
+            stream("").replace("tier = \"L1\"", "tier = \"L1\"\ntimezone = \"Europe/Madird\""),
+            "teams[0].timezone [unknown_name]",
+        ),
+        (stream("").replace("tier = \"L1\"", "tier = \"L9\""), "teams[0].tier [unknown_name]"),
+        (stream("").replace("tier = \"L1\"", "tier = \"L2\""), "streams[0] [invalid_value]"),
+        (
+            stream("").replace("tier = \"L1\"", "tier = \"L1\"\nshifts = { weekdays = \"25:00-17:00\" }"),
+            "teams[0].shifts.weekdays",
+        ),
+        (stream("").replace("arrivals = 10", ""), "run.arrivals [missing_field]"),
+        (stream("language = \"fr\""), "streams[0].language [unknown_name]"),
+        (stream("priority = \"P9\""), "streams[0].priority"),
+        (stream("[streams.rate]\nweekdays = [1]\nweekend = [1]"), "streams[0] [invalid_value]"),
+    ];
+    for (text, want) in cases {
+        let got = problems(&text);
+        assert!(got.iter().any(|p| p.starts_with(want)), "want {want}, got {got:?}\n{text}");
+    }
+}
+
+#[test]
+fn hopeless_but_legal_scenarios_warn() {
+    let s = Scenario::from_toml_str(&format!(
+        "{BASE_RUN}[[streams]]\nname = \"s\"\nchannel = \"phone\"\nper_hour = 10\nconfidential = 0.5\nhandle = {{ dist = \"exponential\", mean = \"6m\" }}\npatience = {{ dist = \"fixed\", value = \"1m\" }}\n[[teams]]\nname = \"t\"\nagents = 2\ntier = \"L1\"\n"
+    ))
+    .unwrap();
+    let warnings = s.check(&default_policy()).unwrap();
+    assert!(warnings.iter().any(|w| w.path() == "streams[0].confidential"), "{warnings:?}");
+}
