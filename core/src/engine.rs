@@ -273,6 +273,8 @@ pub struct Engine {
     timer_seq: u64,
     tickets: Vec<TicketSlot>,
     ticket_ids: Lookup<String>,
+    /// Slots of closed tickets, reused last-in first-out.
+    free_slots: Vec<u32>,
     agents: Vec<AgentSlot>,
     agent_ids: Lookup<String>,
     names: Vec<String>,
@@ -309,6 +311,7 @@ pub struct Snapshot {
     offer_seq: u64,
     timer_seq: u64,
     tickets: Vec<TicketSlot>,
+    free_slots: Vec<u32>,
     agents: Vec<AgentSlot>,
     timers: Vec<Timer>,
     /// Decisions of timers that fired before a rejected event, not yet returned.
@@ -337,6 +340,7 @@ impl Engine {
             timer_seq: 0,
             tickets: Vec::new(),
             ticket_ids: Lookup::default(),
+            free_slots: Vec::new(),
             agents: Vec::new(),
             agent_ids: Lookup::default(),
             names: Vec::new(),
@@ -583,6 +587,7 @@ impl Engine {
                 self.policy.assess(&updated, event.at).map_err(|e| e.under("changes"))?;
             }
             EventKind::TicketResolved { ticket }
+            | EventKind::TicketClosed { ticket }
             | EventKind::WaitingOnCustomer { ticket }
             | EventKind::CustomerReplied { ticket }
             | EventKind::AgentReplied { ticket } => {
@@ -678,11 +683,10 @@ impl Engine {
             EventKind::TicketCreated { ticket, tier, preferred_agent } => {
                 let assessment = self.policy.assess(ticket, event.at).map_err(|e| e.under("ticket"))?;
                 let tier = tier.as_ref().and_then(|t| self.rules.tiers.iter().position(|x| x == t)).unwrap_or(0);
-                let index = u32::try_from(self.tickets.len()).unwrap_or(u32::MAX);
                 self.ticket_seq += 1;
                 let preferred = preferred_agent.as_ref().and_then(|a| self.agent_ids.get(a).copied());
                 let tier = u8::try_from(tier).unwrap_or(0);
-                self.tickets.push(TicketSlot {
+                let slot = TicketSlot {
                     ticket: (**ticket).clone(),
                     seq: self.ticket_seq,
                     key: None,
@@ -698,7 +702,20 @@ impl Engine {
                     skip: Vec::new(),
                     preferred,
                     generation: 0,
-                });
+                };
+                let index = match self.free_slots.pop() {
+                    Some(i) => {
+                        // Generations keep rising across reuse, so timers of the
+                        // slot's previous ticket can never fire for this one.
+                        let generation = self.tickets[i as usize].generation + 1;
+                        self.tickets[i as usize] = TicketSlot { generation, ..slot };
+                        i
+                    }
+                    None => {
+                        self.tickets.push(slot);
+                        u32::try_from(self.tickets.len() - 1).unwrap_or(u32::MAX)
+                    }
+                };
                 self.ticket_ids.insert(ticket.id.clone(), index);
                 let slot = &mut self.tickets[index as usize];
                 slot.key = Some(TicketKey {
@@ -755,6 +772,35 @@ impl Engine {
                 let t = self.ticket_index(ticket)?;
                 self.push_history(t, TicketEvent::Resolved { at: from_ms(self.now) });
                 self.close(t, Status::Resolved);
+            }
+            EventKind::TicketClosed { ticket } => {
+                let t = self.ticket_index(ticket)?;
+                if self.tickets[t as usize].status != Status::Resolved {
+                    self.close(t, Status::Resolved);
+                }
+                self.ticket_ids.remove(ticket);
+                let slot = &mut self.tickets[t as usize];
+                slot.generation += 1;
+                slot.ticket = Ticket {
+                    id: String::new(),
+                    created_at: slot.ticket.created_at,
+                    channel: slot.ticket.channel,
+                    impact: None,
+                    urgency: None,
+                    priority: None,
+                    category: None,
+                    customer_tier: None,
+                    language: None,
+                    skills: BTreeMap::new(),
+                    confidential: false,
+                    history: Vec::new(),
+                };
+                slot.tier_path = Vec::new();
+                slot.skip = Vec::new();
+                slot.key = None;
+                slot.req_group = None;
+                slot.preferred = None;
+                self.free_slots.push(t);
             }
             EventKind::TicketReopened { ticket } => {
                 let t = self.ticket_index(ticket)?;
@@ -1745,6 +1791,7 @@ impl Engine {
             offer_seq: self.offer_seq,
             timer_seq: self.timer_seq,
             tickets: self.tickets.clone(),
+            free_slots: self.free_slots.clone(),
             agents: self.agents.clone(),
             timers,
             pending: self.out.clone(),
@@ -1784,12 +1831,17 @@ impl Engine {
         }
         for (i, saved) in snapshot.tickets.into_iter().enumerate() {
             let index = u32::try_from(i).unwrap_or(u32::MAX);
-            engine.ticket_ids.insert(saved.ticket.id.clone(), index);
+            if !saved.ticket.id.is_empty() {
+                engine.ticket_ids.insert(saved.ticket.id.clone(), index);
+            }
             engine.tickets.push(saved);
         }
+        engine.free_slots = snapshot.free_slots;
         let count = u32::try_from(engine.tickets.len()).unwrap_or(0);
         for t in 0..count {
-            engine.rekey(t);
+            if !engine.tickets[t as usize].ticket.id.is_empty() {
+                engine.rekey(t);
+            }
         }
         for a in 0..u32::try_from(engine.agents.len()).unwrap_or(0) {
             if engine.agents[a as usize].logged_in {
@@ -1827,7 +1879,7 @@ impl Engine {
     #[must_use]
     pub fn stats(&self) -> EngineStats {
         let mut s = EngineStats::default();
-        for slot in &self.tickets {
+        for slot in self.tickets.iter().filter(|slot| !slot.ticket.id.is_empty()) {
             match slot.status {
                 Status::Queued | Status::Sticky { .. } => s.waiting += 1,
                 Status::Offered { .. } => s.offered += 1,
@@ -1847,6 +1899,7 @@ impl Engine {
     pub fn ticket_states(&self) -> Vec<(String, &'static str, Option<String>)> {
         self.tickets
             .iter()
+            .filter(|slot| !slot.ticket.id.is_empty())
             .map(|slot| {
                 let (name, agent) = match slot.status {
                     Status::Queued => ("queued", None),

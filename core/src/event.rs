@@ -112,6 +112,12 @@ pub enum EventKind {
         /// Which ticket.
         ticket: String,
     },
+    /// A ticket was closed for good: it is resolved if it was not, and the
+    /// engine forgets it (its memory is reused). It cannot be reopened.
+    TicketClosed {
+        /// Which ticket.
+        ticket: String,
+    },
     /// A resolved or handled ticket was reopened; it queues again, preferring
     /// its last agent.
     TicketReopened {

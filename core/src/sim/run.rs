@@ -377,7 +377,7 @@ impl Sim<'_> {
         let ticket = self.ticket_id(s);
         if resolved {
             self.close(s);
-            self.apply(at, EventKind::TicketResolved { ticket })
+            self.apply(at, EventKind::TicketClosed { ticket })
         } else {
             let _ = agent;
             let next = tier + 1;
@@ -406,7 +406,7 @@ impl Sim<'_> {
         self.o.by_tier[t.tier as usize].abandoned += 1;
         let ticket = self.ticket_id(s);
         self.close(s);
-        self.apply(at, EventKind::TicketResolved { ticket })
+        self.apply(at, EventKind::TicketClosed { ticket })
     }
 
     /// Records interval snapshots up to `t`.
