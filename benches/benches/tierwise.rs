@@ -10,6 +10,7 @@ mod calendar;
 mod data;
 mod engine;
 mod queue;
+mod sim;
 mod staffing;
 mod triage;
 
@@ -17,6 +18,7 @@ fn all(c: &mut Criterion) {
     calendar::define(c);
     engine::define(c);
     queue::define(c);
+    sim::define(c);
     triage::define(c);
     staffing::define(c);
 }
