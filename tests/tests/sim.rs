@@ -313,3 +313,54 @@ fn hopeless_but_legal_scenarios_warn() {
     let warnings = s.check(&default_policy()).unwrap();
     assert!(warnings.iter().any(|w| w.path() == "streams[0].confidential"), "{warnings:?}");
 }
+
+/// Two priority classes sharing one team (non-preemptive, FIFO within a
+/// class, equal service rates) against Cobham's formula:
+/// W_k = C(c, a) / (c mu (1 - sigma_{k-1}) (1 - sigma_k)), where sigma_k is the
+/// load of the classes at least as urgent as k. This checks the real engine's
+/// ordering, not only the simulation's bookkeeping.
+#[test]
+fn two_priority_classes_match_cobham() {
+    let (agents, handle_s) = (10u32, 360u32);
+    let (high, low) = (30.0, 50.0); // calls per hour
+    let scenario = Scenario::from_toml_str(&format!(
+        r#"
+        [run]
+        start = "2026-03-02T00:00:00Z"
+        arrivals = 120000
+        seed = 11
+        [targets]
+        answer_within = "20s"
+        [[streams]]
+        name = "urgent"
+        channel = "phone"
+        priority = "P1"
+        per_hour = {high}
+        handle = {{ dist = "exponential", mean = {handle_s} }}
+        [[streams]]
+        name = "routine"
+        channel = "phone"
+        priority = "P3"
+        per_hour = {low}
+        handle = {{ dist = "exponential", mean = {handle_s} }}
+        [[teams]]
+        name = "desk"
+        agents = {agents}
+        tier = "L1"
+        "#
+    ))
+    .unwrap();
+    let result = run(&scenario, 1);
+    let c_mu = f64::from(agents) * 3600.0 / f64::from(handle_s); // completions per hour at full load
+    let (s1, s2) = (high / c_mu, (high + low) / c_mu);
+    let load = Load::new(high + low, SignedDuration::from_secs(i64::from(handle_s)));
+    let p_wait = erlang_c(agents, &load, SignedDuration::from_secs(20)).unwrap().p_wait;
+    let w_high = p_wait / (c_mu * (1.0 - s1)) * 3600.0;
+    let w_low = p_wait / (c_mu * (1.0 - s1) * (1.0 - s2)) * 3600.0;
+    let sim_high = result.by_priority.get("P1").unwrap().mean_wait_s;
+    let sim_low = result.by_priority.get("P3").unwrap().mean_wait_s;
+    eprintln!("P1: simulated {sim_high:.1}s, Cobham {w_high:.1}s; P3: simulated {sim_low:.1}s, Cobham {w_low:.1}s");
+    assert!((sim_high / w_high - 1.0).abs() < 0.12, "P1: simulated {sim_high:.1}s, Cobham {w_high:.1}s");
+    assert!((sim_low / w_low - 1.0).abs() < 0.12, "P3: simulated {sim_low:.1}s, Cobham {w_low:.1}s");
+    assert!(sim_high * 3.0 < sim_low, "the urgent class waits far less");
+}
