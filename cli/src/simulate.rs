@@ -32,6 +32,9 @@ pub struct Args {
     /// Print one JSON object instead of the report.
     #[arg(long)]
     json: bool,
+    /// Also write a self-contained HTML report with charts to this file.
+    #[arg(long)]
+    report: Option<String>,
 }
 
 fn load_scenario(path: &str) -> Result<Scenario, String> {
@@ -85,6 +88,12 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
     let result = sim::simulate(&scenario, &policy, args.replications)
         .map_err(|e| describe_error(&format!("scenario {name}"), &e))?;
     let elapsed = started.elapsed().as_secs_f64();
+    if let Some(path) = &args.report {
+        std::fs::write(path, result.html_report()).map_err(|e| format!("error: cannot write {path}: {e}"))?;
+        if !args.json {
+            eprintln!("tierwise: report written to {path}");
+        }
+    }
     if args.json {
         println!("{}", result.to_json_string());
     } else {

@@ -77,3 +77,19 @@ fn a_bad_scenario_exits_1_naming_the_field() {
     assert_eq!(code, 1);
     assert!(err.contains("cannot open"), "{err}");
 }
+
+#[test]
+fn report_writes_a_self_contained_html_page_with_charts() {
+    let path = std::env::temp_dir().join(format!("tierwise-report-{}.html", std::process::id()));
+    let out = Command::new(env!("CARGO_BIN_EXE_tierwise"))
+        .args(["simulate", "--report", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let html = std::fs::read_to_string(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert!(html.starts_with("<!doctype html>"));
+    assert_eq!(html.matches("<svg").count(), 3, "service level, queue and occupancy charts");
+    assert!(html.contains("By priority") && html.contains("Occupancy by team"));
+    assert!(!html.contains("<script") && !html.contains("http"), "no scripts, no external files");
+}

@@ -22,6 +22,7 @@
 //! The core owns no clock: wall-clock speed is for the host to measure.
 
 mod dist;
+mod html;
 mod metrics;
 mod report;
 mod run;
@@ -243,5 +244,12 @@ impl SimulationResult {
     #[must_use]
     pub fn report(&self) -> String {
         report::text(self)
+    }
+
+    /// A self-contained HTML page with SVG charts (service level and queue
+    /// over the week, agents on duty, occupancy by team) and the tables.
+    #[must_use]
+    pub fn html_report(&self) -> String {
+        html::page(self)
     }
 }
