@@ -1,18 +1,10 @@
 //! `tierwise simulate` end to end.
 
-use std::process::Command;
+mod common;
 
 fn tierwise(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_tierwise"))
-        .args(args)
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let out = common::tierwise(args);
+    (out.status.code().unwrap_or(-1), common::text(&out.stdout), common::text(&out.stderr))
 }
 
 #[test]
@@ -81,10 +73,7 @@ fn a_bad_scenario_exits_1_naming_the_field() {
 #[test]
 fn report_writes_a_self_contained_html_page_with_charts() {
     let path = std::env::temp_dir().join(format!("tierwise-report-{}.html", std::process::id()));
-    let out = Command::new(env!("CARGO_BIN_EXE_tierwise"))
-        .args(["simulate", "--report", path.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let out = common::tierwise(&["simulate", "--report", path.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let html = std::fs::read_to_string(&path).unwrap();
     std::fs::remove_file(&path).unwrap();

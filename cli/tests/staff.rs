@@ -4,31 +4,14 @@
 //! (mpmath): Erlang C from the factorial formula, Erlang A from the truncated
 //! birth-death chain.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn tierwise(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tierwise"))
-        .args(args)
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-        .output()
-        .expect("runs")
-}
+mod common;
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn assert_no_panic(out: &Output) {
-    let stderr = text(&out.stderr);
-    assert!(!stderr.contains("panicked") && !stderr.contains("internal error"), "{stderr}");
-}
+use common::{assert_no_panic, text, tierwise};
 
 fn temp_file(name: &str, contents: &[u8]) -> String {
-    let dir = std::env::temp_dir().join(format!("tierwise-staff-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, contents).unwrap();
-    path.to_string_lossy().into_owned()
+    common::temp_file("staff", name, contents)
 }
 
 fn staff(extra: &[&str]) -> Output {

@@ -37,7 +37,6 @@ use crate::error::{Error, ErrorKind, Problem, unknown_name};
 use crate::event::{Decision, Event, EventKind, OfferExplanation, PassedOver, Presence, SkillMatch, TicketChanges};
 use crate::policy::CompiledPolicy;
 use crate::routing::{RoutingRules, Strategy};
-use crate::sla::Metric;
 use crate::ticket::{Channel, Ticket, TicketEvent};
 use crate::time::{from_ms, to_ms};
 
@@ -1107,7 +1106,7 @@ impl Engine {
             && self.agents[p as usize].logged_in
         {
             let req = self.requirements(t);
-            if self.can_serve(p, &req) && (self.rules.sticky_wait_ms > 0 || self.ready_for(p, &req)) {
+            if self.can_serve(p, &req) && (self.rules.sticky_wait_ms > 0 || self.can_take(p, req.channel)) {
                 let until = self.now + self.rules.sticky_wait_ms;
                 self.tickets[t as usize].status = Status::Sticky { agent: p, until };
                 self.agents[p as usize].sticky.push(t);
@@ -1263,11 +1262,6 @@ impl Engine {
         self.refresh_agent(a);
     }
 
-    /// Whether an agent can take a new item on `req`'s channel now.
-    fn ready_for(&self, a: u32, req: &Requirements) -> bool {
-        self.can_take(a, req.channel)
-    }
-
     /// Whether an agent can take a new item on channel `channel` now.
     fn can_take(&self, a: u32, channel: Channel) -> bool {
         let agent = &self.agents[a as usize];
@@ -1346,7 +1340,7 @@ impl Engine {
                 self.dispatch_agent(a);
                 self.sync_ready(a);
             }
-            groups.sort_unstable_by_key(|&g| Reverse(self.groups[g as usize].tickets.peek().map(|(_, k)| *k)));
+            groups.sort_unstable_by_key(|&g| Reverse(self.group_tops[g as usize].map(|(k, _)| k)));
             groups.dedup();
             for g in groups {
                 self.dispatch_group(g);
@@ -1366,7 +1360,7 @@ impl Engine {
                 .sticky
                 .iter()
                 .copied()
-                .filter(|&t| self.ready_for(a, &self.requirements(t)))
+                .filter(|&t| self.can_take(a, self.tickets[t as usize].ticket.channel))
                 .max_by_key(|&t| self.tickets[t as usize].key);
             if let Some(t) = sticky {
                 self.agents[a as usize].sticky.retain(|&x| x != t);
@@ -2020,7 +2014,7 @@ impl Engine {
                 }
                 // Free agents must be filed with their current key; busy ones
                 // may linger until they surface (lazy deletion).
-                let should = serves && self.ready_for(a32, &group.req);
+                let should = serves && self.can_take(a32, group.req.channel);
                 if should
                     && group.ready.get(&a32).map(|(_, k)| *k)
                         != Some(self.agent_key(a32, u32::try_from(g).unwrap_or(0)))
@@ -2038,7 +2032,7 @@ impl Engine {
                 }
             }
             for &t in &agent.sticky {
-                if self.ready_for(a32, &self.requirements(t)) {
+                if self.can_take(a32, self.tickets[t as usize].ticket.channel) {
                     problems.push(format!(
                         "{name} is ready while its sticky ticket {} waits",
                         self.tickets[t as usize].ticket.id
@@ -2056,12 +2050,6 @@ impl Engine {
     pub fn triage(&self, ticket: &str) -> Result<crate::Triage, Error> {
         let t = self.ticket_index(ticket)?;
         self.policy.triage(&self.tickets[t as usize].ticket, from_ms(self.now))
-    }
-
-    /// The metric names, for hosts matching alerts.
-    #[must_use]
-    pub fn metrics() -> [Metric; 3] {
-        [Metric::FirstResponse, Metric::NextReply, Metric::Resolution]
     }
 }
 
@@ -2254,30 +2242,20 @@ pub struct EngineStats {
 }
 
 fn apply_changes(ticket: &mut Ticket, changes: &TicketChanges) {
-    if let Some(v) = &changes.impact {
-        ticket.impact = Some(v.clone());
+    /// Replaces `field` when the change gives a value.
+    fn set<T: Clone>(field: &mut T, new: Option<&T>) {
+        if let Some(v) = new {
+            field.clone_from(v);
+        }
     }
-    if let Some(v) = &changes.urgency {
-        ticket.urgency = Some(v.clone());
-    }
-    if let Some(v) = &changes.priority {
-        ticket.priority = Some(v.clone());
-    }
-    if let Some(v) = &changes.category {
-        ticket.category = Some(v.clone());
-    }
-    if let Some(v) = &changes.customer_tier {
-        ticket.customer_tier = Some(v.clone());
-    }
-    if let Some(v) = &changes.language {
-        ticket.language = Some(v.clone());
-    }
-    if let Some(v) = &changes.skills {
-        ticket.skills = v.clone();
-    }
-    if let Some(v) = changes.confidential {
-        ticket.confidential = v;
-    }
+    set(&mut ticket.impact, changes.impact.is_some().then_some(&changes.impact));
+    set(&mut ticket.urgency, changes.urgency.is_some().then_some(&changes.urgency));
+    set(&mut ticket.priority, changes.priority.is_some().then_some(&changes.priority));
+    set(&mut ticket.category, changes.category.is_some().then_some(&changes.category));
+    set(&mut ticket.customer_tier, changes.customer_tier.is_some().then_some(&changes.customer_tier));
+    set(&mut ticket.language, changes.language.is_some().then_some(&changes.language));
+    set(&mut ticket.skills, changes.skills.as_ref());
+    set(&mut ticket.confidential, changes.confidential.as_ref());
 }
 
 impl From<Problem> for Error {
