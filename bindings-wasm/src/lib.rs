@@ -1,0 +1,2 @@
+//! WebAssembly bindings of Tierwise: conversion and error mapping only; every
+//! decision is made in the `tierwise` core crate.
