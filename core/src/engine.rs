@@ -40,6 +40,9 @@ use crate::routing::{RoutingRules, Strategy};
 use crate::ticket::{Channel, Ticket, TicketEvent};
 use crate::time::{from_ms, to_ms};
 
+mod preview;
+pub use preview::{Candidate, Preview};
+
 /// A hasher for `u32` indexes: the index is the hash. Deterministic and fast.
 #[derive(Default)]
 struct IndexHasher(u64);
@@ -976,11 +979,17 @@ impl Engine {
     /// The ticket's requirements at its current tier and relaxation.
     fn requirements(&self, t: u32) -> Requirements {
         let slot = &self.tickets[t as usize];
+        self.requirements_of(&slot.ticket, slot.tier, slot.relax)
+    }
+
+    /// A ticket's requirements in tier `tier` after `relax` relaxation steps
+    /// (names no agent has map to an id no agent holds).
+    fn requirements_of(&self, ticket: &Ticket, tier: u8, relax: u8) -> Requirements {
         let mut skills: Vec<(u32, u8)> =
-            slot.ticket.skills.iter().map(|(s, &l)| (self.name_ids.get(s).copied().unwrap_or(u32::MAX), l)).collect();
-        let mut language = slot.ticket.language.as_ref().map(|l| self.name_ids.get(l).copied().unwrap_or(u32::MAX));
-        let mut tier_max = slot.tier;
-        for step in &self.rules.relaxation[..usize::from(slot.relax)] {
+            ticket.skills.iter().map(|(s, &l)| (self.name_ids.get(s).copied().unwrap_or(u32::MAX), l)).collect();
+        let mut language = ticket.language.as_ref().map(|l| self.name_ids.get(l).copied().unwrap_or(u32::MAX));
+        let mut tier_max = tier;
+        for step in &self.rules.relaxation[..usize::from(relax)] {
             if step.lower_levels > 0 {
                 for s in &mut skills {
                     s.1 = s.1.saturating_sub(step.lower_levels).max(1);
@@ -998,11 +1007,11 @@ impl Engine {
         }
         skills.sort_unstable();
         Requirements {
-            tier_min: slot.tier,
+            tier_min: tier,
             tier_max,
-            channel: slot.ticket.channel,
+            channel: ticket.channel,
             language,
-            confidential: slot.ticket.confidential,
+            confidential: ticket.confidential,
             skills,
         }
     }
@@ -1020,8 +1029,9 @@ impl Engine {
             })
     }
 
-    /// Why an agent cannot serve requirements, in words (for explanations).
-    fn why_not(&self, a: u32, req: &Requirements, t: u32) -> Option<String> {
+    /// Why an agent cannot serve `ticket` with requirements `req`, in words
+    /// (for explanations); `t` is its slot when it is in the engine.
+    fn why_not(&self, a: u32, req: &Requirements, ticket: &Ticket, t: Option<u32>) -> Option<String> {
         let agent = &self.agents[a as usize];
         let spec = &self.roster[a as usize];
         if !agent.logged_in {
@@ -1042,13 +1052,13 @@ impl Engine {
         if let Some(l) = req.language
             && agent.languages.binary_search(&l).is_err()
         {
-            return Some(format!("does not speak {}", self.names.get(l as usize).map_or("?", String::as_str)));
+            let name = self.names.get(l as usize).or(ticket.language.as_ref()).map_or("?", String::as_str);
+            return Some(format!("does not speak {name}"));
         }
         for &(s, level) in &req.skills {
             let has = agent.skills.binary_search_by_key(&s, |x| x.0).map_or(0, |i| agent.skills[i].1);
             if has < level {
-                let name = self.names.get(s as usize).map_or("?", String::as_str);
-                return Some(format!("{name} level {has} (needs {level})"));
+                return Some(format!("{} level {has} (needs {level})", self.skill_name(s, ticket)));
             }
         }
         let ch = req.channel.index();
@@ -1058,7 +1068,9 @@ impl Engine {
         if agent.exclusive_load > 0 {
             return Some("on a call".to_owned());
         }
-        if self.tickets[t as usize].skip.iter().any(|&(x, until)| x == a && until > self.now) {
+        if let Some(t) = t
+            && self.tickets[t as usize].skip.iter().any(|&(x, until)| x == a && until > self.now)
+        {
             return Some("declined this ticket recently".to_owned());
         }
         if let Some((max, _)) = self.rules.fairness
@@ -1067,6 +1079,15 @@ impl Engine {
             return Some(format!("reached the fairness cap ({max} offers)"));
         }
         None
+    }
+
+    /// A required skill's name; skills no agent has are not interned, so
+    /// their name comes from the ticket.
+    fn skill_name<'a>(&'a self, s: u32, ticket: &'a Ticket) -> &'a str {
+        match self.names.get(s as usize) {
+            Some(name) => name,
+            None => ticket.skills.keys().find(|k| !self.name_ids.contains_key(*k)).map_or("?", String::as_str),
+        }
     }
 
     fn group_for(&mut self, req: Requirements) -> u32 {
@@ -1275,8 +1296,12 @@ impl Engine {
     }
 
     fn agent_key(&self, a: u32, g: u32) -> AgentKey {
+        self.agent_key_for(a, &self.groups[g as usize].req)
+    }
+
+    /// An agent's strategy key for requirements `req`.
+    fn agent_key_for(&self, a: u32, req: &Requirements) -> AgentKey {
         let agent = &self.agents[a as usize];
-        let req = &self.groups[g as usize].req;
         let mut parts = [0i64; 4];
         for (i, s) in self.rules.strategy.iter().take(4).enumerate() {
             parts[i] = match s {
@@ -1577,7 +1602,9 @@ impl Engine {
             if b == a {
                 continue;
             }
-            let reason = self.why_not(b, req, t).unwrap_or_else(|| "ranked lower by the strategy".to_owned());
+            let reason = self
+                .why_not(b, req, &self.tickets[t as usize].ticket, Some(t))
+                .unwrap_or_else(|| "ranked lower by the strategy".to_owned());
             why.passed_over.push(PassedOver { agent: self.roster[b as usize].id.clone(), reason });
             if why.passed_over.len() >= 50 {
                 break;

@@ -4,5 +4,6 @@ mod business_time;
 mod engine_properties;
 mod engine_rules;
 mod examples;
+mod preview;
 mod sim;
 mod sla_properties;
