@@ -40,6 +40,13 @@ fn main() -> ExitCode {
     // A bug must not greet users with a Rust backtrace: say what happened and
     // how to report it. (Bad input never panics; this is for bugs only.)
     std::panic::set_hook(Box::new(|info| {
+        // `println!` panics when the reader has gone (`tierwise ... | head`):
+        // that is the reader's choice, not a bug; end quietly, as a shell
+        // pipeline expects (128 + SIGPIPE).
+        let message = info.payload_as_str().unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
         eprintln!("tierwise: internal error: {info}");
         eprintln!("tierwise: this is a bug; please report it with the command and input that caused it");
     }));

@@ -4,9 +4,9 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use tierwise::jiff::Timestamp;
-use tierwise::{ClockState, Triage, format_duration};
+use tierwise::{ClockState, Preview, Triage, format_duration};
 
-use crate::input::{describe_error, load_policy, load_ticket};
+use crate::input::{describe_error, load_policy, load_ticket, read_limited};
 
 /// Arguments of `tierwise triage`.
 #[derive(clap::Args)]
@@ -20,7 +20,13 @@ pub struct Args {
     /// The instant to triage at (RFC 3339, e.g. 2026-03-02T09:00:00Z); default: now.
     #[arg(long)]
     now: Option<String>,
-    /// Print one JSON object instead of text.
+    /// Also rank the agents of this roster (JSON) for the ticket, as if all
+    /// logged in at `--now` with nothing on their plate, and say why the
+    /// others are excluded.
+    #[arg(long)]
+    roster: Option<String>,
+    /// Print one JSON object instead of text (with `--roster`: the triage
+    /// under `triage`, the agents under `candidates`).
     #[arg(long)]
     json: bool,
 }
@@ -36,6 +42,25 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
             .parse::<Timestamp>()
             .map_err(|e| format!("error: --now {text:?} is not an RFC 3339 instant with an offset: {e}"))?,
     };
+    if let Some(path) = &args.roster {
+        let text = read_limited(path, tierwise::agent::MAX_ROSTER_BYTES)?;
+        let roster = tierwise::parse_roster(&text).map_err(|e| describe_error(&format!("roster {path}"), &e))?;
+        let preview = compiled.preview(&ticket, &roster, now).map_err(|e| {
+            let what = if e.problems().iter().any(|p| p.path().starts_with("ticket")) {
+                format!("ticket {}", args.ticket)
+            } else {
+                format!("roster {path}")
+            };
+            describe_error(&what, &e)
+        })?;
+        if args.json {
+            let text = serde_json::to_string_pretty(&preview).map_err(|e| format!("error: {e}"))?;
+            println!("{text}");
+        } else {
+            print!("{}{}", report(&preview.triage), candidates(&preview));
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let triage = compiled.triage(&ticket, now).map_err(|e| describe_error(&format!("ticket {}", args.ticket), &e))?;
     if args.json {
         let text = serde_json::to_string_pretty(&triage).map_err(|e| format!("error: {e}"))?;
@@ -117,6 +142,24 @@ fn report(t: &Triage) -> String {
     }
     if let Some(next) = t.next_change {
         let _ = writeln!(out, "\nnext change: {}", when(next, t.now));
+    }
+    out
+}
+
+fn candidates(p: &Preview) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "\ncandidates in tier {} (ranked by {})", p.tier, p.strategy.join(", then "));
+    for c in &p.candidates {
+        let place = c.rank.map_or_else(|| "  -".to_owned(), |r| format!("{r:>3}"));
+        let local = match (&c.local_time, &c.timezone) {
+            (Some(time), Some(zone)) => format!("{} {zone}", time.get(11..16).unwrap_or(time)),
+            _ => "no shift".to_owned(),
+        };
+        let why = c.excluded_because.as_deref().unwrap_or("eligible");
+        let _ = writeln!(out, "  {place} {:<12} {:<4} {:<28} {why}", c.agent, c.tier, local);
+    }
+    if p.candidates.is_empty() {
+        let _ = writeln!(out, "  (the roster is empty)");
     }
     out
 }

@@ -105,6 +105,45 @@ fn triage_explains_in_text_and_json() {
 }
 
 #[test]
+fn triage_ranks_a_rosters_agents_for_the_ticket() {
+    let args = [
+        "triage",
+        "--policy",
+        "examples/policies/global-desk.toml",
+        "--ticket",
+        "examples/tickets/spanish-chat.json",
+        "--now",
+        "2026-03-30T08:00:00Z",
+        "--roster",
+        "examples/routing/agents.json",
+    ];
+    let out = tierwise(&args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("candidates in tier L1 (ranked by longest_idle)"), "{stdout}");
+    assert!(stdout.contains("    1 maria        L1   10:00 Europe/Madrid"), "{stdout}");
+    assert!(stdout.contains("joy          L1   16:00 Asia/Manila            does not speak es"), "{stdout}");
+
+    let mut json_args = args.to_vec();
+    json_args.push("--json");
+    let out = tierwise(&json_args);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["triage"]["ticket"], "CHAT-7");
+    assert_eq!(v["candidates"][0]["agent"], "maria");
+    assert_eq!(v["candidates"][0]["rank"], 1);
+    assert_eq!(v["candidates"][0]["local_time"], "2026-03-30T10:00:00+02:00");
+    assert_eq!(v["candidates"][2]["excluded_because"], "off shift");
+
+    let roster = temp_file("roster.json", br#"[{"id": "ana", "tier": "L7"}]"#);
+    let mut bad = args.to_vec();
+    bad[8] = &roster;
+    let out = tierwise(&bad);
+    assert_eq!(out.status.code(), Some(1));
+    assert_no_panic(&out);
+    assert!(text(&out.stderr).contains("agents[0].tier: unknown tier \"L7\""), "{}", text(&out.stderr));
+}
+
+#[test]
 fn triage_rejects_bad_tickets_and_instants() {
     let ticket = temp_file("t.json", br#"{"created_at": "2026-03-06T20:00:00Z", "channel": "email", "impact": 3}"#);
     let out = tierwise(&["triage", "--policy", "examples/policies/global-desk.toml", "--ticket", &ticket]);
