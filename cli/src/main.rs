@@ -43,7 +43,10 @@ fn main() -> ExitCode {
         // `println!` panics when the reader has gone (`tierwise ... | head`):
         // that is the reader's choice, not a bug; end quietly, as a shell
         // pipeline expects (128 + SIGPIPE).
-        let message = info.payload_as_str().unwrap_or_default();
+        let payload = info.payload();
+        let message =
+            payload.downcast_ref::<String>().map(String::as_str).or_else(|| payload.downcast_ref::<&str>().copied());
+        let message = message.unwrap_or_default();
         if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
             std::process::exit(141);
         }
