@@ -27,6 +27,9 @@ mod metrics;
 mod report;
 mod run;
 mod scenario;
+mod sweep;
+
+pub use sweep::{MAX_SWEEP_POINTS, SweepPoint, sweep};
 
 use jiff::Timestamp;
 use rayon::prelude::*;
@@ -124,6 +127,69 @@ pub struct Series {
 /// Every problem of the scenario, with its field path; `replications`
 /// outside `1..=MAX_REPLICATIONS`.
 pub fn simulate(scenario: &Scenario, policy: &CompiledPolicy, replications: u32) -> Result<SimulationResult, Error> {
+    run_all(scenario, policy, replications, false).map(|(r, _)| r)
+}
+
+/// [`simulate`], also keeping a [`TicketRecord`] for every ticket of every
+/// replication (in replication order, then arrival order). The figures are
+/// the same as [`simulate`]'s: recording changes nothing but memory.
+///
+/// # Errors
+/// As [`simulate`].
+pub fn simulate_with_records(
+    scenario: &Scenario,
+    policy: &CompiledPolicy,
+    replications: u32,
+) -> Result<(SimulationResult, Vec<TicketRecord>), Error> {
+    run_all(scenario, policy, replications, true)
+}
+
+/// One ticket's life in a simulation.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TicketRecord {
+    /// The replication (from 0).
+    pub replication: u32,
+    /// The ticket's number in its replication, in arrival order (from 1).
+    pub ticket: u64,
+    /// Its stream.
+    pub stream: String,
+    /// Its channel.
+    pub channel: &'static str,
+    /// The priority class the policy gave it.
+    pub priority: String,
+    /// When it arrived.
+    pub arrived_at: Timestamp,
+    /// When an agent first took it, if one did.
+    pub answered_at: Option<Timestamp>,
+    /// Seconds from arrival to first answer, if answered.
+    pub wait_s: Option<f64>,
+    /// Whether it was first answered within the scenario's `answer_within`.
+    pub within_target: bool,
+    /// When it was resolved or abandoned (`None` if still open at the end).
+    pub ended_at: Option<Timestamp>,
+    /// `"resolved"`, `"abandoned"` or `"open"` (still open when the run ended).
+    pub outcome: &'static str,
+    /// The tiers it passed through, in order.
+    pub tiers: Vec<String>,
+    /// The agents who took it, in order.
+    pub agents: Vec<String>,
+    /// The teams of those agents.
+    pub teams: Vec<String>,
+    /// The tier the ticket was in when each of them took it.
+    pub agent_tiers: Vec<String>,
+    /// How long it had waited in that tier when each of them took it, in
+    /// seconds.
+    pub agent_waits_s: Vec<f64>,
+    /// Whether any of its SLA targets was breached.
+    pub sla_breached: bool,
+}
+
+fn run_all(
+    scenario: &Scenario,
+    policy: &CompiledPolicy,
+    replications: u32,
+    record: bool,
+) -> Result<(SimulationResult, Vec<TicketRecord>), Error> {
     if replications == 0 || replications > MAX_REPLICATIONS {
         return Err(Error::new(
             ErrorKind::InvalidValue,
@@ -132,9 +198,10 @@ pub fn simulate(scenario: &Scenario, policy: &CompiledPolicy, replications: u32)
         ));
     }
     let plan = Plan::new(scenario, policy)?;
-    let outcomes: Vec<Outcome> =
-        (0..u64::from(replications)).into_par_iter().map(|r| run::run(&plan, r)).collect::<Result<_, _>>()?;
-    Ok(merge(&plan, outcomes, replications))
+    let mut outcomes: Vec<Outcome> =
+        (0..u64::from(replications)).into_par_iter().map(|r| run::run(&plan, r, record)).collect::<Result<_, _>>()?;
+    let records = outcomes.iter_mut().flat_map(|o| std::mem::take(&mut o.records)).collect();
+    Ok((merge(&plan, outcomes, replications), records))
 }
 
 fn merge(plan: &Plan, mut outcomes: Vec<Outcome>, replications: u32) -> SimulationResult {
@@ -251,5 +318,47 @@ impl SimulationResult {
     #[must_use]
     pub fn html_report(&self) -> String {
         html::page(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_change_nothing_and_account_for_every_ticket() {
+        let (mut scenario, policy) = default_desk().unwrap();
+        scenario.run.duration = Some(crate::policy::DurationText(jiff::SignedDuration::from_hours(12)));
+        let plain = simulate(&scenario, &policy, 2).unwrap();
+        let (with, records) = simulate_with_records(&scenario, &policy, 2).unwrap();
+        assert_eq!(plain, with);
+        #[allow(clippy::cast_precision_loss)]
+        let n = records.len() as f64;
+        assert!((n - plain.overall.arrived * 2.0).abs() < 0.5);
+        let answered = records.iter().filter(|r| r.answered_at.is_some()).count();
+        #[allow(clippy::cast_precision_loss)]
+        let answered = answered as f64;
+        assert!((answered - plain.overall.answered * 2.0).abs() < 0.5);
+        let abandoned = records.iter().filter(|r| r.outcome == "abandoned").count();
+        #[allow(clippy::cast_precision_loss)]
+        let abandoned = abandoned as f64;
+        assert!((abandoned - plain.overall.abandoned * 2.0).abs() < 0.5);
+        for r in &records {
+            assert!(r.replication < 2);
+            assert_eq!(r.agents.len(), r.teams.len());
+            assert_eq!(r.agents.len(), r.agent_tiers.len());
+            assert_eq!(r.agents.len(), r.agent_waits_s.len());
+            assert!(r.agent_waits_s.iter().all(|&w| w >= 0.0));
+            if let (Some(first), Some(w)) = (r.agent_waits_s.first(), r.wait_s) {
+                assert!((first - w).abs() < 1e-9);
+            }
+            assert!(!r.tiers.is_empty());
+            if let (Some(a), Some(w)) = (r.answered_at, r.wait_s) {
+                assert!(a >= r.arrived_at && w >= 0.0);
+            }
+        }
+        // Arrival order within each replication.
+        assert!(records.windows(2).all(|w| w[0].replication < w[1].replication || w[0].ticket < w[1].ticket));
+        assert!(records.iter().any(|r| r.tiers.len() > 1));
     }
 }

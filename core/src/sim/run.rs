@@ -4,6 +4,7 @@
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, HashMap};
 
+use super::TicketRecord;
 use super::dist::Rand;
 use super::metrics::{Slot, Tally};
 use super::scenario::Plan;
@@ -29,6 +30,18 @@ pub(crate) struct Outcome {
     pub end_ms: i64,
     pub events: u64,
     pub peak_waiting: u64,
+    /// Per-ticket records, when asked for.
+    pub records: Vec<TicketRecord>,
+}
+
+/// What a recording run keeps of a ticket in flight beyond [`Live`].
+#[derive(Clone, Debug, Default)]
+struct Trace {
+    number: u64,
+    answered_at: Option<i64>,
+    tiers: Vec<u32>,
+    /// Each answer: the agent, the tier it was in, and its wait in the tier.
+    answers: Vec<(u32, u32, i64)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,10 +109,14 @@ struct Sim<'a> {
     now: i64,
     next_slot: usize,
     o: Outcome,
+    replication: u32,
+    /// Per-slot traces, when recording tickets.
+    traces: Option<Vec<Trace>>,
 }
 
 /// Runs replication `replication` of `plan`.
-pub(crate) fn run(plan: &Plan, replication: u64) -> Result<Outcome, Error> {
+/// With `record`, a [`TicketRecord`] is kept for every ticket.
+pub(crate) fn run(plan: &Plan, replication: u64, record: bool) -> Result<Outcome, Error> {
     let engine = Engine::new(plan.policy.clone(), plan.roster.clone())?;
     let n_streams = plan.streams.len() as u64;
     let mut sim = Sim {
@@ -136,6 +153,8 @@ pub(crate) fn run(plan: &Plan, replication: u64) -> Result<Outcome, Error> {
             by_team: vec![Tally::default(); plan.teams.len()],
             ..Outcome::default()
         },
+        replication: u32::try_from(replication).unwrap_or(u32::MAX),
+        traces: record.then(Vec::new),
     };
     sim.go()?;
     Ok(sim.o)
@@ -196,6 +215,9 @@ impl Sim<'_> {
                     t.tier = u32::try_from(k).unwrap_or(0);
                     t.tier_since = now;
                     self.o.by_tier[k].arrived += 1;
+                    if let Some(tr) = self.traces.as_mut().and_then(|v| v.get_mut(s)) {
+                        tr.tiers.push(u32::try_from(k).unwrap_or(0));
+                    }
                 }
             }
             Decision::Requeued { ticket, .. } => {
@@ -244,6 +266,12 @@ impl Sim<'_> {
         team_tally.arrived += 1;
         team_tally.answer(tier_wait, within);
         let generation = t.generation;
+        if let Some(tr) = self.traces.as_mut().and_then(|v| v.get_mut(s)) {
+            if first {
+                tr.answered_at = Some(at);
+            }
+            tr.answers.push((a, u32::try_from(tier).unwrap_or(0), tier_wait));
+        }
         let handle = match &self.plan.tiers[tier].handle {
             Some(d) => d,
             None => &self.plan.streams[stream].handle,
@@ -264,6 +292,38 @@ impl Sim<'_> {
 
     fn ticket_id(&self, s: usize) -> String {
         format!("{s}.{}", self.live[s].generation)
+    }
+
+    /// Keeps the record of the ticket in slot `s` (when recording).
+    fn record(&mut self, s: usize, ended: Option<i64>, outcome: &'static str) {
+        let Some(traces) = self.traces.as_mut() else { return };
+        let Some(tr) = traces.get_mut(s) else { return };
+        let tr = std::mem::take(tr);
+        let t = self.live[s];
+        let plan = self.plan;
+        let sp = &plan.streams[t.stream as usize];
+        #[allow(clippy::cast_precision_loss)]
+        let wait_s = tr.answered_at.map(|a| (a - t.arrived) as f64 / 1000.0);
+        self.o.records.push(TicketRecord {
+            replication: self.replication,
+            ticket: tr.number,
+            stream: sp.name.clone(),
+            channel: sp.template.channel.name(),
+            priority: plan.priorities.get(sp.priority).cloned().unwrap_or_default(),
+            arrived_at: from_ms(t.arrived),
+            answered_at: tr.answered_at.map(from_ms),
+            wait_s,
+            within_target: tr.answered_at.is_some_and(|a| a - t.arrived <= plan.within_ms),
+            ended_at: ended.map(from_ms),
+            outcome,
+            tiers: tr.tiers.iter().map(|&k| plan.tiers[k as usize].name.clone()).collect(),
+            agents: tr.answers.iter().map(|&(a, _, _)| plan.roster[a as usize].id.clone()).collect(),
+            teams: tr.answers.iter().map(|&(a, _, _)| plan.teams[plan.agent_team[a as usize]].name.clone()).collect(),
+            agent_tiers: tr.answers.iter().map(|&(_, k, _)| plan.tiers[k as usize].name.clone()).collect(),
+            #[allow(clippy::cast_precision_loss)]
+            agent_waits_s: tr.answers.iter().map(|&(_, _, w)| w as f64 / 1000.0).collect(),
+            sla_breached: t.breached,
+        });
     }
 
     fn close(&mut self, s: usize) {
@@ -332,6 +392,17 @@ impl Sim<'_> {
         if let Some(slot) = self.o.slots.get_mut(slot_index) {
             slot.arrivals += 1;
         }
+        if let Some(traces) = self.traces.as_mut() {
+            if traces.len() <= s {
+                traces.resize_with(s + 1, Trace::default);
+            }
+            traces[s] = Trace {
+                number: self.arrivals,
+                answered_at: None,
+                tiers: vec![u32::try_from(sp.tier).unwrap_or(0)],
+                answers: Vec::new(),
+            };
+        }
         let generation = self.live[s].generation;
         self.live[s] = Live {
             generation,
@@ -376,6 +447,7 @@ impl Sim<'_> {
         let resolved = resolve >= 1.0 || tier + 1 >= self.plan.tiers.len() || self.route_rng.uniform() < resolve;
         let ticket = self.ticket_id(s);
         if resolved {
+            self.record(s, Some(at), "resolved");
             self.close(s);
             self.apply(at, EventKind::TicketClosed { ticket })
         } else {
@@ -388,6 +460,9 @@ impl Sim<'_> {
             self.waiting += 1;
             self.o.peak_waiting = self.o.peak_waiting.max(self.waiting);
             self.o.by_tier[next].arrived += 1;
+            if let Some(tr) = self.traces.as_mut().and_then(|v| v.get_mut(s)) {
+                tr.tiers.push(u32::try_from(next).unwrap_or(0));
+            }
             let to_tier = Some(self.plan.tiers[next].name.clone());
             self.apply(at, EventKind::EscalateRequested { ticket, to_tier })
         }
@@ -405,6 +480,7 @@ impl Sim<'_> {
         self.o.by_priority[self.plan.streams[stream].priority].abandoned += 1;
         self.o.by_tier[t.tier as usize].abandoned += 1;
         let ticket = self.ticket_id(s);
+        self.record(s, Some(at), "abandoned");
         self.close(s);
         self.apply(at, EventKind::TicketClosed { ticket })
     }
@@ -464,6 +540,14 @@ impl Sim<'_> {
             }
         }
         self.o.end_ms = self.now.max(self.last_arrival);
+        if self.traces.is_some() {
+            for s in 0..self.live.len() {
+                if self.live[s].in_use {
+                    self.record(s, None, "open");
+                }
+            }
+            self.o.records.sort_by_key(|r| r.ticket);
+        }
         self.duty();
         Ok(())
     }

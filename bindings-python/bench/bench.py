@@ -1,0 +1,99 @@
+"""Overhead of the Python bindings (numbers for BENCHMARKS.md).
+
+1. simulate(): the default desk (a week, 92 agents), from Python vs the CLI
+   (`tierwise simulate --json`, same seed and replications): best of N runs.
+2. apply_many() vs a pure-Python loop calling apply(), on a stream of
+   events: 50 agents log in, then tickets are created and closed (each
+   creation is offered to an agent; closing frees them).
+
+Usage: python bench.py --cli PATH [--events 1000000] [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import time
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import tierwise
+
+
+def best(f: Any, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def bench_simulate(cli: str, runs: int, reps: int) -> None:
+    scenario = tierwise.Scenario.default()
+    py = best(lambda: tierwise.simulate(scenario, replications=reps).summary(), runs)
+    cmd = [cli, "simulate", "--json", "--replications", str(reps)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    assert json.loads(out) == tierwise.simulate(scenario, replications=reps).summary()
+    c = best(lambda: subprocess.run(cmd, check=True, capture_output=True), runs)
+    print(f"simulate default desk, {reps} replication(s): python {py * 1000:.0f} ms, "
+          f"CLI {c * 1000:.0f} ms, python/CLI = {py / c:.3f}")
+
+
+def events(n: int) -> list[dict[str, Any]]:
+    t0 = datetime(2026, 3, 2, tzinfo=timezone.utc)
+    out: list[dict[str, Any]] = [
+        {"at": t0, "event": "agent_logged_in", "agent": f"a{i}"} for i in range(50)
+    ]
+    i = 0
+    while len(out) < n:
+        at = t0 + timedelta(seconds=1 + i)
+        out.append({"at": at, "event": "ticket_created",
+                    "ticket": {"id": f"T{i}", "created_at": at, "channel": "chat"}})
+        out.append({"at": at, "event": "ticket_closed", "ticket": f"T{i}"})
+        i += 1
+    return out[:n]
+
+
+def bench_apply(n: int) -> None:
+    policy = tierwise.Policy.default()
+    roster = [{"id": f"a{i}", "tier": "L1"} for i in range(50)]
+    evs = events(n)
+    lines = "\n".join(json.dumps(e, default=lambda d: d.isoformat()) for e in evs)
+
+    def loop() -> int:
+        engine = tierwise.Engine(policy, roster)
+        count = 0
+        for e in evs:
+            count += len(engine.apply(e))
+        return count
+
+    def many() -> int:
+        return len(tierwise.Engine(policy, roster).apply_many(evs))
+
+    def many_lines() -> int:
+        return len(tierwise.Engine(policy, roster).apply_many(lines))
+
+    assert loop() == many() == many_lines()
+    t_loop = best(loop, 1)
+    t_many = best(many, 1)
+    t_lines = best(many_lines, 1)
+    print(f"{n} events: loop of apply() {t_loop:.2f} s ({n / t_loop:,.0f}/s), "
+          f"apply_many(dicts) {t_many:.2f} s ({n / t_many:,.0f}/s, {t_loop / t_many:.2f}x), "
+          f"apply_many(JSON lines) {t_lines:.2f} s ({n / t_lines:,.0f}/s, {t_loop / t_lines:.2f}x)")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--cli", required=True)
+    p.add_argument("--events", type=int, default=1_000_000)
+    p.add_argument("--runs", type=int, default=5)
+    a = p.parse_args()
+    bench_simulate(a.cli, a.runs, 1)
+    bench_simulate(a.cli, a.runs, 4)
+    bench_apply(a.events)
+
+
+if __name__ == "__main__":
+    main()

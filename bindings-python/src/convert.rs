@@ -1,0 +1,274 @@
+//! Python objects to JSON values and back: the only place that knows both.
+//! Aware `datetime`s become RFC 3339 instants (naive ones are refused),
+//! `timedelta`s duration text, and instants in results come back as aware
+//! `datetime`s in UTC.
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
+use serde_json::{Map, Number, Value};
+
+use crate::errors::{self, Domain};
+
+/// Deepest nesting accepted from Python.
+const MAX_DEPTH: usize = 64;
+
+/// Fields whose text values are instants, returned as `datetime`.
+const INSTANT_KEYS: [&str; 14] = [
+    "at",
+    "expires_at",
+    "due",
+    "created_at",
+    "now",
+    "next_change",
+    "start",
+    "end",
+    "started_at",
+    "stopped_at",
+    "arrived_at",
+    "answered_at",
+    "ended_at",
+    "warn_at",
+];
+
+static DATETIME: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static DATE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static TIMEDELTA: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static EPOCH: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static MICROSECOND: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+fn epoch(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    EPOCH
+        .get_or_try_init(py, || -> PyResult<Py<PyAny>> {
+            let dt = py.import("datetime")?;
+            let utc = dt.getattr("timezone")?.getattr("utc")?;
+            Ok(dt.getattr("datetime")?.call1((1970, 1, 1, 0, 0, 0, 0, utc))?.unbind())
+        })
+        .map(|e| e.bind(py))
+}
+
+fn microsecond(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    MICROSECOND
+        .get_or_try_init(py, || -> PyResult<Py<PyAny>> {
+            Ok(py.import("datetime")?.getattr("timedelta")?.call1((0, 0, 1))?.unbind())
+        })
+        .map(|e| e.bind(py))
+}
+
+/// Why a Python value could not be converted.
+#[derive(Debug)]
+pub enum ConvError {
+    /// A value of a type that has no meaning here (`TypeError`).
+    Type(String, String),
+    /// A value of the right type that is wrong (the domain's `ValueError`).
+    Value(String, String, &'static str),
+    /// Python itself raised.
+    Py(PyErr),
+}
+
+impl From<PyErr> for ConvError {
+    fn from(e: PyErr) -> Self {
+        ConvError::Py(e)
+    }
+}
+
+impl ConvError {
+    /// The Python exception, domain errors as `domain`.
+    pub fn into_py(self, py: Python<'_>, domain: Domain) -> PyErr {
+        match self {
+            ConvError::Type(path, m) => errors::type_error(&path, &m),
+            ConvError::Value(path, m, code) => errors::one(py, domain, &path, &m, code),
+            ConvError::Py(e) => e,
+        }
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") }
+}
+
+/// Microseconds since the epoch of an aware datetime.
+pub fn datetime_micros(obj: &Bound<'_, PyAny>, path: &str) -> Result<i64, ConvError> {
+    let py = obj.py();
+    let dt = DATETIME.import(py, "datetime", "datetime")?;
+    if !obj.is_instance(dt)? {
+        return Err(ConvError::Type(
+            path.to_owned(),
+            format!("expected a timezone-aware datetime, not {}", type_name(obj)),
+        ));
+    }
+    if obj.getattr("utcoffset")?.call0()?.is_none() {
+        return Err(ConvError::Value(
+            path.to_owned(),
+            format!(
+                "naive datetime {}: give a timezone-aware datetime (e.g. with tzinfo=datetime.timezone.utc)",
+                obj.str().map(|s| s.to_string()).unwrap_or_default()
+            ),
+            "naive_datetime",
+        ));
+    }
+    let delta = obj.call_method1("__sub__", (epoch(py)?,))?;
+    let micros = delta.call_method1("__floordiv__", (microsecond(py)?,))?;
+    micros
+        .extract::<i64>()
+        .map_err(|_| ConvError::Value(path.to_owned(), "instant out of range".to_owned(), "out_of_range"))
+}
+
+/// An aware datetime as an RFC 3339 instant.
+fn datetime_text(obj: &Bound<'_, PyAny>, path: &str) -> Result<String, ConvError> {
+    let micros = datetime_micros(obj, path)?;
+    tierwise::jiff::Timestamp::from_microsecond(micros)
+        .map(|t| t.to_string())
+        .map_err(|_| ConvError::Value(path.to_owned(), "instant out of range".to_owned(), "out_of_range"))
+}
+
+fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "object".to_owned())
+}
+
+/// A Python value as JSON; `path` names it in errors.
+pub fn to_value(obj: &Bound<'_, PyAny>, path: &str) -> Result<Value, ConvError> {
+    to_value_at(obj, path, 0)
+}
+
+fn to_value_at(obj: &Bound<'_, PyAny>, path: &str, depth: usize) -> Result<Value, ConvError> {
+    if depth > MAX_DEPTH {
+        return Err(ConvError::Value(path.to_owned(), format!("nested deeper than {MAX_DEPTH} levels"), "too_large"));
+    }
+    let py = obj.py();
+    if obj.is_none() {
+        return Ok(Value::Null);
+    }
+    if let Ok(b) = obj.cast::<PyBool>() {
+        return Ok(Value::Bool(b.is_true()));
+    }
+    if obj.is_instance_of::<PyInt>() {
+        if let Ok(i) = obj.extract::<i64>() {
+            return Ok(Value::from(i));
+        }
+        if let Ok(u) = obj.extract::<u64>() {
+            return Ok(Value::from(u));
+        }
+        return Err(ConvError::Value(path.to_owned(), "integer out of range".to_owned(), "out_of_range"));
+    }
+    if let Ok(f) = obj.cast::<PyFloat>() {
+        let x = f.value();
+        return Number::from_f64(x)
+            .map(Value::Number)
+            .ok_or_else(|| ConvError::Value(path.to_owned(), format!("{x} is not a finite number"), "invalid_value"));
+    }
+    if let Ok(s) = obj.cast::<PyString>() {
+        return Ok(Value::String(s.to_cow()?.into_owned()));
+    }
+    if let Ok(d) = obj.cast::<PyDict>() {
+        let mut map = Map::new();
+        for (k, v) in d.iter() {
+            let Ok(key) = k.cast::<PyString>() else {
+                return Err(ConvError::Type(path.to_owned(), format!("keys must be str, not {}", type_name(&k))));
+            };
+            let key = key.to_cow()?.into_owned();
+            let value = to_value_at(&v, &join(path, &key), depth + 1)?;
+            map.insert(key, value);
+        }
+        return Ok(Value::Object(map));
+    }
+    if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        let mut items = Vec::new();
+        for (i, v) in obj.try_iter()?.enumerate() {
+            items.push(to_value_at(&v?, &format!("{path}[{i}]"), depth + 1)?);
+        }
+        return Ok(Value::Array(items));
+    }
+    if obj.is_instance(DATETIME.import(py, "datetime", "datetime")?)? {
+        return datetime_text(obj, path).map(Value::String);
+    }
+    if obj.is_instance(DATE.import(py, "datetime", "date")?)? {
+        return Ok(Value::String(obj.call_method0("isoformat")?.extract()?));
+    }
+    if obj.is_instance(TIMEDELTA.import(py, "datetime", "timedelta")?)? {
+        let ms = obj.call_method1("__floordiv__", (microsecond(py)?,))?.extract::<i64>().unwrap_or(i64::MAX) / 1000;
+        return Ok(Value::String(format!("{ms}ms")));
+    }
+    // numpy scalars and arrays, and other containers that know how.
+    if obj.hasattr("tolist")? && !obj.is_instance_of::<PyType>() {
+        let plain = obj.call_method0("tolist")?;
+        if !plain.is(obj) {
+            return to_value_at(&plain, path, depth + 1);
+        }
+    }
+    if obj.hasattr("keys")? && obj.hasattr("__getitem__")? {
+        let d = PyDict::new(py);
+        for k in obj.call_method0("keys")?.try_iter()? {
+            let k = k?;
+            d.set_item(&k, obj.get_item(&k)?)?;
+        }
+        return to_value_at(d.as_any(), path, depth);
+    }
+    if obj.is_instance_of::<pyo3::types::PyRange>() || obj.is_instance_of::<pyo3::types::PySet>() {
+        let mut items = Vec::new();
+        for (i, v) in obj.try_iter()?.enumerate() {
+            items.push(to_value_at(&v?, &format!("{path}[{i}]"), depth + 1)?);
+        }
+        return Ok(Value::Array(items));
+    }
+    Err(ConvError::Type(path.to_owned(), format!("cannot use a {} here", type_name(obj))))
+}
+
+/// A Python value as JSON, errors raised as `domain`.
+pub fn value_of(obj: &Bound<'_, PyAny>, path: &str, domain: Domain) -> PyResult<Value> {
+    to_value(obj, path).map_err(|e| e.into_py(obj.py(), domain))
+}
+
+/// An instant as an aware `datetime` in UTC.
+pub fn datetime_from_micros(py: Python<'_>, micros: i64) -> PyResult<Bound<'_, PyAny>> {
+    let delta = microsecond(py)?.call_method1("__mul__", (micros,))?;
+    epoch(py)?.call_method1("__add__", (delta,))
+}
+
+fn instant<'py>(py: Python<'py>, text: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
+    match text.parse::<tierwise::jiff::Timestamp>() {
+        Ok(t) => datetime_from_micros(py, t.as_microsecond()).map(Some),
+        Err(_) => Ok(None),
+    }
+}
+
+/// A JSON value as Python objects; text at instant keys becomes `datetime`.
+pub fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
+    to_py_keyed(py, value, false)
+}
+
+fn to_py_keyed<'py>(py: Python<'py>, value: &Value, instant_key: bool) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match value {
+        Value::Null => py.None().into_bound(py),
+        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                i.into_pyobject(py)?.into_any()
+            } else if let Some(u) = n.as_u64() {
+                u.into_pyobject(py)?.into_any()
+            } else {
+                n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any()
+            }
+        }
+        Value::String(s) => {
+            if instant_key && let Some(dt) = instant(py, s)? {
+                return Ok(dt);
+            }
+            PyString::new(py, s).into_any()
+        }
+        Value::Array(items) => {
+            let list = PyList::empty(py);
+            for v in items {
+                list.append(to_py_keyed(py, v, false)?)?;
+            }
+            list.into_any()
+        }
+        Value::Object(map) => {
+            let d = PyDict::new(py);
+            for (k, v) in map {
+                d.set_item(k, to_py_keyed(py, v, INSTANT_KEYS.contains(&k.as_str()))?)?;
+            }
+            d.into_any()
+        }
+    })
+}

@@ -1,0 +1,200 @@
+//! `tierwise.Engine`: events in (dicts), decisions out (dicts), snapshots as
+//! bytes.
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyList, PyString};
+use serde_json::Value;
+use tierwise::{Decision, Event, Snapshot};
+
+use crate::convert;
+use crate::errors::{self, Domain};
+use crate::policy::Policy;
+
+/// A routing engine: feed it events in time order, act on its decisions.
+#[pyclass(module = "tierwise")]
+pub struct Engine {
+    inner: tierwise::Engine,
+    policy: Py<Policy>,
+    /// Set when the core panicked mid-event: the state is not to be trusted.
+    broken: bool,
+}
+
+fn roster_of(py: Python<'_>, roster: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<tierwise::AgentSpec>> {
+    let Some(roster) = roster else { return Ok(Vec::new()) };
+    let text = if let Ok(s) = roster.cast::<PyString>() {
+        s.to_cow()?.into_owned()
+    } else {
+        let value = convert::value_of(roster, "", Domain::Roster)?;
+        if !(value.is_array() || value.is_object()) {
+            return Err(errors::type_error("roster", "expected a list of agent dicts"));
+        }
+        value.to_string()
+    };
+    errors::guard(|| tierwise::parse_roster(&text))?.map_err(|e| errors::map(py, Domain::Roster, &e))
+}
+
+fn decisions_to_py<'py>(py: Python<'py>, decisions: &[Decision], out: &Bound<'py, PyList>) -> PyResult<()> {
+    for d in decisions {
+        out.append(convert::to_py(py, &serde_json::to_value(d).unwrap_or(Value::Null))?)?;
+    }
+    Ok(())
+}
+
+impl Engine {
+    fn check(&self, py: Python<'_>) -> PyResult<()> {
+        if self.broken {
+            return Err(errors::one(
+                py,
+                Domain::Event,
+                "",
+                "this engine hit an internal error earlier; restore it from a snapshot",
+                "internal",
+            ));
+        }
+        Ok(())
+    }
+
+    fn event_of(py: Python<'_>, obj: &Bound<'_, PyAny>, prefix: &str) -> PyResult<Event> {
+        let value = if let Ok(s) = obj.cast::<PyString>() {
+            let text = s.to_cow()?;
+            let text: &str = &text;
+            return errors::guard(|| Event::from_json_str(text))?
+                .map_err(|e| errors::map_under(py, Domain::Event, &e, prefix));
+        } else {
+            convert::value_of(obj, prefix, Domain::Event)?
+        };
+        if !value.is_object() {
+            return Err(errors::type_error(prefix, "expected an event dict"));
+        }
+        errors::guard(|| Event::from_value(value))?.map_err(|e| errors::map_under(py, Domain::Event, &e, prefix))
+    }
+
+    fn step(&mut self, py: Python<'_>, event: &Event, out: &mut Vec<Decision>, prefix: &str) -> PyResult<()> {
+        match errors::guard(|| self.inner.apply_into(event, out)) {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(errors::map_under(py, Domain::Event, &e, prefix)),
+            Err(panic) => {
+                self.broken = true;
+                Err(panic)
+            }
+        }
+    }
+}
+
+#[pymethods]
+impl Engine {
+    /// An engine for `policy` with the agents of `roster` (a list of agent
+    /// dicts, or roster JSON text), all logged out.
+    #[new]
+    #[pyo3(signature = (policy, roster = None, *, explain = false))]
+    fn new(
+        py: Python<'_>,
+        policy: Bound<'_, Policy>,
+        roster: Option<&Bound<'_, PyAny>>,
+        explain: bool,
+    ) -> PyResult<Engine> {
+        let roster = roster_of(py, roster)?;
+        let compiled = policy.get().compiled.clone();
+        let mut inner = errors::guard(|| tierwise::Engine::new(compiled, roster))?
+            .map_err(|e| errors::map_under(py, Domain::Roster, &e, "roster"))?;
+        inner.set_explain(explain);
+        Ok(Engine { inner, policy: policy.unbind(), broken: false })
+    }
+
+    /// Applies one event (a dict, or JSON text); returns the decisions.
+    fn apply<'py>(&mut self, py: Python<'py>, event: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+        self.check(py)?;
+        let event = Engine::event_of(py, event, "")?;
+        let mut out = Vec::new();
+        self.step(py, &event, &mut out, "")?;
+        let list = PyList::empty(py);
+        decisions_to_py(py, &out, &list)?;
+        Ok(list)
+    }
+
+    /// Applies events in order (an iterable of dicts, or JSON lines as str or
+    /// bytes; blank lines and `#` comments skipped); returns every decision, in order. On a bad event the error's
+    /// paths start with `events[i]`; the events before it stay applied.
+    fn apply_many<'py>(&mut self, py: Python<'py>, events: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+        self.check(py)?;
+        let list = PyList::empty(py);
+        let mut out = Vec::new();
+        let lines: Option<String> = if let Ok(s) = events.cast::<PyString>() {
+            Some(s.to_cow()?.into_owned())
+        } else if let Ok(b) = events.cast::<PyBytes>() {
+            Some(
+                std::str::from_utf8(b.as_bytes())
+                    .map_err(|e| errors::one(py, Domain::Event, "events", &format!("not UTF-8: {e}"), "syntax"))?
+                    .to_owned(),
+            )
+        } else {
+            None
+        };
+        if let Some(text) = lines {
+            for (i, line) in text.lines().enumerate() {
+                if line.trim().is_empty() || line.trim_start().starts_with('#') {
+                    continue;
+                }
+                let prefix = format!("events[{i}]");
+                let event = errors::guard(|| Event::from_json_str(line))?
+                    .map_err(|e| errors::map_under(py, Domain::Event, &e, &prefix))?;
+                out.clear();
+                self.step(py, &event, &mut out, &prefix)?;
+                decisions_to_py(py, &out, &list)?;
+            }
+            return Ok(list);
+        }
+        let iter =
+            events.try_iter().map_err(|_| errors::type_error("events", "expected an iterable of event dicts"))?;
+        for (i, item) in iter.enumerate() {
+            let prefix = format!("events[{i}]");
+            let event = Engine::event_of(py, &item?, &prefix)?;
+            out.clear();
+            self.step(py, &event, &mut out, &prefix)?;
+            decisions_to_py(py, &out, &list)?;
+        }
+        Ok(list)
+    }
+
+    /// The engine's whole state as bytes (JSON): restore it with
+    /// `Engine.restore(policy, data)`.
+    fn snapshot<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        self.check(py)?;
+        let snap = errors::guard(|| self.inner.snapshot())?;
+        let bytes =
+            serde_json::to_vec(&snap).map_err(|e| errors::one(py, Domain::Snapshot, "", &e.to_string(), "internal"))?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    /// An engine that carries on from `data` (from `snapshot()`) under `policy`.
+    #[staticmethod]
+    fn restore(py: Python<'_>, policy: Bound<'_, Policy>, data: &[u8]) -> PyResult<Engine> {
+        let snap: Snapshot = serde_json::from_slice(data)
+            .map_err(|e| errors::one(py, Domain::Snapshot, "", &format!("not a snapshot: {e}"), "syntax"))?;
+        let compiled = policy.get().compiled.clone();
+        let inner = errors::guard(|| tierwise::Engine::restore(compiled, snap))?
+            .map_err(|e| errors::map(py, Domain::Snapshot, &e))?;
+        Ok(Engine { inner, policy: policy.unbind(), broken: false })
+    }
+
+    /// The policy the engine routes by.
+    #[getter]
+    fn policy(&self, py: Python<'_>) -> Py<Policy> {
+        self.policy.clone_ref(py)
+    }
+
+    /// The instant of the last event applied, or `None`.
+    #[getter]
+    fn now<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        match self.inner.now() {
+            None => Ok(None),
+            Some(t) => convert::datetime_from_micros(py, t.as_microsecond()).map(Some),
+        }
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, (Py<Policy>, Bound<'py, PyBytes>))> {
+        let f = py.import("tierwise")?.getattr("_engine_restore")?;
+        Ok((f, (self.policy.clone_ref(py), self.snapshot(py)?)))
+    }
+}

@@ -1,0 +1,104 @@
+import json
+from datetime import datetime, timedelta
+
+import pytest
+
+import tierwise
+from conftest import utc
+
+
+def events_from(text):
+    return [json.loads(line) for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def test_apply_returns_decision_dicts_with_aware_datetimes(global_policy, roster):
+    engine = tierwise.Engine(global_policy, roster)
+    assert engine.now is None
+    out = engine.apply({"at": utc(2026, 3, 6, 8, 0), "event": "agent_logged_in", "agent": "maria"})
+    assert all(isinstance(d, dict) for d in out)
+    out = engine.apply(
+        {
+            "at": utc(2026, 3, 6, 8, 5),
+            "event": "ticket_created",
+            "ticket": {"id": "T1", "created_at": utc(2026, 3, 6, 8, 5), "channel": "chat", "language": "es"},
+        }
+    )
+    offers = [d for d in out if d["decision"] == "offer"]
+    assert offers and offers[0]["agent"] == "maria" and offers[0]["ticket"] == "T1"
+    assert offers[0]["at"] == utc(2026, 3, 6, 8, 5)
+    assert offers[0]["expires_at"].tzinfo is not None
+    assert engine.now == utc(2026, 3, 6, 8, 5)
+
+
+def test_apply_many_equals_apply_one_by_one_and_cli_text(global_policy, roster, events_text):
+    events = events_from(events_text)
+    one = tierwise.Engine(global_policy, roster)
+    expected = [d for e in events for d in one.apply(e)]
+    many = tierwise.Engine(global_policy, roster)
+    assert many.apply_many(events) == expected
+    lines = tierwise.Engine(global_policy, roster)
+    assert lines.apply_many(events_text) == expected
+    assert tierwise.Engine(global_policy, roster).apply_many(events_text.encode()) == expected
+    assert tierwise.Engine(global_policy, roster).apply_many(iter(events)) == expected
+    assert expected  # the example makes decisions
+
+
+def test_snapshot_restore_continues_identically(global_policy, roster, events_text):
+    events = events_from(events_text)
+    whole = tierwise.Engine(global_policy, roster)
+    expected = whole.apply_many(events)
+    half = len(events) // 2
+    a = tierwise.Engine(global_policy, roster)
+    first = a.apply_many(events[:half])
+    data = a.snapshot()
+    assert isinstance(data, bytes)
+    b = tierwise.Engine.restore(global_policy, data)
+    assert first + b.apply_many(events[half:]) == expected
+    assert b.snapshot() == whole.snapshot()
+
+
+def test_event_errors_name_paths(global_policy, roster):
+    engine = tierwise.Engine(global_policy, roster)
+    with pytest.raises(tierwise.EventError) as info:
+        engine.apply({"at": datetime(2026, 3, 6, 8, 0), "event": "agent_logged_in", "agent": "maria"})
+    assert info.value.path == "at" and info.value.code == "naive_datetime"
+    with pytest.raises(tierwise.EventError) as info:
+        engine.apply({"at": utc(2026, 3, 6, 8, 0), "event": "agent_logged_in", "agnet": "maria"})
+    assert info.value.code in ("unknown_field", "missing_field")
+    with pytest.raises(tierwise.EventError) as info:
+        engine.apply({"event": "tick"})
+    assert info.value.path == "at"
+    with pytest.raises(tierwise.EventError):
+        engine.apply({"at": utc(2026, 3, 6, 8, 0), "event": "teleported"})
+    with pytest.raises(TypeError):
+        engine.apply(42)
+    with pytest.raises(TypeError):
+        engine.apply({"at": utc(2026, 3, 6, 8, 0), "event": "tick", "extra": {1, 2}.__class__})
+    good = {"at": utc(2026, 3, 6, 9, 0), "event": "tick"}
+    engine.apply(good)
+    with pytest.raises(tierwise.EventError) as info:  # out of order
+        engine.apply({"at": utc(2026, 3, 6, 8, 0), "event": "tick"})
+    with pytest.raises(tierwise.EventError) as info:
+        engine.apply_many([good, {"at": utc(2026, 3, 6, 10, 0), "event": "tick"}, {"event": "tick"}])
+    assert info.value.path == "events[2].at"
+
+
+def test_roster_and_snapshot_errors(global_policy):
+    with pytest.raises(tierwise.RosterError) as info:
+        tierwise.Engine(global_policy, [{"id": "a", "tier": "L9"}])
+    assert "tier" in info.value.path
+    with pytest.raises(tierwise.SnapshotError):
+        tierwise.Engine.restore(global_policy, b"not a snapshot")
+    with pytest.raises(tierwise.SnapshotError):
+        tierwise.Engine.restore(global_policy, b'{"format": 99}')
+    with pytest.raises(TypeError):
+        tierwise.Engine(global_policy, 5)
+
+
+def test_now_and_timezones_other_than_utc(global_policy, roster):
+    from datetime import timezone
+
+    madrid = timezone(timedelta(hours=1))
+    engine = tierwise.Engine(global_policy, roster)
+    engine.apply({"at": datetime(2026, 3, 6, 9, 0, tzinfo=madrid), "event": "agent_logged_in", "agent": "maria"})
+    assert engine.now == utc(2026, 3, 6, 8, 0)

@@ -1,0 +1,46 @@
+import _thread
+import threading
+
+import pytest
+
+import tierwise
+
+
+def test_sweep_frame_matches_single_runs(small):
+    df = tierwise.sweep(small, {"teams.desk.agents": range(22, 27), "run.seed": [1, 2]}, replications=2)
+    assert len(df) == 10
+    assert list(df["teams.desk.agents"]) == [22, 22, 23, 23, 24, 24, 25, 25, 26, 26]
+    assert list(df["run.seed"]) == [1, 2] * 5
+    for col in ("service_level", "asa_s", "abandon_rate", "occupancy", "by_stream.calls.service_level",
+                "by_team.desk.occupancy"):
+        assert col in df.columns
+    one = tierwise.simulate(small.with_changes({"teams.desk.agents": 24, "run.seed": 2}), replications=2)
+    row = df[(df["teams.desk.agents"] == 24) & (df["run.seed"] == 2)].iloc[0]
+    assert row["service_level"] == one.summary()["overall"]["service_level"]
+    assert row["asa_s"] == one.summary()["overall"]["asa_s"]
+    by_agents = df.groupby("teams.desk.agents")["service_level"].mean()
+    assert by_agents.iloc[-1] > by_agents.iloc[0]
+    assert any(c.startswith("by_priority.") and c.endswith(".service_level") for c in df.columns)
+
+
+def test_sweep_errors(small):
+    with pytest.raises(tierwise.ScenarioError) as info:
+        tierwise.sweep_rows(small, {"teams.dsk.agents": [1]})
+    assert info.value.path == "teams.dsk.agents"
+    with pytest.raises(TypeError):
+        tierwise.sweep_rows(small, {"teams.desk.agents": 5})
+    with pytest.raises(TypeError):
+        tierwise.sweep_rows(small, [("teams.desk.agents", [1])])
+    with pytest.raises(tierwise.TierwiseError):
+        tierwise.sweep_rows(small, {"teams.desk.agents": [0]})
+
+
+def test_ctrl_c_interrupts_a_sweep():
+    scenario = tierwise.Scenario.default()
+    timer = threading.Timer(0.5, _thread.interrupt_main)
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            tierwise.sweep_rows(scenario, {"run.seed": range(200)})
+    finally:
+        timer.cancel()
