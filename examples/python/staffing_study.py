@@ -55,7 +55,7 @@ def share_within(result: tierwise.SimulationResult, team: str, limit_s: float) -
     ]
     if not waits:
         return 1.0
-    return sum(w <= limit_s for w in waits) / len(waits)
+    return float(sum(w <= limit_s for w in waits)) / len(waits)
 
 
 def study(quick: bool) -> dict[str, Any]:
@@ -95,7 +95,7 @@ def plot(found: dict[str, Any], path: str) -> None:
     axes = fig.subplots(1, len(found), sharey=True)
     for ax, (team, f) in zip(axes, found.items()):
         ax.plot(f["sizes"], f["share"], marker="o", label="P2 taken in L2 within target")
-        ax.plot(f["sizes"], f["occupancy"], marker=".", ls=":", label="team occupancy")
+        ax.plot(f["sizes"], f["occupancy"], marker=".", ls=":", label="team occupancy (work / agent time)")
         ax.axhline(TARGET, color="k", ls="--", lw=1)
         if f["smallest"] is not None:
             ax.axvline(f["smallest"], color="g", lw=1)

@@ -2,7 +2,9 @@
 
 from datetime import datetime
 from os import PathLike
-from typing import Any, Iterable, Mapping, Optional, Sequence, Union
+from typing import Any, Iterable, Mapping, Optional, Sequence, Union, final
+
+from typing_extensions import Self
 
 __version__: str
 
@@ -29,11 +31,12 @@ class SimulationError(TierwiseError): ...
 
 _Path = Union[str, PathLike[str]]
 
+@final
 class Policy:
     """A checked, compiled routing policy. Every constructor raises
     :class:`PolicyError` listing each problem with its field path."""
 
-    def __init__(self, source: Mapping[str, Any]) -> None: ...
+    def __new__(cls, source: Mapping[str, Any]) -> Self: ...
     @staticmethod
     def from_dict(source: Mapping[str, Any]) -> Policy: ...
     @staticmethod
@@ -61,17 +64,18 @@ def triage(policy: Policy, ticket: Mapping[str, Any], now: datetime) -> dict[str
     """Priority (and steps), score (and terms), SLA deadlines (``due`` as
     aware datetimes) and ``next_change`` of ``ticket`` at ``now``."""
 
+@final
 class Engine:
     """A routing engine. Events and decisions are dicts (``"event"`` /
     ``"decision"`` tags, ``"at"`` an aware datetime)."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         policy: Policy,
         roster: Union[Sequence[Mapping[str, Any]], Mapping[str, Any], str, None] = None,
         *,
         explain: bool = False,
-    ) -> None: ...
+    ) -> Self: ...
     def apply(self, event: Union[Mapping[str, Any], str]) -> list[dict[str, Any]]: ...
     def apply_many(self, events: Union[Iterable[Mapping[str, Any]], str, bytes]) -> list[dict[str, Any]]: ...
     def snapshot(self) -> bytes: ...
@@ -83,10 +87,11 @@ class Engine:
     def now(self) -> Optional[datetime]: ...
     def __reduce__(self) -> tuple[Any, tuple[Policy, bytes]]: ...
 
+@final
 class Scenario:
     """A staffing scenario, editable by field path (``teams.desk.agents``)."""
 
-    def __init__(self, source: Mapping[str, Any]) -> None: ...
+    def __new__(cls, source: Mapping[str, Any]) -> Self: ...
     @staticmethod
     def from_dict(source: Mapping[str, Any]) -> Scenario: ...
     @staticmethod

@@ -37,7 +37,7 @@ def _floats(name: str, value: Any) -> np.ndarray[Any, np.dtype[np.float64]]:
     try:
         arr = np.asarray(value)
         if arr.dtype.kind == "m":  # numpy timedelta64
-            return arr / np.timedelta64(1, "s")  # type: ignore[no-any-return]
+            return np.asarray(arr / np.timedelta64(1, "s"), dtype=np.float64)
         if arr.dtype.kind == "O":
             arr = np.asarray(
                 [v.total_seconds() if isinstance(v, timedelta) else v for v in arr.ravel()], dtype=np.float64
