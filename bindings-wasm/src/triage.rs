@@ -1,0 +1,162 @@
+//! `triage(policy, ticket, now)` and `triageMany(policy, tickets, now)`.
+
+use jiff::Timestamp;
+use serde_json::value::RawValue;
+use tierwise::{AgentSpec, CompiledPolicy, Ticket, Triage};
+use wasm_bindgen::prelude::*;
+
+use crate::convert::{document_text, from_json, instant, to_json};
+use crate::errors::Failure;
+use crate::guard;
+use crate::policy::JsPolicy;
+
+/// Reads a ticket from JSON text.
+///
+/// # Errors
+/// Malformed JSON, wrong types or unknown fields, with the field path.
+pub fn parse_ticket(text: &str) -> Result<Ticket, Failure> {
+    Ok(Ticket::from_json_str(text)?)
+}
+
+/// Triage of one ticket given as JSON text, as JSON text (what
+/// `tierwise triage --json` prints, without the pretty-printing).
+///
+/// # Errors
+/// As [`CompiledPolicy::triage`], plus a malformed ticket.
+pub fn triage_text(policy: &CompiledPolicy, ticket: &str, now: Timestamp) -> Result<String, Failure> {
+    let ticket = parse_ticket(ticket)?;
+    to_json(&policy.triage(&ticket, now)?)
+}
+
+/// Triage of every ticket of a JSON array, as a JSON array.
+///
+/// # Errors
+/// The first ticket that fails, with its index in the path (`[3].impact`).
+pub fn triage_many_text(policy: &CompiledPolicy, tickets: &str, now: Timestamp) -> Result<String, Failure> {
+    let items: Vec<&RawValue> = serde_json::from_str(tickets)
+        .map_err(|e| Failure::new("invalid_value", "", format!("expected a JSON array of tickets: {e}")))?;
+    let mut out: Vec<Triage> = Vec::with_capacity(items.len());
+    for (i, raw) in items.iter().enumerate() {
+        let one = parse_ticket(raw.get())
+            .and_then(|t| policy.triage(&t, now).map_err(Failure::from))
+            .map_err(|e| e.under(&format!("[{i}]")))?;
+        out.push(one);
+    }
+    to_json(&out)
+}
+
+/// What Tierwise makes of `ticket` at `now` under `policy`: priority and the
+/// steps that decided it, urgency score and its terms, SLA deadlines (UTC
+/// and in the calendar's zone), breach warnings and the next instant anything
+/// changes. `now` is an RFC 3339 instant or a `Date`; the engine never reads
+/// the clock. Throws a `TierwiseError` naming the field path of bad input.
+#[wasm_bindgen(unchecked_return_type = "Triage")]
+pub fn triage(
+    policy: &JsPolicy,
+    #[wasm_bindgen(unchecked_param_type = "string | Ticket")] ticket: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string | Date")] now: JsValue,
+) -> Result<JsValue, JsValue> {
+    guard(|| {
+        let now = instant(&now, "now")?;
+        let text = document_text(&ticket, "a ticket", "")?;
+        from_json(&triage_text(&policy.compiled, &text, now)?)
+    })
+}
+
+/// Triage of a ticket and its ranked candidate agents from `roster`, as JSON
+/// text (what `tierwise triage --roster ... --json` prints).
+///
+/// # Errors
+/// As [`CompiledPolicy::preview`]: ticket problems under `ticket`, roster
+/// problems under `agents[i]`.
+pub fn preview_text(
+    policy: &CompiledPolicy,
+    ticket: &str,
+    roster: &[AgentSpec],
+    now: Timestamp,
+) -> Result<String, Failure> {
+    let ticket = parse_ticket(ticket).map_err(|e| e.under("ticket"))?;
+    to_json(&policy.preview(&ticket, roster, now)?)
+}
+
+/// [`triage`] plus who would receive the ticket: every agent of `roster`
+/// (an array of agents, `{agents: [...]}`, or its JSON text), logged in at
+/// `now` with nothing on their plate (shifts apply), either ranked in the
+/// order the router would offer the ticket (`rank` 1 first) or with the
+/// reason they are excluded; with their tier, skills, languages, zone, local
+/// time and shift state. Ticket problems have paths under `ticket`, roster
+/// problems under `agents[i]`.
+#[wasm_bindgen(unchecked_return_type = "Preview")]
+pub fn preview(
+    policy: &JsPolicy,
+    #[wasm_bindgen(unchecked_param_type = "string | Ticket")] ticket: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string | Date")] now: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string | Roster")] roster: JsValue,
+) -> Result<JsValue, JsValue> {
+    guard(|| {
+        let now = instant(&now, "now")?;
+        let roster = crate::engine::roster_text(&document_text(&roster, "a roster", "agents")?)?;
+        let text = document_text(&ticket, "a ticket", "ticket")?;
+        from_json(&preview_text(&policy.compiled, &text, &roster, now)?)
+    })
+}
+
+/// [`triage`] of many tickets at the same instant, in one call: `tickets` is
+/// an array (or its JSON text). Throws on the first bad ticket, with its
+/// index in the path (`[3].impact`).
+#[wasm_bindgen(js_name = triageMany, unchecked_return_type = "Triage[]")]
+pub fn triage_many(
+    policy: &JsPolicy,
+    #[wasm_bindgen(unchecked_param_type = "string | Ticket[]")] tickets: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string | Date")] now: JsValue,
+) -> Result<JsValue, JsValue> {
+    guard(|| {
+        let now = instant(&now, "now")?;
+        let text = document_text(&tickets, "tickets", "")?;
+        from_json(&triage_many_text(&policy.compiled, &text, now)?)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::compile_text;
+
+    const POLICY: &str = include_str!("../../examples/policies/global-desk.toml");
+    const TICKET: &str = include_str!("../../examples/tickets/vip-outage-alert.json");
+
+    #[test]
+    fn triage_as_text() {
+        let p = compile_text(POLICY).unwrap();
+        let now: Timestamp = "2026-03-06T21:45:00Z".parse().unwrap();
+        let out: serde_json::Value = serde_json::from_str(&triage_text(&p, TICKET, now).unwrap()).unwrap();
+        assert_eq!(out["priority"], "P1");
+        let many = triage_many_text(&p, &format!("[{TICKET}, {TICKET}]"), now).unwrap();
+        let many: serde_json::Value = serde_json::from_str(&many).unwrap();
+        assert_eq!(many[1], out);
+    }
+
+    #[test]
+    fn preview_ranks_the_roster() {
+        let p = compile_text(POLICY).unwrap();
+        let roster = crate::engine::roster_text(include_str!("../../examples/routing/agents.json")).unwrap();
+        let now: Timestamp = "2026-03-06T21:45:00Z".parse().unwrap();
+        let out: serde_json::Value = serde_json::from_str(&preview_text(&p, TICKET, &roster, now).unwrap()).unwrap();
+        assert_eq!(out["triage"]["priority"], "P1");
+        assert_eq!(out["candidates"].as_array().unwrap().len(), roster.len());
+        let err = preview_text(&p, r#"{"created_at": "2026-03-06T21:40:00Z", "channel": "fax"}"#, &roster, now);
+        assert_eq!(err.unwrap_err().path(), "ticket.channel");
+    }
+
+    #[test]
+    fn bad_tickets_name_their_index() {
+        let p = compile_text(POLICY).unwrap();
+        let now: Timestamp = "2026-03-06T21:45:00Z".parse().unwrap();
+        let bad = r#"{"created_at": "2026-03-06T21:40:00Z", "channel": "email", "impact": "hgh"}"#;
+        let err = triage_many_text(&p, &format!("[{TICKET}, {bad}]"), now).unwrap_err();
+        assert_eq!(err.path(), "[1].impact");
+        assert_eq!(err.code(), "unknown_name");
+        assert!(triage_many_text(&p, "{}", now).is_err());
+        assert_eq!(triage_text(&p, "[", now).unwrap_err().code(), "syntax");
+    }
+}
