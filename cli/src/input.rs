@@ -42,6 +42,12 @@ pub fn load_policy(path: &str) -> Result<(Policy, Result<CompiledPolicy, Error>)
     Ok((policy, compiled))
 }
 
+/// Reads and compiles a policy file, or says what is wrong with it.
+pub fn compile_policy(path: &str) -> Result<CompiledPolicy, String> {
+    let (_, compiled) = load_policy(path)?;
+    compiled.map_err(|e| describe_error(&format!("policy {path}"), &e))
+}
+
 /// Reads a ticket JSON file.
 pub fn load_ticket(path: &str) -> Result<Ticket, String> {
     let text = read_limited(path, MAX_TICKET_BYTES)?;

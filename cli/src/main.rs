@@ -3,6 +3,7 @@
 //! Exit codes: 0 success, 1 bad input (every problem printed, with its field
 //! path), 2 bad usage.
 
+mod history;
 mod input;
 mod route;
 mod simulate;
@@ -34,6 +35,11 @@ enum Command {
     Simulate(simulate::Args),
     /// Agents needed for a service-level target (Erlang C, or Erlang A with patience).
     Staff(staff::Args),
+    /// Synthetic desk histories for replay.
+    History(history::HistoryArgs),
+    /// Replay a desk's history under one or more policies: KPIs side by side
+    /// and every changed decision with its cause.
+    Replay(history::ReplayArgs),
 }
 
 fn main() -> ExitCode {
@@ -60,6 +66,8 @@ fn main() -> ExitCode {
         Command::Route(args) => route::run(&args),
         Command::Simulate(args) => simulate::run(&args),
         Command::Staff(args) => staff::run(&args),
+        Command::History(args) => history::run_history(&args),
+        Command::Replay(args) => history::run_replay(&args),
     };
     match result {
         Ok(code) => code,

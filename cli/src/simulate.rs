@@ -6,11 +6,11 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use tierwise::Policy;
 use tierwise::policy::Format;
 use tierwise::sim::{self, Scenario};
-use tierwise::{CompiledPolicy, Policy};
 
-use crate::input::{describe_error, load_policy, read_limited};
+use crate::input::{compile_policy, describe_error, read_limited};
 
 /// Arguments of `tierwise simulate`.
 #[derive(clap::Args)]
@@ -43,18 +43,13 @@ fn load_scenario(path: &str) -> Result<Scenario, String> {
     Scenario::from_str_as(&text, format).map_err(|e| describe_error(&format!("scenario {path}"), &e))
 }
 
-fn compile(path: &str) -> Result<CompiledPolicy, String> {
-    let (_, compiled) = load_policy(path)?;
-    compiled.map_err(|e| describe_error(&format!("policy {path}"), &e))
-}
-
 pub fn run(args: &Args) -> Result<ExitCode, String> {
     let (mut scenario, policy) = match &args.scenario {
         None => {
             let (scenario, default_policy) =
                 sim::default_desk().map_err(|e| describe_error("the embedded scenario", &e))?;
             let policy = match &args.policy {
-                Some(p) => compile(p)?,
+                Some(p) => compile_policy(p)?,
                 None => default_policy,
             };
             (scenario, policy)
@@ -62,12 +57,12 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
         Some(path) => {
             let scenario = load_scenario(path)?;
             let policy = match (&args.policy, &scenario.policy) {
-                (Some(p), _) => compile(p)?,
+                (Some(p), _) => compile_policy(p)?,
                 (None, Some(sim::PolicyRef::File(f))) => {
                     // Relative to the scenario file.
                     let full = Path::new(path).parent().unwrap_or(Path::new("")).join(f);
                     let full = full.to_string_lossy().into_owned();
-                    compile(&full)?
+                    compile_policy(&full)?
                 }
                 (None, Some(sim::PolicyRef::Inline(p))) => {
                     p.compile().map_err(|e| describe_error(&format!("the policy in scenario {path}"), &e))?

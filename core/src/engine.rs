@@ -401,6 +401,11 @@ impl Engine {
         &self.policy
     }
 
+    /// The shift calendar of the roster's `a`-th agent, if they have one.
+    pub(crate) fn shift_of(&self, a: usize) -> Option<&Calendar> {
+        self.agents.get(a).and_then(|slot| slot.shift.as_ref())
+    }
+
     /// The instant of the last event applied (`None` before the first).
     #[must_use]
     pub fn now(&self) -> Option<Timestamp> {

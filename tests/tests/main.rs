@@ -4,6 +4,7 @@ mod business_time;
 mod engine_properties;
 mod engine_rules;
 mod examples;
+mod history;
 mod preview;
 mod sim;
 mod sla_properties;
