@@ -219,10 +219,20 @@ pub fn value_of(obj: &Bound<'_, PyAny>, path: &str, domain: Domain) -> PyResult<
     to_value(obj, path).map_err(|e| e.into_py(obj.py(), domain))
 }
 
+thread_local! {
+    /// The last instant converted: decisions of one event share their `at`.
+    static LAST: std::cell::RefCell<Option<(i64, Py<PyAny>)>> = const { std::cell::RefCell::new(None) };
+}
+
 /// An instant as an aware `datetime` in UTC.
 pub fn datetime_from_micros(py: Python<'_>, micros: i64) -> PyResult<Bound<'_, PyAny>> {
+    if let Some(hit) = LAST.with(|c| c.borrow().as_ref().filter(|(m, _)| *m == micros).map(|(_, o)| o.clone_ref(py))) {
+        return Ok(hit.into_bound(py));
+    }
     let delta = microsecond(py)?.call_method1("__mul__", (micros,))?;
-    epoch(py)?.call_method1("__add__", (delta,))
+    let dt = epoch(py)?.call_method1("__add__", (delta,))?;
+    LAST.with(|c| *c.borrow_mut() = Some((micros, dt.clone().unbind())));
+    Ok(dt)
 }
 
 fn instant<'py>(py: Python<'py>, text: &str) -> PyResult<Option<Bound<'py, PyAny>>> {

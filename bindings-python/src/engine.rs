@@ -40,7 +40,78 @@ fn decisions_to_py<'py>(py: Python<'py>, decisions: &[Decision], out: &Bound<'py
     Ok(())
 }
 
+/// Where `apply_many` puts decisions: Python dicts, or JSON lines.
+struct Sink<'py> {
+    list: Bound<'py, PyList>,
+    bytes: Vec<u8>,
+    json: bool,
+}
+
+impl<'py> Sink<'py> {
+    fn push(&mut self, py: Python<'py>, decisions: &[Decision]) -> PyResult<()> {
+        if !self.json {
+            return decisions_to_py(py, decisions, &self.list);
+        }
+        for d in decisions {
+            serde_json::to_writer(&mut self.bytes, d)
+                .map_err(|e| errors::one(py, Domain::Event, "", &e.to_string(), "internal"))?;
+            self.bytes.push(b'\n');
+        }
+        Ok(())
+    }
+
+    fn finish(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        if self.json { Ok(PyBytes::new(py, &self.bytes).into_any()) } else { Ok(self.list.into_any()) }
+    }
+}
+
 impl Engine {
+    /// `apply_many` with the collector paused.
+    fn apply_all<'py>(
+        &mut self,
+        py: Python<'py>,
+        events: &Bound<'py, PyAny>,
+        json: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let mut sink = Sink { list: PyList::empty(py), bytes: Vec::new(), json };
+        let mut out = Vec::new();
+        let lines: Option<String> = if let Ok(s) = events.cast::<PyString>() {
+            Some(s.to_cow()?.into_owned())
+        } else if let Ok(b) = events.cast::<PyBytes>() {
+            Some(
+                std::str::from_utf8(b.as_bytes())
+                    .map_err(|e| errors::one(py, Domain::Event, "events", &format!("not UTF-8: {e}"), "syntax"))?
+                    .to_owned(),
+            )
+        } else {
+            None
+        };
+        if let Some(text) = lines {
+            for (i, line) in text.lines().enumerate() {
+                if line.trim().is_empty() || line.trim_start().starts_with('#') {
+                    continue;
+                }
+                let prefix = format!("events[{i}]");
+                let event = errors::guard(|| Event::from_json_str(line))?
+                    .map_err(|e| errors::map_under(py, Domain::Event, &e, &prefix))?;
+                out.clear();
+                self.step(py, &event, &mut out, &prefix)?;
+                sink.push(py, &out)?;
+            }
+            return sink.finish(py);
+        }
+        let iter =
+            events.try_iter().map_err(|_| errors::type_error("events", "expected an iterable of event dicts"))?;
+        for (i, item) in iter.enumerate() {
+            let prefix = format!("events[{i}]");
+            let event = Engine::event_of(py, &item?, &prefix)?;
+            out.clear();
+            self.step(py, &event, &mut out, &prefix)?;
+            sink.push(py, &out)?;
+        }
+        sink.finish(py)
+    }
+
     fn check(&self, py: Python<'_>) -> PyResult<()> {
         if self.broken {
             return Err(errors::one(
@@ -113,47 +184,39 @@ impl Engine {
     }
 
     /// Applies events in order (an iterable of dicts, or JSON lines as str or
-    /// bytes; blank lines and `#` comments skipped); returns every decision, in order. On a bad event the error's
+    /// bytes; blank lines and `#` comments skipped); returns every decision,
+    /// in order: a list of dicts, or with `output="json"` one bytes object of
+    /// JSON lines (as `tierwise route` prints). On a bad event the error's
     /// paths start with `events[i]`; the events before it stay applied.
-    fn apply_many<'py>(&mut self, py: Python<'py>, events: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+    #[pyo3(signature = (events, *, output = "dicts"))]
+    fn apply_many<'py>(
+        &mut self,
+        py: Python<'py>,
+        events: &Bound<'py, PyAny>,
+        output: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
         self.check(py)?;
-        let list = PyList::empty(py);
-        let mut out = Vec::new();
-        let lines: Option<String> = if let Ok(s) = events.cast::<PyString>() {
-            Some(s.to_cow()?.into_owned())
-        } else if let Ok(b) = events.cast::<PyBytes>() {
-            Some(
-                std::str::from_utf8(b.as_bytes())
-                    .map_err(|e| errors::one(py, Domain::Event, "events", &format!("not UTF-8: {e}"), "syntax"))?
-                    .to_owned(),
-            )
-        } else {
-            None
-        };
-        if let Some(text) = lines {
-            for (i, line) in text.lines().enumerate() {
-                if line.trim().is_empty() || line.trim_start().starts_with('#') {
-                    continue;
-                }
-                let prefix = format!("events[{i}]");
-                let event = errors::guard(|| Event::from_json_str(line))?
-                    .map_err(|e| errors::map_under(py, Domain::Event, &e, &prefix))?;
-                out.clear();
-                self.step(py, &event, &mut out, &prefix)?;
-                decisions_to_py(py, &out, &list)?;
+        let json = match output {
+            "dicts" => false,
+            "json" => true,
+            other => {
+                return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                    "output: expected \"dicts\" or \"json\", not {other:?}"
+                )));
             }
-            return Ok(list);
+        };
+        // The decisions built here hold no cycles: pause the cyclic collector,
+        // which would otherwise rescan the growing list again and again.
+        let gc = py.import("gc")?;
+        let was_enabled = gc.call_method0("isenabled")?.is_truthy()?;
+        if was_enabled {
+            gc.call_method0("disable")?;
         }
-        let iter =
-            events.try_iter().map_err(|_| errors::type_error("events", "expected an iterable of event dicts"))?;
-        for (i, item) in iter.enumerate() {
-            let prefix = format!("events[{i}]");
-            let event = Engine::event_of(py, &item?, &prefix)?;
-            out.clear();
-            self.step(py, &event, &mut out, &prefix)?;
-            decisions_to_py(py, &out, &list)?;
+        let result = self.apply_all(py, events, json);
+        if was_enabled {
+            gc.call_method0("enable")?;
         }
-        Ok(list)
+        result
     }
 
     /// The engine's whole state as bytes (JSON): restore it with

@@ -102,3 +102,29 @@ def test_now_and_timezones_other_than_utc(global_policy, roster):
     engine = tierwise.Engine(global_policy, roster)
     engine.apply({"at": datetime(2026, 3, 6, 9, 0, tzinfo=madrid), "event": "agent_logged_in", "agent": "maria"})
     assert engine.now == utc(2026, 3, 6, 8, 0)
+
+
+def test_apply_many_json_output_matches_dicts(global_policy, roster, events_text):
+    dicts = tierwise.Engine(global_policy, roster).apply_many(events_text)
+    raw = tierwise.Engine(global_policy, roster).apply_many(events_text, output="json")
+    assert isinstance(raw, bytes)
+    decoded = [json.loads(line) for line in raw.decode().splitlines()]
+    assert len(decoded) == len(dicts)
+    for d, j in zip(dicts, decoded):
+        assert d["decision"] == j["decision"]
+        assert d["at"] == datetime.fromisoformat(j["at"].replace("Z", "+00:00"))
+    with pytest.raises(ValueError):
+        tierwise.Engine(global_policy, roster).apply_many(events_text, output="xml")
+
+
+def test_shared_instants_are_equal_not_confused(global_policy, roster):
+    engine = tierwise.Engine(global_policy, roster)
+    seen = []
+    for minute in range(5):
+        at = utc(2026, 3, 6, 8, minute)
+        out = engine.apply({"at": at, "event": "tick"} if minute else
+                           {"at": at, "event": "agent_logged_in", "agent": "maria"})
+        seen.append(engine.now)
+        assert all(d["at"] == at for d in out if d["decision"] != "wake_at")
+        assert all(d["at"] > at for d in out if d["decision"] == "wake_at")
+    assert seen == [utc(2026, 3, 6, 8, m) for m in range(5)]
