@@ -1,0 +1,157 @@
+// The npm package as JavaScript uses it (pkg/node, the release build), and
+// the same-answers-as-the-CLI fixtures. Run by scripts/test-wasm after it
+// builds the package: `node --test js-tests/` in bindings-wasm/.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createRequire } from "node:module";
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+
+const require = createRequire(import.meta.url);
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "../..");
+const tw = require("../pkg/node/tierwise_wasm.js");
+const ex = (p) => path.join(root, "examples", p);
+const read = (p) => readFileSync(ex(p), "utf8");
+
+function assertTierwiseError(fn, code, pathWanted) {
+  let caught;
+  try {
+    fn();
+  } catch (e) {
+    caught = e;
+  }
+  assert.ok(caught instanceof Error, `expected an Error, got ${caught}`);
+  assert.equal(caught.name, "TierwiseError");
+  assert.equal(caught.code, code, caught.message);
+  if (pathWanted !== undefined) {
+    assert.equal(caught.path, pathWanted, caught.message);
+    if (pathWanted) assert.match(caught.message, new RegExp(pathWanted.replace(/[[\].]/g, "\\$&")));
+  }
+  assert.ok(Array.isArray(caught.problems) && caught.problems.length >= 1);
+  return caught;
+}
+
+test("errors are real Errors named TierwiseError with code, path and problems", () => {
+  const e = assertTierwiseError(
+    () => new tw.Policy({ version: 1, sla: { policies: [{ resolution: "soon" }] }, tiers: 3 }),
+    "invalid_value",
+    "sla.policies[0].resolution",
+  );
+  assert.deepEqual(e.problems.map((p) => p.path).sort(), ["sla.policies[0].resolution", "tiers"]);
+  assert.match(e.message, /^2 problems:/);
+  assertTierwiseError(() => new tw.Policy("version = 1\n[calendars.x]\ntimezone = 'Mars/Base'\nhours = { daily = '09:00-10:00' }"), "unknown_name", "calendars.x.timezone");
+  assertTierwiseError(() => new tw.Policy("{"), "syntax");
+  assertTierwiseError(() => new tw.Policy(undefined), "invalid_value", "");
+  assertTierwiseError(() => new tw.Policy(42n), "invalid_value", "");
+  const policy = new tw.Policy(read("policies/global-desk.toml"));
+  assertTierwiseError(() => tw.triage(policy, { created_at: "2026-03-02T09:00:00Z", channel: "fax" }, "2026-03-02T09:00:00Z"), "invalid_value", "channel");
+  assertTierwiseError(() => tw.triage(policy, { created_at: "2026-03-02T09:00:00Z", channel: "chat" }, "tomorrow"), "invalid_value", "now");
+  assertTierwiseError(() => tw.triage(policy, { created_at: "2026-03-02T09:00:00Z", channel: "chat" }, new Date(NaN)), "invalid_value", "now");
+  const typo = assertTierwiseError(
+    () => tw.triage(policy, { created_at: "2026-03-02T09:00:00Z", channel: "chat", customer_tier: "premum" }, "2026-03-02T09:00:00Z"),
+    "unknown_name",
+    "customer_tier",
+  );
+  assert.match(typo.problems[0].hint, /premium/);
+  assertTierwiseError(() => tw.preview(policy, read("tickets/spanish-chat.json"), "2026-03-30T08:05:00Z", [{ id: "a", tier: "L7" }]), "unknown_name", "agents[0].tier");
+  assertTierwiseError(() => tw.preview(policy, { created_at: "2026-03-30T08:00:00Z", channel: "chat", impact: "hgh" }, "2026-03-30T08:05:00Z", read("routing/agents.json")), "unknown_name", "ticket.impact");
+});
+
+test("hostile inputs throw TierwiseError, never RuntimeError", () => {
+  const policy = new tw.Policy("version = 1");
+  const cyclic = {};
+  cyclic.self = cyclic;
+  const inputs = [null, undefined, 0, NaN, true, "", "[]", "null", cyclic, () => 1, Symbol("x"), "[".repeat(100000), "{\"a\":".repeat(10000), "\u0000", { created_at: 5 }, { created_at: "2026-03-02T09:00:00Z", channel: "chat", skills: { x: -1 } }, { created_at: "9999-12-31T23:59:59Z", channel: "chat" }, { created_at: "-009999-01-01T00:00:00Z", channel: "chat" }];
+  for (const input of inputs) {
+    for (const call of [
+      () => new tw.Policy(input),
+      () => tw.triage(policy, input, "2026-03-02T09:00:00Z"),
+      () => tw.triage(policy, { created_at: "2026-03-02T09:00:00Z", channel: "chat" }, input),
+      () => tw.triageMany(policy, input, "2026-03-02T09:00:00Z"),
+      () => tw.preview(policy, { created_at: "2026-03-02T09:00:00Z", channel: "chat" }, "2026-03-02T09:00:00Z", input),
+      () => new tw.Engine(policy, input),
+      () => tw.Engine.restore(policy, input),
+      () => tw.simulate(input),
+    ]) {
+      try {
+        call();
+      } catch (e) {
+        assert.equal(e?.name, "TierwiseError", `${String(input).slice(0, 40)}: ${e}`);
+      }
+    }
+  }
+  // Instants beyond what an instant can hold are named.
+  assertTierwiseError(() => tw.triage(policy, { created_at: "2026-03-02T09:00:00Z", channel: "chat" }, "9999-12-31T23:59:59Z"), "invalid_value", "now");
+  // Still working afterwards.
+  assert.equal(tw.triage(policy, { created_at: "2026-03-02T09:00:00Z", channel: "chat" }, "2026-03-02T09:00:00Z").priority, "P5");
+});
+
+test("a panic becomes a TierwiseError (code internal) and the module recovers", () => {
+  const probe = require("../pkg-test/node/tierwise_wasm.js");
+  const before = new probe.Policy("version = 1");
+  const e = assertTierwiseError(() => probe.panicProbe("deliberate"), "internal", "");
+  assert.match(e.message, /deliberate/);
+  assert.doesNotMatch(e.message, /unreachable/);
+  // A fresh instance answers the next call; objects from before refuse clearly.
+  const after = new probe.Policy("version = 1");
+  assert.equal(probe.triage(after, { created_at: "2026-03-02T09:00:00Z", channel: "chat" }, "2026-03-02T09:00:00Z").priority, "P5");
+  assert.throws(() => before.priorityClasses, (err) => err instanceof Error && !(err instanceof WebAssembly.RuntimeError));
+  assertTierwiseError(() => probe.panicProbe("again"), "internal", "");
+});
+
+// Same policy + ticket + now through the CLI and through wasm: identical JSON.
+const cli = process.env.TIERWISE_CLI ?? path.join(root, "target/debug/tierwise");
+const fixtures = [
+  { policy: "policies/global-desk.toml", ticket: "tickets/vip-outage-alert.json", now: "2026-03-06T21:45:00Z" },
+  { policy: "policies/global-desk.toml", ticket: "tickets/vip-outage-alert.json", now: "2026-03-07T03:00:00Z" },
+  { policy: "policies/madrid-office.toml", ticket: "tickets/madrid-email-waiting.json", now: "2026-03-30T07:15:00Z" },
+  { policy: "policies/madrid-office.toml", ticket: "tickets/madrid-email-waiting.json", now: "2026-04-02T10:00:00Z" },
+  { policy: "policies/global-desk.toml", ticket: "tickets/spanish-chat.json", now: "2026-03-30T08:05:00Z", roster: "routing/agents.json" },
+  { policy: "policies/global-desk.toml", ticket: "tickets/vip-outage-alert.json", now: "2026-03-06T21:45:00Z", roster: "routing/agents.json" },
+  { policy: "policies/global-desk.toml", ticket: "tickets/spanish-chat.json", now: "2026-04-03T23:00:00Z", roster: "routing/agents.json" },
+];
+for (const f of fixtures) {
+  test(`same answer as the CLI: ${f.ticket} under ${f.policy} at ${f.now}${f.roster ? " with " + f.roster : ""}`, () => {
+    const args = ["triage", "--json", "--policy", ex(f.policy), "--ticket", ex(f.ticket), "--now", f.now];
+    if (f.roster) args.push("--roster", ex(f.roster));
+    const native = JSON.parse(execFileSync(cli, args, { encoding: "utf8" }));
+    const policy = new tw.Policy(read(f.policy));
+    const wasm = f.roster
+      ? tw.preview(policy, read(f.ticket), f.now, read(f.roster))
+      : tw.triage(policy, read(f.ticket), f.now);
+    assert.deepEqual(wasm, native);
+    // Byte for byte, too (both are serde_json of the same structs).
+    assert.equal(JSON.stringify(wasm), JSON.stringify(native));
+  });
+}
+
+test("engine replay of examples/routing/events.jsonl matches `tierwise route`", () => {
+  const policyPath = ex("policies/global-desk.toml");
+  const events = read("routing/events.jsonl").split("\n").filter((l) => l.trim() && !l.trim().startsWith("#"));
+  const native = execFileSync(cli, ["route", "--policy", policyPath, "--agents", ex("routing/agents.json"), "--events", ex("routing/events.jsonl")], { encoding: "utf8" })
+    .split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
+  const engine = new tw.Engine(new tw.Policy(read("policies/global-desk.toml")), read("routing/agents.json"));
+  const wasm = events.flatMap((e) => engine.apply(e));
+  assert.deepEqual(wasm, native);
+  // And applyAll, from a snapshot taken half-way, gives the rest.
+  const again = new tw.Engine(new tw.Policy(read("policies/global-desk.toml")), read("routing/agents.json"));
+  const half = Math.floor(events.length / 2);
+  const first = again.applyAll(events.slice(0, half).map((e) => JSON.parse(e)));
+  const restored = tw.Engine.restore(new tw.Policy(read("policies/global-desk.toml")), again.snapshot());
+  const rest = restored.applyAll(JSON.stringify(events.slice(half).map((e) => JSON.parse(e))));
+  assert.deepEqual([...first, ...rest], native);
+});
+
+test("policy metadata for forms", () => {
+  const p = new tw.Policy(read("policies/global-desk.toml"));
+  assert.deepEqual(p.impactLevels, ["high", "medium", "low"]);
+  assert.deepEqual(p.customerTiers, ["standard", "premium", "vip"]);
+  assert.ok(p.categories.includes("outage"));
+  assert.deepEqual(p.tiers, ["L1", "L2", "L3", "L4"]);
+  assert.equal(p.toJSON().version, 1);
+  assert.deepEqual(p.warnings, []);
+  assert.equal(tw.version(), "0.1.0");
+});
