@@ -44,3 +44,17 @@ def test_ctrl_c_interrupts_a_sweep():
             tierwise.sweep_rows(scenario, {"run.seed": range(200)})
     finally:
         timer.cancel()
+
+
+def test_simulate_and_sweep_release_the_gil():
+    scenario = tierwise.Scenario.default()
+    for run in (lambda: tierwise.simulate(scenario, replications=2),
+                lambda: tierwise.sweep_rows(scenario, {"run.seed": [1, 2]})):
+        done = threading.Event()
+        worker = threading.Thread(target=lambda: (run(), done.set()))
+        ticks = 0
+        worker.start()
+        while not done.is_set():
+            ticks += 1  # Python runs here only while the core runs without the GIL.
+        worker.join()
+        assert ticks > 10_000
