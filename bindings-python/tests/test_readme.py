@@ -1,0 +1,21 @@
+"""The README's Python tour runs as written (like the Rust doctests)."""
+
+import os
+import re
+
+from conftest import ROOT
+
+
+def test_readme_python_tour_runs(tmp_path, monkeypatch):
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("### From Python"):]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    code = code.replace('"week.png"', repr(str(tmp_path / "week.png")))
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    env: dict = {}
+    exec(compile(code, "README.md", "exec"), env)
+    assert env["t"]["priority"] == "P1"
+    assert env["decisions"] and isinstance(env["state"], bytes)
+    assert len(env["grid"]) == 9
+    assert os.path.getsize(tmp_path / "week.png") > 1000
