@@ -145,6 +145,21 @@ test("engine replay of examples/routing/events.jsonl matches `tierwise route`", 
   assert.deepEqual([...first, ...rest], native);
 });
 
+test("assessMany gives triage's numbers", () => {
+  const p = new tw.Policy(read("policies/global-desk.toml"));
+  const tickets = [JSON.parse(read("tickets/vip-outage-alert.json")), JSON.parse(read("tickets/spanish-chat.json"))];
+  const now = "2026-03-30T09:00:00Z";
+  const lean = tw.assessMany(p, tickets, now);
+  const full = tw.triageMany(p, tickets, now);
+  assert.equal(lean.length, 2);
+  for (let i = 0; i < 2; i++) {
+    assert.equal(lean[i].priority, full[i].priority);
+    assert.equal(lean[i].score, full[i].score);
+    assert.equal(lean[i].resolution_due, full[i].deadlines.find((d) => d.metric === "resolution")?.due);
+  }
+  assertTierwiseError(() => tw.assessMany(p, [tickets[0], { ...tickets[1], urgency: "meh" }], now), "unknown_name", "[1].urgency");
+});
+
 test("policy metadata for forms", () => {
   const p = new tw.Policy(read("policies/global-desk.toml"));
   assert.deepEqual(p.impactLevels, ["high", "medium", "low"]);

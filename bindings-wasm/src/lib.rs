@@ -5,7 +5,8 @@
 //! definitions below):
 //!
 //! - `new Policy(doc)` compiles a policy (JSON/TOML/YAML text or an object);
-//! - `triage(policy, ticket, now)` and `triageMany(policy, tickets, now)`;
+//! - `triage(policy, ticket, now)`, `triageMany(policy, tickets, now)` and
+//!   `assessMany(policy, tickets, now)` (numbers only, for long lists);
 //! - `preview(policy, ticket, now, roster)`: the triage and the ranked
 //!   candidate agents, each with why it qualifies or not;
 //! - `new Engine(policy, roster)` with `apply(event)`, `applyAll(events)`,
@@ -31,7 +32,10 @@ pub use engine::{JsEngine, apply_text, restore_text, roster_text};
 pub use errors::{Failure, ProblemOut};
 pub use policy::{JsPolicy, compile_text};
 pub use sim::{MAX_WASM_REPLICATIONS, simulate, simulate_text};
-pub use triage::{parse_ticket, preview, preview_text, triage, triage_many, triage_many_text, triage_text};
+pub use triage::{
+    AssessmentOut, assess_many, assess_many_text, parse_ticket, preview, preview_text, triage, triage_many,
+    triage_many_text, triage_text,
+};
 
 /// Runs one exported call: makes sure panics are reported as
 /// `TierwiseError`s, and maps a [`Failure`] to one.

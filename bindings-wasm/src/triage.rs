@@ -1,8 +1,10 @@
 //! `triage(policy, ticket, now)` and `triageMany(policy, tickets, now)`.
 
 use jiff::Timestamp;
+use serde::Serialize;
 use serde_json::value::RawValue;
-use tierwise::{AgentSpec, CompiledPolicy, Ticket, Triage};
+use tierwise::policy::MAX_TICKET_BYTES;
+use tierwise::{AgentSpec, CompiledPolicy, Metric, Ticket, Triage};
 use wasm_bindgen::prelude::*;
 
 use crate::convert::{document_text, from_json, instant, to_json};
@@ -12,10 +14,70 @@ use crate::policy::JsPolicy;
 
 /// Reads a ticket from JSON text.
 ///
+/// A valid ticket is read straight from the text with the core's serde
+/// types (about twice as fast in wasm); anything that fails that, or is over
+/// the core's size limit, goes through [`Ticket::from_json_str`], whose
+/// answer (the ticket, or every problem with its field path) is returned. A
+/// ticket read either way is the same value.
+///
 /// # Errors
 /// Malformed JSON, wrong types or unknown fields, with the field path.
 pub fn parse_ticket(text: &str) -> Result<Ticket, Failure> {
+    if text.len() <= MAX_TICKET_BYTES
+        && let Ok(ticket) = serde_json::from_str::<Ticket>(text)
+    {
+        return Ok(ticket);
+    }
     Ok(Ticket::from_json_str(text)?)
+}
+
+/// The numbers of a triage without the words, for lists and sorting.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AssessmentOut {
+    /// The ticket's id.
+    pub ticket: String,
+    /// The priority class.
+    pub priority: String,
+    /// The urgency score at `now`.
+    pub score: f64,
+    /// When the first-response clock is due, if it is running or breached.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_response_due: Option<Timestamp>,
+    /// When the next-reply clock is due.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_reply_due: Option<Timestamp>,
+    /// When the resolution clock is due.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolution_due: Option<Timestamp>,
+    /// The next instant a warning fires or a deadline passes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_change: Option<Timestamp>,
+}
+
+/// [`CompiledPolicy::assess`] of every ticket of a JSON array, as a JSON array
+/// of [`AssessmentOut`].
+///
+/// # Errors
+/// The first ticket that fails, with its index in the path (`[3].impact`).
+pub fn assess_many_text(policy: &CompiledPolicy, tickets: &str, now: Timestamp) -> Result<String, Failure> {
+    let items: Vec<&RawValue> = serde_json::from_str(tickets)
+        .map_err(|e| Failure::new("invalid_value", "", format!("expected a JSON array of tickets: {e}")))?;
+    let classes = policy.priority_classes();
+    let mut out: Vec<AssessmentOut> = Vec::with_capacity(items.len());
+    for (i, raw) in items.iter().enumerate() {
+        let ticket = parse_ticket(raw.get()).map_err(|e| e.under(&format!("[{i}]")))?;
+        let a = policy.assess(&ticket, now).map_err(|e| Failure::from(e).under(&format!("[{i}]")))?;
+        out.push(AssessmentOut {
+            priority: classes.get(a.class).cloned().unwrap_or_default(),
+            ticket: ticket.id,
+            score: a.score,
+            first_response_due: a.due(Metric::FirstResponse),
+            next_reply_due: a.due(Metric::NextReply),
+            resolution_due: a.due(Metric::Resolution),
+            next_change: a.next_change,
+        });
+    }
+    to_json(&out)
 }
 
 /// Triage of one ticket given as JSON text, as JSON text (what
@@ -117,6 +179,23 @@ pub fn triage_many(
     })
 }
 
+/// The numbers of [`triage`] without the words (priority, score, due
+/// instants, next change) for many tickets at `now`: what a ticket list needs
+/// to sort and colour thousands of rows. `tickets` is an array or its JSON
+/// text. Throws on the first bad ticket, with its index in the path.
+#[wasm_bindgen(js_name = assessMany, unchecked_return_type = "Assessment[]")]
+pub fn assess_many(
+    policy: &JsPolicy,
+    #[wasm_bindgen(unchecked_param_type = "string | Ticket[]")] tickets: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string | Date")] now: JsValue,
+) -> Result<JsValue, JsValue> {
+    guard(|| {
+        let now = instant(&now, "now")?;
+        let text = document_text(&tickets, "tickets", "")?;
+        from_json(&assess_many_text(&policy.compiled, &text, now)?)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,6 +213,36 @@ mod tests {
         let many = triage_many_text(&p, &format!("[{TICKET}, {TICKET}]"), now).unwrap();
         let many: serde_json::Value = serde_json::from_str(&many).unwrap();
         assert_eq!(many[1], out);
+    }
+
+    #[test]
+    fn fast_and_core_ticket_parsing_agree() {
+        for text in [
+            TICKET,
+            include_str!("../../examples/tickets/madrid-email-waiting.json"),
+            include_str!("../../examples/tickets/spanish-chat.json"),
+        ] {
+            assert_eq!(parse_ticket(text).unwrap(), Ticket::from_json_str(text).unwrap());
+        }
+        // Duplicate keys: serde refuses them from text, the core keeps the
+        // last; the binding answers as the core does.
+        let dup = r#"{"created_at": "2026-03-06T21:40:00Z", "channel": "email", "channel": "chat"}"#;
+        assert_eq!(parse_ticket(dup).unwrap(), Ticket::from_json_str(dup).unwrap());
+        let bad = r#"{"created_at": "2026-03-06T21:40:00Z", "channel": "fax"}"#;
+        assert_eq!(parse_ticket(bad).unwrap_err(), Failure::from(Ticket::from_json_str(bad).unwrap_err()));
+    }
+
+    #[test]
+    fn assess_many_matches_triage() {
+        let p = compile_text(POLICY).unwrap();
+        let now: Timestamp = "2026-03-06T21:45:00Z".parse().unwrap();
+        let a: serde_json::Value =
+            serde_json::from_str(&assess_many_text(&p, &format!("[{TICKET}]"), now).unwrap()).unwrap();
+        let t: serde_json::Value = serde_json::from_str(&triage_text(&p, TICKET, now).unwrap()).unwrap();
+        assert_eq!(a[0]["priority"], t["priority"]);
+        assert_eq!(a[0]["score"], t["score"]);
+        assert_eq!(a[0]["first_response_due"], t["deadlines"][0]["due"]);
+        assert_eq!(a[0]["next_change"], t["next_change"]);
     }
 
     #[test]

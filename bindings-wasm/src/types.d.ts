@@ -385,3 +385,14 @@ export interface Preview {
   /** Eligible agents in offer order, then the others in roster order. */
   candidates: Candidate[];
 }
+
+/** The numbers of a triage without the words (from `assessMany`). */
+export interface Assessment {
+  ticket: string;
+  priority: string;
+  score: number;
+  first_response_due?: Instant;
+  next_reply_due?: Instant;
+  resolution_due?: Instant;
+  next_change?: Instant;
+}
