@@ -94,6 +94,21 @@ impl Policy {
         Policy::parse(py, &text, format_of(&path, &text))
     }
 
+    /// Checks a policy document (a dict, or JSON/TOML/YAML text) without
+    /// keeping it: returns its warnings as (path, message) pairs, or raises
+    /// `PolicyError` listing every problem.
+    #[staticmethod]
+    fn validate(py: Python<'_>, source: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
+        let policy = match source.cast::<PyString>() {
+            Ok(text) => {
+                let text = text.to_cow()?;
+                Policy::parse(py, &text, Format::sniff(&text))?
+            }
+            Err(_) => Policy::from_dict(py, source)?,
+        };
+        Ok(policy.warnings())
+    }
+
     /// The built-in default policy.
     #[staticmethod]
     fn default(py: Python<'_>) -> PyResult<Policy> {

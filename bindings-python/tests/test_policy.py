@@ -111,3 +111,14 @@ def test_triage_rejects_naive_and_unknown_names(global_policy):
         tierwise.triage(global_policy, ticket, "2026-03-02T09:05:00Z")
     with pytest.raises(TypeError):
         tierwise.triage(global_policy, ["not", "a", "dict"], utc(2026, 3, 2, 9, 5))
+
+
+def test_validate(global_policy):
+    text = (EXAMPLES / "policies" / "global-desk.toml").read_text()
+    assert tierwise.Policy.validate(text) == global_policy.warnings
+    assert tierwise.Policy.validate(global_policy.to_dict()) == global_policy.warnings
+    with pytest.raises(tierwise.PolicyError) as info:
+        tierwise.Policy.validate({"version": 1, "sla": {"policies": [{"calendar": "x", "first_response": "1h"}]}})
+    assert info.value.problems[0][0] == "sla.policies[0].calendar"
+    with pytest.raises(tierwise.PolicyError):
+        tierwise.Policy.validate("version = 1\nbogus = 2")
