@@ -10,6 +10,7 @@ mod calendar;
 mod data;
 mod engine;
 mod queue;
+mod replay;
 mod sim;
 mod staffing;
 mod triage;
@@ -18,6 +19,7 @@ fn all(c: &mut Criterion) {
     calendar::define(c);
     engine::define(c);
     queue::define(c);
+    replay::define(c);
     sim::define(c);
     triage::define(c);
     staffing::define(c);

@@ -54,6 +54,12 @@ impl Event {
                 None
             }
         };
+        // The common case, a valid event, reads in one pass.
+        if let Some(at) = at
+            && let Ok(kind) = EventKind::deserialize(&value)
+        {
+            return Ok(Event { at, kind });
+        }
         // serde buffers internally tagged enums, which hides field paths: read
         // the nested documents on their own first so errors name the field.
         let nested = |field: &str| value.get(field).filter(|v| v.is_object()).cloned();

@@ -200,7 +200,7 @@ impl History {
         // Per ticket: whether its latest assignment is still open.
         let mut tickets: HashMap<&str, bool> = HashMap::new();
         for (record, &line) in self.records.iter().zip(lines) {
-            let at = format!("lines[{line}]");
+            let at = LinePath(line);
             let agent_ref = |id: &str, problems: &mut Vec<Problem>| {
                 if !agents.contains_key(id) {
                     problems.push(Problem::new(
@@ -227,7 +227,7 @@ impl History {
                 Record::Assigned { ticket, agent, .. } => {
                     agent_ref(agent, &mut problems);
                     match tickets.get_mut(ticket.as_str()) {
-                        None => problems.push(unknown_ticket(&at, ticket, "assigned")),
+                        None => problems.push(unknown_ticket(at, ticket, "assigned")),
                         Some(open) if *open => problems.push(Problem::new(
                             ErrorKind::Inconsistent,
                             format!("{at}.ticket"),
@@ -239,7 +239,7 @@ impl History {
                 Record::Handled { ticket, agent, .. } => {
                     agent_ref(agent, &mut problems);
                     match tickets.get_mut(ticket.as_str()) {
-                        None => problems.push(unknown_ticket(&at, ticket, "handled")),
+                        None => problems.push(unknown_ticket(at, ticket, "handled")),
                         Some(open) if !*open => problems.push(Problem::new(
                             ErrorKind::Inconsistent,
                             format!("{at}.ticket"),
@@ -317,7 +317,17 @@ fn tagged<T: Serialize>(tag: &str, body: &T) -> Result<String, serde_json::Error
     Ok(format!("{{\"event\":\"{tag}\",{}", text.strip_prefix('{').unwrap_or(&text)))
 }
 
-fn unknown_ticket(at: &str, ticket: &str, what: &str) -> Problem {
+/// `lines[n]`, formatted only when a problem is reported.
+#[derive(Clone, Copy)]
+struct LinePath(usize);
+
+impl std::fmt::Display for LinePath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "lines[{}]", self.0)
+    }
+}
+
+fn unknown_ticket(at: LinePath, ticket: &str, what: &str) -> Problem {
     Problem::new(
         ErrorKind::UnknownName,
         format!("{at}.ticket"),
@@ -332,7 +342,69 @@ enum Parsed {
     Record(Record),
 }
 
+/// The records a history line may hold, read in one pass (the common case;
+/// a line this refuses is read again by [`parse_line`] for its error paths).
+#[derive(Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case", deny_unknown_fields)]
+enum FastLine {
+    RosterAgent {
+        agent: AgentSpec,
+    },
+    TicketCreated {
+        at: Timestamp,
+        ticket: Box<crate::ticket::Ticket>,
+        #[serde(default)]
+        tier: Option<String>,
+        #[serde(default)]
+        preferred_agent: Option<String>,
+    },
+    AgentLoggedIn {
+        at: Timestamp,
+        agent: String,
+    },
+    AgentLoggedOut {
+        at: Timestamp,
+        agent: String,
+    },
+    AgentStateChanged {
+        at: Timestamp,
+        agent: String,
+        state: crate::event::Presence,
+    },
+    Assigned {
+        at: Timestamp,
+        ticket: String,
+        agent: String,
+    },
+    Handled {
+        at: Timestamp,
+        ticket: String,
+        agent: String,
+        outcome: HandledOutcome,
+    },
+}
+
 fn parse_line(line: &str) -> Result<Parsed, Error> {
+    if line.len() <= crate::event::MAX_EVENT_BYTES
+        && let Ok(fast) = serde_json::from_str::<FastLine>(line)
+    {
+        let input = |at, kind| Parsed::Record(Record::Input(Event::new(at, kind)));
+        return Ok(match fast {
+            FastLine::RosterAgent { agent } => Parsed::Agent(Box::new(agent)),
+            FastLine::TicketCreated { at, ticket, tier, preferred_agent } => {
+                input(at, EventKind::TicketCreated { ticket, tier, preferred_agent })
+            }
+            FastLine::AgentLoggedIn { at, agent } => input(at, EventKind::AgentLoggedIn { agent }),
+            FastLine::AgentLoggedOut { at, agent } => input(at, EventKind::AgentLoggedOut { agent }),
+            FastLine::AgentStateChanged { at, agent, state } => {
+                input(at, EventKind::AgentStateChanged { agent, state })
+            }
+            FastLine::Assigned { at, ticket, agent } => Parsed::Record(Record::Assigned { at, ticket, agent }),
+            FastLine::Handled { at, ticket, agent, outcome } => {
+                Parsed::Record(Record::Handled { at, ticket, agent, outcome })
+            }
+        });
+    }
     let value = crate::policy::parse_value(line, crate::policy::Format::Json, crate::event::MAX_EVENT_BYTES)?;
     let tag = value.get("event").and_then(serde_json::Value::as_str).map(str::to_owned);
     let mut value = value;
