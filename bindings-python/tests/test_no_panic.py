@@ -136,3 +136,29 @@ def test_nan_and_infinite_never_pass_silently():
             assert e.path == "streams.calls.per_hour"
         else:
             raise AssertionError("accepted a non-finite rate")
+
+
+@SETTINGS
+@given(values)
+def test_engine_roster_from_anything(roster):
+    _must_be_documented(tierwise.Engine, tierwise.Policy.default(), roster)
+
+
+@SETTINGS
+@given(values)
+def test_scenario_from_anything(v):
+    _must_be_documented(tierwise.Scenario.from_dict, v)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(st.sampled_from(["teams.desk.agents", "streams.calls.per_hour", "run.seed", "teams[0].tier",
+                                        "targets.answer_within", "nope"]),
+                       st.lists(scalars, max_size=3), max_size=2),
+       st.integers(min_value=-2, max_value=3))
+def test_sweep_with_anything(params, replications):
+    s = tierwise.Scenario.from_toml(MMC)
+    s.set("run.arrivals", 30)
+    try:
+        tierwise.sweep_rows(s, params, replications=replications)
+    except ALLOWED:
+        pass
