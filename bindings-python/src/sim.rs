@@ -243,7 +243,36 @@ fn check_replications(py: Python<'_>, replications: i64) -> PyResult<u32> {
     })
 }
 
-/// Runs a simulation with the GIL released; returns the core's JSON and,
+/// Runs `work` on another thread with the GIL released, checking for
+/// signals (Ctrl-C) every 20 ms; on KeyboardInterrupt it sets the cancel
+/// flag, waits for the work to stop, and raises. A panic in the work is a
+/// `TierwiseError` (code `internal`).
+fn interruptible<T: Send>(py: Python<'_>, work: impl FnOnce(&AtomicBool) -> T + Send) -> PyResult<T> {
+    let cancel = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let worker = s.spawn(|| errors::guard(|| work(&cancel)));
+        loop {
+            if worker.is_finished() {
+                return worker
+                    .join()
+                    .map_err(|_| errors::one(py, Domain::Simulation, "", "worker thread failed", "internal"))?;
+            }
+            py.detach(|| std::thread::sleep(Duration::from_millis(20)));
+            if let Err(interrupt) = py.check_signals() {
+                cancel.store(true, Ordering::Relaxed);
+                py.detach(|| {
+                    while !worker.is_finished() {
+                        std::thread::sleep(Duration::from_millis(5));
+                    }
+                });
+                let _ = worker.join();
+                return Err(interrupt);
+            }
+        }
+    })
+}
+
+/// Runs a simulation with the GIL released (Ctrl-C interrupts it); returns the core's JSON and,
 /// with `records`, the per-ticket columns.
 #[pyfunction]
 #[pyo3(signature = (scenario, seed = None, replications = 1, policy = None, records = false))]
@@ -261,20 +290,12 @@ pub fn _simulate<'py>(
     if let Some(seed) = seed {
         inner.run.seed = seed;
     }
-    let outcome = py.detach(|| {
-        errors::guard(|| {
-            if records {
-                sim::simulate_with_records(&inner, &compiled, replications).map(|(r, t)| (r, Some(t)))
-            } else {
-                sim::simulate(&inner, &compiled, replications).map(|r| (r, None))
-            }
-        })
-    })?;
-    let (result, tickets) = outcome.map_err(|e| scenario_err(py, &e))?;
-    let cols = match tickets {
-        Some(t) => Some(records_to_columns(py, &t)?),
-        None => None,
+    let outcome =
+        interruptible(py, |cancel| sim::simulate_cancellable(&inner, &compiled, replications, records, cancel))?;
+    let Some((result, tickets)) = outcome.map_err(|e| scenario_err(py, &e))? else {
+        return Err(pyo3::exceptions::PyKeyboardInterrupt::new_err("simulation cancelled"));
     };
+    let cols = if records { Some(records_to_columns(py, &tickets)?) } else { None };
     Ok((result.to_json_string(), cols))
 }
 
@@ -307,29 +328,8 @@ pub fn _sweep<'py>(
         };
         params.push((path, values));
     }
-    let cancel = AtomicBool::new(false);
-    let outcome = std::thread::scope(|s| {
-        let worker = s.spawn(|| errors::guard(|| sim::sweep(&inner, &compiled, &params, replications, &cancel)));
-        loop {
-            if worker.is_finished() {
-                return worker
-                    .join()
-                    .map_err(|_| errors::one(py, Domain::Simulation, "", "sweep thread failed", "internal"));
-            }
-            py.detach(|| std::thread::sleep(Duration::from_millis(20)));
-            if let Err(interrupt) = py.check_signals() {
-                cancel.store(true, Ordering::Relaxed);
-                py.detach(|| {
-                    while !worker.is_finished() {
-                        std::thread::sleep(Duration::from_millis(5));
-                    }
-                });
-                let _ = worker.join();
-                return Err(interrupt);
-            }
-        }
-    })?;
-    let points = outcome?.map_err(|e| errors::map(py, Domain::Scenario, &e))?;
+    let outcome = interruptible(py, |cancel| sim::sweep(&inner, &compiled, &params, replications, cancel))?;
+    let points = outcome.map_err(|e| errors::map(py, Domain::Scenario, &e))?;
     let Some(points) = points else {
         return Err(pyo3::exceptions::PyKeyboardInterrupt::new_err("sweep cancelled"));
     };

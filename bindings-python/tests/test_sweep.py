@@ -35,6 +35,20 @@ def test_sweep_errors(small):
         tierwise.sweep_rows(small, {"teams.desk.agents": [0]})
 
 
+def test_ctrl_c_interrupts_a_simulation():
+    scenario = tierwise.Scenario.default()
+    scenario.set("run.duration", "70d")
+    timer = threading.Timer(0.5, _thread.interrupt_main)
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            tierwise.simulate(scenario, replications=4)
+    finally:
+        timer.cancel()
+    # The interrupted call left nothing behind: the next one runs normally.
+    assert tierwise.simulate(tierwise.Scenario.default()).summary()["overall"]["arrived"] > 0
+
+
 def test_ctrl_c_interrupts_a_sweep():
     scenario = tierwise.Scenario.default()
     timer = threading.Timer(0.5, _thread.interrupt_main)

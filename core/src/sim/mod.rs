@@ -31,6 +31,8 @@ mod sweep;
 
 pub use sweep::{MAX_SWEEP_POINTS, SweepPoint, sweep};
 
+use std::sync::atomic::AtomicBool;
+
 use jiff::Timestamp;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -127,7 +129,14 @@ pub struct Series {
 /// Every problem of the scenario, with its field path; `replications`
 /// outside `1..=MAX_REPLICATIONS`.
 pub fn simulate(scenario: &Scenario, policy: &CompiledPolicy, replications: u32) -> Result<SimulationResult, Error> {
-    run_all(scenario, policy, replications, false).map(|(r, _)| r)
+    simulate_cancellable(scenario, policy, replications, false, &AtomicBool::new(false))?
+        .map(|(r, _)| r)
+        .ok_or_else(never_cancelled)
+}
+
+/// The error for a cancellation that cannot happen (the flag is never set).
+fn never_cancelled() -> Error {
+    Error::new(ErrorKind::Inconsistent, "", "cancelled")
 }
 
 /// [`simulate`], also keeping a [`TicketRecord`] for every ticket of every
@@ -141,7 +150,24 @@ pub fn simulate_with_records(
     policy: &CompiledPolicy,
     replications: u32,
 ) -> Result<(SimulationResult, Vec<TicketRecord>), Error> {
-    run_all(scenario, policy, replications, true)
+    simulate_cancellable(scenario, policy, replications, true, &AtomicBool::new(false))?.ok_or_else(never_cancelled)
+}
+
+/// [`simulate`] (or, with `records`, [`simulate_with_records`]) that stops
+/// early once `cancel` is set, returning `Ok(None)`; each replication checks
+/// the flag every 1,024 steps of its event loop. For hosts that let a user
+/// interrupt a long run.
+///
+/// # Errors
+/// As [`simulate`].
+pub fn simulate_cancellable(
+    scenario: &Scenario,
+    policy: &CompiledPolicy,
+    replications: u32,
+    records: bool,
+    cancel: &AtomicBool,
+) -> Result<Option<(SimulationResult, Vec<TicketRecord>)>, Error> {
+    run_all(scenario, policy, replications, records, cancel)
 }
 
 /// One ticket's life in a simulation.
@@ -189,7 +215,8 @@ fn run_all(
     policy: &CompiledPolicy,
     replications: u32,
     record: bool,
-) -> Result<(SimulationResult, Vec<TicketRecord>), Error> {
+    cancel: &AtomicBool,
+) -> Result<Option<(SimulationResult, Vec<TicketRecord>)>, Error> {
     if replications == 0 || replications > MAX_REPLICATIONS {
         return Err(Error::new(
             ErrorKind::InvalidValue,
@@ -198,10 +225,15 @@ fn run_all(
         ));
     }
     let plan = Plan::new(scenario, policy)?;
-    let mut outcomes: Vec<Outcome> =
-        (0..u64::from(replications)).into_par_iter().map(|r| run::run(&plan, r, record)).collect::<Result<_, _>>()?;
+    let outcomes: Vec<Option<Outcome>> = (0..u64::from(replications))
+        .into_par_iter()
+        .map(|r| run::run(&plan, r, record, cancel))
+        .collect::<Result<_, _>>()?;
+    let Some(mut outcomes) = outcomes.into_iter().collect::<Option<Vec<Outcome>>>() else {
+        return Ok(None);
+    };
     let records = outcomes.iter_mut().flat_map(|o| std::mem::take(&mut o.records)).collect();
-    Ok((merge(&plan, outcomes, replications), records))
+    Ok(Some((merge(&plan, outcomes, replications), records)))
 }
 
 fn merge(plan: &Plan, mut outcomes: Vec<Outcome>, replications: u32) -> SimulationResult {
@@ -360,5 +392,11 @@ mod tests {
         // Arrival order within each replication.
         assert!(records.windows(2).all(|w| w[0].replication < w[1].replication || w[0].ticket < w[1].ticket));
         assert!(records.iter().any(|r| r.tiers.len() > 1));
+    }
+
+    #[test]
+    fn a_cancelled_simulation_stops_with_none() {
+        let (scenario, policy) = default_desk().unwrap();
+        assert!(simulate_cancellable(&scenario, &policy, 2, false, &AtomicBool::new(true)).unwrap().is_none());
     }
 }

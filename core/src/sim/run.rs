@@ -3,6 +3,7 @@
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 
 use super::TicketRecord;
 use super::dist::Rand;
@@ -116,7 +117,9 @@ struct Sim<'a> {
 
 /// Runs replication `replication` of `plan`.
 /// With `record`, a [`TicketRecord`] is kept for every ticket.
-pub(crate) fn run(plan: &Plan, replication: u64, record: bool) -> Result<Outcome, Error> {
+/// Stops early, with `Ok(None)`, once `cancel` is set (checked every 1,024
+/// steps of the loop).
+pub(crate) fn run(plan: &Plan, replication: u64, record: bool, cancel: &AtomicBool) -> Result<Option<Outcome>, Error> {
     let engine = Engine::new(plan.policy.clone(), plan.roster.clone())?;
     let n_streams = plan.streams.len() as u64;
     let mut sim = Sim {
@@ -156,8 +159,10 @@ pub(crate) fn run(plan: &Plan, replication: u64, record: bool) -> Result<Outcome
         replication: u32::try_from(replication).unwrap_or(u32::MAX),
         traces: record.then(Vec::new),
     };
-    sim.go()?;
-    Ok(sim.o)
+    if !sim.go(cancel)? {
+        return Ok(None);
+    }
+    Ok(Some(sim.o))
 }
 
 impl Sim<'_> {
@@ -498,7 +503,9 @@ impl Sim<'_> {
         self.now = t;
     }
 
-    fn go(&mut self) -> Result<(), Error> {
+    /// Runs to the end (`true`), or until `cancel` is set (`false`).
+    fn go(&mut self, cancel: &AtomicBool) -> Result<bool, Error> {
+        let mut steps: u32 = 0;
         let start = self.plan.start_ms;
         self.advance(start);
         for a in 0..self.plan.roster.len() {
@@ -509,6 +516,10 @@ impl Sim<'_> {
             self.schedule_arrival(s, start);
         }
         loop {
+            steps = steps.wrapping_add(1);
+            if steps.is_multiple_of(1024) && cancel.load(AtomicOrdering::Relaxed) {
+                return Ok(false);
+            }
             let next = self.heap.peek().map(|Reverse(i)| i.at);
             if self.active_streams == 0 {
                 self.arrivals_done = true;
@@ -549,7 +560,7 @@ impl Sim<'_> {
             self.o.records.sort_by_key(|r| r.ticket);
         }
         self.duty();
-        Ok(())
+        Ok(true)
     }
 
     /// On-duty agent time per team over the run, for occupancy.

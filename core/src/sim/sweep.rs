@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use rayon::prelude::*;
 use serde_json::Value;
 
-use super::{SimulationResult, simulate};
+use super::{SimulationResult, simulate_cancellable};
 use crate::CompiledPolicy;
 use crate::error::{Error, ErrorKind};
 use crate::sim::Scenario;
@@ -160,8 +160,9 @@ pub struct SweepPoint {
 ///
 /// Points run in parallel on rayon (and each point's replications too) and
 /// come back in grid order, so results never depend on the thread count.
-/// `cancel` is checked before each point starts: once it is set, points not
-/// yet started are skipped and the sweep returns `Ok(None)`.
+/// `cancel` is checked before each point starts and inside running points
+/// (see [`super::simulate_cancellable`]): once it is set, the sweep stops
+/// soon and returns `Ok(None)`.
 ///
 /// ```
 /// use std::sync::atomic::AtomicBool;
@@ -227,7 +228,11 @@ pub fn sweep(
             if cancel.load(Ordering::Relaxed) {
                 return None;
             }
-            Some(simulate(&s, policy, replications).map(|result| SweepPoint { values, result }))
+            match simulate_cancellable(&s, policy, replications, false, cancel) {
+                Ok(Some((result, _))) => Some(Ok(SweepPoint { values, result })),
+                Ok(None) => None,
+                Err(e) => Some(Err(e)),
+            }
         })
         .collect();
     if cancel.load(Ordering::Relaxed) || done.iter().any(Option::is_none) {
@@ -306,7 +311,7 @@ mod tests {
         let mut alone = s.clone();
         alone.teams[0].agents = 13;
         alone.run.seed = 2;
-        assert_eq!(points[3].result, simulate(&alone, &policy, 2).unwrap());
+        assert_eq!(points[3].result, crate::sim::simulate(&alone, &policy, 2).unwrap());
     }
 
     #[test]
