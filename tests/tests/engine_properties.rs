@@ -235,6 +235,38 @@ fn run(
     ops: &[(Op, u16)],
     restore_at: Option<usize>,
 ) -> Result<Vec<String>, TestCaseError> {
+    run_with(policy, agents, ops, restore_at, Delivery::Clean)
+}
+
+/// How [`run_with`] delivers events, and how it logs decisions.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Delivery {
+    /// Once each; one log entry per event.
+    Clean,
+    /// Once each; one log entry per decision other than wake-ups.
+    CleanFlat,
+    /// Each successful event again at once and a second late; logged as
+    /// `CleanFlat`, including what the duplicates decide.
+    Hostile,
+}
+
+/// As [`run`], delivering events as `delivery` says. Hostile delivery sends
+/// every event that succeeds again at once (a duplicate) and again a second
+/// earlier (out of order): the late copy must be rejected, and the stream of
+/// decisions must stay that of a clean run (the caller compares them; timers
+/// due at the duplicate's instant may fire during it, as they would at a tick).
+fn run_with(
+    policy: usize,
+    agents: &[AgentGen],
+    ops: &[(Op, u16)],
+    restore_at: Option<usize>,
+    delivery: Delivery,
+) -> Result<Vec<String>, TestCaseError> {
+    let flat = |decisions: &[Decision], log: &mut Vec<String>| {
+        for d in decisions.iter().filter(|d| !matches!(d, Decision::WakeAt { .. })) {
+            log.push(serde_json::to_string(d).unwrap());
+        }
+    };
     let compiled = Policy::from_toml_str(&format!("version = 1\n{}", POLICIES[policy])).unwrap().compile().unwrap();
     let mut policy_for_day = POLICIES[policy].to_owned();
     if !policy_for_day.contains("[calendars.day]") {
@@ -260,7 +292,7 @@ fn run(
         }
         now = now.checked_add(tierwise::jiff::SignedDuration::from_secs(i64::from(*gap))).unwrap();
         let Some(event) = bind(op, &engine, now, &mut created, agents.len()) else { continue };
-        match engine.apply(&event) {
+        let applied = match engine.apply(&event) {
             Ok(decisions) => {
                 if let EventKind::TicketReopened { ticket } = &event.kind {
                     resolved.remove(ticket);
@@ -273,18 +305,50 @@ fn run(
                 if let EventKind::TicketResolved { ticket } = &event.kind {
                     resolved.insert(ticket.clone());
                 }
-                log.push(serde_json::to_string(&decisions).unwrap());
+                if delivery == Delivery::Clean {
+                    log.push(serde_json::to_string(&decisions).unwrap());
+                } else {
+                    flat(&decisions, &mut log);
+                }
+                if delivery == Delivery::Hostile {
+                    let late = Event::new(
+                        event.at.checked_sub(tierwise::jiff::SignedDuration::from_secs(1)).unwrap(),
+                        event.kind.clone(),
+                    );
+                    let result = engine.apply(&late);
+                    prop_assert!(result.is_err(), "an event a second late was applied: {:?}", late);
+                    // Two events are relative (docs/events.md): "escalate to the
+                    // next tier" escalates again, and a rejection can meet the
+                    // same offer made again at the same instant (no cooldown).
+                    let relative = matches!(
+                        event.kind,
+                        EventKind::EscalateRequested { to_tier: None, .. } | EventKind::OfferRejected { .. }
+                    );
+                    if !relative && let Ok(again) = engine.apply(&event) {
+                        flat(&again, &mut log);
+                    }
+                }
+                true
             }
-            Err(e) => log.push(format!("error {}: {e}", e.code())),
-        }
+            Err(e) => {
+                log.push(format!("error {}: {e}", e.code()));
+                false
+            }
+        };
         let problems = engine.audit();
         prop_assert!(problems.is_empty(), "after {:?}: {:?}", event, problems);
         if let EventKind::TicketClosed { ticket } = &event.kind
-            && !log.last().is_some_and(|l| l.starts_with("error"))
+            && applied
         {
             closed.insert(ticket.clone());
         }
         prop_assert_eq!(engine.ticket_states().len() + closed.len(), created, "every created ticket is accounted for");
+    }
+    if delivery != Delivery::Clean
+        && let Ok(last) = engine.apply(&Event::new(now, EventKind::Tick {}))
+    {
+        // Timers due at the last instant fire here, in both runs compared.
+        flat(&last, &mut log);
     }
     Ok(log)
 }
@@ -327,5 +391,18 @@ proptest! {
         let cut = cut.index(ops.len());
         let restored = run(policy, &agents, &ops, Some(cut))?;
         first_difference(&first, &restored, &format!("snapshot + restore before op {cut} changes nothing"))?;
+    }
+
+    /// Duplicated and out-of-order deliveries are rejected or idempotent:
+    /// the decisions of the whole run are those of a clean run.
+    #[test]
+    fn prop_duplicate_and_late_events_change_nothing(
+        policy in 0usize..POLICIES.len(),
+        agents in proptest::collection::vec(agent_gen(), 1..8),
+        ops in proptest::collection::vec((op(), 0u16..400), 1..80),
+    ) {
+        let clean = run_with(policy, &agents, &ops, None, Delivery::CleanFlat)?;
+        let hostile = run_with(policy, &agents, &ops, None, Delivery::Hostile)?;
+        first_difference(&clean, &hostile, "duplicated and late deliveries")?;
     }
 }
