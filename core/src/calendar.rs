@@ -427,7 +427,17 @@ impl Calendar {
         let mut from = t;
         loop {
             if let Some(b) = table.next_boundary(from) {
-                return Ok(Some(from_ms(b)));
+                // A segment that runs past the table's end (an overnight
+                // interval on 31 December) is cut there; it goes on in the
+                // next year's table, so that cut is not a change.
+                let continues = b == table.end && self.table(year + 1).is_ok_and(|next| next.is_open(b));
+                if !continues {
+                    return Ok(Some(from_ms(b)));
+                }
+                year += 1;
+                table = self.table(year)?;
+                from = b;
+                continue;
             }
             year += 1;
             match self.table(year) {
@@ -808,6 +818,22 @@ mod tests {
         assert_eq!(c.next_change(ts("2026-03-06T12:00:00Z")).unwrap(), Some(ts("2026-03-06T17:00:00Z")));
         assert_eq!(c.next_change(ts("2026-03-06T17:00:00Z")).unwrap(), Some(ts("2026-03-09T09:00:00Z")));
         assert_eq!(c.next_change(ts("2026-12-31T18:00:00Z")).unwrap(), Some(ts("2027-01-01T09:00:00Z")));
+    }
+
+    #[test]
+    fn an_overnight_interval_on_new_years_eve_does_not_change_at_the_year_end() {
+        // Found by the business_time fuzz target: a shift running 12:15-00:30
+        // on Wednesday 31 December 1969 in New York reported a change at local
+        // midnight, where the year tables meet.
+        let w: &[&str] = &["12:15-00:30"];
+        let c = cal("America/New_York", [&[], &[], w, &[], w, &[], &[]], &[]);
+        let epoch = ts("1970-01-01T00:00:00Z");
+        assert!(c.is_open(epoch).unwrap());
+        assert_eq!(c.next_change(epoch).unwrap(), Some(ts("1970-01-01T05:30:00Z")));
+        let d: &[&str] = &["22:00-02:00"];
+        let nightly = cal("UTC", [d, d, d, d, d, d, d], &[]);
+        assert_eq!(nightly.next_change(ts("2026-12-31T23:00:00Z")).unwrap(), Some(ts("2027-01-01T02:00:00Z")));
+        assert!(!nightly.is_open(ts("2027-01-01T02:00:00Z")).unwrap());
     }
 
     #[test]
