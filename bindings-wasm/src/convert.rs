@@ -5,6 +5,7 @@
 //! exactly what the CLI prints with `--json`.
 
 use jiff::Timestamp;
+use js_sys::Array;
 use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -68,8 +69,6 @@ pub fn type_name(value: &JsValue) -> String {
         value.js_typeof().as_string().unwrap_or_else(|| "a value of unknown type".to_owned())
     }
 }
-
-use js_sys::Array;
 
 /// An instant from an RFC 3339 string with an offset, or a `Date`.
 ///

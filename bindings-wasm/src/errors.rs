@@ -139,18 +139,7 @@ impl fmt::Display for Failure {
 
 impl From<tierwise::Error> for Failure {
     fn from(err: tierwise::Error) -> Failure {
-        Failure {
-            problems: err
-                .problems()
-                .iter()
-                .map(|p| ProblemOut {
-                    path: p.path().to_owned(),
-                    code: p.code().to_owned(),
-                    message: p.message().to_owned(),
-                    hint: p.hint().map(str::to_owned),
-                })
-                .collect(),
-        }
+        Failure { problems: err.problems().iter().map(ProblemOut::from).collect() }
     }
 }
 
