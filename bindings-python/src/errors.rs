@@ -28,6 +28,12 @@ pyo3::create_exception!(tierwise, RosterError, TierwiseError, "A roster that doe
 pyo3::create_exception!(tierwise, SnapshotError, TierwiseError, "Snapshot bytes that cannot be restored.");
 pyo3::create_exception!(tierwise, StaffingError, TierwiseError, "Bad arguments to an Erlang formula.");
 pyo3::create_exception!(tierwise, SimulationError, TierwiseError, "A simulation or sweep that cannot run.");
+pyo3::create_exception!(
+    tierwise,
+    HistoryError,
+    TierwiseError,
+    "A history that does not read (paths `lines[n].field`), or a replay or generated desk that cannot run."
+);
 
 /// Which exception class a core error becomes.
 #[derive(Clone, Copy, Debug)]
@@ -48,6 +54,8 @@ pub enum Domain {
     Staffing,
     /// [`SimulationError`].
     Simulation,
+    /// [`HistoryError`].
+    History,
 }
 
 /// One problem: (path, message, code).
@@ -79,6 +87,7 @@ pub fn raise(py: Python<'_>, domain: Domain, problems: &[Item]) -> PyErr {
         Domain::Snapshot => SnapshotError::new_err(text),
         Domain::Staffing => StaffingError::new_err(text),
         Domain::Simulation => SimulationError::new_err(text),
+        Domain::History => HistoryError::new_err(text),
     };
     let value = err.value(py);
     let attach = || -> PyResult<()> {
@@ -174,5 +183,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("SnapshotError", py.get_type::<SnapshotError>())?;
     m.add("StaffingError", py.get_type::<StaffingError>())?;
     m.add("SimulationError", py.get_type::<SimulationError>())?;
+    m.add("HistoryError", py.get_type::<HistoryError>())?;
     Ok(())
 }

@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 mod convert;
 mod engine;
 mod errors;
+mod history;
 mod policy;
 mod sim;
 mod staffing;
@@ -21,7 +22,10 @@ fn _tierwise(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<policy::Policy>()?;
     m.add_class::<engine::Engine>()?;
     m.add_class::<sim::Scenario>()?;
+    m.add_class::<history::History>()?;
     m.add_function(wrap_pyfunction!(policy::triage, m)?)?;
+    m.add_function(wrap_pyfunction!(policy::_policy_restore, m)?)?;
+    m.add_function(wrap_pyfunction!(history::_replay, m)?)?;
     m.add_function(wrap_pyfunction!(sim::_simulate, m)?)?;
     m.add_function(wrap_pyfunction!(sim::_sweep, m)?)?;
     m.add_function(wrap_pyfunction!(sim::_scenario_restore, m)?)?;

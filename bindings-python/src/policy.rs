@@ -15,13 +15,15 @@ use crate::errors::{self, Domain};
 pub struct Policy {
     pub(crate) source: tierwise::Policy,
     pub(crate) compiled: CompiledPolicy,
+    /// The file it was read from (as given to `from_file`): its name in a replay.
+    pub(crate) file: Option<String>,
 }
 
 impl Policy {
     pub(crate) fn build(py: Python<'_>, source: tierwise::Policy, prefix: &str) -> PyResult<Policy> {
         let compiled =
             errors::guard(|| source.compile())?.map_err(|e| errors::map_under(py, Domain::Policy, &e, prefix))?;
-        Ok(Policy { source, compiled })
+        Ok(Policy { source, compiled, file: None })
     }
 
     pub(crate) fn parse(py: Python<'_>, text: &str, format: Format) -> PyResult<Policy> {
@@ -91,7 +93,9 @@ impl Policy {
     fn from_file(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Policy> {
         let path = path.to_string_lossy().into_owned();
         let text = read_file(&path, MAX_POLICY_BYTES)?;
-        Policy::parse(py, &text, format_of(&path, &text))
+        let mut policy = Policy::parse(py, &text, format_of(&path, &text))?;
+        policy.file = Some(path);
+        Ok(policy)
     }
 
     /// Checks a policy document (a dict, or JSON/TOML/YAML text) without
@@ -154,8 +158,15 @@ impl Policy {
         triage_with(py, &self.compiled, ticket, now)
     }
 
-    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
-        Ok((py.import("tierwise")?.getattr("_policy_from_json")?, (self.source.to_json_string(),)))
+    /// The file the policy was read from (as given to `from_file`), else `None`.
+    #[getter]
+    fn file(&self) -> Option<String> {
+        self.file.clone()
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, (String, Option<String>))> {
+        Ok((py.import("tierwise")?.getattr("_policy_from_json")?, (self.source.to_json_string(), self.file.clone())))
     }
 
     fn __repr__(&self) -> String {
@@ -166,6 +177,14 @@ impl Policy {
             self.compiled.sla_rule_count()
         )
     }
+}
+
+/// Rebuilds a policy from `__reduce__`'s state.
+#[pyfunction]
+pub fn _policy_restore(py: Python<'_>, text: &str, file: Option<String>) -> PyResult<Policy> {
+    let mut policy = Policy::parse(py, text, Format::Json)?;
+    policy.file = file;
+    Ok(policy)
 }
 
 /// Reads an instant argument: an aware `datetime`.

@@ -19,3 +19,14 @@ def test_readme_python_tour_runs(tmp_path, monkeypatch):
     assert env["decisions"] and isinstance(env["state"], bytes)
     assert len(env["grid"]) == 9
     assert os.path.getsize(tmp_path / "week.png") > 1000
+
+
+def test_readme_python_replay_runs(monkeypatch):
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("### From Python"):text.index("### From JavaScript")]
+    code = re.findall(r"```python\n(.*?)```", section, re.S)[1]
+    monkeypatch.chdir(ROOT)
+    env: dict = {}
+    exec(compile(code, "README.md", "exec"), env)
+    assert env["report"].matches_history[0] == 1.0
+    assert len(env["report"].diff()) > 0
