@@ -139,7 +139,8 @@ impl History {
 }
 
 /// Replays `history` under each (name, policy) with the GIL released;
-/// returns the core's report as JSON text (as `tierwise replay --json`).
+/// returns the core's report as JSON text (as `tierwise replay --json`)
+/// and its summary (without tickets and diff entries) as JSON text.
 #[pyfunction]
 pub fn _replay(
     py: Python<'_>,
@@ -147,7 +148,7 @@ pub fn _replay(
     policies: &Bound<'_, PyList>,
     handling: &str,
     seed: &Bound<'_, PyAny>,
-) -> PyResult<String> {
+) -> PyResult<(String, String)> {
     if seed.is_instance_of::<pyo3::types::PyBool>() || !seed.is_instance_of::<pyo3::types::PyInt>() {
         return Err(errors::type_error("seed", "expected an int"));
     }
@@ -176,6 +177,25 @@ pub fn _replay(
     let inner = Arc::clone(&history.inner);
     let report =
         py.detach(|| errors::guard(|| history::replay(&inner, &named, handling)))?.map_err(|e| history_err(py, &e))?;
-    serde_json::to_string(&report)
-        .map_err(|e| errors::one(py, Domain::History, "", &format!("cannot write the report: {e}"), "internal"))
+    let write = |e: serde_json::Error| {
+        errors::one(py, Domain::History, "", &format!("cannot write the report: {e}"), "internal")
+    };
+    // The summary: the report without per-ticket lists and diff entries (so
+    // `summary()` need not parse the whole report).
+    let summary = serde_json::json!({
+        "start": report.start,
+        "end": report.end,
+        "tickets": report.tickets,
+        "agents": report.agents,
+        "handling": report.handling,
+        "matches_history": report.matches_history,
+        "runs": report.runs.iter().map(|r| serde_json::json!({
+            "policy": r.policy, "engine_events": r.engine_events, "kpis": r.kpis,
+        })).collect::<Vec<_>>(),
+        "diffs": report.diffs.iter().map(|d| serde_json::json!({
+            "base": d.base, "other": d.other, "tickets": d.tickets, "by_cause": d.by_cause,
+        })).collect::<Vec<_>>(),
+    });
+    let (full, summary) = py.detach(|| (serde_json::to_string(&report), serde_json::to_string(&summary)));
+    Ok((full.map_err(write)?, summary.map_err(write)?))
 }

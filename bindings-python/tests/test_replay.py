@@ -250,3 +250,16 @@ def test_replay_releases_the_gil():
     assert done and done[0].matches_history[0] == 1.0
     # With the GIL held for the whole replay the loop could not run meanwhile.
     assert elapsed < 0.05 or ticks >= 10
+
+
+def test_summary_is_the_full_report_without_tickets_and_entries(two):
+    full = json.loads(two.to_json())
+    for run in full["runs"]:
+        del run["tickets"]
+    for d in full["diffs"]:
+        del d["entries"]
+    s = two.summary()
+    s["start"] = full["start"] if s["start"] is not None else None
+    s["end"] = full["end"] if s["end"] is not None else None
+    assert s == full
+    assert two.summary()["start"] == datetime.fromisoformat(full["start"].replace("Z", "+00:00"))

@@ -178,12 +178,13 @@ class ReplayReport:
     """What a replay found: the core's report (``to_json()``, identical to
     ``tierwise replay --json``), with a summary and DataFrames."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, summary: str) -> None:
         self._text = text
+        self._summary: dict[str, Any] = json.loads(summary)
         self._doc: Optional[dict[str, Any]] = None
 
-    def __reduce__(self) -> tuple[Any, tuple[str]]:
-        return (ReplayReport, (self._text,))
+    def __reduce__(self) -> tuple[Any, tuple[str, str]]:
+        return (ReplayReport, (self._text, json.dumps(self._summary)))
 
     def __repr__(self) -> str:
         return f"ReplayReport(policies={self.policies!r}, matches_history={self.matches_history!r})"
@@ -196,13 +197,13 @@ class ReplayReport:
     @property
     def policies(self) -> list[str]:
         """The policies' names, in the order given."""
-        return [run["policy"] for run in self._report()["runs"]]
+        return [run["policy"] for run in self._summary["runs"]]
 
     @property
     def matches_history(self) -> list[float]:
         """Per policy: the share of tickets first assigned to the recorded
         agent at the recorded instant (1.0: history reproduced exactly)."""
-        return list(self._report()["matches_history"])
+        return list(self._summary["matches_history"])
 
     def to_json(self) -> str:
         """The whole report as the core's JSON (every ticket, every diff entry)."""
@@ -214,13 +215,9 @@ class ReplayReport:
         ``matches_history``, ``runs`` (``policy``, ``engine_events``,
         ``kpis``) and ``diffs`` (``base``, ``other``, ``tickets``,
         ``by_cause``)."""
-        doc = copy.deepcopy(self._report())
+        doc = copy.deepcopy(self._summary)
         doc["start"] = _instant(doc.get("start"))
         doc["end"] = _instant(doc.get("end"))
-        for run in doc["runs"]:
-            run.pop("tickets", None)
-        for diff in doc["diffs"]:
-            diff.pop("entries", None)
         return doc
 
     def tickets(self) -> Any:
@@ -268,7 +265,7 @@ class ReplayReport:
         import pandas as pd
 
         rows = []
-        for run in self._report()["runs"]:
+        for run in self._summary["runs"]:
             for p in run["kpis"]["by_priority"]:
                 w = p["wait_s"]
                 rows.append(
@@ -297,7 +294,7 @@ class ReplayReport:
         import pandas as pd
 
         rows = []
-        for run in self._report()["runs"]:
+        for run in self._summary["runs"]:
             for a in run["kpis"]["agents"]:
                 rows.append((run["policy"], *(a[c] for c in _AGENT_COLUMNS[1:])))
         return pd.DataFrame(rows, columns=_AGENT_COLUMNS)
@@ -347,4 +344,5 @@ def replay(
         raise TypeError(f"handling: expected \"recorded\" or \"resampled\", not {type(handling).__name__}")
     h = history_of(history)
     pairs = named_policies(policies)
-    return ReplayReport(_replay(h, pairs, handling, seed))
+    text, summary = _replay(h, pairs, handling, seed)
+    return ReplayReport(text, summary)
