@@ -328,6 +328,14 @@ fn run_with(
                         flat(&again, &mut log);
                     }
                 }
+                if delivery != Delivery::Clean {
+                    // Timers armed for this very instant fire at the next event
+                    // (any event, a duplicate too): flush them here in both
+                    // runs compared, so the next operation binds to the same state.
+                    let flushed = engine.apply(&Event::new(event.at, EventKind::Tick {}));
+                    prop_assert!(flushed.is_ok(), "a tick at the same instant fails: {flushed:?}");
+                    flat(&flushed.unwrap_or_default(), &mut log);
+                }
                 true
             }
             Err(e) => {
