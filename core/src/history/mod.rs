@@ -29,7 +29,7 @@ use std::collections::HashMap;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-pub use generate::{DeskSpec, generate};
+pub use generate::{DeskSpec, MAX_GENERATED_AGENTS, MAX_GENERATED_DAYS, generate};
 pub use replay::{
     AgentKpis, Diff, DiffEntry, DiffSide, FairnessKpis, Handling, Kpis, PolicyRun, PriorityKpis, RegionKpis,
     ReplayReport, TicketOutcome, TierKpis, Waits, replay,
