@@ -618,18 +618,13 @@ impl<'h> Host<'h> {
     fn input(&mut self, event: &'h Event) -> Result<(), Error> {
         let at = to_ms(event.at);
         match &event.kind {
-            EventKind::TicketCreated { ticket, .. } => {
+            EventKind::TicketCreated { ticket, tier, .. } => {
                 let index = u32::try_from(self.live.len()).unwrap_or(u32::MAX);
                 self.ids.push(ticket.id.as_str());
                 self.index.insert(ticket.id.as_str(), index);
                 let assessment = self.policy.assess(ticket, event.at).ok();
-                let tier = match &event.kind {
-                    EventKind::TicketCreated { tier: Some(name), .. } => {
-                        self.policy.tiers().iter().position(|t| t == name).unwrap_or(0)
-                    }
-                    _ => 0,
-                };
-                let tier = u8::try_from(tier).unwrap_or(0);
+                let tier = tier.as_ref().and_then(|name| self.policy.tiers().iter().position(|t| t == name));
+                let tier = tier.and_then(|k| u8::try_from(k).ok()).unwrap_or(0);
                 self.live.push(Live {
                     created: to_ms(ticket.created_at),
                     tier,
@@ -661,12 +656,11 @@ impl<'h> Host<'h> {
         match self.apply(at, event.kind.clone()) {
             // A ticket the policy cannot triage is skipped, not fatal: the
             // replay reports it unanswered.
-            Err(e) if matches!(event.kind, EventKind::TicketCreated { .. }) => {
+            Err(_) if matches!(event.kind, EventKind::TicketCreated { .. }) => {
                 if let Some(live) = self.live.last_mut() {
                     live.open = false;
                 }
                 self.outstanding -= 1;
-                let _ = e;
                 Ok(())
             }
             other => other,
@@ -867,12 +861,6 @@ impl<'h> Host<'h> {
     fn outcomes(&mut self, history: &History) -> Vec<TicketOutcome> {
         let classes = self.policy.priority_classes();
         let tiers = self.policy.tiers();
-        let mut channels = HashMap::new();
-        for record in &history.records {
-            if let Record::Input(Event { kind: EventKind::TicketCreated { ticket, .. }, .. }) = record {
-                channels.insert(ticket.id.as_str(), ticket.channel.name());
-            }
-        }
         let live = std::mem::take(&mut self.live);
         live.into_iter()
             .zip(&self.ids)
@@ -881,7 +869,7 @@ impl<'h> Host<'h> {
                 let wait_s = l.first_at.map(|f| (f - l.created) as f64 / 1000.0);
                 TicketOutcome {
                     ticket: (*id).to_owned(),
-                    channel: channels.get(id).copied().unwrap_or("?"),
+                    channel: crate::ticket::Channel::ALL.get(l.channel).map_or("?", |c| c.name()),
                     priority: classes.get(l.priority).cloned().unwrap_or_else(|| "untriaged".to_owned()),
                     created_at: from_ms(l.created),
                     first_assigned_at: l.first_at.map(from_ms),
