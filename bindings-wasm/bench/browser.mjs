@@ -24,7 +24,7 @@ try {
     const tw = await import("/pkg/web/tierwise_wasm.js");
     await tw.default();
     const { run } = await import("/bench/workload.js");
-    const policy = await (await fetch("/www/examples/global-desk.toml")).text();
+    const policy = await (await fetch("/www/examples/global-desk.json")).text();
     const roster = await (await fetch("/www/examples/agents.json")).text();
     return { version: navigator.userAgent, rows: run(tw, policy, roster) };
   });

@@ -51,7 +51,7 @@ try {
   check("every input has a label", () => assert.deepEqual(unlabeled, []));
 
   // Type a ticket: a Spanish-speaking customer's chat about software.
-  await page.selectOption("#policy", "examples/global-desk.toml");
+  await page.selectOption("#policy", "examples/global-desk.json");
   await page.selectOption("#roster", "examples/agents.json");
   await page.getByLabel("Title").fill("La aplicación de nóminas no abre");
   await page.getByLabel("Category").selectOption("software");
@@ -96,7 +96,7 @@ try {
   await page.waitForSelector("#error[hidden]", { state: "attached" });
 
   // Another desk: the Madrid office policy and its roster.
-  await page.selectOption("#policy", "examples/madrid-office.toml");
+  await page.selectOption("#policy", "examples/madrid-office.json");
   await page.selectOption("#roster", "rosters/madrid-office.json");
   await page.waitForFunction(() => document.querySelector("#customer-tier option[value=management]"));
   await page.getByLabel("Customer tier").selectOption("management");

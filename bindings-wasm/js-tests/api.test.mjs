@@ -15,6 +15,9 @@ const root = path.resolve(here, "../..");
 const tw = require("../pkg/node/tierwise_wasm.js");
 const ex = (p) => path.join(root, "examples", p);
 const read = (p) => readFileSync(ex(p), "utf8");
+// The package reads JSON: scripts/test-wasm converts the TOML example
+// policies with `tierwise convert` into www/examples/.
+const readPolicy = (p) => readFileSync(path.join(here, "../www/examples", path.basename(p, ".toml") + ".json"), "utf8");
 
 function assertTierwiseError(fn, code, pathWanted) {
   let caught;
@@ -42,11 +45,16 @@ test("errors are real Errors named TierwiseError with code, path and problems", 
   );
   assert.deepEqual(e.problems.map((p) => p.path).sort(), ["sla.policies[0].resolution", "tiers"]);
   assert.match(e.message, /^2 problems:/);
-  assertTierwiseError(() => new tw.Policy("version = 1\n[calendars.x]\ntimezone = 'Mars/Base'\nhours = { daily = '09:00-10:00' }"), "unknown_name", "calendars.x.timezone");
+  assertTierwiseError(() => new tw.Policy('{"version": 1, "calendars": {"x": {"timezone": "Mars/Base", "hours": {"daily": "09:00-10:00"}}}}'), "unknown_name", "calendars.x.timezone");
+  // The package reads JSON only; TOML or YAML text says how to convert it.
+  for (const text of ["version = 1\n[routing]\noffer_timeout = '2m'", "version: 1\nrouting:\n  offer_timeout: 2m"]) {
+    const e = assertTierwiseError(() => new tw.Policy(text), "syntax", "");
+    assert.match(e.message, /tierwise convert/);
+  }
   assertTierwiseError(() => new tw.Policy("{"), "syntax");
   assertTierwiseError(() => new tw.Policy(undefined), "invalid_value", "");
   assertTierwiseError(() => new tw.Policy(42n), "invalid_value", "");
-  const policy = new tw.Policy(read("policies/global-desk.toml"));
+  const policy = new tw.Policy(readPolicy("policies/global-desk.toml"));
   assertTierwiseError(() => tw.triage(policy, { created_at: "2026-03-02T09:00:00Z", channel: "fax" }, "2026-03-02T09:00:00Z"), "invalid_value", "channel");
   assertTierwiseError(() => tw.triage(policy, { created_at: "2026-03-02T09:00:00Z", channel: "chat" }, "tomorrow"), "invalid_value", "now");
   assertTierwiseError(() => tw.triage(policy, { created_at: "2026-03-02T09:00:00Z", channel: "chat" }, new Date(NaN)), "invalid_value", "now");
@@ -61,7 +69,7 @@ test("errors are real Errors named TierwiseError with code, path and problems", 
 });
 
 test("hostile inputs throw TierwiseError, never RuntimeError", () => {
-  const policy = new tw.Policy("version = 1");
+  const policy = new tw.Policy('{"version": 1}');
   const cyclic = {};
   cyclic.self = cyclic;
   const inputs = [null, undefined, 0, NaN, true, "", "[]", "null", cyclic, () => 1, Symbol("x"), "[".repeat(100000), "{\"a\":".repeat(10000), "\u0000", { created_at: 5 }, { created_at: "2026-03-02T09:00:00Z", channel: "chat", skills: { x: -1 } }, { created_at: "9999-12-31T23:59:59Z", channel: "chat" }, { created_at: "-009999-01-01T00:00:00Z", channel: "chat" }];
@@ -91,12 +99,12 @@ test("hostile inputs throw TierwiseError, never RuntimeError", () => {
 
 test("a panic becomes a TierwiseError (code internal) and the module recovers", () => {
   const probe = require("../pkg-test/node/tierwise_wasm.js");
-  const before = new probe.Policy("version = 1");
+  const before = new probe.Policy('{"version": 1}');
   const e = assertTierwiseError(() => probe.panicProbe("deliberate"), "internal", "");
   assert.match(e.message, /deliberate/);
   assert.doesNotMatch(e.message, /unreachable/);
   // A fresh instance answers the next call; objects from before refuse clearly.
-  const after = new probe.Policy("version = 1");
+  const after = new probe.Policy('{"version": 1}');
   assert.equal(probe.triage(after, { created_at: "2026-03-02T09:00:00Z", channel: "chat" }, "2026-03-02T09:00:00Z").priority, "P5");
   assert.throws(() => before.priorityClasses, (err) => err instanceof Error && !(err instanceof WebAssembly.RuntimeError));
   assertTierwiseError(() => probe.panicProbe("again"), "internal", "");
@@ -118,7 +126,7 @@ for (const f of fixtures) {
     const args = ["triage", "--json", "--policy", ex(f.policy), "--ticket", ex(f.ticket), "--now", f.now];
     if (f.roster) args.push("--roster", ex(f.roster));
     const native = JSON.parse(execFileSync(cli, args, { encoding: "utf8" }));
-    const policy = new tw.Policy(read(f.policy));
+    const policy = new tw.Policy(readPolicy(f.policy));
     const wasm = f.roster
       ? tw.preview(policy, read(f.ticket), f.now, read(f.roster))
       : tw.triage(policy, read(f.ticket), f.now);
@@ -133,20 +141,20 @@ test("engine replay of examples/routing/events.jsonl matches `tierwise route`", 
   const events = read("routing/events.jsonl").split("\n").filter((l) => l.trim() && !l.trim().startsWith("#"));
   const native = execFileSync(cli, ["route", "--policy", policyPath, "--agents", ex("routing/agents.json"), "--events", ex("routing/events.jsonl")], { encoding: "utf8" })
     .split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
-  const engine = new tw.Engine(new tw.Policy(read("policies/global-desk.toml")), read("routing/agents.json"));
+  const engine = new tw.Engine(new tw.Policy(readPolicy("policies/global-desk.toml")), read("routing/agents.json"));
   const wasm = events.flatMap((e) => engine.apply(e));
   assert.deepEqual(wasm, native);
   // And applyAll, from a snapshot taken half-way, gives the rest.
-  const again = new tw.Engine(new tw.Policy(read("policies/global-desk.toml")), read("routing/agents.json"));
+  const again = new tw.Engine(new tw.Policy(readPolicy("policies/global-desk.toml")), read("routing/agents.json"));
   const half = Math.floor(events.length / 2);
   const first = again.applyAll(events.slice(0, half).map((e) => JSON.parse(e)));
-  const restored = tw.Engine.restore(new tw.Policy(read("policies/global-desk.toml")), again.snapshot());
+  const restored = tw.Engine.restore(new tw.Policy(readPolicy("policies/global-desk.toml")), again.snapshot());
   const rest = restored.applyAll(JSON.stringify(events.slice(half).map((e) => JSON.parse(e))));
   assert.deepEqual([...first, ...rest], native);
 });
 
 test("assessMany gives triage's numbers", () => {
-  const p = new tw.Policy(read("policies/global-desk.toml"));
+  const p = new tw.Policy(readPolicy("policies/global-desk.toml"));
   const tickets = [JSON.parse(read("tickets/vip-outage-alert.json")), JSON.parse(read("tickets/spanish-chat.json"))];
   const now = "2026-03-30T09:00:00Z";
   const lean = tw.assessMany(p, tickets, now);
@@ -161,7 +169,7 @@ test("assessMany gives triage's numbers", () => {
 });
 
 test("policy metadata for forms", () => {
-  const p = new tw.Policy(read("policies/global-desk.toml"));
+  const p = new tw.Policy(readPolicy("policies/global-desk.toml"));
   assert.deepEqual(p.impactLevels, ["high", "medium", "low"]);
   assert.deepEqual(p.customerTiers, ["standard", "premium", "vip"]);
   assert.ok(p.categories.includes("outage"));

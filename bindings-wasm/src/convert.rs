@@ -7,6 +7,7 @@
 use jiff::Timestamp;
 use js_sys::Array;
 use serde::Serialize;
+use tierwise::policy::Format;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::errors::Failure;
@@ -45,6 +46,28 @@ pub fn document_text(value: &JsValue, what: &str, path: &str) -> Result<String, 
             Err(Failure::new("invalid_value", path, format!("{what} cannot be written as JSON: {why}")))
         }
     }
+}
+
+/// The format of a policy or scenario text. The package reads JSON; TOML and
+/// YAML readers are left out to keep the `.wasm` small, so such text gets an
+/// error saying how to convert it.
+///
+/// # Errors
+/// Text in a format this build does not read.
+pub fn document_format(text: &str, what: &str) -> Result<Format, Failure> {
+    let format = Format::sniff(text);
+    if format.is_supported() {
+        return Ok(format);
+    }
+    Err(Failure::new(
+        "syntax",
+        "",
+        format!(
+            "{what} must be JSON text or an object; this looks like {}, which the WebAssembly package does not \
+             read: convert it with `tierwise convert FILE`",
+            format.name()
+        ),
+    ))
 }
 
 fn check_len(text: String, path: &str) -> Result<String, Failure> {

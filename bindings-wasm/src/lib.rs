@@ -4,7 +4,7 @@
 //! The JavaScript API (see `bindings-wasm/README.md` and the TypeScript
 //! definitions below):
 //!
-//! - `new Policy(doc)` compiles a policy (JSON/TOML/YAML text or an object);
+//! - `new Policy(doc)` compiles a policy (JSON text or an object);
 //! - `triage(policy, ticket, now)`, `triageMany(policy, tickets, now)` and
 //!   `assessMany(policy, tickets, now)` (numbers only, for long lists);
 //! - `preview(policy, ticket, now, roster)`: the triage and the ranked

@@ -1,21 +1,19 @@
-//! `new Policy(doc)`: a compiled policy, from JSON, TOML or YAML text or a
-//! plain object.
+//! `new Policy(doc)`: a compiled policy, from JSON text or a plain object.
 
-use tierwise::policy::Format;
 use tierwise::{CompiledPolicy, Policy};
 use wasm_bindgen::prelude::*;
 
-use crate::convert::{document_text, output};
+use crate::convert::{document_format, document_text, output};
 use crate::errors::{Failure, ProblemOut};
 use crate::guard;
 
-/// Compiles a policy from text: JSON if it starts with `{`, otherwise TOML or
-/// YAML (sniffed as the CLI does for a file without an extension).
+/// Compiles a policy from JSON text (the Rust tests also pass TOML, which
+/// their build reads).
 ///
 /// # Errors
 /// Every problem of the document, with its field path.
 pub fn compile_text(text: &str) -> Result<CompiledPolicy, Failure> {
-    let policy = Policy::from_str_as(text, Format::sniff(text))?;
+    let policy = Policy::from_str_as(text, document_format(text, "a policy")?)?;
     Ok(policy.compile()?)
 }
 
@@ -27,7 +25,8 @@ pub struct JsPolicy {
 
 #[wasm_bindgen(js_class = Policy)]
 impl JsPolicy {
-    /// Compiles a policy document: JSON, TOML or YAML text, or a plain object.
+    /// Compiles a policy document: JSON text or a plain object (convert TOML
+    /// or YAML with `tierwise convert FILE`).
     /// Throws a `TierwiseError` naming every problem's field path.
     #[wasm_bindgen(constructor)]
     pub fn new(

@@ -2,12 +2,11 @@
 //! the browser the replications run one after another on the calling thread,
 //! so keep scenarios small (hours or days, not months).
 
-use tierwise::policy::Format;
 use tierwise::sim::{self, Scenario};
 use tierwise::{CompiledPolicy, Policy};
 use wasm_bindgen::prelude::*;
 
-use crate::convert::{document_text, from_json, to_json};
+use crate::convert::{document_format, document_text, from_json, to_json};
 use crate::errors::Failure;
 use crate::guard;
 use crate::policy::JsPolicy;
@@ -15,7 +14,7 @@ use crate::policy::JsPolicy;
 /// Most replications one call runs in the browser.
 pub const MAX_WASM_REPLICATIONS: u32 = 100;
 
-/// Runs a scenario given as text (JSON, TOML or YAML) under `policy`, or under
+/// Runs a scenario given as JSON text under `policy`, or under
 /// the scenario's inline policy, or the default policy; the result as JSON.
 ///
 /// # Errors
@@ -30,7 +29,7 @@ pub fn simulate_text(text: &str, policy: Option<&CompiledPolicy>, replications: 
             format!("must be 1 to {MAX_WASM_REPLICATIONS} in the browser, not {replications}"),
         ));
     }
-    let scenario = Scenario::from_str_as(text, Format::sniff(text))?;
+    let scenario = Scenario::from_str_as(text, document_format(text, "a scenario")?)?;
     let compiled;
     let policy = match (policy, scenario.inline_policy(), scenario.policy_file()) {
         (Some(p), _, _) => p,
@@ -60,7 +59,7 @@ fn run(scenario: &JsValue, policy: Option<&CompiledPolicy>, replications: Option
     })
 }
 
-/// Simulates a staffing scenario (object, or JSON/TOML/YAML text) under its
+/// Simulates a staffing scenario (object, or JSON text) under its
 /// inline policy or the default one: service level, waits, abandonment and
 /// occupancy, by priority, stream, tier and team, with 15-minute series.
 /// Seeded: the same scenario gives the same figures, natively and here.

@@ -3,6 +3,7 @@
 //! Exit codes: 0 success, 1 bad input (every problem printed, with its field
 //! path), 2 bad usage.
 
+mod convert;
 mod history;
 mod input;
 mod route;
@@ -35,6 +36,10 @@ enum Command {
     Simulate(simulate::Args),
     /// Agents needed for a service-level target (Erlang C, or Erlang A with patience).
     Staff(staff::Args),
+    /// Print a policy or scenario written in TOML or YAML as JSON (what the
+    /// WebAssembly package reads). Checks the syntax only: `validate` checks
+    /// a policy.
+    Convert(convert::Args),
     /// Synthetic desk histories for replay.
     History(history::HistoryArgs),
     /// Replay a desk's history under one or more policies: KPIs side by side
@@ -66,6 +71,7 @@ fn main() -> ExitCode {
         Command::Route(args) => route::run(&args),
         Command::Simulate(args) => simulate::run(&args),
         Command::Staff(args) => staff::run(&args),
+        Command::Convert(args) => convert::run(&args),
         Command::History(args) => history::run_history(&args),
         Command::Replay(args) => history::run_replay(&args),
     };

@@ -240,3 +240,39 @@ fn validate_with_a_roster_reports_coverage_gaps() {
     assert!(stdout.contains("tier L1, confidential (clearance): nobody on the roster can ever serve it"), "{stdout}");
     assert!(stdout.contains("tier L2: 123 h uncovered; nobody at weekends"), "{stdout}");
 }
+
+#[test]
+fn convert_turns_toml_and_yaml_into_the_same_policy_as_json() {
+    let toml = "examples/policies/global-desk.toml";
+    let out = tierwise(&["convert", toml]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json = temp_file("global-desk.json", &out.stdout);
+    // The JSON defines what the TOML defines, and triages the same way.
+    let validate = |p: &str| text(&tierwise(&["validate", "--json", p]).stdout);
+    assert_eq!(validate(&json), validate(toml));
+    let triage = |p: &str| {
+        let out = tierwise(&[
+            "triage",
+            "--policy",
+            p,
+            "--ticket",
+            "examples/tickets/vip-outage-alert.json",
+            "--now",
+            "2026-03-06T21:45:00Z",
+            "--json",
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    assert_eq!(triage(&json), triage(toml));
+
+    let yaml = temp_file("p.yaml", b"version: 1\nrouting:\n  offer_timeout: 2m\n");
+    let out = tierwise(&["convert", "--compact", &yaml]);
+    assert_eq!(text(&out.stdout).trim(), r#"{"routing":{"offer_timeout":"2m"},"version":1}"#);
+
+    let bad = temp_file("bad.toml", b"version = = 1");
+    let out = tierwise(&["convert", &bad]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_no_panic(&out);
+    assert!(text(&out.stderr).contains("invalid TOML"), "{}", text(&out.stderr));
+}

@@ -516,6 +516,28 @@ pub enum Format {
 }
 
 impl Format {
+    /// The format's usual name: `JSON`, `TOML` or `YAML`.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Json => "JSON",
+            Format::Toml => "TOML",
+            Format::Yaml => "YAML",
+        }
+    }
+
+    /// Whether this build reads the format: JSON always; TOML and YAML with
+    /// the cargo features `toml` and `yaml` (on by default; the WebAssembly
+    /// package leaves them off to stay small).
+    #[must_use]
+    pub fn is_supported(self) -> bool {
+        match self {
+            Format::Json => true,
+            Format::Toml => cfg!(feature = "toml"),
+            Format::Yaml => cfg!(feature = "yaml"),
+        }
+    }
+
     /// The format a file name's extension implies (`.json`, `.toml`, `.yaml`,
     /// `.yml`), if any.
     #[must_use]
@@ -701,8 +723,15 @@ impl Policy {
     }
 }
 
-/// Parses text in `format` into a JSON value, enforcing size and depth limits.
-pub(crate) fn parse_value(text: &str, format: Format, max_bytes: usize) -> Result<Value, Error> {
+/// Parses text in `format` into a JSON value, enforcing the size limit
+/// `max_bytes` and the nesting limit [`MAX_DEPTH`]; no schema is checked. This
+/// is how every document is read, and how `tierwise convert` turns TOML or
+/// YAML into JSON.
+///
+/// # Errors
+/// A document over the limits, text that is not valid `format`, or a format
+/// this build does not read (see [`Format::is_supported`]).
+pub fn parse_value(text: &str, format: Format, max_bytes: usize) -> Result<Value, Error> {
     if text.len() > max_bytes {
         return Err(Error::new(
             ErrorKind::TooLarge,
@@ -722,15 +751,29 @@ pub(crate) fn parse_value(text: &str, format: Format, max_bytes: usize) -> Resul
     let value = match format {
         Format::Json => serde_json::from_str::<Value>(text)
             .map_err(|e| Error::new(ErrorKind::Syntax, "", format!("invalid JSON: {e}")))?,
+        #[cfg(feature = "toml")]
         Format::Toml => {
             let table: toml::Table = toml::from_str(text)
                 .map_err(|e| Error::new(ErrorKind::Syntax, "", format!("invalid TOML: {}", e.message())))?;
             toml_to_json(toml::Value::Table(table))
         }
+        #[cfg(feature = "yaml")]
         Format::Yaml => {
             let yaml: serde_norway::Value = serde_norway::from_str(text)
                 .map_err(|e| Error::new(ErrorKind::Syntax, "", format!("invalid YAML: {e}")))?;
             yaml_to_json(yaml)?
+        }
+        #[cfg(not(all(feature = "toml", feature = "yaml")))]
+        other => {
+            return Err(Error::new(
+                ErrorKind::Syntax,
+                "",
+                format!(
+                    "this build of Tierwise does not read {} (its cargo feature `{}` is off); use JSON",
+                    other.name(),
+                    other.name().to_lowercase()
+                ),
+            ));
         }
     };
     check_depth(&value, MAX_DEPTH).map_err(Error::from_problem)?;
@@ -745,6 +788,7 @@ pub(crate) fn parse_json<T: DeserializeOwned>(text: &str, max_bytes: usize) -> R
     read(value, "", &mut problems).ok_or_else(|| Error::from_problems(problems))
 }
 
+#[cfg(feature = "toml")]
 fn toml_to_json(v: toml::Value) -> Value {
     match v {
         toml::Value::String(s) => Value::String(s),
@@ -759,10 +803,12 @@ fn toml_to_json(v: toml::Value) -> Value {
 
 /// A float as JSON; JSON has no NaN or infinity, so those stay visible as text
 /// for validation to name the field.
+#[cfg(any(feature = "toml", feature = "yaml"))]
 fn float_to_json(f: f64) -> Value {
     serde_json::Number::from_f64(f).map_or_else(|| Value::String(format!("{f}")), Value::Number)
 }
 
+#[cfg(feature = "yaml")]
 fn yaml_to_json(v: serde_norway::Value) -> Result<Value, Error> {
     use serde_norway::Value as Y;
     Ok(match v {
