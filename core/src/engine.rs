@@ -23,7 +23,7 @@
 //! lists are sorted before they are processed.
 
 use std::cmp::{Ordering, Reverse};
-use std::collections::{BTreeMap, BinaryHeap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
@@ -1837,6 +1837,7 @@ impl Engine {
         if snapshot.agents.len() != engine.agents.len() {
             return Err(Error::new(ErrorKind::Inconsistent, "agents", "the snapshot's agents do not match its roster"));
         }
+        engine.check_references(&snapshot.tickets, &snapshot.agents, &snapshot.free_slots, &snapshot.timers)?;
         engine.explain = snapshot.explain;
         engine.now = snapshot.now;
         engine.started = snapshot.started;
@@ -1898,7 +1899,76 @@ impl Engine {
         engine.out = snapshot.pending;
         engine.dirty_agents.clear();
         engine.dirty_groups.clear();
+        // A snapshot is data from outside: one that was edited or corrupted
+        // (loads that do not match holdings, a ticket with an agent who cannot
+        // serve it) is refused rather than routed from.
+        if let Some(problem) = engine.audit().into_iter().next() {
+            return Err(Error::new(ErrorKind::Inconsistent, "", format!("the snapshot is inconsistent: {problem}")));
+        }
         Ok(engine)
+    }
+
+    /// Checks that every ticket, agent, tier and relaxation step a snapshot
+    /// refers to exists, before anything is looked up by those numbers.
+    fn check_references(
+        &self,
+        tickets: &[TicketSlot],
+        agents: &[AgentSlot],
+        free_slots: &[u32],
+        timers: &[Timer],
+    ) -> Result<(), Error> {
+        let bad = |path: String, what: String| Err(Error::new(ErrorKind::Inconsistent, &path, what));
+        let n_agents = agents.len();
+        let agent_ok = |a: u32| (a as usize) < n_agents;
+        let ticket_ok = |t: u32| (t as usize) < tickets.len();
+        let mut ids = HashSet::new();
+        for (i, slot) in tickets.iter().enumerate() {
+            let path = |field: &str| format!("tickets[{i}].{field}");
+            if !slot.ticket.id.is_empty() && !ids.insert(slot.ticket.id.as_str()) {
+                return bad(path("ticket.id"), format!("ticket {:?} appears twice", slot.ticket.id));
+            }
+            let holder = match slot.status {
+                Status::Sticky { agent, .. } | Status::Offered { agent, .. } | Status::Assigned { agent } => {
+                    Some(agent)
+                }
+                Status::Pending { agent } => agent,
+                Status::Queued | Status::Handled | Status::Resolved => None,
+            };
+            if holder.is_some_and(|a| !agent_ok(a)) {
+                return bad(path("status"), format!("no agent {holder:?} in the roster of {n_agents}"));
+            }
+            if slot.preferred.is_some_and(|a| !agent_ok(a)) || slot.skip.iter().any(|&(a, _)| !agent_ok(a)) {
+                return bad(path("skip"), format!("refers to an agent outside the roster of {n_agents}"));
+            }
+            if usize::from(slot.tier) >= self.rules.tiers.len()
+                || slot.tier_path.iter().any(|&t| usize::from(t) >= self.rules.tiers.len())
+            {
+                return bad(path("tier"), format!("the policy has {} tiers", self.rules.tiers.len()));
+            }
+            if usize::from(slot.relax) > self.rules.relaxation.len() {
+                return bad(path("relax"), format!("the policy has {} relaxation steps", self.rules.relaxation.len()));
+            }
+        }
+        for (a, agent) in agents.iter().enumerate() {
+            if agent.sticky.iter().any(|&t| !ticket_ok(t)) {
+                return bad(format!("agents[{a}].sticky"), "refers to a ticket outside the snapshot".to_owned());
+            }
+        }
+        if let Some(i) = free_slots.iter().position(|&t| !ticket_ok(t) || !tickets[t as usize].ticket.id.is_empty()) {
+            return bad(format!("free_slots[{i}]"), "not an empty ticket slot".to_owned());
+        }
+        for (i, timer) in timers.iter().enumerate() {
+            let ok = match timer.kind {
+                TimerKind::Ticket { ticket, .. } => ticket_ok(ticket),
+                TimerKind::Shift { agent, .. } | TimerKind::WrapUp { agent, .. } | TimerKind::Recheck { agent } => {
+                    agent_ok(agent)
+                }
+            };
+            if !ok {
+                return bad(format!("timers[{i}]"), "refers to a ticket or agent outside the snapshot".to_owned());
+            }
+        }
+        Ok(())
     }
 
     /// Counts for checks and dashboards: tickets by status, agents logged in.
@@ -1983,7 +2053,8 @@ impl Engine {
         let mut expected_load = vec![[0u8; CHANNELS]; self.agents.len()];
         for Reverse(timer) in &self.timers {
             if let TimerKind::WrapUp { agent, channel } = timer.kind {
-                expected_load[agent as usize][channel.index()] += 1;
+                let load = &mut expected_load[agent as usize][channel.index()];
+                *load = load.saturating_add(1);
             }
         }
         for (t, slot) in self.tickets.iter().enumerate() {
@@ -2011,7 +2082,8 @@ impl Engine {
                 _ => None,
             };
             if let Some(a) = holder {
-                expected_load[a as usize][slot.ticket.channel.index()] += 1;
+                let load = &mut expected_load[a as usize][slot.ticket.channel.index()];
+                *load = load.saturating_add(1);
                 if slot.ticket.confidential && !self.roster[a as usize].clearance {
                     problems.push(format!(
                         "confidential ticket {id} is with {} who has no clearance",
@@ -2033,8 +2105,9 @@ impl Engine {
                     problems.push(format!("agent {name} exceeds capacity on {}", Channel::ALL[c]));
                 }
             }
-            let exclusive: u8 = (0..CHANNELS).filter(|&c| self.rules.exclusive[c]).map(|c| agent.load[c]).sum();
-            if exclusive != agent.exclusive_load {
+            let exclusive: u32 =
+                (0..CHANNELS).filter(|&c| self.rules.exclusive[c]).map(|c| u32::from(agent.load[c])).sum();
+            if exclusive != u32::from(agent.exclusive_load) {
                 problems.push(format!("agent {name} exclusive load {} but holds {exclusive}", agent.exclusive_load));
             }
             let a32 = u32::try_from(a).unwrap_or(u32::MAX);
