@@ -95,6 +95,8 @@ export function run(tw, policyText, rosterText, { rounds = 7 } = {}) {
   batch("triageMany(policy, JSON text of 10,000, 2027-01-01)", () => tw.triageMany(policy, json, "2027-01-01T00:00:00Z").length);
   batch("assessMany(policy, 10,000 objects, 2027-01-01)", () => tw.assessMany(policy, all, "2027-01-01T00:00:00Z").length);
   batch("assessMany(policy, JSON text of 10,000, 2027-01-01)", () => tw.assessMany(policy, json, "2027-01-01T00:00:00Z").length);
+  batch("assessColumns(policy, 10,000 objects, 2027-01-01)", () => tw.assessColumns(policy, all, "2027-01-01T00:00:00Z").count);
+  batch("assessColumns(policy, JSON text of 10,000, 2027-01-01)", () => tw.assessColumns(policy, json, "2027-01-01T00:00:00Z").count);
 
   if (rosterText) {
     const chat = { id: "CHAT-7", created_at: "2026-03-30T08:00:00Z", channel: "chat", impact: "medium", urgency: "medium", category: "software", skills: { software: 2 }, language: "es" };

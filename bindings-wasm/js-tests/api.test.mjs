@@ -166,6 +166,23 @@ test("assessMany gives triage's numbers", () => {
     assert.equal(lean[i].resolution_due, full[i].deadlines.find((d) => d.metric === "resolution")?.due);
   }
   assertTierwiseError(() => tw.assessMany(p, [tickets[0], { ...tickets[1], urgency: "meh" }], now), "unknown_name", "[1].urgency");
+
+  // The same numbers as typed arrays.
+  const cols = tw.assessColumns(p, JSON.stringify(tickets), now);
+  assert.equal(cols.count, 2);
+  assert.ok(cols.score instanceof Float64Array && cols.priority instanceof Uint16Array);
+  const ms = (instant) => (instant === undefined ? NaN : Date.parse(instant));
+  for (let i = 0; i < 2; i++) {
+    assert.equal(cols.priority_classes[cols.priority[i]], lean[i].priority);
+    assert.equal(cols.score[i], lean[i].score);
+    assert.deepEqual(
+      [cols.first_response_due_ms[i], cols.next_reply_due_ms[i], cols.resolution_due_ms[i], cols.next_change_ms[i]],
+      [ms(lean[i].first_response_due), ms(lean[i].next_reply_due), ms(lean[i].resolution_due), ms(lean[i].next_change)],
+    );
+  }
+  assert.ok(Number.isNaN(cols.next_reply_due_ms[0]), "no next-reply clock on a new ticket");
+  assert.equal(tw.assessColumns(p, [], now).count, 0);
+  assertTierwiseError(() => tw.assessColumns(p, [tickets[0], { ...tickets[1], urgency: "meh" }], now), "unknown_name", "[1].urgency");
 });
 
 test("policy metadata for forms", () => {

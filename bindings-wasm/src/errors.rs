@@ -116,7 +116,8 @@ impl Failure {
     }
 }
 
-fn set(target: &JsValue, key: &str, value: &JsValue) {
+/// Sets a property on a fresh plain object or error.
+pub(crate) fn set(target: &JsValue, key: &str, value: &JsValue) {
     // Setting a property on a fresh plain object or Error cannot fail.
     let _ = js_sys::Reflect::set(target, &JsValue::from_str(key), value);
 }

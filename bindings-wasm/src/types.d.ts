@@ -396,3 +396,17 @@ export interface Assessment {
   resolution_due?: Instant;
   next_change?: Instant;
 }
+
+/** `assessColumns`: `assessMany`'s numbers as typed arrays, entry `i` for ticket `i`. */
+export interface AssessmentColumns {
+  count: number;
+  /** The policy's classes; `priority[i]` indexes this list. */
+  priority_classes: string[];
+  priority: Uint16Array;
+  score: Float64Array;
+  /** Milliseconds since 1970-01-01 UTC (`new Date(ms)`); `NaN` where the ticket has no such clock. */
+  first_response_due_ms: Float64Array;
+  next_reply_due_ms: Float64Array;
+  resolution_due_ms: Float64Array;
+  next_change_ms: Float64Array;
+}

@@ -213,7 +213,7 @@ fn engine_routes_and_survives_snapshot_restore() {
     let mut restored = JsEngine::restore(&p, JsValue::from_str(&snapshot)).unwrap();
     let again = restored.apply(created).unwrap();
     assert_eq!(JSON::stringify(&again).unwrap(), JSON::stringify(&decisions).unwrap());
-    assert!(engine.audit().is_empty());
+    assert!(engine.audit().unwrap().is_empty());
     assert_eq!(engine.now().as_deref(), Some("2026-03-02T09:00:00Z"));
     // Bad events are errors with paths, and change nothing.
     // The core reads an event's fields through a tagged enum, which loses
