@@ -292,6 +292,7 @@ fn run_with(
         }
         now = now.checked_add(tierwise::jiff::SignedDuration::from_secs(i64::from(*gap))).unwrap();
         let Some(event) = bind(op, &engine, now, &mut created, agents.len()) else { continue };
+        EVENTS.with(|n| n.set(n.get() + 1));
         let applied = match engine.apply(&event) {
             Ok(decisions) => {
                 if let EventKind::TicketReopened { ticket } = &event.kind {
@@ -374,8 +375,33 @@ fn first_difference(a: &[String], b: &[String], what: &str) -> Result<(), TestCa
     Ok(())
 }
 
+thread_local! {
+    /// Events delivered to engines by this thread's current property.
+    static EVENTS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    /// Histories run by this thread's current property.
+    static HISTORIES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Counts one history of property `name`; once the property has run all its
+/// cases, prints how many histories and events it ran (what `scripts/dst`
+/// reports). Each property runs its cases on one thread.
+fn tally(name: &str) {
+    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(CASES);
+    let histories = HISTORIES.with(|h| {
+        h.set(h.get() + 1);
+        h.get()
+    });
+    if histories == u64::from(cases) {
+        let events = EVENTS.with(std::cell::Cell::get);
+        eprintln!("{name}: {histories} histories, {events} events delivered, invariants held");
+    }
+}
+
+/// Cases per property in a plain `cargo test` (`scripts/dst --seeds N` sets more).
+const CASES: u32 = 96;
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 96, max_shrink_iters: 2000, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: CASES, max_shrink_iters: 2000, ..ProptestConfig::default() })]
 
     #[test]
     fn prop_invariants_hold_after_every_event(
@@ -384,6 +410,7 @@ proptest! {
         ops in proptest::collection::vec((op(), 0u16..400), 1..120),
     ) {
         run(policy, &agents, &ops, None)?;
+        tally("invariants after every event");
     }
 
     #[test]
@@ -399,6 +426,7 @@ proptest! {
         let cut = cut.index(ops.len());
         let restored = run(policy, &agents, &ops, Some(cut))?;
         first_difference(&first, &restored, &format!("snapshot + restore before op {cut} changes nothing"))?;
+        tally("same input, same decisions; restore changes nothing");
     }
 
     /// Duplicated and out-of-order deliveries are rejected or idempotent:
@@ -412,5 +440,6 @@ proptest! {
         let clean = run_with(policy, &agents, &ops, None, Delivery::CleanFlat)?;
         let hostile = run_with(policy, &agents, &ops, None, Delivery::Hostile)?;
         first_difference(&clean, &hostile, "duplicated and late deliveries")?;
+        tally("duplicated and late deliveries change nothing");
     }
 }
