@@ -162,3 +162,56 @@ def test_sweep_with_anything(params, replications):
         tierwise.sweep_rows(s, params, replications=replications)
     except ALLOWED:
         pass
+
+
+def _resident_bytes() -> int:
+    """The process's resident memory now (Linux), not its peak."""
+    import os
+
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def test_refused_calls_do_not_leak() -> None:
+    import sys
+
+    import pytest
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("reads /proc/self/statm")
+    from conftest import EXAMPLES
+
+    policy = tierwise.Policy.from_file(EXAMPLES / "policies" / "global-desk.toml")
+    roster = json.loads((EXAMPLES / "routing" / "agents.json").read_text())["agents"]
+    engine = tierwise.Engine(policy, roster)
+    snapshot = engine.snapshot()
+    bad_ticket = {"created_at": "2026-03-02T09:00:00Z", "channel": "fax", "impact": "hgh", "skills": {"x": -1}}
+    now = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
+
+    def batch() -> int:
+        refused = 0
+        for i in range(500):
+            for call in (
+                lambda: tierwise.Policy.from_dict({"version": 1, "calendars": {"x": {"timezone": f"Mars/{i}"}}}),
+                lambda: tierwise.Policy.from_json("{" * 50 + str(i)),
+                lambda: policy.triage(bad_ticket, now),
+                lambda: engine.apply({"at": "2026-03-02T09:00:00Z", "event": "offer_accepted",
+                                      "agent": "maria", "ticket": f"T{i}"}),
+                lambda: tierwise.Engine.restore(policy, snapshot[: 40 + i]),
+                lambda: tierwise.Engine(policy, [{"id": "a", "tier": "L9"}] * 3),
+            ):
+                try:
+                    call()
+                except tierwise.TierwiseError:
+                    refused += 1
+        return refused
+
+    for _ in range(3):  # let the allocators reach their working size
+        assert batch() == 3000
+    before = _resident_bytes()
+    for _ in range(10):
+        batch()
+    grown = _resident_bytes() - before
+    # 30,000 refused calls: a leak of even 300 bytes each would show as 9 MB.
+    print(f"resident memory {before} -> {before + grown} bytes over 30,000 refused calls")
+    assert grown < 4 << 20, f"resident memory grew by {grown} bytes over 30,000 refused calls"
