@@ -74,7 +74,7 @@ impl Desk {
     fn apply(&mut self, kind: EventKind) {
         let at = self.at();
         self.out.clear();
-        self.engine.apply_into(&Event::new(at, kind), &mut self.out).expect("valid event");
+        self.engine.apply_owned(Event::new(at, kind), &mut self.out).expect("valid event");
     }
 
     /// Accepts every offer in the last decisions; returns how many.

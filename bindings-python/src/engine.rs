@@ -95,7 +95,7 @@ impl Engine {
                 let event = errors::guard(|| Event::from_json_str(line))?
                     .map_err(|e| errors::map_under(py, Domain::Event, &e, &prefix))?;
                 out.clear();
-                self.step(py, &event, &mut out, &prefix)?;
+                self.step(py, event, &mut out, &prefix)?;
                 sink.push(py, &out)?;
             }
             return sink.finish(py);
@@ -106,7 +106,7 @@ impl Engine {
             let prefix = format!("events[{i}]");
             let event = Engine::event_of(py, &item?, &prefix)?;
             out.clear();
-            self.step(py, &event, &mut out, &prefix)?;
+            self.step(py, event, &mut out, &prefix)?;
             sink.push(py, &out)?;
         }
         sink.finish(py)
@@ -140,8 +140,8 @@ impl Engine {
         errors::guard(|| Event::from_value(value))?.map_err(|e| errors::map_under(py, Domain::Event, &e, prefix))
     }
 
-    fn step(&mut self, py: Python<'_>, event: &Event, out: &mut Vec<Decision>, prefix: &str) -> PyResult<()> {
-        match errors::guard(|| self.inner.apply_into(event, out)) {
+    fn step(&mut self, py: Python<'_>, event: Event, out: &mut Vec<Decision>, prefix: &str) -> PyResult<()> {
+        match errors::guard(|| self.inner.apply_owned(event, out)) {
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(errors::map_under(py, Domain::Event, &e, prefix)),
             Err(panic) => {
@@ -177,7 +177,7 @@ impl Engine {
         self.check(py)?;
         let event = Engine::event_of(py, event, "")?;
         let mut out = Vec::new();
-        self.step(py, &event, &mut out, "")?;
+        self.step(py, event, &mut out, "")?;
         let list = PyList::empty(py);
         decisions_to_py(py, &out, &list)?;
         Ok(list)

@@ -23,8 +23,9 @@ pub fn roster_text(text: &str) -> Result<Vec<AgentSpec>, Failure> {
 /// # Errors
 /// A malformed event, or one the engine refuses, with the field path.
 pub fn apply_text(engine: &mut Engine, event: &str) -> Result<String, Failure> {
-    let event = Event::from_json_str(event)?;
-    to_json(&engine.apply(&event)?)
+    let mut out = Vec::new();
+    engine.apply_owned(Event::from_json_str(event)?, &mut out)?;
+    to_json(&out)
 }
 
 /// Restores an engine from a snapshot given as JSON text.
@@ -88,7 +89,7 @@ impl JsEngine {
             for (i, raw) in items.iter().enumerate() {
                 let at = |e: Failure| e.under(&format!("[{i}]"));
                 let event = Event::from_json_str(raw.get()).map_err(|e| at(e.into()))?;
-                self.engine.apply_into(&event, &mut self.decisions).map_err(|e| at(e.into()))?;
+                self.engine.apply_owned(event, &mut self.decisions).map_err(|e| at(e.into()))?;
             }
             output(&self.decisions)
         })

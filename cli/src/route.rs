@@ -78,7 +78,7 @@ fn stream(engine: &mut Engine, mut input: Box<dyn BufRead>, out: &mut impl Write
         }
         let event = Event::from_json_str(text).map_err(|e| describe_error(&format!("{name}:{number}"), &e))?;
         decisions.clear();
-        engine.apply_into(&event, &mut decisions).map_err(|e| describe_error(&format!("{name}:{number}"), &e))?;
+        engine.apply_owned(event, &mut decisions).map_err(|e| describe_error(&format!("{name}:{number}"), &e))?;
         for d in &decisions {
             serde_json::to_writer(&mut *out, d).map_err(|e| format!("error: cannot write decisions: {e}"))?;
             out.write_all(b"\n").map_err(|e| format!("error: cannot write decisions: {e}"))?;

@@ -525,6 +525,31 @@ impl Engine {
     /// # Errors
     /// As [`Engine::apply`].
     pub fn apply_into(&mut self, event: &Event, out: &mut Vec<Decision>) -> Result<(), Error> {
+        self.begin(event)?;
+        self.handle(event)?;
+        self.finish(out);
+        Ok(())
+    }
+
+    /// As [`Engine::apply_into`], taking the event by value: a new ticket
+    /// moves into the engine instead of being copied (what the simulation and
+    /// replay hosts do, one event at a time).
+    ///
+    /// # Errors
+    /// As [`Engine::apply`].
+    pub fn apply_owned(&mut self, event: Event, out: &mut Vec<Decision>) -> Result<(), Error> {
+        self.begin(&event)?;
+        if let EventKind::TicketCreated { ticket, tier, preferred_agent } = event.kind {
+            self.create_ticket(*ticket, tier.as_deref(), preferred_agent.as_deref(), event.at)?;
+        } else {
+            self.handle(&event)?;
+        }
+        self.finish(out);
+        Ok(())
+    }
+
+    /// Fires the timers due by the event's instant, then checks the event.
+    fn begin(&mut self, event: &Event) -> Result<(), Error> {
         let at = to_ms(event.at);
         if self.started && at < self.now {
             return Err(Error::new(
@@ -540,13 +565,16 @@ impl Engine {
         self.validate(event)?;
         self.now = at;
         self.started = true;
-        self.handle(event)?;
+        Ok(())
+    }
+
+    /// Offers what can be offered after an event, and hands out the decisions.
+    fn finish(&mut self, out: &mut Vec<Decision>) {
         self.dispatch();
         if let Some(next) = self.next_timer() {
             self.out.push(Decision::WakeAt { at: from_ms(next) });
         }
         out.append(&mut self.out);
-        Ok(())
     }
 
     fn ticket_index(&self, id: &str) -> Result<u32, Error> {
@@ -560,6 +588,64 @@ impl Engine {
         self.agent_ids.get(id).copied().ok_or_else(|| {
             crate::error::unknown_name("agent", "agent", id, self.roster.iter().map(|a| a.id.as_str())).into()
         })
+    }
+
+    /// A new ticket: triaged, given a slot (a closed ticket's, if any), and
+    /// queued or offered to its preferred agent.
+    fn create_ticket(
+        &mut self,
+        ticket: Ticket,
+        tier: Option<&str>,
+        preferred_agent: Option<&str>,
+        at: Timestamp,
+    ) -> Result<(), Error> {
+        let assessment = self.policy.assess(&ticket, at).map_err(|e| e.under("ticket"))?;
+        let tier = tier.and_then(|t| self.rules.tiers.iter().position(|x| x == t)).unwrap_or(0);
+        self.ticket_seq += 1;
+        let preferred = preferred_agent.and_then(|a| self.agent_ids.get(a).copied());
+        let tier = u8::try_from(tier).unwrap_or(0);
+        let id = ticket.id.clone();
+        let slot = TicketSlot {
+            ticket,
+            seq: self.ticket_seq,
+            key: None,
+            tier,
+            tier_path: vec![tier],
+            tier_since: self.now,
+            relax: 0,
+            status: Status::Handled,
+            group: None,
+            next_sla: None,
+            req_group: None,
+            class: u8::try_from(assessment.class).unwrap_or(u8::MAX),
+            skip: Vec::new(),
+            preferred,
+            generation: 0,
+        };
+        let index = match self.free_slots.pop() {
+            Some(i) => {
+                // Generations keep rising across reuse, so timers of the
+                // slot's previous ticket can never fire for this one.
+                let generation = self.tickets[i as usize].generation + 1;
+                self.tickets[i as usize] = TicketSlot { generation, ..slot };
+                i
+            }
+            None => {
+                self.tickets.push(slot);
+                u32::try_from(self.tickets.len() - 1).unwrap_or(u32::MAX)
+            }
+        };
+        self.ticket_ids.insert(id, index);
+        let slot = &mut self.tickets[index as usize];
+        slot.key = Some(TicketKey {
+            points: assessment.key.points,
+            due: assessment.key.due_ms,
+            created: assessment.key.created_ms,
+            seq: slot.seq,
+        });
+        slot.next_sla = assessment.next_change.map(to_ms);
+        self.enqueue(index, true);
+        Ok(())
     }
 
     /// Checks an event against the current state without changing anything.
@@ -695,51 +781,7 @@ impl Engine {
     fn handle(&mut self, event: &Event) -> Result<(), Error> {
         match &event.kind {
             EventKind::TicketCreated { ticket, tier, preferred_agent } => {
-                let assessment = self.policy.assess(ticket, event.at).map_err(|e| e.under("ticket"))?;
-                let tier = tier.as_ref().and_then(|t| self.rules.tiers.iter().position(|x| x == t)).unwrap_or(0);
-                self.ticket_seq += 1;
-                let preferred = preferred_agent.as_ref().and_then(|a| self.agent_ids.get(a).copied());
-                let tier = u8::try_from(tier).unwrap_or(0);
-                let slot = TicketSlot {
-                    ticket: (**ticket).clone(),
-                    seq: self.ticket_seq,
-                    key: None,
-                    tier,
-                    tier_path: vec![tier],
-                    tier_since: self.now,
-                    relax: 0,
-                    status: Status::Handled,
-                    group: None,
-                    next_sla: None,
-                    req_group: None,
-                    class: u8::try_from(assessment.class).unwrap_or(u8::MAX),
-                    skip: Vec::new(),
-                    preferred,
-                    generation: 0,
-                };
-                let index = match self.free_slots.pop() {
-                    Some(i) => {
-                        // Generations keep rising across reuse, so timers of the
-                        // slot's previous ticket can never fire for this one.
-                        let generation = self.tickets[i as usize].generation + 1;
-                        self.tickets[i as usize] = TicketSlot { generation, ..slot };
-                        i
-                    }
-                    None => {
-                        self.tickets.push(slot);
-                        u32::try_from(self.tickets.len() - 1).unwrap_or(u32::MAX)
-                    }
-                };
-                self.ticket_ids.insert(ticket.id.clone(), index);
-                let slot = &mut self.tickets[index as usize];
-                slot.key = Some(TicketKey {
-                    points: assessment.key.points,
-                    due: assessment.key.due_ms,
-                    created: assessment.key.created_ms,
-                    seq: slot.seq,
-                });
-                slot.next_sla = assessment.next_change.map(to_ms);
-                self.enqueue(index, true);
+                self.create_ticket((**ticket).clone(), tier.as_deref(), preferred_agent.as_deref(), event.at)?;
             }
             EventKind::TicketUpdated { ticket, changes } => {
                 let t = self.ticket_index(ticket)?;

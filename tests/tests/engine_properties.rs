@@ -293,7 +293,15 @@ fn run_with(
         now = now.checked_add(tierwise::jiff::SignedDuration::from_secs(i64::from(*gap))).unwrap();
         let Some(event) = bind(op, &engine, now, &mut created, agents.len()) else { continue };
         EVENTS.with(|n| n.set(n.get() + 1));
-        let applied = match engine.apply(&event) {
+        // The run with a restore also hands events over by value, so the
+        // comparison with the first run covers `apply_owned` too.
+        let result = if restore_at.is_some() {
+            let mut out = Vec::new();
+            engine.apply_owned(event.clone(), &mut out).map(|()| out)
+        } else {
+            engine.apply(&event)
+        };
+        let applied = match result {
             Ok(decisions) => {
                 if let EventKind::TicketReopened { ticket } = &event.kind {
                     resolved.remove(ticket);

@@ -671,7 +671,7 @@ impl<'h> Host<'h> {
         self.events += 1;
         let mut out = std::mem::take(&mut self.out);
         out.clear();
-        let result = self.engine.apply_into(&Event::new(from_ms(at), kind), &mut out);
+        let result = self.engine.apply_owned(Event::new(from_ms(at), kind), &mut out);
         self.wake = None;
         for d in out.drain(..) {
             self.decision(d);

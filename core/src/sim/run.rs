@@ -175,7 +175,7 @@ impl Sim<'_> {
         self.o.events += 1;
         self.out.clear();
         let mut out = std::mem::take(&mut self.out);
-        let result = self.engine.apply_into(&Event::new(from_ms(at), kind), &mut out);
+        let result = self.engine.apply_owned(Event::new(from_ms(at), kind), &mut out);
         self.wake = None;
         for d in out.drain(..) {
             self.decision(d);
