@@ -234,6 +234,14 @@ struct AgentSlot {
     generation: u32,
 }
 
+/// The ticket and agent an event names, as `validate` found them, so that
+/// handling it does not look the ids up again.
+#[derive(Clone, Copy, Debug, Default)]
+struct Named {
+    ticket: Option<u32>,
+    agent: Option<u32>,
+}
+
 /// A timer; stale ones (generation moved on) are skipped when they fire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "timer", rename_all = "snake_case")]
@@ -525,8 +533,8 @@ impl Engine {
     /// # Errors
     /// As [`Engine::apply`].
     pub fn apply_into(&mut self, event: &Event, out: &mut Vec<Decision>) -> Result<(), Error> {
-        self.begin(event)?;
-        self.handle(event)?;
+        let named = self.begin(event)?;
+        self.handle(event, named)?;
         self.finish(out);
         Ok(())
     }
@@ -538,18 +546,19 @@ impl Engine {
     /// # Errors
     /// As [`Engine::apply`].
     pub fn apply_owned(&mut self, event: Event, out: &mut Vec<Decision>) -> Result<(), Error> {
-        self.begin(&event)?;
+        let named = self.begin(&event)?;
         if let EventKind::TicketCreated { ticket, tier, preferred_agent } = event.kind {
             self.create_ticket(*ticket, tier.as_deref(), preferred_agent.as_deref(), event.at)?;
         } else {
-            self.handle(&event)?;
+            self.handle(&event, named)?;
         }
         self.finish(out);
         Ok(())
     }
 
-    /// Fires the timers due by the event's instant, then checks the event.
-    fn begin(&mut self, event: &Event) -> Result<(), Error> {
+    /// Fires the timers due by the event's instant, then checks the event;
+    /// returns the ticket and agent it names.
+    fn begin(&mut self, event: &Event) -> Result<Named, Error> {
         let at = to_ms(event.at);
         if self.started && at < self.now {
             return Err(Error::new(
@@ -562,10 +571,10 @@ impl Engine {
         // fire first, and the event is checked against the state they leave.
         // If it is rejected, their decisions wait for the next call.
         self.fire_timers_until(at);
-        self.validate(event)?;
+        let named = self.validate(event)?;
         self.now = at;
         self.started = true;
-        Ok(())
+        Ok(named)
     }
 
     /// Offers what can be offered after an event, and hands out the decisions.
@@ -649,7 +658,8 @@ impl Engine {
     }
 
     /// Checks an event against the current state without changing anything.
-    fn validate(&self, event: &Event) -> Result<(), Error> {
+    fn validate(&self, event: &Event) -> Result<Named, Error> {
+        let mut named = Named::default();
         match &event.kind {
             EventKind::TicketCreated { ticket, tier, preferred_agent } => {
                 if self.ticket_ids.contains_key(&ticket.id) {
@@ -682,6 +692,7 @@ impl Engine {
             }
             EventKind::TicketUpdated { ticket, changes } => {
                 let t = self.ticket_index(ticket)?;
+                named.ticket = Some(t);
                 let mut updated = self.tickets[t as usize].ticket.clone();
                 apply_changes(&mut updated, changes);
                 self.policy.assess(&updated, event.at).map_err(|e| e.under("changes"))?;
@@ -691,10 +702,11 @@ impl Engine {
             | EventKind::WaitingOnCustomer { ticket }
             | EventKind::CustomerReplied { ticket }
             | EventKind::AgentReplied { ticket } => {
-                self.ticket_index(ticket)?;
+                named.ticket = Some(self.ticket_index(ticket)?);
             }
             EventKind::TicketReopened { ticket } => {
                 let t = self.ticket_index(ticket)?;
+                named.ticket = Some(t);
                 if !matches!(self.tickets[t as usize].status, Status::Resolved | Status::Handled) {
                     return Err(Error::new(
                         ErrorKind::Inconsistent,
@@ -704,10 +716,11 @@ impl Engine {
                 }
             }
             EventKind::AgentLoggedIn { agent } | EventKind::AgentLoggedOut { agent } => {
-                self.agent_index(agent)?;
+                named.agent = Some(self.agent_index(agent)?);
             }
             EventKind::AgentStateChanged { agent, .. } => {
                 let a = self.agent_index(agent)?;
+                named.agent = Some(a);
                 if !self.agents[a as usize].logged_in {
                     return Err(Error::new(
                         ErrorKind::Inconsistent,
@@ -718,7 +731,9 @@ impl Engine {
             }
             EventKind::AgentFinished { agent, ticket } => {
                 let a = self.agent_index(agent)?;
+                named.agent = Some(a);
                 let t = self.ticket_index(ticket)?;
+                named.ticket = Some(t);
                 let holds = match self.tickets[t as usize].status {
                     Status::Assigned { agent } => agent == a,
                     Status::Pending { agent: Some(agent) } => agent == a && self.rules.pending_consumes_capacity,
@@ -734,7 +749,9 @@ impl Engine {
             }
             EventKind::OfferAccepted { agent, ticket } | EventKind::OfferRejected { agent, ticket } => {
                 let a = self.agent_index(agent)?;
+                named.agent = Some(a);
                 let t = self.ticket_index(ticket)?;
+                named.ticket = Some(t);
                 let on_offer = matches!(self.tickets[t as usize].status, Status::Offered { agent, .. } if agent == a);
                 // A rejection that crosses the offer's expiry (or a repeated
                 // rejection) is a no-op: the agent is already skipped.
@@ -750,6 +767,7 @@ impl Engine {
             }
             EventKind::EscalateRequested { ticket, to_tier } => {
                 let t = self.ticket_index(ticket)?;
+                named.ticket = Some(t);
                 let slot = &self.tickets[t as usize];
                 if matches!(slot.status, Status::Resolved | Status::Handled) {
                     return Err(Error::new(ErrorKind::Inconsistent, "ticket", "a closed ticket cannot be escalated"));
@@ -775,16 +793,16 @@ impl Engine {
             }
             EventKind::Tick {} => {}
         }
-        Ok(())
+        Ok(named)
     }
 
-    fn handle(&mut self, event: &Event) -> Result<(), Error> {
+    fn handle(&mut self, event: &Event, named: Named) -> Result<(), Error> {
         match &event.kind {
             EventKind::TicketCreated { ticket, tier, preferred_agent } => {
                 self.create_ticket((**ticket).clone(), tier.as_deref(), preferred_agent.as_deref(), event.at)?;
             }
             EventKind::TicketUpdated { ticket, changes } => {
-                let t = self.ticket_index(ticket)?;
+                let t = named.ticket.map_or_else(|| self.ticket_index(ticket), Ok)?;
                 apply_changes(&mut self.tickets[t as usize].ticket, changes);
                 self.tickets[t as usize].req_group = None;
                 self.rekey(t);
@@ -825,12 +843,12 @@ impl Engine {
                 }
             }
             EventKind::TicketResolved { ticket } => {
-                let t = self.ticket_index(ticket)?;
+                let t = named.ticket.map_or_else(|| self.ticket_index(ticket), Ok)?;
                 self.push_history(t, TicketEvent::Resolved { at: from_ms(self.now) });
                 self.close(t, Status::Resolved);
             }
             EventKind::TicketClosed { ticket } => {
-                let t = self.ticket_index(ticket)?;
+                let t = named.ticket.map_or_else(|| self.ticket_index(ticket), Ok)?;
                 if self.tickets[t as usize].status != Status::Resolved {
                     self.close(t, Status::Resolved);
                 }
@@ -859,13 +877,13 @@ impl Engine {
                 self.free_slots.push(t);
             }
             EventKind::TicketReopened { ticket } => {
-                let t = self.ticket_index(ticket)?;
+                let t = named.ticket.map_or_else(|| self.ticket_index(ticket), Ok)?;
                 self.push_history(t, TicketEvent::Reopened { at: from_ms(self.now) });
                 self.rekey(t);
                 self.enqueue(t, true);
             }
             EventKind::WaitingOnCustomer { ticket } => {
-                let t = self.ticket_index(ticket)?;
+                let t = named.ticket.map_or_else(|| self.ticket_index(ticket), Ok)?;
                 self.push_history(t, TicketEvent::WaitingOnCustomer { at: from_ms(self.now) });
                 let holder = match self.tickets[t as usize].status {
                     Status::Queued | Status::Sticky { .. } => {
@@ -892,7 +910,7 @@ impl Engine {
                 self.arm(t);
             }
             EventKind::CustomerReplied { ticket } => {
-                let t = self.ticket_index(ticket)?;
+                let t = named.ticket.map_or_else(|| self.ticket_index(ticket), Ok)?;
                 self.push_history(t, TicketEvent::CustomerReplied { at: from_ms(self.now) });
                 self.rekey(t);
                 match self.tickets[t as usize].status {
@@ -915,7 +933,7 @@ impl Engine {
                 }
             }
             EventKind::AgentReplied { ticket } => {
-                let t = self.ticket_index(ticket)?;
+                let t = named.ticket.map_or_else(|| self.ticket_index(ticket), Ok)?;
                 self.push_history(t, TicketEvent::AgentReplied { at: from_ms(self.now) });
                 self.rekey(t);
                 if self.tickets[t as usize].status == Status::Queued {
@@ -926,7 +944,7 @@ impl Engine {
                 }
             }
             EventKind::AgentLoggedIn { agent } => {
-                let a = self.agent_index(agent)?;
+                let a = named.agent.map_or_else(|| self.agent_index(agent), Ok)?;
                 if !self.agents[a as usize].logged_in {
                     let slot = &mut self.agents[a as usize];
                     slot.logged_in = true;
@@ -939,7 +957,7 @@ impl Engine {
                 }
             }
             EventKind::AgentLoggedOut { agent } => {
-                let a = self.agent_index(agent)?;
+                let a = named.agent.map_or_else(|| self.agent_index(agent), Ok)?;
                 self.agents[a as usize].logged_in = false;
                 self.agents[a as usize].generation += 1;
                 // Everything the agent holds or is offered goes back.
@@ -976,33 +994,33 @@ impl Engine {
                 self.refresh_agent(a);
             }
             EventKind::AgentStateChanged { agent, state } => {
-                let a = self.agent_index(agent)?;
+                let a = named.agent.map_or_else(|| self.agent_index(agent), Ok)?;
                 self.agents[a as usize].away = *state == Presence::Away;
                 self.refresh_agent(a);
             }
             EventKind::AgentFinished { agent, ticket } => {
-                let a = self.agent_index(agent)?;
-                let t = self.ticket_index(ticket)?;
+                let a = named.agent.map_or_else(|| self.agent_index(agent), Ok)?;
+                let t = named.ticket.map_or_else(|| self.ticket_index(ticket), Ok)?;
                 self.release(a, t, true);
                 self.tickets[t as usize].status = Status::Handled;
                 self.arm(t);
             }
             EventKind::OfferAccepted { agent, ticket } => {
-                let a = self.agent_index(agent)?;
-                let t = self.ticket_index(ticket)?;
+                let a = named.agent.map_or_else(|| self.agent_index(agent), Ok)?;
+                let t = named.ticket.map_or_else(|| self.ticket_index(ticket), Ok)?;
                 self.tickets[t as usize].status = Status::Assigned { agent: a };
                 self.arm(t);
             }
             EventKind::OfferRejected { agent, ticket } => {
-                let a = self.agent_index(agent)?;
-                let t = self.ticket_index(ticket)?;
+                let a = named.agent.map_or_else(|| self.agent_index(agent), Ok)?;
+                let t = named.ticket.map_or_else(|| self.ticket_index(ticket), Ok)?;
                 if matches!(self.tickets[t as usize].status, Status::Offered { agent, .. } if agent == a) {
                     self.decline(t, a);
                     self.requeue(t, "the offer was rejected");
                 }
             }
             EventKind::EscalateRequested { ticket, to_tier } => {
-                let t = self.ticket_index(ticket)?;
+                let t = named.ticket.map_or_else(|| self.ticket_index(ticket), Ok)?;
                 let target = match to_tier {
                     Some(name) => self.rules.tiers.iter().position(|x| x == name).unwrap_or(0),
                     None => usize::from(self.tickets[t as usize].tier) + 1,
