@@ -1894,8 +1894,17 @@ impl Engine {
     /// An engine that carries on from `snapshot` under `policy`: restoring and
     /// replaying the remaining events gives the same decisions as never stopping.
     ///
+    /// The snapshot is checked as untrusted input: every ticket, agent, tier
+    /// and relaxation step it refers to must exist, and the restored engine
+    /// must pass [`Engine::audit`]. So a snapshot restored under a different
+    /// policy is refused if, under that policy, an agent holds a ticket it may
+    /// not serve or a free agent could take a waiting ticket; changing the
+    /// policy of a running desk is not a restore.
+    ///
     /// # Errors
-    /// A snapshot from another format, or one that does not fit the policy.
+    /// A snapshot from another format; one that refers to what does not
+    /// exist, or whose state is inconsistent (code `inconsistent`, naming
+    /// the first problem).
     pub fn restore(policy: CompiledPolicy, snapshot: Snapshot) -> Result<Engine, Error> {
         if snapshot.format != 1 {
             return Err(Error::new(ErrorKind::UnsupportedVersion, "format", "unknown snapshot format"));
