@@ -1898,20 +1898,82 @@ impl Engine {
     /// and relaxation step it refers to must exist, and the restored engine
     /// must pass [`Engine::audit`]. So a snapshot restored under a different
     /// policy is refused if, under that policy, an agent holds a ticket it may
-    /// not serve or a free agent could take a waiting ticket; changing the
-    /// policy of a running desk is not a restore.
+    /// not serve or a free agent could take a waiting ticket. To change the
+    /// policy of a running desk, use [`Engine::reload`], which first offers
+    /// what the new policy allows.
     ///
     /// # Errors
     /// A snapshot from another format; one that refers to what does not
     /// exist, or whose state is inconsistent (code `inconsistent`, naming
     /// the first problem).
     pub fn restore(policy: CompiledPolicy, snapshot: Snapshot) -> Result<Engine, Error> {
+        let engine = Engine::rebuild(policy, snapshot, false)?;
+        // A snapshot is data from outside: one that was edited or corrupted
+        // (loads that do not match holdings, a ticket with an agent who cannot
+        // serve it) is refused rather than routed from.
+        if let Some(problem) = engine.audit().into_iter().next() {
+            return Err(Error::new(ErrorKind::Inconsistent, "", format!("the snapshot is inconsistent: {problem}")));
+        }
+        Ok(engine)
+    }
+
+    /// Switches a running engine to `policy` at the instant of the last event,
+    /// keeping every ticket, agent and offer: waiting tickets are re-scored
+    /// and regrouped, shifts and each ticket's next relaxation, escalation and
+    /// SLA alert follow the new policy, free agents are filed under the new
+    /// strategy, and whatever the new policy lets be offered now is offered
+    /// (the decisions are appended to `out`, with a `wake_at`).
+    ///
+    /// # Errors
+    /// The policy cannot hold the roster (an agent's tier or shift calendar
+    /// is missing), or under it an agent would hold a ticket it may not serve
+    /// (code `inconsistent`). The engine is then unchanged: finish or
+    /// withdraw those tickets, or reload a policy that keeps them servable.
+    pub fn reload(&mut self, policy: CompiledPolicy, out: &mut Vec<Decision>) -> Result<(), Error> {
+        let mut engine = Engine::rebuild(policy, self.snapshot(), true)?;
+        // Shifts follow the new calendars, and each ticket's next relaxation,
+        // escalation and SLA alert the new rules (older timers go stale).
+        for a in 0..u32::try_from(engine.agents.len()).unwrap_or(0) {
+            engine.update_shift(a);
+        }
+        for t in 0..u32::try_from(engine.tickets.len()).unwrap_or(0) {
+            if !engine.tickets[t as usize].ticket.id.is_empty() {
+                engine.arm(t);
+            }
+        }
+        engine.dirty_agents = (0..u32::try_from(engine.agents.len()).unwrap_or(0))
+            .filter(|&a| engine.agents[a as usize].logged_in)
+            .collect();
+        engine.dirty_groups = (0..u32::try_from(engine.groups.len()).unwrap_or(0)).collect();
+        engine.dispatch();
+        if let Some(problem) = engine.audit().into_iter().next() {
+            return Err(Error::new(
+                ErrorKind::Inconsistent,
+                "",
+                format!("the engine's state does not fit the new policy: {problem}"),
+            ));
+        }
+        *self = engine;
+        self.finish(out);
+        Ok(())
+    }
+
+    /// An engine with the state of `snapshot` under `policy`, its references
+    /// checked (not yet audited). For a `reload`, tickets relaxed further than
+    /// the new policy's ladder goes stay at its last step.
+    fn rebuild(policy: CompiledPolicy, mut snapshot: Snapshot, reload: bool) -> Result<Engine, Error> {
         if snapshot.format != 1 {
             return Err(Error::new(ErrorKind::UnsupportedVersion, "format", "unknown snapshot format"));
         }
         let mut engine = Engine::new(policy, snapshot.roster)?;
         if snapshot.agents.len() != engine.agents.len() {
             return Err(Error::new(ErrorKind::Inconsistent, "agents", "the snapshot's agents do not match its roster"));
+        }
+        if reload {
+            let steps = u8::try_from(engine.rules.relaxation.len()).unwrap_or(u8::MAX);
+            for slot in &mut snapshot.tickets {
+                slot.relax = slot.relax.min(steps);
+            }
         }
         engine.check_references(&snapshot.tickets, &snapshot.agents, &snapshot.free_slots, &snapshot.timers)?;
         engine.explain = snapshot.explain;
@@ -1925,14 +1987,21 @@ impl Engine {
             slot.away = saved.away;
             slot.on_shift = saved.on_shift;
             slot.load = saved.load;
-            slot.exclusive_load = saved.exclusive_load;
+            // Which channels are exclusive is the policy's: count again.
+            slot.exclusive_load = (0..CHANNELS).filter(|&c| engine.rules.exclusive[c]).map(|c| saved.load[c]).sum();
             slot.last_offer_at = saved.last_offer_at;
             slot.last_offer_seq = saved.last_offer_seq;
             slot.recent_offers = saved.recent_offers;
             slot.sticky = saved.sticky;
             slot.generation = saved.generation;
         }
-        for (i, saved) in snapshot.tickets.into_iter().enumerate() {
+        for (i, mut saved) in snapshot.tickets.into_iter().enumerate() {
+            // What a serialized snapshot leaves out is derived, and is worked
+            // out again under this policy (a reload hands over live slots).
+            saved.key = None;
+            saved.group = None;
+            saved.req_group = None;
+            saved.next_sla = None;
             let index = u32::try_from(i).unwrap_or(u32::MAX);
             if !saved.ticket.id.is_empty() {
                 engine.ticket_ids.insert(saved.ticket.id.clone(), index);
@@ -1975,13 +2044,49 @@ impl Engine {
         engine.out = snapshot.pending;
         engine.dirty_agents.clear();
         engine.dirty_groups.clear();
-        // A snapshot is data from outside: one that was edited or corrupted
-        // (loads that do not match holdings, a ticket with an agent who cannot
-        // serve it) is refused rather than routed from.
-        if let Some(problem) = engine.audit().into_iter().next() {
-            return Err(Error::new(ErrorKind::Inconsistent, "", format!("the snapshot is inconsistent: {problem}")));
+        if reload {
+            engine.recount_loads();
         }
         Ok(engine)
+    }
+
+    /// The agent whose capacity a ticket takes, if any.
+    fn load_holder(&self, slot: &TicketSlot) -> Option<u32> {
+        match slot.status {
+            Status::Offered { agent, .. } | Status::Assigned { agent } => Some(agent),
+            Status::Pending { agent: Some(agent) } if self.rules.pending_consumes_capacity => Some(agent),
+            _ => None,
+        }
+    }
+
+    /// Every agent's load by channel as its tickets and running wrap-ups
+    /// make it.
+    fn expected_loads(&self) -> Vec<[u8; CHANNELS]> {
+        let mut loads = vec![[0u8; CHANNELS]; self.agents.len()];
+        for Reverse(timer) in &self.timers {
+            if let TimerKind::WrapUp { agent, channel } = timer.kind {
+                let load = &mut loads[agent as usize][channel.index()];
+                *load = load.saturating_add(1);
+            }
+        }
+        for slot in &self.tickets {
+            if let Some(a) = self.load_holder(slot) {
+                let load = &mut loads[a as usize][slot.ticket.channel.index()];
+                *load = load.saturating_add(1);
+            }
+        }
+        loads
+    }
+
+    /// Counts every agent's load again from what it holds under the policy
+    /// in force (whether a ticket pending on its customer still takes
+    /// capacity is the policy's) and the wrap-ups running.
+    fn recount_loads(&mut self) {
+        let loads = self.expected_loads();
+        for (agent, load) in self.agents.iter_mut().zip(loads) {
+            agent.load = load;
+            agent.exclusive_load = (0..CHANNELS).filter(|&c| self.rules.exclusive[c]).map(|c| load[c]).sum();
+        }
     }
 
     /// Checks that every ticket, agent, tier and relaxation step a snapshot
@@ -2126,13 +2231,7 @@ impl Engine {
                 sticky_in[t as usize] += 1;
             }
         }
-        let mut expected_load = vec![[0u8; CHANNELS]; self.agents.len()];
-        for Reverse(timer) in &self.timers {
-            if let TimerKind::WrapUp { agent, channel } = timer.kind {
-                let load = &mut expected_load[agent as usize][channel.index()];
-                *load = load.saturating_add(1);
-            }
-        }
+        let expected_load = self.expected_loads();
         for (t, slot) in self.tickets.iter().enumerate() {
             let id = &slot.ticket.id;
             let t32 = u32::try_from(t).unwrap_or(u32::MAX);
@@ -2152,14 +2251,7 @@ impl Engine {
             if sticky_in[t] != want_sticky {
                 problems.push(format!("ticket {id} ({:?}) is in {} sticky lists", slot.status, sticky_in[t]));
             }
-            let holder = match slot.status {
-                Status::Offered { agent, .. } | Status::Assigned { agent } => Some(agent),
-                Status::Pending { agent: Some(agent) } if self.rules.pending_consumes_capacity => Some(agent),
-                _ => None,
-            };
-            if let Some(a) = holder {
-                let load = &mut expected_load[a as usize][slot.ticket.channel.index()];
-                *load = load.saturating_add(1);
+            if let Some(a) = self.load_holder(slot) {
                 if slot.ticket.confidential && !self.roster[a as usize].clearance {
                     problems.push(format!(
                         "confidential ticket {id} is with {} who has no clearance",

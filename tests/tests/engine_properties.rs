@@ -56,6 +56,23 @@ const POLICIES: [&str; 4] = [
     "#,
 ];
 
+/// Shift zones: agents on shift work 00:30-09:00 local time every day, which
+/// spans each zone's DST change (New York and London skip an hour in spring
+/// and repeat one in autumn; Sydney the other way round).
+const ZONES: [&str; 3] = ["America/New_York", "Europe/London", "Australia/Sydney"];
+
+/// Where histories start: two hours before each of those zones' 2026 DST
+/// changes, and one ordinary Friday. A history lasts up to about 13 hours.
+const STARTS: [&str; 7] = [
+    "2026-03-06T12:00:00Z",
+    "2026-03-08T05:00:00Z", // New York springs forward at 07:00Z
+    "2026-03-28T23:00:00Z", // London at 01:00Z on the 29th
+    "2026-04-04T14:00:00Z", // Sydney falls back at 16:00Z
+    "2026-10-03T14:00:00Z", // Sydney springs forward at 16:00Z
+    "2026-10-24T23:00:00Z", // London falls back at 01:00Z on the 25th
+    "2026-11-01T04:00:00Z", // New York falls back at 06:00Z
+];
+
 #[derive(Clone, Debug)]
 struct AgentGen {
     tier: usize,
@@ -64,7 +81,8 @@ struct AgentGen {
     clearance: bool,
     chat: u8,
     email: u8,
-    day_shift: bool,
+    /// On shift in `ZONES[z]`, or always available.
+    shift_zone: Option<usize>,
 }
 
 fn agent_gen() -> impl Strategy<Value = AgentGen> {
@@ -75,16 +93,16 @@ fn agent_gen() -> impl Strategy<Value = AgentGen> {
         any::<bool>(),
         1u8..4,
         1u8..6,
-        proptest::bool::weighted(0.2),
+        proptest::option::weighted(0.3, 0usize..ZONES.len()),
     )
-        .prop_map(|(tier, skills, langs, clearance, chat, email, day_shift)| AgentGen {
+        .prop_map(|(tier, skills, langs, clearance, chat, email, shift_zone)| AgentGen {
             tier,
             skills,
             langs,
             clearance,
             chat,
             email,
-            day_shift,
+            shift_zone,
         })
 }
 
@@ -114,6 +132,8 @@ enum Op {
     Escalate(usize),
     Update(usize, bool, usize),
     Tick,
+    /// Switch the engine to another of the policies (`Engine::reload`).
+    Reload(usize),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -136,6 +156,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => any::<usize>().prop_map(Op::Escalate),
         1 => (any::<usize>(), any::<bool>(), 0usize..3).prop_map(|(t, c, s)| Op::Update(t, c, s)),
         2 => Just(Op::Tick),
+        1 => (0usize..POLICIES.len()).prop_map(Op::Reload),
     ]
 }
 
@@ -147,7 +168,7 @@ fn roster(agents: &[AgentGen]) -> Vec<AgentSpec> {
             let skills: String =
                 g.skills.iter().map(|(s, l)| format!(r#""{}": {l}"#, SKILLS[*s])).collect::<Vec<_>>().join(", ");
             let langs: Vec<String> = g.langs.iter().map(|l| format!(r#""{}""#, LANGS[*l])).collect();
-            let shift = if g.day_shift { r#", "shift": "day""# } else { "" };
+            let shift = g.shift_zone.map(|z| format!(r#", "shift": "shift{z}""#)).unwrap_or_default();
             let json = format!(
                 r#"{{"id": "a{i}", "tier": "L{}", "skills": {{{skills}}}, "languages": [{}], "clearance": {}, "capacity": {{"chat": {}, "phone": 1, "email": {}}}{shift}}}"#,
                 g.tier + 1,
@@ -222,6 +243,7 @@ fn bind(op: &Op, engine: &Engine, at: Timestamp, created: &mut usize, agents: us
             },
         },
         Op::Tick => EventKind::Tick {},
+        Op::Reload(_) => return None,
     };
     Some(Event::new(at, kind))
 }
@@ -229,13 +251,30 @@ fn bind(op: &Op, engine: &Engine, at: Timestamp, created: &mut usize, agents: us
 /// Runs a history; returns every decision as JSON, one string per event.
 /// Checks the invariants after every event. With `restore_at`, snapshots the
 /// engine there, drops it, and carries on with a restored one.
-fn run(
+fn run(desk: &Desk, ops: &[(Op, u16)], restore_at: Option<usize>) -> Result<Vec<String>, TestCaseError> {
+    run_with(desk, ops, restore_at, Delivery::Clean)
+}
+
+/// A generated desk: its first policy, where its history starts, its agents.
+#[derive(Clone, Debug)]
+struct Desk {
     policy: usize,
-    agents: &[AgentGen],
-    ops: &[(Op, u16)],
-    restore_at: Option<usize>,
-) -> Result<Vec<String>, TestCaseError> {
-    run_with(policy, agents, ops, restore_at, Delivery::Clean)
+    start: usize,
+    agents: Vec<AgentGen>,
+}
+
+fn desk_gen() -> impl Strategy<Value = Desk> {
+    (0usize..POLICIES.len(), 0usize..STARTS.len(), proptest::collection::vec(agent_gen(), 1..8))
+        .prop_map(|(policy, start, agents)| Desk { policy, start, agents })
+}
+
+/// `POLICIES[p]` with the shift calendars of every zone.
+fn compiled_policy(p: usize) -> tierwise::CompiledPolicy {
+    let mut text = format!("version = 1\n{}\n", POLICIES[p]);
+    for (z, zone) in ZONES.iter().enumerate() {
+        text.push_str(&format!("[calendars.shift{z}]\ntimezone = \"{zone}\"\nhours = {{ daily = \"00:30-09:00\" }}\n"));
+    }
+    Policy::from_toml_str(&text).unwrap().compile().unwrap()
 }
 
 /// How [`run_with`] delivers events, and how it logs decisions.
@@ -256,30 +295,22 @@ enum Delivery {
 /// decisions must stay that of a clean run (the caller compares them; timers
 /// due at the duplicate's instant may fire during it, as they would at a tick).
 fn run_with(
-    policy: usize,
-    agents: &[AgentGen],
+    desk: &Desk,
     ops: &[(Op, u16)],
     restore_at: Option<usize>,
     delivery: Delivery,
 ) -> Result<Vec<String>, TestCaseError> {
+    let agents = &desk.agents;
     let flat = |decisions: &[Decision], log: &mut Vec<String>| {
         for d in decisions.iter().filter(|d| !matches!(d, Decision::WakeAt { .. })) {
             log.push(serde_json::to_string(d).unwrap());
         }
     };
-    let compiled = Policy::from_toml_str(&format!("version = 1\n{}", POLICIES[policy])).unwrap().compile().unwrap();
-    let mut policy_for_day = POLICIES[policy].to_owned();
-    if !policy_for_day.contains("[calendars.day]") {
-        policy_for_day
-            .push_str("\n[calendars.day]\ntimezone = \"America/New_York\"\nhours = { weekdays = \"07:00-15:00\" }\n");
-    }
-    let compiled = if agents.iter().any(|a| a.day_shift) {
-        Policy::from_toml_str(&format!("version = 1\n{policy_for_day}")).unwrap().compile().unwrap()
-    } else {
-        compiled
-    };
+    let policies: Vec<tierwise::CompiledPolicy> = (0..POLICIES.len()).map(compiled_policy).collect();
+    // The policy in force, which a restore must be given.
+    let mut compiled = policies[desk.policy].clone();
     let mut engine = Engine::new(compiled.clone(), roster(agents)).unwrap();
-    let mut now: Timestamp = "2026-03-06T12:00:00Z".parse().unwrap();
+    let mut now: Timestamp = STARTS[desk.start].parse().unwrap();
     let mut created = 0usize;
     let mut log = Vec::new();
     let mut resolved = std::collections::BTreeSet::new();
@@ -291,6 +322,25 @@ fn run_with(
             engine = Engine::restore(compiled.clone(), serde_json::from_str(&json).unwrap()).unwrap();
         }
         now = now.checked_add(tierwise::jiff::SignedDuration::from_secs(i64::from(*gap))).unwrap();
+        if let Op::Reload(p) = op {
+            // Reloading is not an event: no time passes. Refused or not, the
+            // invariants hold and the run goes on under the policy in force.
+            let mut out = Vec::new();
+            match engine.reload(policies[*p].clone(), &mut out) {
+                Ok(()) => {
+                    compiled = policies[*p].clone();
+                    log.push(format!("reload {p}"));
+                    flat(&out, &mut log);
+                }
+                Err(e) => {
+                    prop_assert_eq!(e.code(), "inconsistent", "reload {} refused: {}", p, e);
+                    log.push(format!("reload {p} refused: {e}"));
+                }
+            }
+            let problems = engine.audit();
+            prop_assert!(problems.is_empty(), "after reload {}: {:?}", p, problems);
+            continue;
+        }
         let Some(event) = bind(op, &engine, now, &mut created, agents.len()) else { continue };
         EVENTS.with(|n| n.set(n.get() + 1));
         // The run with a restore also hands events over by value, so the
@@ -413,26 +463,24 @@ proptest! {
 
     #[test]
     fn prop_invariants_hold_after_every_event(
-        policy in 0usize..POLICIES.len(),
-        agents in proptest::collection::vec(agent_gen(), 1..8),
+        desk in desk_gen(),
         ops in proptest::collection::vec((op(), 0u16..400), 1..120),
     ) {
-        run(policy, &agents, &ops, None)?;
+        run(&desk, &ops, None)?;
         tally("invariants after every event");
     }
 
     #[test]
     fn prop_same_input_same_decisions_and_restore_changes_nothing(
-        policy in 0usize..POLICIES.len(),
-        agents in proptest::collection::vec(agent_gen(), 1..8),
+        desk in desk_gen(),
         ops in proptest::collection::vec((op(), 0u16..400), 1..80),
         cut in any::<proptest::sample::Index>(),
     ) {
-        let first = run(policy, &agents, &ops, None)?;
-        let again = run(policy, &agents, &ops, None)?;
+        let first = run(&desk, &ops, None)?;
+        let again = run(&desk, &ops, None)?;
         first_difference(&first, &again, "same input, same decisions")?;
         let cut = cut.index(ops.len());
-        let restored = run(policy, &agents, &ops, Some(cut))?;
+        let restored = run(&desk, &ops, Some(cut))?;
         first_difference(&first, &restored, &format!("snapshot + restore before op {cut} changes nothing"))?;
         tally("same input, same decisions; restore changes nothing");
     }
@@ -441,12 +489,11 @@ proptest! {
     /// the decisions of the whole run are those of a clean run.
     #[test]
     fn prop_duplicate_and_late_events_change_nothing(
-        policy in 0usize..POLICIES.len(),
-        agents in proptest::collection::vec(agent_gen(), 1..8),
+        desk in desk_gen(),
         ops in proptest::collection::vec((op(), 0u16..400), 1..80),
     ) {
-        let clean = run_with(policy, &agents, &ops, None, Delivery::CleanFlat)?;
-        let hostile = run_with(policy, &agents, &ops, None, Delivery::Hostile)?;
+        let clean = run_with(&desk, &ops, None, Delivery::CleanFlat)?;
+        let hostile = run_with(&desk, &ops, None, Delivery::Hostile)?;
         first_difference(&clean, &hostile, "duplicated and late deliveries")?;
         tally("duplicated and late deliveries change nothing");
     }

@@ -501,3 +501,32 @@ fn corrupted_snapshots_are_refused_not_routed() {
     }
     assert!(refused > 0 && restored > 0, "refused {refused}, restored {restored}");
 }
+
+#[test]
+fn reload_switches_policy_keeping_state_or_refuses_and_changes_nothing() {
+    let mut desk =
+        Desk::new("", &[r#"{"id": "ana", "tier": "L1", "skills": {"network": 2}, "capacity": {"chat": 1}}"#]);
+    desk.login("2026-03-02T09:00:00Z", "ana");
+    // Needs network 3: nobody can take it under a policy without relaxation.
+    assert!(offers(&desk.ticket("2026-03-02T09:00:00Z", "T1", r#""skills": {"network": 3}"#)).is_empty());
+
+    // A policy that lowers skill levels after 5 minutes, loaded now (at the
+    // last event's instant): it wakes the host at 09:05, when ana gets T1.
+    let relaxing = policy("[[routing.relaxation]]\nafter = \"5m\"\nlower_levels = 1");
+    let mut out = Vec::new();
+    desk.engine.reload(relaxing, &mut out).unwrap();
+    let wake: Timestamp = "2026-03-02T09:05:00Z".parse().unwrap();
+    assert!(matches!(out.last(), Some(Decision::WakeAt { at }) if *at == wake), "{out:?}");
+    let ticked = desk.send("2026-03-02T09:05:00Z", r#""event": "tick""#);
+    assert_eq!(offers(&ticked), pairs(&[("T1", "ana")]), "{ticked:?}");
+    desk.send("2026-03-02T09:05:05Z", r#""event": "offer_accepted", "agent": "ana", "ticket": "T1""#);
+
+    // Back to the strict policy: ana would hold a ticket she may not serve.
+    // Refused, and the engine is exactly as it was.
+    let before = serde_json::to_string(&desk.engine.snapshot()).unwrap();
+    let err = desk.engine.reload(policy(""), &mut out).unwrap_err();
+    assert_eq!(err.code(), "inconsistent", "{err}");
+    assert!(err.to_string().contains("cannot serve"), "{err}");
+    assert_eq!(serde_json::to_string(&desk.engine.snapshot()).unwrap(), before);
+    assert!(desk.engine.audit().is_empty());
+}
