@@ -240,6 +240,29 @@ impl Engine {
         Ok(Engine { inner, policy: policy.unbind(), broken: false })
     }
 
+    /// Switches to `policy` at the instant of the last event, keeping every
+    /// ticket, agent and offer; returns the decisions (what the new policy
+    /// lets be offered now, and when to call back). Raises `PolicyError`
+    /// (code `inconsistent`), leaving the engine unchanged, when under the
+    /// new policy an agent would hold a ticket it may not serve.
+    fn reload<'py>(&mut self, py: Python<'py>, policy: Bound<'py, Policy>) -> PyResult<Bound<'py, PyList>> {
+        self.check(py)?;
+        let compiled = policy.get().compiled.clone();
+        let mut out = Vec::new();
+        match errors::guard(|| self.inner.reload(compiled, &mut out)) {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(errors::map(py, Domain::Policy, &e)),
+            Err(panic) => {
+                self.broken = true;
+                return Err(panic);
+            }
+        }
+        self.policy = policy.unbind();
+        let list = PyList::empty(py);
+        decisions_to_py(py, &out, &list)?;
+        Ok(list)
+    }
+
     /// The policy the engine routes by.
     #[getter]
     fn policy(&self, py: Python<'_>) -> Py<Policy> {

@@ -128,3 +128,30 @@ def test_shared_instants_are_equal_not_confused(global_policy, roster):
         assert all(d["at"] == at for d in out if d["decision"] != "wake_at")
         assert all(d["at"] > at for d in out if d["decision"] == "wake_at")
     assert seen == [utc(2026, 3, 6, 8, m) for m in range(5)]
+
+
+def test_reload_switches_policy_or_refuses_unchanged():
+    ana = [{"id": "ana", "tier": "L1", "skills": {"network": 2}, "capacity": {"chat": 1}}]
+    strict = tierwise.Policy.from_dict({"version": 1})
+    relaxing = tierwise.Policy.from_dict(
+        {"version": 1, "routing": {"relaxation": [{"after": "5m", "lower_levels": 1}]}}
+    )
+    engine = tierwise.Engine(strict, ana)
+    engine.apply({"at": utc(2026, 3, 2, 9, 0), "event": "agent_logged_in", "agent": "ana"})
+    ticket = {"id": "T1", "created_at": utc(2026, 3, 2, 9, 0), "channel": "chat", "skills": {"network": 3}}
+    assert not [d for d in engine.apply({"at": utc(2026, 3, 2, 9, 0), "event": "ticket_created", "ticket": ticket})
+                if d["decision"] == "offer"]
+    out = engine.reload(relaxing)
+    assert out[-1] == {"decision": "wake_at", "at": utc(2026, 3, 2, 9, 5)}
+    assert engine.policy is relaxing
+    offers = [d for d in engine.apply({"at": utc(2026, 3, 2, 9, 5), "event": "tick"}) if d["decision"] == "offer"]
+    assert [(d["ticket"], d["agent"]) for d in offers] == [("T1", "ana")]
+    engine.apply({"at": utc(2026, 3, 2, 9, 5, 5), "event": "offer_accepted", "agent": "ana", "ticket": "T1"})
+    before = engine.snapshot()
+    with pytest.raises(tierwise.PolicyError) as info:
+        engine.reload(strict)
+    assert info.value.code == "inconsistent"
+    assert "cannot serve" in str(info.value)
+    assert engine.snapshot() == before and engine.policy is relaxing
+    with pytest.raises(TypeError):
+        engine.reload("not a policy")  # type: ignore[arg-type]

@@ -195,3 +195,24 @@ test("policy metadata for forms", () => {
   assert.deepEqual(p.warnings, []);
   assert.equal(tw.version(), "0.1.0");
 });
+
+test("engine.reload switches policy, or refuses and changes nothing", () => {
+  const strict = new tw.Policy({ version: 1 });
+  const relaxing = new tw.Policy({ version: 1, routing: { relaxation: [{ after: "5m", lower_levels: 1 }] } });
+  const engine = new tw.Engine(strict, [{ id: "ana", tier: "L1", skills: { network: 2 }, capacity: { chat: 1 } }]);
+  engine.apply({ at: "2026-03-02T09:00:00Z", event: "agent_logged_in", agent: "ana" });
+  const created = engine.apply({ at: "2026-03-02T09:00:00Z", event: "ticket_created", ticket: { id: "T1", created_at: "2026-03-02T09:00:00Z", channel: "chat", skills: { network: 3 } } });
+  assert.equal(created.filter((d) => d.decision === "offer").length, 0);
+  const out = engine.reload(relaxing);
+  assert.deepEqual(out.at(-1), { decision: "wake_at", at: "2026-03-02T09:05:00Z" });
+  const offers = engine.apply({ at: "2026-03-02T09:05:00Z", event: "tick" }).filter((d) => d.decision === "offer");
+  assert.deepEqual(offers.map((d) => [d.ticket, d.agent]), [["T1", "ana"]]);
+  engine.apply({ at: "2026-03-02T09:05:05Z", event: "offer_accepted", agent: "ana", ticket: "T1" });
+  const before = engine.snapshot();
+  const e = assertTierwiseError(() => engine.reload(strict), "inconsistent", "");
+  assert.match(e.message, /cannot serve/);
+  assert.equal(engine.snapshot(), before);
+  engine.free();
+  strict.free();
+  relaxing.free();
+});

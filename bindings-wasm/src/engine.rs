@@ -63,6 +63,20 @@ impl JsEngine {
         })
     }
 
+    /// Switches to `policy` at the instant of the last event, keeping every
+    /// ticket, agent and offer; returns the decisions (what the new policy
+    /// lets be offered now, and when to call back). Throws a `TierwiseError`
+    /// (code `inconsistent`), leaving the engine unchanged, when under the new
+    /// policy an agent would hold a ticket it may not serve.
+    #[wasm_bindgen(unchecked_return_type = "Decision[]")]
+    pub fn reload(&mut self, policy: &JsPolicy) -> Result<JsValue, JsValue> {
+        guard(|| {
+            self.decisions.clear();
+            self.engine.reload(policy.compiled.clone(), &mut self.decisions)?;
+            output(&self.decisions)
+        })
+    }
+
     /// Applies one event (object or JSON text; events come in time order) and
     /// returns the engine's decisions. A refused event changes nothing.
     #[wasm_bindgen(unchecked_return_type = "Decision[]")]
