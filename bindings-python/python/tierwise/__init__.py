@@ -13,12 +13,10 @@ out (naive ones are refused); every error is a :class:`TierwiseError`
 
 from __future__ import annotations
 
-import os
-from typing import Any, Iterable, Mapping, Optional, Sequence, Union
+from typing import Any, Iterable, Mapping, Optional
 
 from . import staffing
-from ._replay import ReplayReport
-from ._replay import replay as _replay_impl
+from ._replay import ReplayReport, replay
 from ._result import SimulationResult, flatten_summary
 from ._tierwise import (
     Engine,
@@ -166,40 +164,6 @@ def sweep(
     import pandas as pd
 
     return pd.DataFrame(sweep_rows(scenario, params, replications=replications, seed=seed, policy=policy))
-
-
-def replay(
-    history: Union[History, str, "os.PathLike[str]", Any],
-    policies: Union[Sequence[Policy], Mapping[str, Policy]],
-    *,
-    handling: str = "recorded",
-    seed: int = 1,
-) -> ReplayReport:
-    """Replay a desk's history under each of ``policies`` (in parallel in
-    Rust, the GIL released) and compare every later policy with the first;
-    the same report as ``tierwise replay --json`` (docs/history.md).
-
-    ``history``: a :class:`History`, a path (str or PathLike) to a JSON-lines
-    file, the JSON-lines text itself (a str starting with ``{``), or a pandas
-    DataFrame of records, one row per line: columns ``event``, ``at`` (aware
-    datetimes or RFC 3339 text; null on ``roster_agent`` rows) and the line's
-    other fields (``ticket``: a dict on ``ticket_created`` rows, an id on
-    ``assigned``/``handled`` rows; ``agent``: a dict on ``roster_agent``
-    rows, an id elsewhere; ``state``, ``outcome``, ``tier``,
-    ``preferred_agent``); nulls are left out, so :meth:`History.records`
-    round-trips.
-
-    ``policies``: a list of :class:`Policy` (named by the file they were read
-    from, else ``"policy 1"``, ``"policy 2"``, ...) or a dict name -> Policy.
-    ``handling``: ``"recorded"`` (each piece of work as long as history's)
-    or ``"resampled"`` (drawn from the history's own, with ``seed``).
-
-    Raises :class:`HistoryError` for a history that does not read (every bad
-    line as ``lines[n].field``, n counting from 1, rows for a DataFrame), no
-    policies, a bad ``handling`` or ``seed``, or a roster the engine refuses;
-    ``TypeError`` for arguments of the wrong type.
-    """
-    return _replay_impl(history, policies, handling=handling, seed=seed)
 
 
 # Pickling support: module-level functions that rebuild objects.

@@ -339,7 +339,30 @@ def replay(
     handling: str = "recorded",
     seed: int = 1,
 ) -> ReplayReport:
-    """See :func:`tierwise.replay`."""
+    """Replay a desk's history under each of ``policies`` (in parallel in
+    Rust, the GIL released) and compare every later policy with the first;
+    the same report as ``tierwise replay --json`` (docs/history.md).
+
+    ``history``: a :class:`History`, a path (str or PathLike) to a JSON-lines
+    file, the JSON-lines text itself (a str starting with ``{``), or a pandas
+    DataFrame of records, one row per line: columns ``event``, ``at`` (aware
+    datetimes or RFC 3339 text; null on ``roster_agent`` rows) and the line's
+    other fields (``ticket``: a dict on ``ticket_created`` rows, an id on
+    ``assigned``/``handled`` rows; ``agent``: a dict on ``roster_agent``
+    rows, an id elsewhere; ``state``, ``outcome``, ``tier``,
+    ``preferred_agent``); nulls are left out, so :meth:`History.records`
+    round-trips.
+
+    ``policies``: a list of :class:`Policy` (named by the file they were read
+    from, else ``"policy 1"``, ``"policy 2"``, ...) or a dict name -> Policy.
+    ``handling``: ``"recorded"`` (each piece of work as long as history's)
+    or ``"resampled"`` (drawn from the history's own, with ``seed``).
+
+    Raises :class:`HistoryError` for a history that does not read (every bad
+    line as ``lines[n].field``, n counting from 1, rows for a DataFrame), no
+    policies, a bad ``handling`` or ``seed``, or a roster the engine refuses;
+    ``TypeError`` for arguments of the wrong type.
+    """
     if not isinstance(handling, str):
         raise TypeError(f"handling: expected \"recorded\" or \"resampled\", not {type(handling).__name__}")
     h = history_of(history)
