@@ -11,7 +11,11 @@
 //!   is offered it.
 //! - An agent becomes free: peek the top ticket of each group it serves, offer
 //!   the most urgent: O(groups served + log n).
-//! - An agent's readiness or strategy key changes: O(groups served x log n).
+//! - An agent becomes free again: O(log n) for each group whose ready queue
+//!   dropped it while it was busy. Ready queues keep busy agents, and keys
+//!   from before an agent's last offers (keys only fall with offers), until
+//!   they surface; then they are dropped or filed again. Only a strategy
+//!   whose key can rise (most spare capacity) files the agent in every group.
 //!
 //! Timers (offer expiry, relaxation steps, automatic escalation, SLA warnings,
 //! shift changes, wrap-up) sit in one heap ordered by (instant, sequence) and
@@ -24,7 +28,7 @@
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet, VecDeque};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
 use jiff::Timestamp;
@@ -35,6 +39,7 @@ use crate::agent::{AgentSpec, ShiftSpec};
 use crate::calendar::Calendar;
 use crate::error::{Error, ErrorKind, Problem, unknown_name};
 use crate::event::{Decision, Event, EventKind, OfferExplanation, PassedOver, Presence, SkillMatch, TicketChanges};
+use crate::hash::{FastMap, IndexHasher};
 use crate::policy::CompiledPolicy;
 use crate::routing::{RoutingRules, Strategy};
 use crate::ticket::{Channel, Ticket, TicketEvent};
@@ -43,81 +48,8 @@ use crate::time::{from_ms, to_ms};
 mod preview;
 pub use preview::{Candidate, Preview};
 
-/// A hasher for `u32` indexes: the index is the hash. Deterministic and fast.
-#[derive(Default)]
-struct IndexHasher(u64);
-
-impl Hasher for IndexHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) ^ u64::from(b) ^ (self.0 >> 56);
-        }
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.0 = u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-
-/// A fast, deterministic hasher for ids and requirement sets (FxHash's
-/// multiply-rotate, eight bytes at a time, then a final mix). Lookups only: no
-/// hash order ever reaches a decision.
-#[derive(Default)]
-struct FastHasher(u64);
-
-impl Hasher for FastHasher {
-    fn finish(&self) -> u64 {
-        // The multiply leaves the low bits, which pick the bucket, depending
-        // only on the low bytes of each word: ids such as "t12345" share them
-        // and collided into long probe chains (a fifth of the engine's time
-        // went to comparing ids). Fold the high bits down (murmur3's fmix64).
-        let mut h = self.0;
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        h ^ (h >> 33)
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-            self.add(word);
-        }
-        let mut tail = [0u8; 8];
-        let rest = chunks.remainder();
-        tail[..rest.len()].copy_from_slice(rest);
-        self.add(u64::from_le_bytes(tail) ^ (rest.len() as u64) << 56);
-    }
-
-    fn write_u8(&mut self, n: u8) {
-        self.add(u64::from(n));
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.add(u64::from(n));
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.add(n);
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.add(n as u64);
-    }
-}
-
-impl FastHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-}
-
 type IndexQueue<P> = PriorityQueue<u32, P, BuildHasherDefault<IndexHasher>>;
-type Lookup<K> = HashMap<K, u32, BuildHasherDefault<FastHasher>>;
+type Lookup<K> = FastMap<K, u32>;
 
 /// A waiting ticket's place in its queue: most urgent is greatest.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -222,6 +154,11 @@ struct AgentSlot {
     shift: Option<Calendar>,
     #[serde(skip)]
     groups: Vec<u32>,
+    /// Those of `groups` whose ready queue has no entry for the agent: it was
+    /// not free when the group was made, or its entry was dropped as busy.
+    /// A free agent is filed again in just these.
+    #[serde(skip)]
+    unfiled: Vec<u32>,
     logged_in: bool,
     away: bool,
     on_shift: bool,
@@ -303,7 +240,7 @@ pub struct Engine {
     tier_names: Vec<Arc<str>>,
     strategy_names: Arc<[Arc<str>]>,
     groups: Vec<Group>,
-    group_ids: HashMap<Requirements, u32, BuildHasherDefault<FastHasher>>,
+    group_ids: FastMap<Requirements, u32>,
     /// Per group, the most urgent waiting ticket (key, ticket): dense, so a
     /// freed agent compares its groups without touching their queues.
     group_tops: Vec<Option<(TicketKey, u32)>>,
@@ -496,6 +433,7 @@ impl Engine {
             capacity,
             shift,
             groups: Vec::new(),
+            unfiled: Vec::new(),
             logged_in: false,
             away: false,
             on_shift: false,
@@ -1174,7 +1112,9 @@ impl Engine {
         for a in 0..u32::try_from(self.agents.len()).unwrap_or(0) {
             if self.agents[a as usize].logged_in && self.can_serve(a, &req) {
                 self.agents[a as usize].groups.push(g);
-                self.refresh_agent_in(a, g);
+                if !self.file_ready(a, g) {
+                    self.agents[a as usize].unfiled.push(g);
+                }
             }
         }
         g
@@ -1188,7 +1128,11 @@ impl Engine {
                 groups.push(g);
             }
         }
-        self.agents[a as usize].groups = groups;
+        // Entries from before a logout may still be filed.
+        let unfiled = groups.iter().copied().filter(|&g| !self.groups[g as usize].ready.contains(&a)).collect();
+        let agent = &mut self.agents[a as usize];
+        agent.groups = groups;
+        agent.unfiled = unfiled;
     }
 
     /// Queues a ticket (or offers it straight to its preferred agent).
@@ -1394,15 +1338,30 @@ impl Engine {
         AgentKey(parts, Reverse(a))
     }
 
-    /// Puts a free agent in group `g`'s ready queue with its current key.
-    /// Busy agents are not removed here: stale entries are dropped when they
-    /// surface (lazy deletion), which saves a queue operation per group on
-    /// every offer.
-    fn refresh_agent_in(&mut self, a: u32, g: u32) {
-        if self.can_take(a, self.group_channels[g as usize]) {
-            let key = self.agent_key(a, g);
-            self.groups[g as usize].ready.push(a, key);
+    /// Files agent `a` in group `g`'s ready queue if it is free for the
+    /// group's channel, and says whether it was.
+    ///
+    /// Entries are kept lazily, which saves a queue operation per group on
+    /// every change of an agent:
+    /// - busy agents are not removed: their entries are dropped when they
+    ///   surface;
+    /// - an entry may hold an agent's key from before its last offers. Keys
+    ///   only fall with offers (longest idle, round robin), so such an entry
+    ///   ranks the agent too high, never too low, and is filed again under
+    ///   the current key when it surfaces. Only a rise needs filing now: spare
+    ///   capacity grows when an item ends.
+    fn file_ready(&mut self, a: u32, g: u32) -> bool {
+        if !self.can_take(a, self.group_channels[g as usize]) {
+            return false;
         }
+        let filed = self.groups[g as usize].ready.get_priority(&a).copied();
+        if filed.is_none() || self.rules.agent_keys_can_rise() {
+            let key = self.agent_key(a, g);
+            if filed.is_none_or(|old| old < key) {
+                self.groups[g as usize].ready.push(a, key);
+            }
+        }
+        true
     }
 
     /// Marks an agent whose state changed: the next dispatch offers it work
@@ -1411,13 +1370,34 @@ impl Engine {
         self.dirty_agents.push(a);
     }
 
-    /// Files a (still) free agent in every group it serves, with current keys.
+    /// Files a (still) free agent in the ready queues of the groups it
+    /// serves that lack it, or in all of them when its key may have risen.
     fn sync_ready(&mut self, a: u32) {
+        if self.rules.agent_keys_can_rise() {
+            self.file_everywhere(a);
+            return;
+        }
+        let agent = &mut self.agents[a as usize];
+        if agent.unfiled.is_empty() {
+            return;
+        }
+        let mut unfiled = std::mem::take(&mut agent.unfiled);
+        unfiled.retain(|&g| !self.file_ready(a, g));
+        self.agents[a as usize].unfiled = unfiled;
+    }
+
+    /// Files agent `a` with its current key in every group it serves and is
+    /// free for.
+    fn file_everywhere(&mut self, a: u32) {
         let groups = std::mem::take(&mut self.agents[a as usize].groups);
         for &g in &groups {
-            self.refresh_agent_in(a, g);
+            self.file_ready(a, g);
         }
-        self.agents[a as usize].groups = groups;
+        let mut unfiled = std::mem::take(&mut self.agents[a as usize].unfiled);
+        unfiled.retain(|&g| !self.groups[g as usize].ready.contains(&a));
+        let agent = &mut self.agents[a as usize];
+        agent.groups = groups;
+        agent.unfiled = unfiled;
     }
 
     /// Offers everything that can be offered: each agent that became free
@@ -1572,6 +1552,7 @@ impl Engine {
         let mut chosen = None;
         while let Some((a, k)) = self.groups[g as usize].ready.pop() {
             if !self.can_take(a, channel) {
+                self.agents[a as usize].unfiled.push(g);
                 continue;
             }
             let current = self.agent_key(a, g);
@@ -2035,10 +2016,7 @@ impl Engine {
             engine.sync_top(g);
         }
         for a in 0..u32::try_from(engine.agents.len()).unwrap_or(0) {
-            let groups = engine.agents[a as usize].groups.clone();
-            for g in groups {
-                engine.refresh_agent_in(a, g);
-            }
+            engine.file_everywhere(a);
         }
         engine.timers = snapshot.timers.into_iter().map(Reverse).collect();
         engine.out = snapshot.pending;
@@ -2285,14 +2263,18 @@ impl Engine {
                 if agent.logged_in && serves != should_serve {
                     problems.push(format!("agent {name} serving group {g}: listed {serves}, should be {should_serve}"));
                 }
-                // Free agents must be filed with their current key; busy ones
-                // may linger until they surface (lazy deletion).
+                // Free agents must be filed, with their current key or one
+                // above it; busy ones may linger until they surface.
                 let should = serves && self.can_take(a32, group.req.channel);
-                if should
-                    && group.ready.get(&a32).map(|(_, k)| *k)
-                        != Some(self.agent_key(a32, u32::try_from(g).unwrap_or(0)))
-                {
-                    problems.push(format!("agent {name} is free but not filed (with its current key) in group {g}"));
+                let current = self.agent_key(a32, u32::try_from(g).unwrap_or(0));
+                let unfiled = agent.unfiled.contains(&u32::try_from(g).unwrap_or(u32::MAX));
+                if agent.logged_in && serves && unfiled == group.ready.contains(&a32) {
+                    problems.push(format!("agent {name}'s list of groups lacking it is wrong about group {g}"));
+                }
+                if should && group.ready.get_priority(&a32).is_none_or(|filed| *filed < current) {
+                    problems.push(format!(
+                        "agent {name} is free but not filed (with its current key or above) in group {g}"
+                    ));
                 }
                 if self.group_tops[g] != group.tickets.peek().map(|(&t, &k)| (k, t)) {
                     problems.push(format!("group {g}'s cached top is stale"));

@@ -63,6 +63,7 @@ mod calendar;
 mod engine;
 mod error;
 mod event;
+mod hash;
 pub mod history;
 pub mod policy;
 mod priority;

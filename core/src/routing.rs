@@ -83,6 +83,15 @@ pub(crate) struct RoutingRules {
     pub(crate) relaxation: Vec<RelaxStep>,
 }
 
+impl RoutingRules {
+    /// Whether an agent's ranking key can rise without an offer: spare
+    /// capacity grows when an item ends. The other strategies' keys only fall,
+    /// with each offer the agent gets.
+    pub(crate) fn agent_keys_can_rise(&self) -> bool {
+        self.strategy.contains(&Strategy::MostSpareCapacity)
+    }
+}
+
 /// Compiles the routing section, appending problems.
 pub(crate) fn compile(spec: &RoutingSpec, tiers: &[String], problems: &mut Vec<Problem>) -> RoutingRules {
     let mut strategy = Vec::new();

@@ -24,7 +24,7 @@
 mod generate;
 mod replay;
 
-use std::collections::HashMap;
+use crate::hash::FastMap;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -187,7 +187,7 @@ impl History {
     /// Checks references; `lines[i]` is the file line of record `i`.
     fn check(&self, lines: &[usize]) -> Result<(), Error> {
         let mut problems = Vec::new();
-        let mut agents: HashMap<&str, ()> = HashMap::new();
+        let mut agents: FastMap<&str, ()> = FastMap::default();
         for (i, a) in self.roster.iter().enumerate() {
             if agents.insert(a.id.as_str(), ()).is_some() {
                 problems.push(Problem::new(
@@ -198,7 +198,7 @@ impl History {
             }
         }
         // Per ticket: whether its latest assignment is still open.
-        let mut tickets: HashMap<&str, bool> = HashMap::new();
+        let mut tickets: FastMap<&str, bool> = FastMap::default();
         for (record, &line) in self.records.iter().zip(lines) {
             let at = LinePath(line);
             let agent_ref = |id: &str, problems: &mut Vec<Problem>| {
@@ -283,8 +283,8 @@ impl History {
     }
 
     /// Each ticket's recorded work, by ticket id.
-    pub(crate) fn visits(&self) -> HashMap<&str, Visits> {
-        let mut visits: HashMap<&str, Visits> = HashMap::new();
+    pub(crate) fn visits(&self) -> FastMap<&str, Visits> {
+        let mut visits: FastMap<&str, Visits> = FastMap::default();
         for record in &self.records {
             match record {
                 Record::Assigned { at, ticket, agent } => {

@@ -3,7 +3,7 @@
 //! each piece of work as history (or a model) says; KPIs; the decision diff.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::collections::{BTreeMap, BinaryHeap};
 
 use jiff::Timestamp;
 use serde::Serialize;
@@ -13,6 +13,7 @@ use crate::calendar::Calendar;
 use crate::engine::Engine;
 use crate::error::{Error, ErrorKind};
 use crate::event::{Decision, Event, EventKind, OfferExplanation};
+use crate::hash::FastMap;
 use crate::policy::CompiledPolicy;
 use crate::sla::Metric;
 use crate::time::{from_ms, to_ms};
@@ -48,8 +49,8 @@ pub(crate) struct WorkModel {
 }
 
 enum Work<'h> {
-    Recorded(HashMap<&'h str, Visits>),
-    Resampled { seed: u64, pools: HashMap<(usize, u8), Vec<i64>>, resolve: Vec<f64> },
+    Recorded(FastMap<&'h str, Visits>),
+    Resampled { seed: u64, pools: FastMap<(usize, u8), Vec<i64>>, resolve: Vec<f64> },
     Model(&'h WorkModel),
 }
 
@@ -385,8 +386,8 @@ pub fn replay(
 }
 
 /// Each ticket's first recorded assignment.
-fn recorded_first(history: &History) -> HashMap<&str, (i64, &String)> {
-    let mut first = HashMap::new();
+fn recorded_first(history: &History) -> FastMap<&str, (i64, &String)> {
+    let mut first = FastMap::default();
     for record in &history.records {
         if let Record::Assigned { at, ticket, agent } = record {
             first.entry(ticket.as_str()).or_insert((to_ms(*at), agent));
@@ -398,13 +399,13 @@ fn recorded_first(history: &History) -> HashMap<&str, (i64, &String)> {
 fn resample_pools(history: &History, seed: u64) -> Work<'_> {
     // Channel and tier of each visit come from a recorded replay's view: the
     // channel from the ticket, the tier from its position in the visits.
-    let mut channel_of = HashMap::new();
+    let mut channel_of = FastMap::default();
     for record in &history.records {
         if let Record::Input(Event { kind: EventKind::TicketCreated { ticket, .. }, .. }) = record {
             channel_of.insert(ticket.id.as_str(), ticket.channel.index());
         }
     }
-    let mut pools: HashMap<(usize, u8), Vec<i64>> = HashMap::new();
+    let mut pools: FastMap<(usize, u8), Vec<i64>> = FastMap::default();
     let mut escalated: Vec<(u64, u64)> = Vec::new();
     let mut ids: Vec<(&str, Visits)> = history.visits().into_iter().collect();
     ids.sort_by(|a, b| a.0.cmp(b.0));
@@ -476,9 +477,9 @@ struct Host<'h> {
     seq: u64,
     wake: Option<i64>,
     ids: Vec<&'h str>,
-    index: HashMap<&'h str, u32>,
+    index: FastMap<&'h str, u32>,
     live: Vec<Live>,
-    agent_index: HashMap<&'h str, u32>,
+    agent_index: FastMap<&'h str, u32>,
     agent_names: Vec<&'h str>,
     agents: Vec<AgentLive>,
     shifts: Vec<Option<Calendar>>,
@@ -510,7 +511,7 @@ fn run_one<'h>(
         seq: 0,
         wake: None,
         ids: Vec::new(),
-        index: HashMap::new(),
+        index: FastMap::default(),
         live: Vec::new(),
         agent_index: history.roster.iter().zip(0u32..).map(|(a, i)| (a.id.as_str(), i)).collect(),
         agent_names: history.roster.iter().map(|a| a.id.as_str()).collect(),

@@ -2,7 +2,7 @@
 //! patience on one heap, the real engine deciding who takes what.
 
 use std::cmp::{Ordering, Reverse};
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
 use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 
 use super::TicketRecord;
@@ -12,6 +12,7 @@ use super::scenario::Plan;
 use crate::Engine;
 use crate::error::Error;
 use crate::event::{Decision, Event, EventKind};
+use crate::hash::FastMap;
 use crate::time::{from_ms, to_ms};
 
 /// Length of a series interval, in ms.
@@ -94,7 +95,7 @@ struct Sim<'a> {
     wake: Option<i64>,
     live: Vec<Live>,
     free: Vec<u32>,
-    agent_ids: HashMap<String, u32>,
+    agent_ids: FastMap<String, u32>,
     arrival_rng: Vec<Rand>,
     work_rng: Vec<Rand>,
     route_rng: Rand,
