@@ -214,3 +214,23 @@ fn malformed_histories_name_the_line_and_field() {
     let paths: Vec<&str> = err.problems().iter().map(|p| p.path()).collect();
     assert_eq!(paths, ["lines[1].ticket.channel", "lines[3].at"]);
 }
+
+#[test]
+fn long_histories_are_read_in_pieces_with_the_right_line_numbers() {
+    let text = week().to_jsonl_string();
+    assert!(text.len() > 2 << 20, "more than one piece: {} bytes", text.len());
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let n = lines.len();
+    // The last line, moved to the top, is put back in time order.
+    let last = lines.pop().unwrap();
+    lines.insert(0, last);
+    assert_eq!(&History::from_jsonl_str(&lines.join("\n")).unwrap(), week());
+    // Bad lines early and late (after the roster) are each named by their
+    // own line number.
+    for at in [30, n / 2, n - 1] {
+        lines[at - 1] = lines[at - 1].replacen("\"at\":\"", "\"at\":\"yesterday", 1);
+    }
+    let err = History::from_jsonl_str(&lines.join("\n")).unwrap_err();
+    let paths: Vec<&str> = err.problems().iter().map(|p| p.path()).collect();
+    assert_eq!(paths, ["lines[30].at".to_owned(), format!("lines[{}].at", n / 2), format!("lines[{}].at", n - 1)]);
+}

@@ -142,45 +142,48 @@ impl History {
     /// before its ticket arrived or before it was assigned. At most 100
     /// problems are listed.
     pub fn from_jsonl_str(text: &str) -> Result<History, Error> {
+        use rayon::prelude::*;
+        // Pieces of whole lines are read in parallel, then joined in file order.
+        let pieces: Vec<Piece> = split_at_lines(text, JSONL_PIECE_BYTES).par_iter().map(|s| Piece::read(s)).collect();
         let mut history = History::default();
         let mut problems = Vec::new();
         let mut line_of = Vec::new();
-        for (i, line) in text.lines().enumerate() {
-            let number = i + 1;
-            if line.trim().is_empty() {
-                continue;
-            }
-            if problems.len() >= 100 {
-                break;
-            }
-            if history.records.len() >= MAX_HISTORY_RECORDS {
-                problems.push(Problem::new(
-                    ErrorKind::TooLarge,
-                    format!("lines[{number}]"),
-                    format!("more than {MAX_HISTORY_RECORDS} records"),
-                ));
-                break;
-            }
-            match parse_line(line) {
-                Ok(Parsed::Agent(spec)) => history.roster.push(*spec),
-                Ok(Parsed::Record(record)) => {
-                    history.records.push(record);
-                    line_of.push(number);
+        let mut lines_before = 0;
+        'pieces: for piece in pieces {
+            for (line, error) in piece.problems {
+                if problems.len() >= 100 {
+                    break 'pieces;
                 }
-                Err(e) => problems.extend(e.under(&format!("lines[{number}]")).problems().iter().cloned()),
+                let number = lines_before + line;
+                problems.extend(error.under(&format!("lines[{number}]")).problems().iter().cloned());
             }
+            history.roster.extend(piece.roster);
+            history.records.extend(piece.records);
+            line_of.extend(piece.line_of.iter().map(|line| lines_before + line));
+            lines_before += piece.lines;
+        }
+        if history.records.len() > MAX_HISTORY_RECORDS {
+            let number = line_of[MAX_HISTORY_RECORDS];
+            problems.retain(|p| line_number(p.path()).is_some_and(|line| line < number));
+            problems.push(Problem::new(
+                ErrorKind::TooLarge,
+                format!("lines[{number}]"),
+                format!("more than {MAX_HISTORY_RECORDS} records"),
+            ));
         }
         if !problems.is_empty() {
             return Err(Error::from_problems(problems));
         }
-        // Stable: ties keep the file's order.
-        let mut order: Vec<usize> = (0..history.records.len()).collect();
-        order.sort_by_key(|&i| history.records[i].at());
-        let records = std::mem::take(&mut history.records);
-        let mut slots: Vec<Option<Record>> = records.into_iter().map(Some).collect();
-        history.records = order.iter().filter_map(|&i| slots[i].take()).collect();
-        let lines: Vec<usize> = order.iter().map(|&i| line_of[i]).collect();
-        history.check(&lines)?;
+        // Stable: ties keep the file's order. Exports are usually in order already.
+        if !history.records.is_sorted_by_key(Record::at) {
+            let mut order: Vec<usize> = (0..history.records.len()).collect();
+            order.sort_by_key(|&i| history.records[i].at());
+            let records = std::mem::take(&mut history.records);
+            let mut slots: Vec<Option<Record>> = records.into_iter().map(Some).collect();
+            history.records = order.iter().filter_map(|&i| slots[i].take()).collect();
+            line_of = order.iter().map(|&i| line_of[i]).collect();
+        }
+        history.check(&line_of)?;
         Ok(history)
     }
 
@@ -342,68 +345,150 @@ enum Parsed {
     Record(Record),
 }
 
-/// The records a history line may hold, read in one pass (the common case;
-/// a line this refuses is read again by [`parse_line`] for its error paths).
+/// Every field a history line may have, read in one pass with no buffering
+/// (the common case; a line this refuses, or whose fields do not fit its
+/// `event`, is read again by [`parse_line`] for its error paths).
 #[derive(Deserialize)]
-#[serde(tag = "event", rename_all = "snake_case", deny_unknown_fields)]
-enum FastLine {
-    RosterAgent {
-        agent: AgentSpec,
-    },
-    TicketCreated {
-        at: Timestamp,
-        ticket: Box<crate::ticket::Ticket>,
-        #[serde(default)]
-        tier: Option<String>,
-        #[serde(default)]
-        preferred_agent: Option<String>,
-    },
-    AgentLoggedIn {
-        at: Timestamp,
-        agent: String,
-    },
-    AgentLoggedOut {
-        at: Timestamp,
-        agent: String,
-    },
-    AgentStateChanged {
-        at: Timestamp,
-        agent: String,
-        state: crate::event::Presence,
-    },
-    Assigned {
-        at: Timestamp,
-        ticket: String,
-        agent: String,
-    },
-    Handled {
-        at: Timestamp,
-        ticket: String,
-        agent: String,
-        outcome: HandledOutcome,
-    },
+#[serde(deny_unknown_fields)]
+struct FastLine<'a> {
+    #[serde(borrow)]
+    event: &'a str,
+    at: Option<Timestamp>,
+    agent: Option<ObjectOrId<AgentSpec>>,
+    ticket: Option<ObjectOrId<Box<crate::ticket::Ticket>>>,
+    tier: Option<String>,
+    preferred_agent: Option<String>,
+    state: Option<crate::event::Presence>,
+    outcome: Option<HandledOutcome>,
+}
+
+/// A field that holds an object in one kind of line and an id in others
+/// (`agent`, `ticket`), told apart by the JSON type as it is read.
+enum ObjectOrId<T> {
+    Object(T),
+    Id(String),
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for ObjectOrId<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Either<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Either<T> {
+            type Value = ObjectOrId<T>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an id or an object")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, id: &str) -> Result<Self::Value, E> {
+                Ok(ObjectOrId::Id(id.to_owned()))
+            }
+
+            fn visit_map<M: serde::de::MapAccess<'de>>(self, map: M) -> Result<Self::Value, M::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(ObjectOrId::Object)
+            }
+        }
+        deserializer.deserialize_any(Either(std::marker::PhantomData))
+    }
+}
+
+impl FastLine<'_> {
+    /// The line as what it holds, if its fields are exactly those of its kind.
+    fn into_parsed(self) -> Option<Parsed> {
+        use ObjectOrId::{Id, Object};
+        let input = |at, kind| Some(Parsed::Record(Record::Input(Event::new(at, kind))));
+        let FastLine { event, at, agent, ticket, tier, preferred_agent, state, outcome } = self;
+        let extras = (tier.is_some() || preferred_agent.is_some(), state.is_some(), outcome.is_some());
+        match (event, at, agent, ticket, extras) {
+            ("roster_agent", None, Some(Object(agent)), None, (false, false, false)) => {
+                Some(Parsed::Agent(Box::new(agent)))
+            }
+            ("ticket_created", Some(at), None, Some(Object(ticket)), (_, false, false)) => {
+                input(at, EventKind::TicketCreated { ticket, tier, preferred_agent })
+            }
+            ("agent_logged_in", Some(at), Some(Id(agent)), None, (false, false, false)) => {
+                input(at, EventKind::AgentLoggedIn { agent })
+            }
+            ("agent_logged_out", Some(at), Some(Id(agent)), None, (false, false, false)) => {
+                input(at, EventKind::AgentLoggedOut { agent })
+            }
+            ("agent_state_changed", Some(at), Some(Id(agent)), None, (false, true, false)) => {
+                input(at, EventKind::AgentStateChanged { agent, state: state? })
+            }
+            ("assigned", Some(at), Some(Id(agent)), Some(Id(ticket)), (false, false, false)) => {
+                Some(Parsed::Record(Record::Assigned { at, ticket, agent }))
+            }
+            ("handled", Some(at), Some(Id(agent)), Some(Id(ticket)), (false, false, true)) => {
+                Some(Parsed::Record(Record::Handled { at, ticket, agent, outcome: outcome? }))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The size of the pieces of a JSON-lines history read in parallel.
+const JSONL_PIECE_BYTES: usize = 1 << 20;
+
+/// `text` cut into pieces of about `size` bytes, each ending at a line end
+/// (or the end of the text).
+fn split_at_lines(text: &str, size: usize) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    let mut rest = text;
+    while rest.len() > size {
+        let cut = rest.as_bytes()[size..].iter().position(|&b| b == b'\n').map_or(rest.len(), |i| size + i + 1);
+        let (piece, tail) = rest.split_at(cut);
+        pieces.push(piece);
+        rest = tail;
+    }
+    if !rest.is_empty() {
+        pieces.push(rest);
+    }
+    pieces
+}
+
+/// What one piece of a JSON-lines history holds; line numbers count from 1
+/// at the piece's first line.
+#[derive(Default)]
+struct Piece {
+    lines: usize,
+    roster: Vec<AgentSpec>,
+    records: Vec<Record>,
+    line_of: Vec<usize>,
+    /// Each bad line's error (paths not yet under `lines[n]`); at most 100.
+    problems: Vec<(usize, Error)>,
+}
+
+impl Piece {
+    fn read(text: &str) -> Piece {
+        let mut piece = Piece::default();
+        for (i, line) in text.lines().enumerate() {
+            piece.lines = i + 1;
+            if line.trim().is_empty() || piece.problems.len() >= 100 {
+                continue;
+            }
+            match parse_line(line) {
+                Ok(Parsed::Agent(spec)) => piece.roster.push(*spec),
+                Ok(Parsed::Record(record)) => {
+                    piece.records.push(record);
+                    piece.line_of.push(i + 1);
+                }
+                Err(e) => piece.problems.push((i + 1, e)),
+            }
+        }
+        piece
+    }
+}
+
+/// The line number of a path that starts `lines[n]`.
+fn line_number(path: &str) -> Option<usize> {
+    path.strip_prefix("lines[")?.split(']').next()?.parse().ok()
 }
 
 fn parse_line(line: &str) -> Result<Parsed, Error> {
     if line.len() <= crate::event::MAX_EVENT_BYTES
         && let Ok(fast) = serde_json::from_str::<FastLine>(line)
+        && let Some(parsed) = fast.into_parsed()
     {
-        let input = |at, kind| Parsed::Record(Record::Input(Event::new(at, kind)));
-        return Ok(match fast {
-            FastLine::RosterAgent { agent } => Parsed::Agent(Box::new(agent)),
-            FastLine::TicketCreated { at, ticket, tier, preferred_agent } => {
-                input(at, EventKind::TicketCreated { ticket, tier, preferred_agent })
-            }
-            FastLine::AgentLoggedIn { at, agent } => input(at, EventKind::AgentLoggedIn { agent }),
-            FastLine::AgentLoggedOut { at, agent } => input(at, EventKind::AgentLoggedOut { agent }),
-            FastLine::AgentStateChanged { at, agent, state } => {
-                input(at, EventKind::AgentStateChanged { agent, state })
-            }
-            FastLine::Assigned { at, ticket, agent } => Parsed::Record(Record::Assigned { at, ticket, agent }),
-            FastLine::Handled { at, ticket, agent, outcome } => {
-                Parsed::Record(Record::Handled { at, ticket, agent, outcome })
-            }
-        });
+        return Ok(parsed);
     }
     let value = crate::policy::parse_value(line, crate::policy::Format::Json, crate::event::MAX_EVENT_BYTES)?;
     let tag = value.get("event").and_then(serde_json::Value::as_str).map(str::to_owned);
