@@ -244,6 +244,11 @@ pub struct Engine {
     /// Per group, the most urgent waiting ticket (key, ticket): dense, so a
     /// freed agent compares its groups without touching their queues.
     group_tops: Vec<Option<(TicketKey, u32)>>,
+    /// The groups with waiting tickets, in no order, and each group's place
+    /// in that list (`u32::MAX` if absent): a freed agent looks at these
+    /// when they are fewer than the groups it serves.
+    waiting_groups: Vec<u32>,
+    waiting_place: Vec<u32>,
     /// Per group, its channel.
     group_channels: Vec<Channel>,
     timers: BinaryHeap<Reverse<Timer>>,
@@ -306,6 +311,8 @@ impl Engine {
             groups: Vec::new(),
             group_ids: HashMap::default(),
             group_tops: Vec::new(),
+            waiting_groups: Vec::new(),
+            waiting_place: Vec::new(),
             group_channels: Vec::new(),
             timers: BinaryHeap::new(),
             dirty_agents: Vec::new(),
@@ -1108,6 +1115,7 @@ impl Engine {
         self.group_ids.insert(req.clone(), g);
         self.group_channels.push(req.channel);
         self.group_tops.push(None);
+        self.waiting_place.push(u32::MAX);
         self.groups.push(Group { req: req.clone(), tickets: IndexQueue::default(), ready: IndexQueue::default() });
         for a in 0..u32::try_from(self.agents.len()).unwrap_or(0) {
             if self.agents[a as usize].logged_in && self.can_serve(a, &req) {
@@ -1177,7 +1185,23 @@ impl Engine {
 
     /// Refreshes the dense copy of a group's most urgent ticket.
     fn sync_top(&mut self, g: u32) {
-        self.group_tops[g as usize] = self.groups[g as usize].tickets.peek().map(|(&t, &k)| (k, t));
+        let top = self.groups[g as usize].tickets.peek().map(|(&t, &k)| (k, t));
+        let place = self.waiting_place[g as usize];
+        match (top.is_some(), place != u32::MAX) {
+            (true, false) => {
+                self.waiting_place[g as usize] = u32::try_from(self.waiting_groups.len()).unwrap_or(u32::MAX);
+                self.waiting_groups.push(g);
+            }
+            (false, true) => {
+                self.waiting_groups.swap_remove(place as usize);
+                if let Some(&moved) = self.waiting_groups.get(place as usize) {
+                    self.waiting_place[moved as usize] = place;
+                }
+                self.waiting_place[g as usize] = u32::MAX;
+            }
+            _ => {}
+        }
+        self.group_tops[g as usize] = top;
     }
 
     fn dequeue(&mut self, t: u32) {
@@ -1445,15 +1469,24 @@ impl Engine {
                 continue;
             }
             // Fast path: compare the dense tops of the groups this agent can
-            // take work in; look inside a queue only if the winner was declined.
+            // take work in (going through the shorter of its groups and the
+            // groups with waiting tickets; keys are unique, so the winner is
+            // the same); look inside a queue only if the winner was declined.
             let mut best: Option<(TicketKey, u32, u32)> = None;
-            for &g in &self.agents[a as usize].groups {
+            let serves = &self.agents[a as usize].groups;
+            let mut consider = |g: u32| {
                 if let Some((key, t)) = self.group_tops[g as usize]
                     && best.is_none_or(|(k, _, _)| key > k)
                     && self.can_take(a, self.group_channels[g as usize])
                 {
                     best = Some((key, t, g));
                 }
+            };
+            if self.waiting_groups.len() < serves.len() {
+                // `serves` is in ascending order.
+                self.waiting_groups.iter().filter(|g| serves.binary_search(g).is_ok()).for_each(|&g| consider(g));
+            } else {
+                serves.iter().for_each(|&g| consider(g));
             }
             if let Some((_, t, _)) = best
                 && self.skipped(t, a)
@@ -2257,6 +2290,9 @@ impl Engine {
                 problems.push(format!("agent {name} exclusive load {} but holds {exclusive}", agent.exclusive_load));
             }
             let a32 = u32::try_from(a).unwrap_or(u32::MAX);
+            if !agent.groups.is_sorted() {
+                problems.push(format!("agent {name}'s groups are out of order"));
+            }
             for (g, group) in self.groups.iter().enumerate() {
                 let serves = agent.groups.contains(&u32::try_from(g).unwrap_or(u32::MAX));
                 let should_serve = agent.logged_in && self.can_serve(a32, &group.req);
@@ -2275,6 +2311,11 @@ impl Engine {
                     problems.push(format!(
                         "agent {name} is free but not filed (with its current key or above) in group {g}"
                     ));
+                }
+                let listed = self.waiting_place[g] != u32::MAX
+                    && self.waiting_groups.get(self.waiting_place[g] as usize) == Some(&u32::try_from(g).unwrap_or(0));
+                if listed != group.tickets.peek().is_some() {
+                    problems.push(format!("group {g} is wrongly listed as having waiting tickets or not"));
                 }
                 if self.group_tops[g] != group.tickets.peek().map(|(&t, &k)| (k, t)) {
                     problems.push(format!("group {g}'s cached top is stale"));
