@@ -1047,44 +1047,54 @@ fn side(t: &TicketOutcome) -> DiffSide {
 }
 
 fn diff(base: &PolicyRun, base_policy: &CompiledPolicy, other: &PolicyRun, other_policy: &CompiledPolicy) -> Diff {
+    use rayon::prelude::*;
     let changes = routing_changes(base_policy, other_policy);
     let strategy = |t: &TicketOutcome| t.why.as_ref().map(|w| w.strategy.join(", ")).unwrap_or_default();
-    let relaxation = |t: &TicketOutcome| t.why.as_ref().map(|w| w.relaxation.clone()).unwrap_or_default();
-    let mut entries = Vec::new();
-    let mut by_cause = BTreeMap::new();
-    for (a, b) in base.tickets.iter().zip(&other.tickets) {
-        let agent_differs = a.agents.first() != b.agents.first();
-        if !agent_differs && a.tiers == b.tiers && a.first_assigned_at == b.first_assigned_at {
-            continue;
-        }
-        let (cause, detail) = if a.priority != b.priority {
-            (
-                "priority rules",
-                format!("priority {} under {}, {} under {}", a.priority, base.policy, b.priority, other.policy),
-            )
-        } else if a.tiers != b.tiers {
-            let why = if changes.contains(&"escalation") {
-                "the escalation rules differ"
+    fn relaxation(t: &TicketOutcome) -> &[String] {
+        t.why.as_ref().map_or(&[], |w| &w.relaxation[..])
+    }
+    // Entries are made in parallel, in ticket order.
+    let entries: Vec<DiffEntry> = base
+        .tickets
+        .par_iter()
+        .zip(&other.tickets)
+        .filter_map(|(a, b)| {
+            let agent_differs = a.agents.first() != b.agents.first();
+            if !agent_differs && a.tiers == b.tiers && a.first_assigned_at == b.first_assigned_at {
+                return None;
+            }
+            let (cause, detail) = if a.priority != b.priority {
+                (
+                    "priority rules",
+                    format!("priority {} under {}, {} under {}", a.priority, base.policy, b.priority, other.policy),
+                )
+            } else if a.tiers != b.tiers {
+                let why = if changes.contains(&"escalation") {
+                    "the escalation rules differ"
+                } else {
+                    "its work went differently after another agent took it"
+                };
+                ("escalation rule", format!("tiers {} vs {}: {why}", a.tiers.join(" > "), b.tiers.join(" > ")))
+            } else if relaxation(a) != relaxation(b) {
+                let words = |r: &[String]| if r.is_empty() { "no relaxation".to_owned() } else { r.join("; ") };
+                ("relaxation step", format!("{} vs {}", words(relaxation(a)), words(relaxation(b))))
+            } else if agent_differs && changes.contains(&"strategy") {
+                ("strategy change", format!("ranked by {} vs {}", strategy(a), strategy(b)))
+            } else if agent_differs && changes.contains(&"capacity") {
+                ("capacity rule", "wrap-up or channel capacity rules left other agents free".to_owned())
+            } else if agent_differs && changes.contains(&"fairness") {
+                ("fairness cap", "the fairness cap differs".to_owned())
+            } else if agent_differs {
+                ("knock-on", "earlier decisions changed which agents were free".to_owned())
             } else {
-                "its work went differently after another agent took it"
+                ("queue order", "the same agent took it at another time".to_owned())
             };
-            ("escalation rule", format!("tiers {} vs {}: {why}", a.tiers.join(" > "), b.tiers.join(" > ")))
-        } else if relaxation(a) != relaxation(b) {
-            let words = |r: Vec<String>| if r.is_empty() { "no relaxation".to_owned() } else { r.join("; ") };
-            ("relaxation step", format!("{} vs {}", words(relaxation(a)), words(relaxation(b))))
-        } else if agent_differs && changes.contains(&"strategy") {
-            ("strategy change", format!("ranked by {} vs {}", strategy(a), strategy(b)))
-        } else if agent_differs && changes.contains(&"capacity") {
-            ("capacity rule", "wrap-up or channel capacity rules left other agents free".to_owned())
-        } else if agent_differs && changes.contains(&"fairness") {
-            ("fairness cap", "the fairness cap differs".to_owned())
-        } else if agent_differs {
-            ("knock-on", "earlier decisions changed which agents were free".to_owned())
-        } else {
-            ("queue order", "the same agent took it at another time".to_owned())
-        };
-        *by_cause.entry(cause).or_insert(0) += 1;
-        entries.push(DiffEntry { ticket: a.ticket.clone(), cause, detail, base: side(a), other: side(b) });
+            Some(DiffEntry { ticket: a.ticket.clone(), cause, detail, base: side(a), other: side(b) })
+        })
+        .collect();
+    let mut by_cause = BTreeMap::new();
+    for entry in &entries {
+        *by_cause.entry(entry.cause).or_insert(0) += 1;
     }
     Diff {
         base: base.policy.clone(),
