@@ -129,9 +129,9 @@ pub struct History {
     pub records: Vec<Record>,
 }
 
-/// One ticket's recorded work: `(assigned at, agent, ended at, outcome)` per
-/// assignment, in order.
-pub(crate) type Visits = Vec<(i64, String, Option<(i64, HandledOutcome)>)>;
+/// One ticket's recorded work: `(assigned at, (ended at, outcome))` per
+/// assignment, in order; the end is missing if the history stops first.
+pub(crate) type Visits = Vec<(i64, Option<(i64, HandledOutcome)>)>;
 
 impl History {
     /// Reads a history from JSON lines (blank lines are skipped).
@@ -290,12 +290,12 @@ impl History {
         let mut visits: FastMap<&str, Visits> = FastMap::default();
         for record in &self.records {
             match record {
-                Record::Assigned { at, ticket, agent } => {
-                    visits.entry(ticket.as_str()).or_default().push((crate::time::to_ms(*at), agent.clone(), None));
+                Record::Assigned { at, ticket, .. } => {
+                    visits.entry(ticket.as_str()).or_default().push((crate::time::to_ms(*at), None));
                 }
                 Record::Handled { at, ticket, outcome, .. } => {
                     if let Some(last) = visits.get_mut(ticket.as_str()).and_then(|v| v.last_mut()) {
-                        last.2 = Some((crate::time::to_ms(*at), *outcome));
+                        last.1 = Some((crate::time::to_ms(*at), *outcome));
                     }
                 }
                 Record::Input(_) => {}

@@ -412,7 +412,7 @@ fn resample_pools(history: &History, seed: u64) -> Work<'_> {
     for (id, visits) in ids {
         let channel = channel_of.get(id).copied().unwrap_or(0);
         let mut tier = 0u8;
-        for (assigned, _, end) in visits {
+        for (assigned, end) in visits {
             if let Some((ended, outcome)) = end
                 && outcome != HandledOutcome::Returned
             {
@@ -503,6 +503,7 @@ fn run_one<'h>(
 ) -> Result<(PolicyRun, Vec<Record>), Error> {
     let engine = Engine::new(policy.clone(), history.roster.clone()).map_err(|e| rename_agents(&e))?;
     let shifts = (0..history.roster.len()).map(|a| engine.shift_of(a).cloned()).collect();
+    let tickets = history.tickets();
     let mut host = Host {
         policy,
         engine,
@@ -510,9 +511,9 @@ fn run_one<'h>(
         heap: BinaryHeap::new(),
         seq: 0,
         wake: None,
-        ids: Vec::new(),
-        index: FastMap::default(),
-        live: Vec::new(),
+        ids: Vec::with_capacity(tickets),
+        index: FastMap::with_capacity_and_hasher(tickets, std::hash::BuildHasherDefault::default()),
+        live: Vec::with_capacity(tickets),
         agent_index: history.roster.iter().zip(0u32..).map(|(a, i)| (a.id.as_str(), i)).collect(),
         agent_names: history.roster.iter().map(|a| a.id.as_str()).collect(),
         agents: vec![AgentLive::default(); history.roster.len()],
@@ -747,10 +748,10 @@ impl<'h> Host<'h> {
             Work::Recorded(visits) => match visits.get(self.ids[t as usize]) {
                 None => (0, HandledOutcome::Resolved),
                 Some(v) => match v.get(visit as usize) {
-                    Some((assigned, _, Some((ended, outcome)))) => ((ended - assigned).max(0), *outcome),
-                    Some((assigned, _, None)) => ((self.end - assigned).max(0), HandledOutcome::Resolved),
+                    Some((assigned, Some((ended, outcome)))) => ((ended - assigned).max(0), *outcome),
+                    Some((assigned, None)) => ((self.end - assigned).max(0), HandledOutcome::Resolved),
                     None => {
-                        let last = v.iter().rev().find_map(|(a, _, e)| e.map(|(end, _)| end - a));
+                        let last = v.iter().rev().find_map(|(a, e)| e.map(|(end, _)| end - a));
                         (last.unwrap_or(0), HandledOutcome::Resolved)
                     }
                 },
