@@ -4,6 +4,7 @@
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use serde::Serialize;
@@ -94,7 +95,7 @@ pub struct TicketOutcome {
     pub resolution_met: Option<bool>,
     /// Why the first agent got it (from the engine's offer).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub why: Option<Box<OfferExplanation>>,
+    pub why: Option<Arc<OfferExplanation>>,
 }
 
 impl TicketOutcome {
@@ -268,7 +269,7 @@ pub struct DiffSide {
     pub priority: String,
     /// The engine's explanation of the first offer.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub why: Option<Box<OfferExplanation>>,
+    pub why: Option<Arc<OfferExplanation>>,
 }
 
 /// A ticket whose first agent, tiers or assignment time differ.
@@ -881,7 +882,7 @@ impl<'h> Host<'h> {
                     resolved_at: l.resolved_at.map(from_ms),
                     first_response_met: l.first_due.map(|due| l.first_at.is_some_and(|f| f <= due)),
                     resolution_met: l.resolution_due.map(|due| l.resolved_at.is_some_and(|r| r <= due)),
-                    why: l.why,
+                    why: l.why.map(Arc::from),
                 }
             })
             .collect()
