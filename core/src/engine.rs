@@ -135,6 +135,10 @@ struct TicketSlot {
     /// Its priority class as of the last rekey.
     #[serde(skip)]
     class: u8,
+    /// Its SLA due instants (first response, next reply, resolution) as of
+    /// the last rekey.
+    #[serde(skip)]
+    due: [Option<i64>; 3],
     skip: Vec<(u32, i64)>,
     preferred: Option<u32>,
     generation: u32,
@@ -572,6 +576,7 @@ impl Engine {
             next_sla: None,
             req_group: None,
             class: u8::try_from(assessment.class).unwrap_or(u8::MAX),
+            due: assessment.due.map(|d| d.map(to_ms)),
             skip: Vec::new(),
             preferred,
             generation: 0,
@@ -990,7 +995,16 @@ impl Engine {
             slot.key = Some(TicketKey { points: a.key.points, due: a.key.due_ms, created: a.key.created_ms, seq });
             slot.next_sla = a.next_change.map(to_ms);
             slot.class = u8::try_from(a.class).unwrap_or(u8::MAX);
+            slot.due = a.due.map(|d| d.map(to_ms));
         }
+    }
+
+    /// A live ticket's priority class (an index into the policy's classes)
+    /// and SLA due instants in milliseconds (first response, next reply,
+    /// resolution), as the engine last assessed them.
+    pub(crate) fn class_and_due(&self, ticket: &str) -> Option<(usize, [Option<i64>; 3])> {
+        let slot = &self.tickets[*self.ticket_ids.get(ticket)? as usize];
+        Some((usize::from(slot.class), slot.due))
     }
 
     /// The ticket's requirements at its current tier and relaxation.

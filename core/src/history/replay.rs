@@ -625,16 +625,13 @@ impl<'h> Host<'h> {
                 let index = u32::try_from(self.live.len()).unwrap_or(u32::MAX);
                 self.ids.push(ticket.id.as_str());
                 self.index.insert(ticket.id.as_str(), index);
-                let assessment = self.policy.assess(ticket, event.at).ok();
                 let tier = tier.as_ref().and_then(|name| self.policy.tiers().iter().position(|t| t == name));
                 let tier = tier.and_then(|k| u8::try_from(k).ok()).unwrap_or(0);
                 self.live.push(Live {
                     created: to_ms(ticket.created_at),
                     tier,
                     tiers: vec![tier],
-                    first_due: assessment.and_then(|a| a.due(Metric::FirstResponse)).map(to_ms),
-                    resolution_due: assessment.and_then(|a| a.due(Metric::Resolution)).map(to_ms),
-                    priority: assessment.map_or(usize::MAX, |a| a.class),
+                    priority: usize::MAX,
                     channel: ticket.channel.index(),
                     open: true,
                     ..Live::default()
@@ -657,6 +654,16 @@ impl<'h> Host<'h> {
             _ => {}
         }
         match self.apply(at, event.kind.clone()) {
+            // The engine's triage gives the ticket's class and deadlines.
+            Ok(()) if let EventKind::TicketCreated { ticket, .. } = &event.kind => {
+                if let (Some((class, due)), Some(live)) = (self.engine.class_and_due(&ticket.id), self.live.last_mut())
+                {
+                    live.priority = class;
+                    live.first_due = due[Metric::FirstResponse as usize];
+                    live.resolution_due = due[Metric::Resolution as usize];
+                }
+                Ok(())
+            }
             // A ticket the policy cannot triage is skipped, not fatal: the
             // replay reports it unanswered.
             Err(_) if matches!(event.kind, EventKind::TicketCreated { .. }) => {
