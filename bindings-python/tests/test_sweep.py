@@ -1,9 +1,20 @@
 import _thread
+import signal
 import threading
 
 import pytest
 
 import tierwise
+
+
+@pytest.fixture
+def ctrl_c_handled():
+    """Python's own Ctrl-C handler for the test's length. A process started in
+    the background by a shell inherits SIGINT ignored, and then Python (and
+    `_thread.interrupt_main`) never raise KeyboardInterrupt."""
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, old)
 
 
 def test_sweep_frame_matches_single_runs(small):
@@ -35,7 +46,7 @@ def test_sweep_errors(small):
         tierwise.sweep_rows(small, {"teams.desk.agents": [0]})
 
 
-def test_ctrl_c_interrupts_a_simulation():
+def test_ctrl_c_interrupts_a_simulation(ctrl_c_handled):
     scenario = tierwise.Scenario.default()
     scenario.set("run.duration", "70d")
     timer = threading.Timer(0.5, _thread.interrupt_main)
@@ -49,7 +60,7 @@ def test_ctrl_c_interrupts_a_simulation():
     assert tierwise.simulate(tierwise.Scenario.default()).summary()["overall"]["arrived"] > 0
 
 
-def test_ctrl_c_interrupts_a_sweep():
+def test_ctrl_c_interrupts_a_sweep(ctrl_c_handled):
     scenario = tierwise.Scenario.default()
     timer = threading.Timer(0.5, _thread.interrupt_main)
     timer.start()
