@@ -341,10 +341,14 @@ pub fn replay(
     if policies.is_empty() {
         return Err(Error::new(ErrorKind::MissingField, "policies", "at least one policy is needed"));
     }
-    let work = match handling {
-        Handling::Recorded => Work::Recorded(history.visits()),
-        Handling::Resampled { seed } => resample_pools(history, seed),
-    };
+    // Two passes over the records, side by side.
+    let (work, recorded) = rayon::join(
+        || match handling {
+            Handling::Recorded => Work::Recorded(history.visits()),
+            Handling::Resampled { seed } => resample_pools(history, seed),
+        },
+        || recorded_first(history),
+    );
     let runs: Vec<Result<PolicyRun, Error>> = policies
         .par_iter()
         .map(|(name, policy)| {
@@ -353,7 +357,6 @@ pub fn replay(
         })
         .collect();
     let runs = runs.into_iter().collect::<Result<Vec<_>, _>>()?;
-    let recorded = recorded_first(history);
     let matches_history = runs
         .iter()
         .map(|run| {
