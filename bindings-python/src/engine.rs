@@ -141,9 +141,20 @@ impl Engine {
     }
 
     fn step(&mut self, py: Python<'_>, event: Event, out: &mut Vec<Decision>, prefix: &str) -> PyResult<()> {
-        match errors::guard(|| self.inner.apply_owned(event, out)) {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(errors::map_under(py, Domain::Event, &e, prefix)),
+        self.change(py, Domain::Event, prefix, |engine| engine.apply_owned(event, out))
+    }
+
+    /// Runs a change of the engine: its error as the exception of `domain`
+    /// (paths under `prefix`); a panic marks the engine broken.
+    fn change(
+        &mut self,
+        py: Python<'_>,
+        domain: Domain,
+        prefix: &str,
+        work: impl FnOnce(&mut tierwise::Engine) -> Result<(), tierwise::Error>,
+    ) -> PyResult<()> {
+        match errors::guard(|| work(&mut self.inner)) {
+            Ok(result) => result.map_err(|e| errors::map_under(py, domain, &e, prefix)),
             Err(panic) => {
                 self.broken = true;
                 Err(panic)
@@ -249,14 +260,7 @@ impl Engine {
         self.check(py)?;
         let compiled = policy.get().compiled.clone();
         let mut out = Vec::new();
-        match errors::guard(|| self.inner.reload(compiled, &mut out)) {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => return Err(errors::map(py, Domain::Policy, &e)),
-            Err(panic) => {
-                self.broken = true;
-                return Err(panic);
-            }
-        }
+        self.change(py, Domain::Policy, "", |engine| engine.reload(compiled, &mut out))?;
         self.policy = policy.unbind();
         let list = PyList::empty(py);
         decisions_to_py(py, &out, &list)?;

@@ -2016,7 +2016,7 @@ impl Engine {
             slot.on_shift = saved.on_shift;
             slot.load = saved.load;
             // Which channels are exclusive is the policy's: count again.
-            slot.exclusive_load = (0..CHANNELS).filter(|&c| engine.rules.exclusive[c]).map(|c| saved.load[c]).sum();
+            slot.exclusive_load = u8::try_from(engine.rules.exclusive_items(&saved.load)).unwrap_or(u8::MAX);
             slot.last_offer_at = saved.last_offer_at;
             slot.last_offer_seq = saved.last_offer_seq;
             slot.recent_offers = saved.recent_offers;
@@ -2110,7 +2110,7 @@ impl Engine {
         let loads = self.expected_loads();
         for (agent, load) in self.agents.iter_mut().zip(loads) {
             agent.load = load;
-            agent.exclusive_load = (0..CHANNELS).filter(|&c| self.rules.exclusive[c]).map(|c| load[c]).sum();
+            agent.exclusive_load = u8::try_from(self.rules.exclusive_items(&load)).unwrap_or(u8::MAX);
         }
     }
 
@@ -2298,8 +2298,7 @@ impl Engine {
                     problems.push(format!("agent {name} exceeds capacity on {}", Channel::ALL[c]));
                 }
             }
-            let exclusive: u32 =
-                (0..CHANNELS).filter(|&c| self.rules.exclusive[c]).map(|c| u32::from(agent.load[c])).sum();
+            let exclusive = self.rules.exclusive_items(&agent.load);
             if exclusive != u32::from(agent.exclusive_load) {
                 problems.push(format!("agent {name} exclusive load {} but holds {exclusive}", agent.exclusive_load));
             }
@@ -2316,23 +2315,19 @@ impl Engine {
                 // Free agents must be filed, with their current key or one
                 // above it; busy ones may linger until they surface.
                 let should = serves && self.can_take(a32, group.req.channel);
-                let current = self.agent_key(a32, u32::try_from(g).unwrap_or(0));
                 let unfiled = agent.unfiled.contains(&u32::try_from(g).unwrap_or(u32::MAX));
                 if agent.logged_in && serves && unfiled == group.ready.contains(&a32) {
                     problems.push(format!("agent {name}'s list of groups lacking it is wrong about group {g}"));
                 }
-                if should && group.ready.get_priority(&a32).is_none_or(|filed| *filed < current) {
+                if should
+                    && group
+                        .ready
+                        .get_priority(&a32)
+                        .is_none_or(|filed| *filed < self.agent_key(a32, u32::try_from(g).unwrap_or(0)))
+                {
                     problems.push(format!(
                         "agent {name} is free but not filed (with its current key or above) in group {g}"
                     ));
-                }
-                let listed = self.waiting_place[g] != u32::MAX
-                    && self.waiting_groups.get(self.waiting_place[g] as usize) == Some(&u32::try_from(g).unwrap_or(0));
-                if listed != group.tickets.peek().is_some() {
-                    problems.push(format!("group {g} is wrongly listed as having waiting tickets or not"));
-                }
-                if self.group_tops[g] != group.tickets.peek().map(|(&t, &k)| (k, t)) {
-                    problems.push(format!("group {g}'s cached top is stale"));
                 }
                 if should && let Some((&t, _)) = group.tickets.iter().find(|&(&t, _)| !self.skipped(t, a32)) {
                     problems.push(format!(
@@ -2348,6 +2343,15 @@ impl Engine {
                         self.tickets[t as usize].ticket.id
                     ));
                 }
+            }
+        }
+        for (g, group) in self.groups.iter().enumerate() {
+            if self.group_tops[g] != group.tickets.peek().map(|(&t, &k)| (k, t)) {
+                problems.push(format!("group {g}'s cached top is stale"));
+            }
+            let listed = self.waiting_groups.get(self.waiting_place[g] as usize).is_some_and(|&w| w as usize == g);
+            if listed != group.tickets.peek().is_some() {
+                problems.push(format!("group {g} is wrongly listed as having waiting tickets or not"));
             }
         }
         problems

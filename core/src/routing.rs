@@ -90,6 +90,12 @@ impl RoutingRules {
     pub(crate) fn agent_keys_can_rise(&self) -> bool {
         self.strategy.contains(&Strategy::MostSpareCapacity)
     }
+
+    /// How many items on exclusive channels (a call blocks everything else)
+    /// a load by channel holds.
+    pub(crate) fn exclusive_items(&self, load: &[u8; 7]) -> u32 {
+        load.iter().zip(self.exclusive).filter(|&(_, exclusive)| exclusive).map(|(&n, _)| u32::from(n)).sum()
+    }
 }
 
 /// Compiles the routing section, appending problems.

@@ -146,7 +146,8 @@ impl History {
         // Pieces of whole lines are read in parallel, then joined in file order.
         let pieces: Vec<Piece> = split_at_lines(text, JSONL_PIECE_BYTES).par_iter().map(|s| Piece::read(s)).collect();
         let mut history = History::default();
-        let mut problems = Vec::new();
+        // Each bad line's number and problems.
+        let mut problems: Vec<(usize, Problem)> = Vec::new();
         let mut line_of = Vec::new();
         let mut lines_before = 0;
         'pieces: for piece in pieces {
@@ -155,7 +156,8 @@ impl History {
                     break 'pieces;
                 }
                 let number = lines_before + line;
-                problems.extend(error.under(&format!("lines[{number}]")).problems().iter().cloned());
+                let found = error.under(&format!("lines[{number}]"));
+                problems.extend(found.problems().iter().map(|p| (number, p.clone())));
             }
             history.roster.extend(piece.roster);
             history.records.extend(piece.records);
@@ -164,24 +166,25 @@ impl History {
         }
         if history.records.len() > MAX_HISTORY_RECORDS {
             let number = line_of[MAX_HISTORY_RECORDS];
-            problems.retain(|p| line_number(p.path()).is_some_and(|line| line < number));
-            problems.push(Problem::new(
-                ErrorKind::TooLarge,
-                format!("lines[{number}]"),
-                format!("more than {MAX_HISTORY_RECORDS} records"),
+            problems.retain(|&(line, _)| line < number);
+            problems.push((
+                number,
+                Problem::new(
+                    ErrorKind::TooLarge,
+                    format!("lines[{number}]"),
+                    format!("more than {MAX_HISTORY_RECORDS} records"),
+                ),
             ));
         }
         if !problems.is_empty() {
-            return Err(Error::from_problems(problems));
+            return Err(Error::from_problems(problems.into_iter().map(|(_, p)| p).collect()));
         }
         // Stable: ties keep the file's order. Exports are usually in order already.
         if !history.records.is_sorted_by_key(Record::at) {
-            let mut order: Vec<usize> = (0..history.records.len()).collect();
-            order.sort_by_key(|&i| history.records[i].at());
-            let records = std::mem::take(&mut history.records);
-            let mut slots: Vec<Option<Record>> = records.into_iter().map(Some).collect();
-            history.records = order.iter().filter_map(|&i| slots[i].take()).collect();
-            line_of = order.iter().map(|&i| line_of[i]).collect();
+            let mut numbered: Vec<(Record, usize)> =
+                std::mem::take(&mut history.records).into_iter().zip(line_of).collect();
+            numbered.sort_by_key(|(record, _)| record.at());
+            (history.records, line_of) = numbered.into_iter().unzip();
         }
         history.check(&line_of)?;
         Ok(history)
@@ -397,28 +400,29 @@ impl FastLine<'_> {
         use ObjectOrId::{Id, Object};
         let input = |at, kind| Some(Parsed::Record(Record::Input(Event::new(at, kind))));
         let FastLine { event, at, agent, ticket, tier, preferred_agent, state, outcome } = self;
-        let extras = (tier.is_some() || preferred_agent.is_some(), state.is_some(), outcome.is_some());
-        match (event, at, agent, ticket, extras) {
-            ("roster_agent", None, Some(Object(agent)), None, (false, false, false)) => {
+        // Only a ticket's creation may name its tier and preferred agent.
+        let routing = tier.is_some() || preferred_agent.is_some();
+        match (event, at, agent, ticket, state, outcome) {
+            ("roster_agent", None, Some(Object(agent)), None, None, None) if !routing => {
                 Some(Parsed::Agent(Box::new(agent)))
             }
-            ("ticket_created", Some(at), None, Some(Object(ticket)), (_, false, false)) => {
+            ("ticket_created", Some(at), None, Some(Object(ticket)), None, None) => {
                 input(at, EventKind::TicketCreated { ticket, tier, preferred_agent })
             }
-            ("agent_logged_in", Some(at), Some(Id(agent)), None, (false, false, false)) => {
+            ("agent_logged_in", Some(at), Some(Id(agent)), None, None, None) if !routing => {
                 input(at, EventKind::AgentLoggedIn { agent })
             }
-            ("agent_logged_out", Some(at), Some(Id(agent)), None, (false, false, false)) => {
+            ("agent_logged_out", Some(at), Some(Id(agent)), None, None, None) if !routing => {
                 input(at, EventKind::AgentLoggedOut { agent })
             }
-            ("agent_state_changed", Some(at), Some(Id(agent)), None, (false, true, false)) => {
-                input(at, EventKind::AgentStateChanged { agent, state: state? })
+            ("agent_state_changed", Some(at), Some(Id(agent)), None, Some(state), None) if !routing => {
+                input(at, EventKind::AgentStateChanged { agent, state })
             }
-            ("assigned", Some(at), Some(Id(agent)), Some(Id(ticket)), (false, false, false)) => {
+            ("assigned", Some(at), Some(Id(agent)), Some(Id(ticket)), None, None) if !routing => {
                 Some(Parsed::Record(Record::Assigned { at, ticket, agent }))
             }
-            ("handled", Some(at), Some(Id(agent)), Some(Id(ticket)), (false, false, true)) => {
-                Some(Parsed::Record(Record::Handled { at, ticket, agent, outcome: outcome? }))
+            ("handled", Some(at), Some(Id(agent)), Some(Id(ticket)), None, Some(outcome)) if !routing => {
+                Some(Parsed::Record(Record::Handled { at, ticket, agent, outcome }))
             }
             _ => None,
         }
@@ -476,11 +480,6 @@ impl Piece {
         }
         piece
     }
-}
-
-/// The line number of a path that starts `lines[n]`.
-fn line_number(path: &str) -> Option<usize> {
-    path.strip_prefix("lines[")?.split(']').next()?.parse().ok()
 }
 
 fn parse_line(line: &str) -> Result<Parsed, Error> {

@@ -1061,46 +1061,13 @@ fn side(t: &TicketOutcome) -> DiffSide {
 fn diff(base: &PolicyRun, base_policy: &CompiledPolicy, other: &PolicyRun, other_policy: &CompiledPolicy) -> Diff {
     use rayon::prelude::*;
     let changes = routing_changes(base_policy, other_policy);
-    let strategy = |t: &TicketOutcome| t.why.as_ref().map(|w| w.strategy.join(", ")).unwrap_or_default();
-    fn relaxation(t: &TicketOutcome) -> &[String] {
-        t.why.as_ref().map_or(&[], |w| &w.relaxation[..])
-    }
     // Entries are made in parallel, in ticket order.
     let entries: Vec<DiffEntry> = base
         .tickets
         .par_iter()
         .zip(&other.tickets)
         .filter_map(|(a, b)| {
-            let agent_differs = a.agents.first() != b.agents.first();
-            if !agent_differs && a.tiers == b.tiers && a.first_assigned_at == b.first_assigned_at {
-                return None;
-            }
-            let (cause, detail) = if a.priority != b.priority {
-                (
-                    "priority rules",
-                    format!("priority {} under {}, {} under {}", a.priority, base.policy, b.priority, other.policy),
-                )
-            } else if a.tiers != b.tiers {
-                let why = if changes.contains(&"escalation") {
-                    "the escalation rules differ"
-                } else {
-                    "its work went differently after another agent took it"
-                };
-                ("escalation rule", format!("tiers {} vs {}: {why}", a.tiers.join(" > "), b.tiers.join(" > ")))
-            } else if relaxation(a) != relaxation(b) {
-                let words = |r: &[String]| if r.is_empty() { "no relaxation".to_owned() } else { r.join("; ") };
-                ("relaxation step", format!("{} vs {}", words(relaxation(a)), words(relaxation(b))))
-            } else if agent_differs && changes.contains(&"strategy") {
-                ("strategy change", format!("ranked by {} vs {}", strategy(a), strategy(b)))
-            } else if agent_differs && changes.contains(&"capacity") {
-                ("capacity rule", "wrap-up or channel capacity rules left other agents free".to_owned())
-            } else if agent_differs && changes.contains(&"fairness") {
-                ("fairness cap", "the fairness cap differs".to_owned())
-            } else if agent_differs {
-                ("knock-on", "earlier decisions changed which agents were free".to_owned())
-            } else {
-                ("queue order", "the same agent took it at another time".to_owned())
-            };
+            let (cause, detail) = change_cause((&base.policy, a), (&other.policy, b), &changes)?;
             Some(DiffEntry { ticket: a.ticket.clone(), cause, detail, base: side(a), other: side(b) })
         })
         .collect();
@@ -1115,6 +1082,47 @@ fn diff(base: &PolicyRun, base_policy: &CompiledPolicy, other: &PolicyRun, other
         by_cause,
         entries,
     }
+}
+
+/// Why one ticket went differently under two policies (each named), given
+/// the kinds of routing rule that differ between them; `None` if its first
+/// agent, tiers and first assignment time are the same.
+fn change_cause(
+    (base, a): (&str, &TicketOutcome),
+    (other, b): (&str, &TicketOutcome),
+    changes: &[&str],
+) -> Option<(&'static str, String)> {
+    fn relaxation(t: &TicketOutcome) -> &[String] {
+        t.why.as_ref().map_or(&[], |w| &w.relaxation[..])
+    }
+    let strategy = |t: &TicketOutcome| t.why.as_ref().map(|w| w.strategy.join(", ")).unwrap_or_default();
+    let agent_differs = a.agents.first() != b.agents.first();
+    if !agent_differs && a.tiers == b.tiers && a.first_assigned_at == b.first_assigned_at {
+        return None;
+    }
+    Some(if a.priority != b.priority {
+        ("priority rules", format!("priority {} under {base}, {} under {other}", a.priority, b.priority))
+    } else if a.tiers != b.tiers {
+        let why = if changes.contains(&"escalation") {
+            "the escalation rules differ"
+        } else {
+            "its work went differently after another agent took it"
+        };
+        ("escalation rule", format!("tiers {} vs {}: {why}", a.tiers.join(" > "), b.tiers.join(" > ")))
+    } else if relaxation(a) != relaxation(b) {
+        let words = |r: &[String]| if r.is_empty() { "no relaxation".to_owned() } else { r.join("; ") };
+        ("relaxation step", format!("{} vs {}", words(relaxation(a)), words(relaxation(b))))
+    } else if agent_differs && changes.contains(&"strategy") {
+        ("strategy change", format!("ranked by {} vs {}", strategy(a), strategy(b)))
+    } else if agent_differs && changes.contains(&"capacity") {
+        ("capacity rule", "wrap-up or channel capacity rules left other agents free".to_owned())
+    } else if agent_differs && changes.contains(&"fairness") {
+        ("fairness cap", "the fairness cap differs".to_owned())
+    } else if agent_differs {
+        ("knock-on", "earlier decisions changed which agents were free".to_owned())
+    } else {
+        ("queue order", "the same agent took it at another time".to_owned())
+    })
 }
 
 /// Runs a history's inputs under `policy` with `model` timing the work, and
