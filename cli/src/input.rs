@@ -14,7 +14,9 @@ pub fn read_limited(path: &str, limit: usize) -> Result<String, String> {
     if len > limit as u64 {
         return Err(format!("error: {path} is {len} bytes; the limit is {limit} bytes"));
     }
-    let mut text = String::new();
+    // Sized up front: `Take` hides the length, and growing a large file's
+    // buffer by doubling copies it several times.
+    let mut text = String::with_capacity(usize::try_from(len).unwrap_or(0).min(limit) + 1);
     file.take(limit as u64 + 1).read_to_string(&mut text).map_err(|e| format!("error: cannot read {path}: {e}"))?;
     if text.len() > limit {
         return Err(format!("error: {path} is over the limit of {limit} bytes"));

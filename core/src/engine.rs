@@ -142,6 +142,19 @@ struct TicketSlot {
     skip: Vec<(u32, i64)>,
     preferred: Option<u32>,
     generation: u32,
+    /// When its live timer (of this generation) fires, if one is pending:
+    /// re-arming for the same instant keeps that timer instead of leaving a
+    /// stale one behind in the heap.
+    #[serde(skip)]
+    armed: Option<i64>,
+}
+
+impl TicketSlot {
+    /// Makes its pending timer, if any, stale.
+    fn disarm(&mut self) {
+        self.generation += 1;
+        self.armed = None;
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -580,6 +593,7 @@ impl Engine {
             skip: Vec::new(),
             preferred,
             generation: 0,
+            armed: None,
         };
         let index = match self.free_slots.pop() {
             Some(i) => {
@@ -804,7 +818,7 @@ impl Engine {
                 }
                 self.ticket_ids.remove(ticket);
                 let slot = &mut self.tickets[t as usize];
-                slot.generation += 1;
+                slot.disarm();
                 slot.ticket = Ticket {
                     id: String::new(),
                     created_at: slot.ticket.created_at,
@@ -1258,7 +1272,7 @@ impl Engine {
             _ => {}
         }
         self.tickets[t as usize].status = status;
-        self.tickets[t as usize].generation += 1;
+        self.tickets[t as usize].disarm();
     }
 
     /// Frees the capacity a ticket held with an agent, after wrap-up if `wrap`.
@@ -1722,8 +1736,6 @@ impl Engine {
     /// offer expiry, sticky end, next relaxation step, escalation and SLA alert.
     fn arm(&mut self, t: u32) {
         let slot = &mut self.tickets[t as usize];
-        slot.generation += 1;
-        let generation = slot.generation;
         let mut next: Option<i64> = None;
         let mut consider = |x: i64| next = Some(next.map_or(x, |n: i64| n.min(x)));
         match slot.status {
@@ -1754,8 +1766,15 @@ impl Engine {
                 consider(n);
             }
         }
-        if let Some(at) = next {
-            self.schedule(at.max(self.now), TimerKind::Ticket { ticket: t, generation });
+        let at = next.map(|at| at.max(self.now));
+        if at.is_some() && at == slot.armed {
+            return;
+        }
+        slot.disarm();
+        slot.armed = at;
+        let generation = slot.generation;
+        if let Some(at) = at {
+            self.schedule(at, TimerKind::Ticket { ticket: t, generation });
         }
     }
 
@@ -1785,6 +1804,9 @@ impl Engine {
             self.timers.pop();
             if !self.timer_is_live(timer.kind) {
                 continue;
+            }
+            if let TimerKind::Ticket { ticket, .. } = timer.kind {
+                self.tickets[ticket as usize].armed = None;
             }
             self.now = self.now.max(timer.at);
             self.started = true;
@@ -2028,6 +2050,7 @@ impl Engine {
             // out again under this policy (a reload hands over live slots).
             saved.key = None;
             saved.group = None;
+            saved.armed = None;
             saved.req_group = None;
             saved.next_sla = None;
             let index = u32::try_from(i).unwrap_or(u32::MAX);

@@ -110,8 +110,9 @@ pub enum EventKind {
     TicketUpdated {
         /// Which ticket.
         ticket: String,
-        /// The new values (absent fields are unchanged).
-        changes: TicketChanges,
+        /// The new values (absent fields are unchanged). Boxed, like a created
+        /// ticket, to keep every event small.
+        changes: Box<TicketChanges>,
     },
     /// A ticket was resolved; it leaves the queues and frees its agent.
     TicketResolved {

@@ -236,11 +236,11 @@ fn bind(op: &Op, engine: &Engine, at: Timestamp, created: &mut usize, agents: us
         }
         Op::Update(k, confidential, skill) => EventKind::TicketUpdated {
             ticket: pick(*k, &["queued", "offered", "assigned", "pending"])?.0,
-            changes: TicketChanges {
+            changes: Box::new(TicketChanges {
                 confidential: Some(*confidential),
                 skills: Some([(SKILLS[*skill].to_owned(), 1)].into_iter().collect()),
                 ..TicketChanges::default()
-            },
+            }),
         },
         Op::Tick => EventKind::Tick {},
         Op::Reload(_) => return None,

@@ -38,6 +38,7 @@ pub use replay::{
 use crate::agent::AgentSpec;
 use crate::error::{Error, ErrorKind, Problem};
 use crate::event::{Event, EventKind};
+use crate::ticket::Ticket;
 
 /// Most records in one history.
 pub const MAX_HISTORY_RECORDS: usize = 20_000_000;
@@ -133,6 +134,18 @@ pub struct History {
 /// assignment, in order; the end is missing if the history stops first.
 pub(crate) type Visits = Vec<(i64, Option<(i64, HandledOutcome)>)>;
 
+/// What history did with each ticket, indexed by ticket number (the order of
+/// creation, which is also the replay host's ticket index).
+#[derive(Default)]
+pub(crate) struct RecordedWork<'h> {
+    /// The tickets as created.
+    pub tickets: Vec<&'h Ticket>,
+    /// Each ticket's pieces of work.
+    pub visits: Vec<Visits>,
+    /// Each ticket's first assignment: when (ms) and to which roster agent.
+    pub first: Vec<Option<(i64, u32)>>,
+}
+
 impl History {
     /// Reads a history from JSON lines (blank lines are skipped).
     ///
@@ -145,10 +158,11 @@ impl History {
         use rayon::prelude::*;
         // Pieces of whole lines are read in parallel, then joined in file order.
         let pieces: Vec<Piece> = split_at_lines(text, JSONL_PIECE_BYTES).par_iter().map(|s| Piece::read(s)).collect();
-        let mut history = History::default();
+        let records: usize = pieces.iter().map(|p| p.records.len()).sum();
+        let mut history = History { roster: Vec::new(), records: Vec::with_capacity(records) };
         // Each bad line's number and problems.
         let mut problems: Vec<(usize, Problem)> = Vec::new();
-        let mut line_of = Vec::new();
+        let mut line_of = Vec::with_capacity(records);
         let mut lines_before = 0;
         'pieces: for piece in pieces {
             for (line, error) in piece.problems {
@@ -288,23 +302,39 @@ impl History {
         out
     }
 
-    /// Each ticket's recorded work, by ticket id.
-    pub(crate) fn visits(&self) -> FastMap<&str, Visits> {
-        let mut visits: FastMap<&str, Visits> = FastMap::default();
+    /// What history did with each ticket, by ticket number (the order in
+    /// which tickets were created).
+    pub(crate) fn recorded_work(&self) -> RecordedWork<'_> {
+        let agents: FastMap<&str, u32> = self.roster.iter().zip(0..).map(|(a, i)| (a.id.as_str(), i)).collect();
+        let mut number: FastMap<&str, u32> = FastMap::default();
+        let mut work = RecordedWork::default();
         for record in &self.records {
             match record {
-                Record::Assigned { at, ticket, .. } => {
-                    visits.entry(ticket.as_str()).or_default().push((crate::time::to_ms(*at), None));
+                Record::Input(Event { kind: EventKind::TicketCreated { ticket, .. }, .. }) => {
+                    let n = u32::try_from(work.tickets.len()).unwrap_or(u32::MAX);
+                    number.insert(ticket.id.as_str(), n);
+                    work.tickets.push(ticket);
+                    work.visits.push(Vec::new());
+                    work.first.push(None);
+                }
+                Record::Assigned { at, ticket, agent } => {
+                    if let Some(&n) = number.get(ticket.as_str()) {
+                        let at = crate::time::to_ms(*at);
+                        work.visits[n as usize].push((at, None));
+                        // An agent missing from the roster matches no one.
+                        let agent = agents.get(agent.as_str()).copied().unwrap_or(u32::MAX);
+                        work.first[n as usize].get_or_insert((at, agent));
+                    }
                 }
                 Record::Handled { at, ticket, outcome, .. } => {
-                    if let Some(last) = visits.get_mut(ticket.as_str()).and_then(|v| v.last_mut()) {
+                    if let Some(last) = number.get(ticket.as_str()).and_then(|&n| work.visits[n as usize].last_mut()) {
                         last.1 = Some((crate::time::to_ms(*at), *outcome));
                     }
                 }
                 Record::Input(_) => {}
             }
         }
-        visits
+        work
     }
 
     /// Tickets that arrived.

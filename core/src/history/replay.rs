@@ -9,7 +9,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use serde::Serialize;
 
-use super::{HandledOutcome, History, Record, Visits};
+use super::{HandledOutcome, History, Record, RecordedWork};
 use crate::calendar::Calendar;
 use crate::engine::Engine;
 use crate::error::{Error, ErrorKind};
@@ -50,7 +50,7 @@ pub(crate) struct WorkModel {
 }
 
 enum Work<'h> {
-    Recorded(FastMap<&'h str, Visits>),
+    Recorded(&'h RecordedWork<'h>),
     Resampled { seed: u64, pools: FastMap<(usize, u8), Vec<i64>>, resolve: Vec<f64> },
     Model(&'h WorkModel),
 }
@@ -341,37 +341,20 @@ pub fn replay(
     if policies.is_empty() {
         return Err(Error::new(ErrorKind::MissingField, "policies", "at least one policy is needed"));
     }
-    // Two passes over the records, side by side.
-    let (work, recorded) = rayon::join(
-        || match handling {
-            Handling::Recorded => Work::Recorded(history.visits()),
-            Handling::Resampled { seed } => resample_pools(history, seed),
-        },
-        || recorded_first(history),
-    );
-    let runs: Vec<Result<PolicyRun, Error>> = policies
+    let recorded = history.recorded_work();
+    let work = match handling {
+        Handling::Recorded => Work::Recorded(&recorded),
+        Handling::Resampled { seed } => resample_pools(&recorded, seed),
+    };
+    let runs: Vec<Result<(PolicyRun, f64), Error>> = policies
         .par_iter()
         .map(|(name, policy)| {
-            let (run, _) = run_one(history, name, policy, &work, false)?;
-            Ok(run)
+            let (run, _, matches) = run_one(history, name, policy, &work, false, Some(&recorded.first))?;
+            Ok((run, matches))
         })
         .collect();
-    let runs = runs.into_iter().collect::<Result<Vec<_>, _>>()?;
-    let matches_history = runs
-        .iter()
-        .map(|run| {
-            let same = run
-                .tickets
-                .iter()
-                .filter(|t| match recorded.get(t.ticket.as_str()) {
-                    Some((at, agent)) => t.first_assigned_at.map(to_ms) == Some(*at) && t.agents.first() == Some(agent),
-                    None => t.first_assigned_at.is_none(),
-                })
-                .count();
-            #[allow(clippy::cast_precision_loss)]
-            if run.tickets.is_empty() { 1.0 } else { same as f64 / run.tickets.len() as f64 }
-        })
-        .collect();
+    let (runs, matches_history): (Vec<PolicyRun>, Vec<f64>) =
+        runs.into_iter().collect::<Result<Vec<_>, _>>()?.into_iter().unzip();
     let diffs = runs[1..]
         .iter()
         .zip(&policies[1..])
@@ -389,34 +372,18 @@ pub fn replay(
     })
 }
 
-/// Each ticket's first recorded assignment.
-fn recorded_first(history: &History) -> FastMap<&str, (i64, &String)> {
-    let mut first = FastMap::default();
-    for record in &history.records {
-        if let Record::Assigned { at, ticket, agent } = record {
-            first.entry(ticket.as_str()).or_insert((to_ms(*at), agent));
-        }
-    }
-    first
-}
-
-fn resample_pools(history: &History, seed: u64) -> Work<'_> {
+fn resample_pools<'h>(recorded: &'h RecordedWork<'h>, seed: u64) -> Work<'h> {
     // Channel and tier of each visit come from a recorded replay's view: the
     // channel from the ticket, the tier from its position in the visits.
-    let mut channel_of = FastMap::default();
-    for record in &history.records {
-        if let Record::Input(Event { kind: EventKind::TicketCreated { ticket, .. }, .. }) = record {
-            channel_of.insert(ticket.id.as_str(), ticket.channel.index());
-        }
-    }
     let mut pools: FastMap<(usize, u8), Vec<i64>> = FastMap::default();
     let mut escalated: Vec<(u64, u64)> = Vec::new();
-    let mut ids: Vec<(&str, Visits)> = history.visits().into_iter().collect();
-    ids.sort_by(|a, b| a.0.cmp(b.0));
-    for (id, visits) in ids {
-        let channel = channel_of.get(id).copied().unwrap_or(0);
+    // Pools are filled in ticket-id order.
+    let mut by_id: Vec<usize> = (0..recorded.tickets.len()).collect();
+    by_id.sort_by_key(|&n| recorded.tickets[n].id.as_str());
+    for n in by_id {
+        let channel = recorded.tickets[n].channel.index();
         let mut tier = 0u8;
-        for (assigned, end) in visits {
+        for &(assigned, end) in &recorded.visits[n] {
             if let Some((ended, outcome)) = end
                 && outcome != HandledOutcome::Returned
             {
@@ -504,7 +471,8 @@ fn run_one<'h>(
     policy: &'h CompiledPolicy,
     work: &'h Work<'h>,
     record: bool,
-) -> Result<(PolicyRun, Vec<Record>), Error> {
+    recorded_first: Option<&[Option<(i64, u32)>]>,
+) -> Result<(PolicyRun, Vec<Record>, f64), Error> {
     let engine = Engine::new(policy.clone(), history.roster.clone()).map_err(|e| rename_agents(&e))?;
     let shifts = (0..history.roster.len()).map(|a| engine.shift_of(a).cloned()).collect();
     let tickets = history.tickets();
@@ -530,10 +498,24 @@ fn run_one<'h>(
         recording: record.then(Vec::new),
     };
     host.go(history)?;
+    // The share of tickets first assigned as history did: same agent, same instant.
+    let matches = recorded_first.map_or(1.0, |first| {
+        let same = host
+            .live
+            .iter()
+            .zip(first.iter().chain(std::iter::repeat(&None)))
+            .filter(|(live, first)| match first {
+                Some((at, agent)) => live.first_at == Some(*at) && live.agents.first() == Some(agent),
+                None => live.first_at.is_none(),
+            })
+            .count();
+        #[allow(clippy::cast_precision_loss)]
+        if host.live.is_empty() { 1.0 } else { same as f64 / host.live.len() as f64 }
+    });
     let tickets = host.outcomes(history);
     let kpis = kpis(policy, &history.roster, &host.shifts, &tickets, &host.agents);
     let run = PolicyRun { policy: name.to_owned(), engine_events: host.events, kpis, tickets };
-    Ok((run, host.recording.unwrap_or_default()))
+    Ok((run, host.recording.unwrap_or_default(), matches))
 }
 
 fn rename_agents(e: &Error) -> Error {
@@ -756,7 +738,7 @@ impl<'h> Host<'h> {
         let live = &self.live[t as usize];
         let last_tier = self.policy.tiers().len().saturating_sub(1);
         let (ms, outcome) = match self.work {
-            Work::Recorded(visits) => match visits.get(self.ids[t as usize]) {
+            Work::Recorded(recorded) => match recorded.visits.get(t as usize) {
                 None => (0, HandledOutcome::Resolved),
                 Some(v) => match v.get(visit as usize) {
                     Some((assigned, Some((ended, outcome)))) => ((ended - assigned).max(0), *outcome),
@@ -1133,6 +1115,6 @@ pub(crate) fn record_with_model(
     model: &WorkModel,
 ) -> Result<Vec<Record>, Error> {
     let work = Work::Model(model);
-    let (_, records) = run_one(history, "generated", policy, &work, true)?;
+    let (_, records, _) = run_one(history, "generated", policy, &work, true, None)?;
     Ok(records)
 }
