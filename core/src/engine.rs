@@ -33,6 +33,8 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 use priority_queue::PriorityQueue;
+
+use crate::queue::DenseQueue;
 use serde::{Deserialize, Serialize};
 
 use crate::agent::{AgentSpec, ShiftSpec};
@@ -97,7 +99,7 @@ struct Requirements {
 struct Group {
     req: Requirements,
     tickets: IndexQueue<TicketKey>,
-    ready: IndexQueue<AgentKey>,
+    ready: DenseQueue<AgentKey>,
 }
 
 /// Where a ticket is.
@@ -269,6 +271,8 @@ pub struct Engine {
     /// Per group, its channel.
     group_channels: Vec<Channel>,
     timers: BinaryHeap<Reverse<Timer>>,
+    /// The timer heap's size after it was last swept of stale timers.
+    timers_swept: usize,
     dirty_agents: Vec<u32>,
     dirty_groups: Vec<u32>,
     out: Vec<Decision>,
@@ -332,6 +336,7 @@ impl Engine {
             waiting_place: Vec::new(),
             group_channels: Vec::new(),
             timers: BinaryHeap::new(),
+            timers_swept: 0,
             dirty_agents: Vec::new(),
             dirty_groups: Vec::new(),
             out: Vec::new(),
@@ -1144,7 +1149,7 @@ impl Engine {
         self.group_channels.push(req.channel);
         self.group_tops.push(None);
         self.waiting_place.push(u32::MAX);
-        self.groups.push(Group { req: req.clone(), tickets: IndexQueue::default(), ready: IndexQueue::default() });
+        self.groups.push(Group { req: req.clone(), tickets: IndexQueue::default(), ready: DenseQueue::default() });
         for a in 0..u32::try_from(self.agents.len()).unwrap_or(0) {
             if self.agents[a as usize].logged_in && self.can_serve(a, &req) {
                 self.agents[a as usize].groups.push(g);
@@ -1165,7 +1170,7 @@ impl Engine {
             }
         }
         // Entries from before a logout may still be filed.
-        let unfiled = groups.iter().copied().filter(|&g| !self.groups[g as usize].ready.contains(&a)).collect();
+        let unfiled = groups.iter().copied().filter(|&g| !self.groups[g as usize].ready.contains(a)).collect();
         let agent = &mut self.agents[a as usize];
         agent.groups = groups;
         agent.unfiled = unfiled;
@@ -1406,7 +1411,7 @@ impl Engine {
         if !self.can_take(a, self.group_channels[g as usize]) {
             return false;
         }
-        let filed = self.groups[g as usize].ready.get_priority(&a).copied();
+        let filed = self.groups[g as usize].ready.key_of(a);
         if filed.is_none() || self.rules.agent_keys_can_rise() {
             let key = self.agent_key(a, g);
             if filed.is_none_or(|old| old < key) {
@@ -1446,7 +1451,7 @@ impl Engine {
             self.file_ready(a, g);
         }
         let mut unfiled = std::mem::take(&mut self.agents[a as usize].unfiled);
-        unfiled.retain(|&g| !self.groups[g as usize].ready.contains(&a));
+        unfiled.retain(|&g| !self.groups[g as usize].ready.contains(a));
         let agent = &mut self.agents[a as usize];
         agent.groups = groups;
         agent.unfiled = unfiled;
@@ -1728,6 +1733,17 @@ impl Engine {
     }
 
     fn schedule(&mut self, at: i64, kind: TimerKind) {
+        // A stale timer stays in the heap until its instant, which for SLA
+        // alerts of tickets resolved long before can be days away. Once the
+        // heap has doubled since the last sweep, drop the stale ones: each
+        // sweep is paid for by the pushes before it, and the heap stays
+        // small enough to pop cheaply. Live timers keep their order.
+        if self.timers.len() >= 2 * self.timers_swept.max(4096) {
+            let mut timers = std::mem::take(&mut self.timers);
+            timers.retain(|Reverse(t)| self.timer_is_live(t.kind));
+            self.timers = timers;
+            self.timers_swept = self.timers.len();
+        }
         self.timer_seq += 1;
         self.timers.push(Reverse(Timer { at, seq: self.timer_seq, kind }));
     }
@@ -2088,6 +2104,14 @@ impl Engine {
         for a in 0..u32::try_from(engine.agents.len()).unwrap_or(0) {
             engine.file_everywhere(a);
         }
+        // The snapshot holds live timers only: each ticket's is its armed one,
+        // kept (not pushed again) when it is re-armed for the same instant,
+        // exactly as in the engine that was saved.
+        for timer in &snapshot.timers {
+            if let TimerKind::Ticket { ticket, .. } = timer.kind {
+                engine.tickets[ticket as usize].armed = Some(timer.at);
+            }
+        }
         engine.timers = snapshot.timers.into_iter().map(Reverse).collect();
         engine.out = snapshot.pending;
         engine.dirty_agents.clear();
@@ -2339,14 +2363,14 @@ impl Engine {
                 // above it; busy ones may linger until they surface.
                 let should = serves && self.can_take(a32, group.req.channel);
                 let unfiled = agent.unfiled.contains(&u32::try_from(g).unwrap_or(u32::MAX));
-                if agent.logged_in && serves && unfiled == group.ready.contains(&a32) {
+                if agent.logged_in && serves && unfiled == group.ready.contains(a32) {
                     problems.push(format!("agent {name}'s list of groups lacking it is wrong about group {g}"));
                 }
                 if should
                     && group
                         .ready
-                        .get_priority(&a32)
-                        .is_none_or(|filed| *filed < self.agent_key(a32, u32::try_from(g).unwrap_or(0)))
+                        .key_of(a32)
+                        .is_none_or(|filed| filed < self.agent_key(a32, u32::try_from(g).unwrap_or(0)))
                 {
                     problems.push(format!(
                         "agent {name} is free but not filed (with its current key or above) in group {g}"

@@ -67,6 +67,7 @@ mod hash;
 pub mod history;
 pub mod policy;
 mod priority;
+mod queue;
 mod routing;
 pub mod sim;
 mod sla;

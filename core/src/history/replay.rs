@@ -900,23 +900,35 @@ fn kpis(
     tickets: &[TicketOutcome],
     agents: &[AgentLive],
 ) -> Kpis {
-    let waits = |f: &dyn Fn(&TicketOutcome) -> bool| {
-        Waits::of(tickets.iter().filter(|t| f(t)).filter_map(|t| t.wait_s).collect())
-    };
-    let by_priority = policy
-        .priority_classes()
+    // One pass sorts the tickets into their classes and counts tier visits.
+    let classes = policy.priority_classes();
+    let mut of_class: Vec<Vec<&TicketOutcome>> = vec![Vec::new(); classes.len()];
+    let mut visited_tier = vec![0u64; policy.tiers().len()];
+    for t in tickets {
+        if let Some(k) = classes.iter().position(|c| *c == t.priority) {
+            of_class[k].push(t);
+        }
+        for (k, tier) in policy.tiers().iter().enumerate() {
+            if t.tiers.contains(tier) {
+                visited_tier[k] += 1;
+            }
+        }
+    }
+    let by_priority = classes
         .iter()
-        .map(|class| {
-            let of: Vec<&TicketOutcome> = tickets.iter().filter(|t| &t.priority == class).collect();
-            let fr: Vec<bool> = of.iter().filter_map(|t| t.first_response_met).collect();
-            let res: Vec<bool> = of.iter().filter_map(|t| t.resolution_met).collect();
+        .zip(&of_class)
+        .map(|(class, of)| {
+            let met = |f: fn(&TicketOutcome) -> Option<bool>| {
+                let clocks: Vec<bool> = of.iter().filter_map(|t| f(t)).collect();
+                share(clocks.iter().filter(|&&m| m).count() as u64, clocks.len() as u64)
+            };
             PriorityKpis {
                 priority: class.clone(),
                 tickets: of.len() as u64,
                 answered: of.iter().filter(|t| t.first_assigned_at.is_some()).count() as u64,
-                wait_s: waits(&|t| &t.priority == class),
-                first_response_attainment: share(fr.iter().filter(|&&m| m).count() as u64, fr.len() as u64),
-                resolution_attainment: share(res.iter().filter(|&&m| m).count() as u64, res.len() as u64),
+                wait_s: Waits::of(of.iter().filter_map(|t| t.wait_s).collect()),
+                first_response_attainment: met(|t| t.first_response_met),
+                resolution_attainment: met(|t| t.resolution_met),
                 breaches: of.iter().filter(|t| t.breached()).count() as u64,
             }
         })
@@ -924,9 +936,10 @@ fn kpis(
     let by_tier = policy
         .tiers()
         .iter()
-        .map(|tier| TierKpis {
+        .zip(visited_tier)
+        .map(|(tier, visited)| TierKpis {
             tier: tier.clone(),
-            tickets: tickets.iter().filter(|t| t.tiers.contains(tier)).count() as u64,
+            tickets: visited,
             assignments: roster
                 .iter()
                 .zip(agents)
@@ -994,7 +1007,7 @@ fn kpis(
         unanswered: tickets.len() as u64 - answered,
         breaches: tickets.iter().filter(|t| t.breached()).count() as u64,
         escalations: tickets.iter().map(|t| t.tiers.len().saturating_sub(1) as u64).sum(),
-        wait_s: waits(&|_| true),
+        wait_s: Waits::of(tickets.iter().filter_map(|t| t.wait_s).collect()),
         by_priority,
         by_tier,
         by_region,
