@@ -134,6 +134,10 @@ pub struct History {
 /// assignment, in order; the end is missing if the history stops first.
 pub(crate) type Visits = Vec<(i64, Option<(i64, HandledOutcome)>)>;
 
+/// One ticket's recorded work as a shard gathers it: (ticket number, work,
+/// first assignment).
+type ShardWork = (usize, Visits, Option<(i64, u32)>);
+
 /// What history did with each ticket, indexed by ticket number (the order of
 /// creation, which is also the replay host's ticket index).
 #[derive(Default)]
@@ -206,6 +210,7 @@ impl History {
 
     /// Checks references; `lines[i]` is the file line of record `i`.
     fn check(&self, lines: &[usize]) -> Result<(), Error> {
+        use rayon::prelude::*;
         let mut problems = Vec::new();
         let mut agents: FastMap<&str, ()> = FastMap::default();
         for (i, a) in self.roster.iter().enumerate() {
@@ -217,62 +222,103 @@ impl History {
                 ));
             }
         }
-        // Per ticket: whether its latest assignment is still open.
-        let mut tickets: FastMap<&str, bool> = FastMap::default();
-        for (record, &line) in self.records.iter().zip(lines) {
-            let at = LinePath(line);
-            let agent_ref = |id: &str, problems: &mut Vec<Problem>| {
-                if !agents.contains_key(id) {
-                    problems.push(Problem::new(
-                        ErrorKind::UnknownName,
-                        format!("{at}.agent"),
-                        format!("agent \"{id}\" is not on the roster"),
-                    ));
-                }
-            };
-            match record {
-                Record::Input(event) => match &event.kind {
-                    EventKind::TicketCreated { ticket, .. } if tickets.insert(ticket.id.as_str(), false).is_some() => {
-                        problems.push(Problem::new(
-                            ErrorKind::Duplicate,
-                            format!("{at}.ticket.id"),
-                            format!("ticket \"{}\" is created twice", ticket.id),
-                        ));
+        // Each shard of tickets is followed by its own thread; the first also
+        // checks agent references. Problems are sorted back into record order
+        // (agent before ticket within a record), and each shard stops at 100,
+        // which keeps the first 100 overall exact.
+        let shards = ticket_shards();
+        let found: Vec<Vec<(usize, u8, Problem)>> = (0..shards)
+            .into_par_iter()
+            .map(|shard| {
+                let mut problems = Vec::new();
+                // Per ticket: whether its latest assignment is still open.
+                let mut tickets: FastMap<&str, bool> = FastMap::default();
+                for (i, (record, &line)) in self.records.iter().zip(lines).enumerate() {
+                    let at = LinePath(line);
+                    let agent_ref = |id: &str, problems: &mut Vec<(usize, u8, Problem)>| {
+                        if shard == 0 && !agents.contains_key(id) {
+                            problems.push((
+                                i,
+                                0,
+                                Problem::new(
+                                    ErrorKind::UnknownName,
+                                    format!("{at}.agent"),
+                                    format!("agent \"{id}\" is not on the roster"),
+                                ),
+                            ));
+                        }
+                    };
+                    let mine = |ticket: &str| ticket_shard(ticket, shards) == shard;
+                    match record {
+                        Record::Input(event) => match &event.kind {
+                            EventKind::TicketCreated { ticket, .. }
+                                if mine(&ticket.id) && tickets.insert(ticket.id.as_str(), false).is_some() =>
+                            {
+                                problems.push((
+                                    i,
+                                    1,
+                                    Problem::new(
+                                        ErrorKind::Duplicate,
+                                        format!("{at}.ticket.id"),
+                                        format!("ticket \"{}\" is created twice", ticket.id),
+                                    ),
+                                ));
+                            }
+                            EventKind::AgentLoggedIn { agent }
+                            | EventKind::AgentLoggedOut { agent }
+                            | EventKind::AgentStateChanged { agent, .. } => agent_ref(agent, &mut problems),
+                            _ => {}
+                        },
+                        Record::Assigned { ticket, agent, .. } => {
+                            agent_ref(agent, &mut problems);
+                            if mine(ticket) {
+                                let problem = match tickets.get_mut(ticket.as_str()) {
+                                    None => Some(unknown_ticket(at, ticket, "assigned")),
+                                    Some(open) if *open => Some(Problem::new(
+                                        ErrorKind::Inconsistent,
+                                        format!("{at}.ticket"),
+                                        format!(
+                                            "ticket \"{ticket}\" is assigned again before its previous work was handled"
+                                        ),
+                                    )),
+                                    Some(open) => {
+                                        *open = true;
+                                        None
+                                    }
+                                };
+                                problems.extend(problem.map(|p| (i, 1, p)));
+                            }
+                        }
+                        Record::Handled { ticket, agent, .. } => {
+                            agent_ref(agent, &mut problems);
+                            if mine(ticket) {
+                                let problem = match tickets.get_mut(ticket.as_str()) {
+                                    None => Some(unknown_ticket(at, ticket, "handled")),
+                                    Some(open) if !*open => Some(Problem::new(
+                                        ErrorKind::Inconsistent,
+                                        format!("{at}.ticket"),
+                                        format!("ticket \"{ticket}\" is handled without being assigned"),
+                                    )),
+                                    Some(open) => {
+                                        *open = false;
+                                        None
+                                    }
+                                };
+                                problems.extend(problem.map(|p| (i, 1, p)));
+                            }
+                        }
                     }
-                    EventKind::AgentLoggedIn { agent }
-                    | EventKind::AgentLoggedOut { agent }
-                    | EventKind::AgentStateChanged { agent, .. } => agent_ref(agent, &mut problems),
-                    _ => {}
-                },
-                Record::Assigned { ticket, agent, .. } => {
-                    agent_ref(agent, &mut problems);
-                    match tickets.get_mut(ticket.as_str()) {
-                        None => problems.push(unknown_ticket(at, ticket, "assigned")),
-                        Some(open) if *open => problems.push(Problem::new(
-                            ErrorKind::Inconsistent,
-                            format!("{at}.ticket"),
-                            format!("ticket \"{ticket}\" is assigned again before its previous work was handled"),
-                        )),
-                        Some(open) => *open = true,
+                    if problems.len() >= 100 {
+                        break;
                     }
                 }
-                Record::Handled { ticket, agent, .. } => {
-                    agent_ref(agent, &mut problems);
-                    match tickets.get_mut(ticket.as_str()) {
-                        None => problems.push(unknown_ticket(at, ticket, "handled")),
-                        Some(open) if !*open => problems.push(Problem::new(
-                            ErrorKind::Inconsistent,
-                            format!("{at}.ticket"),
-                            format!("ticket \"{ticket}\" is handled without being assigned"),
-                        )),
-                        Some(open) => *open = false,
-                    }
-                }
-            }
-            if problems.len() >= 100 {
-                break;
-            }
-        }
+                problems
+            })
+            .collect();
+        let mut found: Vec<(usize, u8, Problem)> = found.into_iter().flatten().collect();
+        found.sort_by_key(|&(i, order, _)| (i, order));
+        problems.extend(found.into_iter().map(|(_, _, p)| p));
+        problems.truncate(100);
         if problems.is_empty() { Ok(()) } else { Err(Error::from_problems(problems)) }
     }
 
@@ -305,34 +351,60 @@ impl History {
     /// What history did with each ticket, by ticket number (the order in
     /// which tickets were created).
     pub(crate) fn recorded_work(&self) -> RecordedWork<'_> {
+        use rayon::prelude::*;
         let agents: FastMap<&str, u32> = self.roster.iter().zip(0..).map(|(a, i)| (a.id.as_str(), i)).collect();
-        let mut number: FastMap<&str, u32> = FastMap::default();
-        let mut work = RecordedWork::default();
-        for record in &self.records {
-            match record {
-                Record::Input(Event { kind: EventKind::TicketCreated { ticket, .. }, .. }) => {
-                    let n = u32::try_from(work.tickets.len()).unwrap_or(u32::MAX);
-                    number.insert(ticket.id.as_str(), n);
-                    work.tickets.push(ticket);
-                    work.visits.push(Vec::new());
-                    work.first.push(None);
-                }
-                Record::Assigned { at, ticket, agent } => {
-                    if let Some(&n) = number.get(ticket.as_str()) {
-                        let at = crate::time::to_ms(*at);
-                        work.visits[n as usize].push((at, None));
-                        // An agent missing from the roster matches no one.
-                        let agent = agents.get(agent.as_str()).copied().unwrap_or(u32::MAX);
-                        work.first[n as usize].get_or_insert((at, agent));
+        let tickets: Vec<&Ticket> = self
+            .records
+            .iter()
+            .filter_map(|r| match r {
+                Record::Input(Event { kind: EventKind::TicketCreated { ticket, .. }, .. }) => Some(&**ticket),
+                _ => None,
+            })
+            .collect();
+        // Each shard of tickets is gathered by its own thread: (ticket
+        // number, work, first assignment) for the tickets of the shard.
+        let shards = ticket_shards();
+        let parts: Vec<Vec<ShardWork>> = (0..shards)
+            .into_par_iter()
+            .map(|shard| {
+                let mine = |ticket: &str| ticket_shard(ticket, shards) == shard;
+                let mut place: FastMap<&str, usize> = FastMap::default();
+                let mut part: Vec<ShardWork> = Vec::new();
+                let mut created = 0;
+                for record in &self.records {
+                    match record {
+                        Record::Input(Event { kind: EventKind::TicketCreated { ticket, .. }, .. }) => {
+                            if mine(&ticket.id) {
+                                place.insert(ticket.id.as_str(), part.len());
+                                part.push((created, Vec::new(), None));
+                            }
+                            created += 1;
+                        }
+                        Record::Assigned { at, ticket, agent } if mine(ticket) => {
+                            if let Some(&k) = place.get(ticket.as_str()) {
+                                let at = crate::time::to_ms(*at);
+                                part[k].1.push((at, None));
+                                // An agent missing from the roster matches no one.
+                                let agent = agents.get(agent.as_str()).copied().unwrap_or(u32::MAX);
+                                part[k].2.get_or_insert((at, agent));
+                            }
+                        }
+                        Record::Handled { at, ticket, outcome, .. } if mine(ticket) => {
+                            if let Some(last) = place.get(ticket.as_str()).and_then(|&k| part[k].1.last_mut()) {
+                                last.1 = Some((crate::time::to_ms(*at), *outcome));
+                            }
+                        }
+                        _ => {}
                     }
                 }
-                Record::Handled { at, ticket, outcome, .. } => {
-                    if let Some(last) = number.get(ticket.as_str()).and_then(|&n| work.visits[n as usize].last_mut()) {
-                        last.1 = Some((crate::time::to_ms(*at), *outcome));
-                    }
-                }
-                Record::Input(_) => {}
-            }
+                part
+            })
+            .collect();
+        let mut work =
+            RecordedWork { visits: vec![Vec::new(); tickets.len()], first: vec![None; tickets.len()], tickets };
+        for (n, visits, first) in parts.into_iter().flatten() {
+            work.visits[n] = visits;
+            work.first[n] = first;
         }
         work
     }
@@ -345,6 +417,21 @@ impl History {
             .filter(|r| matches!(r, Record::Input(Event { kind: EventKind::TicketCreated { .. }, .. })))
             .count()
     }
+}
+
+/// How many shards the per-ticket passes over a history are split into: one
+/// per thread, at most 8.
+fn ticket_shards() -> usize {
+    rayon::current_num_threads().clamp(1, 8)
+}
+
+/// The shard a ticket id belongs to.
+fn ticket_shard(id: &str, shards: usize) -> usize {
+    use std::hash::BuildHasher;
+    let hash = std::hash::BuildHasherDefault::<crate::hash::FastHasher>::default().hash_one(id);
+    #[allow(clippy::cast_possible_truncation)]
+    let shard = (hash % shards as u64) as usize;
+    shard
 }
 
 /// `body` as JSON with `"event": tag` first.
