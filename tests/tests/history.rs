@@ -216,6 +216,26 @@ fn malformed_histories_name_the_line_and_field() {
 }
 
 #[test]
+fn reference_problems_come_in_line_order_and_stop_at_100() {
+    // 150 tickets, each assigned before it is created, to an agent not on the
+    // roster: two problems per line, checked by threads that each follow some
+    // of the tickets.
+    let mut lines = vec![r#"{"event": "roster_agent", "agent": {"id": "ana", "tier": "L1"}}"#.to_owned()];
+    for i in 0..150 {
+        lines.push(format!(
+            r#"{{"at": "2026-03-02T09:{:02}:{:02}Z", "event": "assigned", "ticket": "T{i}", "agent": "bob"}}"#,
+            i / 60,
+            i % 60
+        ));
+    }
+    let err = History::from_jsonl_str(&lines.join("\n")).unwrap_err();
+    let paths: Vec<&str> = err.problems().iter().map(|p| p.path()).collect();
+    let expected: Vec<String> =
+        (0..100).map(|k| format!("lines[{}].{}", 2 + k / 2, if k % 2 == 0 { "agent" } else { "ticket" })).collect();
+    assert_eq!(paths, expected);
+}
+
+#[test]
 fn long_histories_are_read_in_pieces_with_the_right_line_numbers() {
     let text = week().to_jsonl_string();
     assert!(text.len() > 2 << 20, "more than one piece: {} bytes", text.len());
