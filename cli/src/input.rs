@@ -14,14 +14,50 @@ pub fn read_limited(path: &str, limit: usize) -> Result<String, String> {
     if len > limit as u64 {
         return Err(format!("error: {path} is {len} bytes; the limit is {limit} bytes"));
     }
-    // Sized up front: `Take` hides the length, and growing a large file's
-    // buffer by doubling copies it several times.
-    let mut text = String::with_capacity(usize::try_from(len).unwrap_or(0).min(limit) + 1);
-    file.take(limit as u64 + 1).read_to_string(&mut text).map_err(|e| format!("error: cannot read {path}: {e}"))?;
-    if text.len() > limit {
+    let cannot_read = |e: std::io::Error| format!("error: cannot read {path}: {e}");
+    let bytes = match usize::try_from(len) {
+        #[cfg(unix)]
+        Ok(len) if len >= PARALLEL_READ_BYTES => read_halves(&file, len, limit).map_err(cannot_read)?,
+        // Sized up front: `Take` hides the length, and growing a large
+        // file's buffer by doubling copies it several times.
+        len => {
+            let mut bytes = Vec::with_capacity(len.unwrap_or(0).min(limit) + 1);
+            file.take(limit as u64 + 1).read_to_end(&mut bytes).map_err(cannot_read)?;
+            bytes
+        }
+    };
+    if bytes.len() > limit {
         return Err(format!("error: {path} is over the limit of {limit} bytes"));
     }
-    Ok(text)
+    String::from_utf8(bytes).map_err(|e| format!("error: {path} is not UTF-8 text: {e}"))
+}
+
+/// Files at least this large are read by two threads at once.
+#[cfg(unix)]
+const PARALLEL_READ_BYTES: usize = 16 << 20;
+
+/// Reads the first `len` bytes of a file, each half by its own thread (the
+/// copy and the page faults of a large buffer split over two cores), then
+/// whatever follows if the file grew meanwhile (up to one byte past `limit`).
+#[cfg(unix)]
+fn read_halves(file: &File, len: usize, limit: usize) -> std::io::Result<Vec<u8>> {
+    use std::os::unix::fs::FileExt;
+    let mut bytes = vec![0u8; len];
+    let (first, second) = bytes.split_at_mut(len / 2);
+    let offset = first.len() as u64;
+    let (a, b) = std::thread::scope(|scope| {
+        let reader = scope.spawn(|| file.read_exact_at(second, offset));
+        let a = file.read_exact_at(first, 0);
+        (a, reader.join().unwrap_or_else(|_| Err(std::io::Error::other("reader thread failed"))))
+    });
+    a?;
+    b?;
+    let mut rest = Vec::new();
+    let mut tail = file;
+    std::io::Seek::seek(&mut tail, std::io::SeekFrom::Start(len as u64))?;
+    tail.take((limit as u64 + 1).saturating_sub(len as u64)).read_to_end(&mut rest)?;
+    bytes.extend(rest);
+    Ok(bytes)
 }
 
 /// Formats every problem of an error, one per line, with its code.
@@ -54,4 +90,24 @@ pub fn compile_policy(path: &str) -> Result<CompiledPolicy, String> {
 pub fn load_ticket(path: &str) -> Result<Ticket, String> {
     let text = read_limited(path, MAX_TICKET_BYTES)?;
     Ticket::from_json_str(&text).map_err(|e| describe_error(&format!("ticket {path}"), &e))
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::read_halves;
+    use std::fs::File;
+
+    #[test]
+    fn a_file_read_in_halves_is_read_whole_even_if_it_grew() {
+        let path = std::env::temp_dir().join(format!("tierwise-read-halves-{}.txt", std::process::id()));
+        let text: String = (0..1000).map(|i| format!("line {i}\n")).collect();
+        std::fs::write(&path, &text).unwrap();
+        let file = File::open(&path).unwrap();
+        assert_eq!(read_halves(&file, text.len(), usize::MAX - 1).unwrap(), text.as_bytes());
+        // Opened when it was shorter: what was appended since is read too,
+        // up to one byte past the limit.
+        assert_eq!(read_halves(&file, 101, usize::MAX - 1).unwrap(), text.as_bytes());
+        assert_eq!(read_halves(&file, 101, 200).unwrap(), &text.as_bytes()[..201]);
+        std::fs::remove_file(&path).unwrap();
+    }
 }
