@@ -6,7 +6,9 @@
 //! group*. Each group keeps two keyed priority queues: its waiting tickets,
 //! keyed by the time-invariant [`crate::UrgencyKey`] plus arrival order, and its
 //! *ready* agents (able to serve it and free right now), keyed by the routing
-//! strategy. Every agent lists the groups it can serve.
+//! strategy, in a `DenseQueue` that finds an agent through a table indexed
+//! by roster position rather than a hash. Every agent lists the groups it can
+//! serve.
 //! - A ticket arrives: O(log n) to queue it, then its group's best ready agent
 //!   is offered it.
 //! - An agent becomes free: peek the top ticket of each group it serves, offer
@@ -20,6 +22,9 @@
 //! Timers (offer expiry, relaxation steps, automatic escalation, SLA warnings,
 //! shift changes, wrap-up) sit in one heap ordered by (instant, sequence) and
 //! are invalidated lazily by a generation number, so nothing is ever polled.
+//! A ticket re-armed for the instant its pending timer already fires keeps
+//! that timer, and the heap is swept of stale timers whenever it has doubled
+//! since the last sweep.
 //!
 //! # Determinism
 //! No decision depends on hash order: queues are only peeked and popped, keys
