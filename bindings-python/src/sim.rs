@@ -29,7 +29,17 @@ fn scenario_err(py: Python<'_>, e: &tierwise::Error) -> PyErr {
 }
 
 impl Scenario {
-    fn resolve(py: Python<'_>, inner: sim::Scenario, base: Option<&Path>) -> PyResult<Scenario> {
+    fn resolve(py: Python<'_>, mut inner: sim::Scenario, base: Option<&Path>) -> PyResult<Scenario> {
+        // Recorded arrivals files, relative to the scenario file.
+        let read = |file: &str| {
+            let full: PathBuf = base.map_or_else(|| PathBuf::from(file), |b| b.join(file));
+            let len = std::fs::metadata(&full).map_err(|e| format!("cannot read {}: {e}", full.display()))?.len();
+            if len > sim::MAX_ARRIVALS_BYTES as u64 {
+                return Err(format!("{} is {len} bytes; the limit is {}", full.display(), sim::MAX_ARRIVALS_BYTES));
+            }
+            std::fs::read_to_string(&full).map_err(|e| format!("cannot read {}: {e}", full.display()))
+        };
+        errors::guard(|| inner.load_arrivals(read))?.map_err(|e| scenario_err(py, &e))?;
         let policy = match &inner.policy {
             None => None,
             Some(PolicyRef::Inline(p)) => Some(Policy::build(py, (**p).clone(), "policy")?),

@@ -33,7 +33,7 @@ def test_summary_is_deterministic(small):
     assert c.summary() != a.summary()
 
 
-@pytest.mark.parametrize("scenario,seed,reps", [("mmc.toml", 5, 2), (None, None, 1)])
+@pytest.mark.parametrize("scenario,seed,reps", [("mmc.toml", 5, 2), ("recorded.toml", 2, 1), (None, None, 1)])
 def test_summary_equals_the_cli_json(scenario, seed, reps):
     args = cli() + ["simulate", "--json", "--replications", str(reps)]
     if scenario:
@@ -45,6 +45,20 @@ def test_summary_equals_the_cli_json(scenario, seed, reps):
         args += ["--seed", str(seed)]
     out = subprocess.run(args, cwd=ROOT, check=True, capture_output=True, text=True).stdout
     assert tierwise.simulate(s, seed=seed, replications=reps).summary() == json.loads(out)
+
+
+def test_recorded_arrivals_are_read_next_to_the_scenario(tmp_path):
+    s = tierwise.Scenario.from_file(EXAMPLES / "scenarios" / "recorded.toml")
+    rows = (EXAMPLES / "scenarios" / "recorded-arrivals.csv").read_text().splitlines()[1:]
+    t = tierwise.simulate(s).tickets()
+    assert len(t) == len(rows)
+    assert list(t["channel"]) == [r.split(",")[1] for r in rows]
+    # Without its CSV beside it, the stream's file is named.
+    copy = tmp_path / "recorded.toml"
+    copy.write_text((EXAMPLES / "scenarios" / "recorded.toml").read_text())
+    with pytest.raises(tierwise.ScenarioError) as err:
+        tierwise.Scenario.from_file(copy)
+    assert "streams[0].arrivals" in str(err.value)
 
 
 def test_tickets_frame(small):

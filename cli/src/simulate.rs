@@ -40,7 +40,17 @@ pub struct Args {
 fn load_scenario(path: &str) -> Result<Scenario, String> {
     let text = read_limited(path, sim::MAX_SCENARIO_BYTES)?;
     let format = Format::from_path(path).unwrap_or_else(|| Format::sniff(&text));
-    Scenario::from_str_as(&text, format).map_err(|e| describe_error(&format!("scenario {path}"), &e))
+    let mut scenario =
+        Scenario::from_str_as(&text, format).map_err(|e| describe_error(&format!("scenario {path}"), &e))?;
+    // Recorded arrivals files, relative to the scenario file.
+    scenario
+        .load_arrivals(|file| {
+            let full = Path::new(path).parent().unwrap_or(Path::new("")).join(file);
+            let full = full.to_string_lossy();
+            read_limited(&full, sim::MAX_ARRIVALS_BYTES).map_err(|e| e.trim_start_matches("error: ").to_owned())
+        })
+        .map_err(|e| describe_error(&format!("scenario {path}"), &e))?;
+    Ok(scenario)
 }
 
 pub fn run(args: &Args) -> Result<ExitCode, String> {

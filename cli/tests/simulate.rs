@@ -82,3 +82,27 @@ fn report_writes_a_self_contained_html_page_with_charts() {
     assert!(html.contains("By priority") && html.contains("Occupancy by team"));
     assert!(!html.contains("<script") && !html.contains("http"), "no scripts, no external files");
 }
+
+#[test]
+fn recorded_arrivals_are_read_relative_to_the_scenario() {
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/scenarios/recorded.toml");
+    let (code, out, err) = tierwise(&["simulate", "--scenario", example, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rows =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/scenarios/recorded-arrivals.csv"))
+            .unwrap()
+            .lines()
+            .count()
+            - 1;
+    assert_eq!(v["overall"]["arrived"].as_f64(), Some(rows as f64), "every recorded row arrives");
+    // A copy elsewhere, without its CSV: the stream's file is named.
+    let dir = std::env::temp_dir().join(format!("tierwise-recorded-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let copy = dir.join("recorded.toml");
+    std::fs::copy(example, &copy).unwrap();
+    let (code, _, err) = tierwise(&["simulate", "--scenario", copy.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("streams[0].arrivals") && err.contains("recorded-arrivals.csv"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -364,3 +364,100 @@ fn two_priority_classes_match_cobham() {
     assert!((sim_low / w_low - 1.0).abs() < 0.12, "P3: simulated {sim_low:.1}s, Cobham {w_low:.1}s");
     assert!(sim_high * 3.0 < sim_low, "the urgent class waits far less");
 }
+
+/// One agent and a stream of recorded arrivals from a CSV export.
+fn recorded(csv: &str, run: &str) -> Scenario {
+    let mut scenario = Scenario::from_toml_str(&format!(
+        r#"
+        [run]
+        start = "2026-03-02T09:00:00Z"
+        {run}
+        [targets]
+        answer_within = "1m"
+        [[streams]]
+        name = "export"
+        channel = "phone"
+        arrivals = "calls.csv"
+        handle = {{ dist = "fixed", mean = "2m" }}
+        [[teams]]
+        name = "desk"
+        agents = 1
+        tier = "L1"
+        skills = {{ network = 3 }}
+        "#
+    ))
+    .unwrap();
+    scenario
+        .load_arrivals(|file| {
+            assert_eq!(file, "calls.csv", "the host is given the name as written");
+            Ok(csv.to_owned())
+        })
+        .unwrap();
+    scenario
+}
+
+#[test]
+fn recorded_arrivals_arrive_when_recorded_with_their_handling_times() {
+    // Out of order in the file; one before the run starts, which is skipped.
+    let csv = "timestamp,handle_s,channel,priority,skills\n\
+               2026-03-02T09:01:00Z,60,chat,P1,network:2\n\
+               2026-03-02T09:00:00Z,300,,,\n\
+               2026-03-02T08:59:00Z,10,,,\n\
+               2026-03-02T09:20:00Z,,email,,\n";
+    let scenario = recorded(csv, "");
+    let policy = default_policy();
+    let warnings = scenario.check(&policy).unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(warnings[0].path(), "streams[0].recorded");
+    let (result, tickets) = tierwise::sim::simulate_with_records(&scenario, &policy, 1).unwrap();
+    let arrived: Vec<String> = tickets.iter().map(|t| t.arrived_at.to_string()).collect();
+    assert_eq!(arrived, ["2026-03-02T09:00:00Z", "2026-03-02T09:01:00Z", "2026-03-02T09:20:00Z"]);
+    let channels: Vec<&str> = tickets.iter().map(|t| t.channel).collect();
+    assert_eq!(channels, ["phone", "chat", "email"]);
+    assert_eq!(tickets[1].priority, "P1", "the row's priority class");
+    // The one agent takes the first call for its recorded 5 minutes; the chat
+    // waits until 09:05 and takes its recorded minute; the email (no handling
+    // time recorded) takes the stream's fixed 2 minutes.
+    let waits: Vec<Option<f64>> = tickets.iter().map(|t| t.wait_s).collect();
+    assert_eq!(waits, [Some(0.0), Some(240.0), Some(0.0)]);
+    let ended: Vec<String> = tickets.iter().map(|t| t.ended_at.unwrap().to_string()).collect();
+    assert_eq!(ended, ["2026-03-02T09:05:00Z", "2026-03-02T09:06:00Z", "2026-03-02T09:22:00Z"]);
+    let summary: serde_json::Value = serde_json::from_str(&result.to_json_string()).unwrap();
+    assert_eq!(summary["overall"]["arrived"].as_f64(), Some(3.0));
+    assert_eq!(summary["overall"]["answered"].as_f64(), Some(3.0));
+    assert_eq!(summary["overall"]["service_level"].as_f64(), Some(2.0 / 3.0));
+}
+
+#[test]
+fn recorded_arrivals_stop_with_the_run_and_bad_ones_are_named() {
+    let csv = "timestamp,handle_s\n2026-03-02T09:00:00Z,1\n2026-03-02T09:10:00Z,1\n2026-03-02T10:00:00Z,1\n";
+    // A duration or an arrival count still ends the run early.
+    for run in ["duration = \"30m\"", "arrivals = 2"] {
+        let (_, tickets) = tierwise::sim::simulate_with_records(&recorded(csv, run), &default_policy(), 1).unwrap();
+        assert_eq!(tickets.len(), 2, "{run}");
+    }
+    // Rows with an unknown priority class or a skill no team has are named.
+    let bad = "timestamp,priority,skills\n2026-03-02T09:00:00Z,P9,\n2026-03-02T09:00:00Z,,cobol:2\n";
+    let err = simulate(&recorded(bad, ""), &default_policy(), 1).unwrap_err();
+    let paths: Vec<&str> = err.problems().iter().map(|p| p.path()).collect();
+    assert_eq!(paths.len(), 2, "{err}");
+    assert!(paths[0].starts_with("streams[0].recorded[0]"), "{err}");
+    assert_eq!(paths[1], "streams[0].recorded[1].skills.cobol");
+    // Recorded arrivals and a rate are one too many; a file nobody read is named.
+    let mut both = recorded(csv, "");
+    both.streams[0].per_hour = Some(10.0);
+    let err = simulate(&both, &default_policy(), 1).unwrap_err();
+    assert_eq!(err.problems()[0].path(), "streams[0]");
+    let unread = Scenario::from_toml_str(
+        "[run]\nstart = \"2026-03-02T09:00:00Z\"\n[[streams]]\nname = \"s\"\nchannel = \"phone\"\narrivals = \"x.csv\"\nhandle = { dist = \"fixed\", mean = \"1m\" }\n[[teams]]\nname = \"t\"\nagents = 1\ntier = \"L1\"\n",
+    )
+    .unwrap();
+    let err = simulate(&unread, &default_policy(), 1).unwrap_err();
+    assert_eq!(err.problems()[0].path(), "streams[0].recorded");
+    // A CSV problem is named under the stream's file.
+    let mut scenario = unread.clone();
+    let err = scenario.load_arrivals(|_| Ok("timestamp\nsoon\n".to_owned())).unwrap_err();
+    assert_eq!(err.problems()[0].path(), "streams[0].arrivals.lines[2].timestamp");
+    let err = scenario.load_arrivals(|_| Err("no such file".to_owned())).unwrap_err();
+    assert_eq!(err.problems()[0].path(), "streams[0].arrivals");
+}

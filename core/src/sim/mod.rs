@@ -3,7 +3,8 @@
 //! does.
 //!
 //! A [`Scenario`] says what arrives (streams with Poisson rates, constant or
-//! by interval of the week; handling-time and patience distributions), who
+//! by interval of the week, or recorded arrivals replayed from a CSV export;
+//! handling-time and patience distributions), who
 //! answers (teams with tiers, skills, languages, clearance, shifts in their
 //! own zones, capacity per channel) and what share each tier resolves.
 //! [`simulate`] checks it against a [`CompiledPolicy`], then runs
@@ -21,6 +22,7 @@
 //!
 //! The core owns no clock: wall-clock speed is for the host to measure.
 
+mod arrivals;
 mod dist;
 mod html;
 mod metrics;
@@ -29,6 +31,7 @@ mod run;
 mod scenario;
 mod sweep;
 
+pub use arrivals::{MAX_ARRIVALS_BYTES, MAX_RECORDED_ARRIVALS, RecordedArrival, read_arrivals_csv};
 pub use sweep::{MAX_SWEEP_POINTS, SweepPoint, sweep};
 
 use std::sync::atomic::AtomicBool;
@@ -48,7 +51,7 @@ use crate::time::from_ms;
 use crate::{CompiledPolicy, Policy};
 use metrics::Tally;
 use run::{Outcome, SLOT_MS};
-use scenario::Plan;
+use scenario::{ArrivalPlan, Plan};
 
 /// The embedded default scenario: a week of a global desk (three tiers,
 /// Manila, Madrid and Bogota on local shifts, phone, chat and email).
@@ -253,7 +256,12 @@ fn merge(plan: &Plan, mut outcomes: Vec<Outcome>, replications: u32) -> Simulati
     let overall = Figures::from_reps(&column(&|o| o.overall), true);
     let mut by_priority = Vec::new();
     for (k, name) in plan.priorities.iter().enumerate() {
-        if plan.streams.iter().any(|s| s.priority == k) {
+        // The classes any ticket can have: its stream's, or a recorded row's.
+        let possible = plan.streams.iter().any(|s| match &s.arrivals {
+            ArrivalPlan::Poisson(_) => s.priority == k,
+            ArrivalPlan::Recorded(rows) => rows.iter().any(|r| r.priority == k),
+        });
+        if possible {
             by_priority.push((name.clone(), Figures::from_reps(&column(&|o| o.by_priority[k]), false)));
         }
     }

@@ -8,11 +8,12 @@ use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 use super::TicketRecord;
 use super::dist::Rand;
 use super::metrics::{Slot, Tally};
-use super::scenario::Plan;
+use super::scenario::{ArrivalPlan, Plan};
 use crate::Engine;
 use crate::error::Error;
 use crate::event::{Decision, Event, EventKind};
 use crate::hash::FastMap;
+use crate::ticket::Channel;
 use crate::time::{from_ms, to_ms};
 
 /// Length of a series interval, in ms.
@@ -77,6 +78,12 @@ impl PartialOrd for Item {
 struct Live {
     generation: u32,
     stream: u32,
+    /// Index into the plan's priority classes.
+    priority: u32,
+    /// Its channel (set on arrival).
+    channel: Option<Channel>,
+    /// The first agent's handling time, if its arrival was recorded with one.
+    recorded_handle_ms: Option<i64>,
     tier: u32,
     arrived: i64,
     tier_since: i64,
@@ -97,6 +104,8 @@ struct Sim<'a> {
     free: Vec<u32>,
     agent_ids: FastMap<String, u32>,
     arrival_rng: Vec<Rand>,
+    /// Per stream of recorded arrivals, the row that arrives next.
+    next_row: Vec<usize>,
     work_rng: Vec<Rand>,
     route_rng: Rand,
     /// Pending exponential "budget" of each stream's next arrival.
@@ -138,6 +147,7 @@ pub(crate) fn run(plan: &Plan, replication: u64, record: bool, cancel: &AtomicBo
             .map(|(i, a)| (a.id.clone(), u32::try_from(i).unwrap_or(u32::MAX)))
             .collect(),
         arrival_rng: (0..n_streams).map(|s| Rand::derive(plan.seed, replication, 2 * s)).collect(),
+        next_row: vec![0; plan.streams.len()],
         work_rng: (0..n_streams).map(|s| Rand::derive(plan.seed, replication, 2 * s + 1)).collect(),
         route_rng: Rand::derive(plan.seed, replication, u64::MAX),
         out: Vec::with_capacity(16),
@@ -207,7 +217,7 @@ impl Sim<'_> {
                     let (stream, tier) = (t.stream as usize, t.tier as usize);
                     self.o.overall.breached += 1;
                     self.o.by_stream[stream].breached += 1;
-                    self.o.by_priority[self.plan.streams[stream].priority].breached += 1;
+                    self.o.by_priority[t.priority as usize].breached += 1;
                     self.o.by_tier[tier].breached += 1;
                 }
             }
@@ -260,7 +270,7 @@ impl Sim<'_> {
             let wait = at - t.arrived;
             self.o.overall.answer(wait, within);
             self.o.by_stream[stream].answer(wait, within);
-            self.o.by_priority[self.plan.streams[stream].priority].answer(wait, within);
+            self.o.by_priority[t.priority as usize].answer(wait, within);
             if wait <= within
                 && let Some(slot) = self.o.slots.get_mut(t.slot as usize)
             {
@@ -278,11 +288,15 @@ impl Sim<'_> {
             }
             tr.answers.push((a, u32::try_from(tier).unwrap_or(0), tier_wait));
         }
+        let recorded = if first { t.recorded_handle_ms } else { None };
         let handle = match &self.plan.tiers[tier].handle {
             Some(d) => d,
             None => &self.plan.streams[stream].handle,
         };
-        let ms = handle.sample(&mut self.work_rng[stream]);
+        let ms = match recorded {
+            Some(ms) => ms,
+            None => handle.sample(&mut self.work_rng[stream]),
+        };
         #[allow(clippy::cast_precision_loss)]
         {
             self.o.by_team[team].busy_ms += ms as f64;
@@ -314,8 +328,8 @@ impl Sim<'_> {
             replication: self.replication,
             ticket: tr.number,
             stream: sp.name.clone(),
-            channel: sp.template.channel.name(),
-            priority: plan.priorities.get(sp.priority).cloned().unwrap_or_default(),
+            channel: t.channel.unwrap_or(sp.template.channel).name(),
+            priority: plan.priorities.get(t.priority as usize).cloned().unwrap_or_default(),
             arrived_at: from_ms(t.arrived),
             answered_at: tr.answered_at.map(from_ms),
             wait_s,
@@ -342,7 +356,17 @@ impl Sim<'_> {
 
     /// Schedules a stream's next arrival after `t`, or ends arrivals.
     fn schedule_arrival(&mut self, stream: usize, t: i64) {
-        let rate = &self.plan.streams[stream].rate;
+        let rate = match &self.plan.streams[stream].arrivals {
+            ArrivalPlan::Poisson(rate) => rate,
+            ArrivalPlan::Recorded(rows) => {
+                // Rows are in time order and within the run's window.
+                match rows.get(self.next_row[stream]) {
+                    Some(row) => self.push(row.at_ms, Kind::Arrival { stream: u32::try_from(stream).unwrap_or(0) }),
+                    None => self.active_streams -= 1,
+                }
+                return;
+            }
+        };
         let mut budget = self.arrival_rng[stream].exp1();
         let mut t = t as f64;
         // Walk the pieces of constant rate (bounded: a few years of 15 minutes).
@@ -380,13 +404,24 @@ impl Sim<'_> {
         }
         self.arrivals += 1;
         self.last_arrival = at;
+        let plan = self.plan;
+        let sp = &plan.streams[stream];
+        // The recorded row arriving now, if the stream replays a record.
+        let row = match &sp.arrivals {
+            ArrivalPlan::Recorded(rows) => {
+                let row = rows.get(self.next_row[stream]);
+                self.next_row[stream] += 1;
+                row
+            }
+            ArrivalPlan::Poisson(_) => None,
+        };
         if self.plan.max_arrivals.is_some_and(|m| self.arrivals >= m) {
             self.arrivals_done = true;
         } else {
             self.schedule_arrival(stream, at);
         }
-        let plan = self.plan;
-        let sp = &plan.streams[stream];
+        let template = row.and_then(|r| r.ticket.as_deref()).unwrap_or(&sp.template);
+        let priority = row.map_or(sp.priority, |r| r.priority);
         let s = match self.free.pop() {
             Some(s) => s as usize,
             None => {
@@ -413,6 +448,9 @@ impl Sim<'_> {
         self.live[s] = Live {
             generation,
             stream: u32::try_from(stream).unwrap_or(0),
+            priority: u32::try_from(priority).unwrap_or(0),
+            channel: Some(template.channel),
+            recorded_handle_ms: row.and_then(|r| r.handle_ms),
             tier: u32::try_from(sp.tier).unwrap_or(0),
             arrived: at,
             tier_since: at,
@@ -427,7 +465,7 @@ impl Sim<'_> {
         self.o.peak_waiting = self.o.peak_waiting.max(self.waiting);
         self.o.overall.arrived += 1;
         self.o.by_stream[stream].arrived += 1;
-        self.o.by_priority[sp.priority].arrived += 1;
+        self.o.by_priority[priority].arrived += 1;
         self.o.by_tier[sp.tier].arrived += 1;
         let rng = &mut self.work_rng[stream];
         let confidential = sp.confidential > 0.0 && rng.uniform() < sp.confidential;
@@ -435,7 +473,7 @@ impl Sim<'_> {
             let ms = p.sample(rng);
             self.push(at + ms, Kind::Abandon { slot: u32::try_from(s).unwrap_or(0), generation });
         }
-        let mut ticket = Box::new(sp.template.clone());
+        let mut ticket = Box::new(template.clone());
         ticket.id = self.ticket_id(s);
         ticket.created_at = from_ms(at);
         ticket.confidential = confidential;
@@ -483,7 +521,7 @@ impl Sim<'_> {
         self.waiting -= 1;
         self.o.overall.abandoned += 1;
         self.o.by_stream[stream].abandoned += 1;
-        self.o.by_priority[self.plan.streams[stream].priority].abandoned += 1;
+        self.o.by_priority[t.priority as usize].abandoned += 1;
         self.o.by_tier[t.tier as usize].abandoned += 1;
         let ticket = self.ticket_id(s);
         self.record(s, Some(at), "abandoned");

@@ -2,12 +2,14 @@
 //! and its checking into a plan the event loop runs.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::arrivals::{RecordedArrival, read_arrivals_csv};
 use super::dist::Dist;
 use crate::CompiledPolicy;
 use crate::agent::{AgentSpec, ShiftSpec};
@@ -174,6 +176,20 @@ pub struct StreamSpec {
     /// The tier tickets start in (default: the first).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tier: Option<String>,
+    /// A CSV file of recorded arrivals (timestamp, channel, priority, skills,
+    /// handling seconds; see [`read_arrivals_csv`](crate::sim::read_arrivals_csv)),
+    /// relative to the scenario file. Hosts that read files (the CLI, the
+    /// Python package) load it into `recorded` with
+    /// [`Scenario::load_arrivals`]. Give recorded arrivals instead of
+    /// `per_hour` or `rate`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arrivals: Option<String>,
+    /// Recorded arrivals, in any order: each ticket arrives at its instant
+    /// (those outside the run's window are skipped), and its row's fields
+    /// win over the stream's. A row's handling time is its first agent's;
+    /// later tiers draw from their own (or the stream's) distribution.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recorded: Vec<RecordedArrival>,
 }
 
 /// Arrivals per hour for each interval of the week, in a zone's local time.
@@ -488,6 +504,37 @@ impl Scenario {
         }
     }
 
+    /// Reads the recorded arrivals of every stream that names an `arrivals`
+    /// file and has no `recorded` rows yet. `read` is the host's: given the
+    /// file name as written (relative to the scenario), it returns the text
+    /// or a message saying why it cannot.
+    ///
+    /// # Errors
+    /// A file that cannot be read at `streams[i].arrivals`; bad rows at
+    /// `streams[i].arrivals.lines[n].column`. Nothing changes on error.
+    pub fn load_arrivals(&mut self, mut read: impl FnMut(&str) -> Result<String, String>) -> Result<(), Error> {
+        let mut problems = Vec::new();
+        let mut loaded = Vec::new();
+        for (i, stream) in self.streams.iter().enumerate() {
+            let Some(file) = stream.arrivals.as_deref().filter(|_| stream.recorded.is_empty()) else { continue };
+            let path = format!("streams[{i}].arrivals");
+            match read(file) {
+                Err(message) => problems.push(Problem::new(ErrorKind::InvalidValue, path, message)),
+                Ok(text) => match read_arrivals_csv(&text) {
+                    Err(e) => problems.extend(e.under(&path).problems().iter().cloned()),
+                    Ok(rows) => loaded.push((i, rows)),
+                },
+            }
+        }
+        if !problems.is_empty() {
+            return Err(Error::from_problems(problems));
+        }
+        for (i, rows) in loaded {
+            self.streams[i].recorded = rows;
+        }
+        Ok(())
+    }
+
     /// Checks the scenario against `policy` without running it.
     ///
     /// # Errors
@@ -498,6 +545,47 @@ impl Scenario {
     pub fn check(&self, policy: &CompiledPolicy) -> Result<Vec<Problem>, Error> {
         Plan::new(self, policy).map(|p| p.warnings)
     }
+}
+
+/// Where a stream's arrivals come from.
+#[derive(Clone, Debug)]
+pub(crate) enum ArrivalPlan {
+    /// Poisson arrivals at a rate.
+    Poisson(RatePlan),
+    /// Recorded arrivals, in time order, all within the run's window.
+    Recorded(Vec<ArrivalRow>),
+}
+
+impl ArrivalPlan {
+    /// Mean arrivals per hour (recorded: over the span of the rows, at
+    /// least an hour).
+    pub(crate) fn mean_per_hour(&self) -> f64 {
+        match self {
+            ArrivalPlan::Poisson(rate) => rate.mean_per_hour(),
+            ArrivalPlan::Recorded(rows) => {
+                let span = match (rows.first(), rows.last()) {
+                    (Some(a), Some(b)) => (b.at_ms - a.at_ms).max(3_600_000),
+                    _ => 3_600_000,
+                };
+                #[allow(clippy::cast_precision_loss)]
+                let per_hour = rows.len() as f64 * 3_600_000.0 / span as f64;
+                per_hour
+            }
+        }
+    }
+}
+
+/// One checked recorded arrival.
+#[derive(Clone, Debug)]
+pub(crate) struct ArrivalRow {
+    pub at_ms: i64,
+    /// The ticket, if the row changes the stream's template (shared by the
+    /// rows that change it alike).
+    pub ticket: Option<Arc<Ticket>>,
+    /// Index into [`Plan::priorities`].
+    pub priority: usize,
+    /// The first agent's handling time, if recorded.
+    pub handle_ms: Option<i64>,
 }
 
 /// How arrivals vary.
@@ -543,7 +631,7 @@ impl RatePlan {
 #[derive(Clone, Debug)]
 pub(crate) struct StreamPlan {
     pub name: String,
-    pub rate: RatePlan,
+    pub arrivals: ArrivalPlan,
     pub handle: Dist,
     pub patience: Option<Dist>,
     pub template: Ticket,
@@ -602,6 +690,116 @@ fn dur_ms(d: &DurationText) -> i64 {
 }
 
 /// Checks a distribution spec; `path` names it.
+/// Checks a stream's recorded arrivals: each row's ticket (triaged once per
+/// distinct channel, priority and skills), its handling time, and that it
+/// falls in the run's window `[start, stop)`; rows outside are skipped with
+/// a warning. Returns the rows in time order (ties in the given order).
+#[allow(clippy::too_many_arguments)]
+fn check_recorded(
+    s: &StreamSpec,
+    path: &str,
+    template: &Ticket,
+    (start_ms, stop_ms): (i64, Option<i64>),
+    scenario: &Scenario,
+    policy: &CompiledPolicy,
+    problems: &mut Vec<Problem>,
+    warnings: &mut Vec<Problem>,
+) -> Option<Vec<ArrivalRow>> {
+    type RowKey<'a> = (Option<Channel>, Option<&'a str>, Option<&'a BTreeMap<String, u8>>);
+    /// The ticket a row makes (if not the stream's) and its class.
+    type RowTicket = (Option<Arc<Ticket>>, usize);
+    if s.recorded.is_empty() {
+        let message = match &s.arrivals {
+            Some(file) => format!(
+                "the arrivals file {file} has not been read: the CLI and the Python package read it; elsewhere, give its rows in `recorded`"
+            ),
+            None => "no recorded arrivals".to_owned(),
+        };
+        problems.push(Problem::new(ErrorKind::MissingField, format!("{path}.recorded"), message));
+        return None;
+    }
+    let before = problems.len();
+    let classes = policy.priority_classes();
+    // The ticket each distinct row makes and its class; `None` once reported bad.
+    let mut made: BTreeMap<RowKey<'_>, Option<RowTicket>> = BTreeMap::new();
+    let mut rows = Vec::with_capacity(s.recorded.len());
+    let mut outside = 0usize;
+    for (k, r) in s.recorded.iter().enumerate() {
+        if problems.len() >= before + 100 {
+            break;
+        }
+        let row_path = || format!("{path}.recorded[{k}]");
+        let handle_ms = match r.handle_s {
+            None => None,
+            #[allow(clippy::cast_possible_truncation)]
+            Some(h) if h.is_finite() && (0.0..=366.0 * 86_400.0).contains(&h) => Some((h * 1000.0).round() as i64),
+            Some(h) => {
+                problems.push(Problem::new(
+                    ErrorKind::InvalidValue,
+                    format!("{}.handle_s", row_path()),
+                    format!("{h} is not a number of seconds from 0 to a year"),
+                ));
+                continue;
+            }
+        };
+        let key: RowKey<'_> = (r.channel, r.priority.as_deref(), r.skills.as_ref());
+        let entry = made.entry(key).or_insert_with(|| {
+            let ticket = (key != (None, None, None)).then(|| {
+                let mut t = template.clone();
+                t.channel = r.channel.unwrap_or(t.channel);
+                t.priority = r.priority.clone().or(t.priority);
+                t.skills = r.skills.clone().unwrap_or(t.skills);
+                Arc::new(t)
+            });
+            let mut ok = true;
+            for skill in r.skills.iter().flat_map(BTreeMap::keys) {
+                if !scenario.teams.iter().any(|t| t.skills.contains_key(skill)) {
+                    problems.push(Problem::new(
+                        ErrorKind::UnknownName,
+                        format!("{}.skills.{skill}", row_path()),
+                        format!("no team has the skill \"{skill}\": nobody could ever take this ticket"),
+                    ));
+                    ok = false;
+                }
+            }
+            match policy.triage(ticket.as_deref().unwrap_or(template), template.created_at) {
+                Ok(t) if ok => Some((ticket, classes.iter().position(|p| *p == t.priority).unwrap_or(0))),
+                Ok(_) => None,
+                Err(e) => {
+                    problems.extend(e.under(&row_path()).problems().iter().cloned());
+                    None
+                }
+            }
+        });
+        let Some((ticket, priority)) = entry.clone() else { continue };
+        let at_ms = crate::time::to_ms(r.at);
+        if at_ms < start_ms || stop_ms.is_some_and(|stop| at_ms >= stop) {
+            outside += 1;
+            continue;
+        }
+        rows.push(ArrivalRow { at_ms, ticket, priority, handle_ms });
+    }
+    if problems.len() > before {
+        return None;
+    }
+    if outside > 0 {
+        let n = s.recorded.len();
+        let message = if rows.is_empty() {
+            format!("none of the {n} recorded arrivals falls within the run")
+        } else {
+            format!("{outside} of the {n} recorded arrivals fall outside the run and are skipped")
+        };
+        let problem = Problem::new(ErrorKind::OutOfRange, format!("{path}.recorded"), message);
+        if rows.is_empty() {
+            problems.push(problem);
+            return None;
+        }
+        warnings.push(problem);
+    }
+    rows.sort_by_key(|r| r.at_ms);
+    Some(rows)
+}
+
 fn check_dist(spec: &DistSpec, path: &str, problems: &mut Vec<Problem>) -> Option<Dist> {
     let before = problems.len();
     let positive = |d: &Option<DurationText>, field: &str, problems: &mut Vec<Problem>| -> Option<f64> {
@@ -882,7 +1080,8 @@ impl Plan {
             }
             start_ms.saturating_add(ms)
         });
-        if run.arrivals.is_none() && run.duration.is_none() {
+        let all_recorded = scenario.streams.iter().all(|s| s.arrivals.is_some() || !s.recorded.is_empty());
+        if run.arrivals.is_none() && run.duration.is_none() && !all_recorded {
             problems.push(Problem::new(
                 ErrorKind::MissingField,
                 "run.arrivals",
@@ -1078,7 +1277,17 @@ impl Plan {
         for (i, s) in scenario.streams.iter().enumerate() {
             let path = format!("streams[{i}]");
             let before = problems.len();
+            let recorded = s.arrivals.is_some() || !s.recorded.is_empty();
             let rate = match (s.per_hour, &s.rate) {
+                (Some(_), _) | (_, Some(_)) if recorded => {
+                    problems.push(Problem::new(
+                        ErrorKind::InvalidValue,
+                        path.clone(),
+                        "give `per_hour`, `rate` or recorded arrivals, one of them",
+                    ));
+                    None
+                }
+                (None, None) if recorded => Some(RatePlan::Constant(0.0)),
                 (Some(_), Some(_)) => {
                     problems.push(Problem::new(
                         ErrorKind::InvalidValue,
@@ -1157,8 +1366,17 @@ impl Plan {
             if problems.len() > before {
                 continue;
             }
+            let arrivals = match rate {
+                Some(_) if recorded => {
+                    let window = (start_ms, stop_ms);
+                    check_recorded(s, &path, &template, window, scenario, &compiled, &mut problems, &mut warnings)
+                        .map(ArrivalPlan::Recorded)
+                }
+                Some(rate) => Some(ArrivalPlan::Poisson(rate)),
+                None => None,
+            };
             // Who can take it, in each tier it may pass through.
-            let (Some(rate), Some(handle), Some(tier)) = (rate, handle, tier) else { continue };
+            let (Some(arrivals), Some(handle), Some(tier)) = (arrivals, handle, tier) else { continue };
             for skill in s.skills.keys() {
                 if !scenario.teams.iter().any(|t| t.skills.contains_key(skill)) {
                     problems.push(Problem::new(
@@ -1234,7 +1452,7 @@ impl Plan {
             }
             streams.push(StreamPlan {
                 name: s.name.clone(),
-                rate,
+                arrivals,
                 handle,
                 patience,
                 template,
@@ -1287,7 +1505,7 @@ impl Plan {
 
         // Rough load check: offered work against agents at the first tier.
         for (i, s) in streams.iter().enumerate() {
-            let erlangs = s.rate.mean_per_hour() * s.handle.mean() / 3_600_000.0;
+            let erlangs = s.arrivals.mean_per_hour() * s.handle.mean() / 3_600_000.0;
             let t = &tiers[s.tier].name;
             let agents: u32 = scenario.teams.iter().filter(|team| team.tier == *t).map(|t| t.agents).sum();
             if erlangs > f64::from(agents) * 4.0 && s.patience.is_none() {
