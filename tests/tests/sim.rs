@@ -461,3 +461,15 @@ fn recorded_arrivals_stop_with_the_run_and_bad_ones_are_named() {
     let err = scenario.load_arrivals(|_| Err("no such file".to_owned())).unwrap_err();
     assert_eq!(err.problems()[0].path(), "streams[0].arrivals");
 }
+
+#[test]
+fn an_agent_holding_three_chats_is_busy_once_not_three_times() {
+    // Three chats at once to the one agent (chat capacity 3), ten minutes each.
+    let csv = "timestamp,channel,handle_s\n2026-03-02T09:00:00Z,chat,600\n2026-03-02T09:00:00Z,chat,600\n2026-03-02T09:00:00Z,chat,600\n";
+    let result = simulate(&recorded(csv, ""), &default_policy(), 1).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&result.to_json_string()).unwrap();
+    assert_eq!(json["overall"]["answered"].as_f64(), Some(3.0));
+    assert_eq!(json["overall"]["p_wait"].as_f64(), Some(0.0), "all three at once");
+    let occupancy = json["by_team"]["desk"]["occupancy"].as_f64().unwrap();
+    assert!((occupancy - 1.0).abs() < 1e-9, "busy for the whole ten minutes, once: {occupancy}");
+}

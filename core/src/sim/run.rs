@@ -106,6 +106,10 @@ struct Sim<'a> {
     arrival_rng: Vec<Rand>,
     /// Per stream of recorded arrivals, the row that arrives next.
     next_row: Vec<usize>,
+    /// Per agent: items in hand, and since when it has held at least one.
+    /// An agent is busy while it holds any item, however many chats at
+    /// once, so occupancy never passes 100% (as in the replay).
+    in_hand: Vec<(u32, i64)>,
     work_rng: Vec<Rand>,
     route_rng: Rand,
     /// Pending exponential "budget" of each stream's next arrival.
@@ -148,6 +152,7 @@ pub(crate) fn run(plan: &Plan, replication: u64, record: bool, cancel: &AtomicBo
             .collect(),
         arrival_rng: (0..n_streams).map(|s| Rand::derive(plan.seed, replication, 2 * s)).collect(),
         next_row: vec![0; plan.streams.len()],
+        in_hand: vec![(0, 0); plan.roster.len()],
         work_rng: (0..n_streams).map(|s| Rand::derive(plan.seed, replication, 2 * s + 1)).collect(),
         route_rng: Rand::derive(plan.seed, replication, u64::MAX),
         out: Vec::with_capacity(16),
@@ -297,10 +302,11 @@ impl Sim<'_> {
             Some(ms) => ms,
             None => handle.sample(&mut self.work_rng[stream]),
         };
-        #[allow(clippy::cast_precision_loss)]
-        {
-            self.o.by_team[team].busy_ms += ms as f64;
+        let hand = &mut self.in_hand[a as usize];
+        if hand.0 == 0 {
+            hand.1 = at;
         }
+        hand.0 += 1;
         self.push(at + ms, Kind::Finish { slot: u32::try_from(s).unwrap_or(0), generation, agent: a });
         let sla = self.plan.sla && first;
         self.apply(at, EventKind::OfferAccepted { agent, ticket: ticket.clone() })?;
@@ -482,6 +488,9 @@ impl Sim<'_> {
     }
 
     fn finish(&mut self, at: i64, s: usize, generation: u32, agent: u32) -> Result<(), Error> {
+        // Each finish ends the item its accept started, whatever became of
+        // the ticket meanwhile.
+        self.put_down(agent as usize, at);
         let t = self.live[s];
         if !t.in_use || t.generation != generation || t.waiting {
             return Ok(());
@@ -602,9 +611,33 @@ impl Sim<'_> {
         Ok(true)
     }
 
-    /// On-duty agent time per team over the run, for occupancy.
+    /// Agent `a` puts an item down at `at`; its busy stretch ends with its last.
+    fn put_down(&mut self, a: usize, at: i64) {
+        let hand = &mut self.in_hand[a];
+        if hand.0 == 0 {
+            return;
+        }
+        hand.0 -= 1;
+        if hand.0 == 0 {
+            let team = self.plan.agent_team[a];
+            #[allow(clippy::cast_precision_loss)]
+            {
+                self.o.by_team[team].busy_ms += (at - hand.1) as f64;
+            }
+        }
+    }
+
+    /// On-duty agent time per team over the run, for occupancy; busy
+    /// stretches still open at the end close there.
     fn duty(&mut self) {
         let (a, b) = (self.plan.start_ms, self.o.end_ms.max(self.plan.start_ms + 1));
+        for agent in 0..self.in_hand.len() {
+            if self.in_hand[agent].0 > 0 {
+                self.in_hand[agent].0 = 1;
+                let end = b.max(self.in_hand[agent].1);
+                self.put_down(agent, end);
+            }
+        }
         for (i, team) in self.plan.teams.iter().enumerate() {
             let span = match &team.calendar {
                 None => b - a,
