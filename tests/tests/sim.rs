@@ -460,6 +460,9 @@ fn recorded_arrivals_stop_with_the_run_and_bad_ones_are_named() {
     assert_eq!(err.problems()[0].path(), "streams[0].arrivals.lines[2].timestamp");
     let err = scenario.load_arrivals(|_| Err("no such file".to_owned())).unwrap_err();
     assert_eq!(err.problems()[0].path(), "streams[0].arrivals");
+    let err = scenario.load_arrivals(|_| Ok("timestamp,handle_s\n".to_owned())).unwrap_err();
+    assert_eq!(err.problems()[0].path(), "streams[0].arrivals");
+    assert!(err.to_string().contains("x.csv has no rows"), "{err}");
 }
 
 #[test]

@@ -522,6 +522,9 @@ impl Scenario {
                 Err(message) => problems.push(Problem::new(ErrorKind::InvalidValue, path, message)),
                 Ok(text) => match read_arrivals_csv(&text) {
                     Err(e) => problems.extend(e.under(&path).problems().iter().cloned()),
+                    Ok(rows) if rows.is_empty() => {
+                        problems.push(Problem::new(ErrorKind::MissingField, path, format!("{file} has no rows")));
+                    }
                     Ok(rows) => loaded.push((i, rows)),
                 },
             }
