@@ -38,8 +38,6 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 use priority_queue::PriorityQueue;
-
-use crate::queue::DenseQueue;
 use serde::{Deserialize, Serialize};
 
 use crate::agent::{AgentSpec, ShiftSpec};
@@ -48,6 +46,7 @@ use crate::error::{Error, ErrorKind, Problem, unknown_name};
 use crate::event::{Decision, Event, EventKind, OfferExplanation, PassedOver, Presence, SkillMatch, TicketChanges};
 use crate::hash::{FastMap, IndexHasher};
 use crate::policy::CompiledPolicy;
+use crate::queue::DenseQueue;
 use crate::routing::{RoutingRules, Strategy};
 use crate::ticket::{Channel, Ticket, TicketEvent};
 use crate::time::{from_ms, to_ms};

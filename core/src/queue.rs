@@ -66,7 +66,6 @@ impl<K: Ord + Copy> DenseQueue<K> {
         }
         let p = self.heap.len();
         self.heap.push((key, id));
-        self.place[id as usize] = u32::try_from(p).unwrap_or(ABSENT);
         self.sift_up(p);
     }
 
@@ -77,7 +76,6 @@ impl<K: Ord + Copy> DenseQueue<K> {
             last
         } else {
             let top = std::mem::replace(&mut self.heap[0], last);
-            self.place[last.1 as usize] = 0;
             self.sift_down(0);
             top
         };
@@ -92,12 +90,10 @@ impl<K: Ord + Copy> DenseQueue<K> {
             if self.heap[parent].0 >= item.0 {
                 break;
             }
-            self.heap[p] = self.heap[parent];
-            self.place[self.heap[p].1 as usize] = u32::try_from(p).unwrap_or(ABSENT);
+            self.set(p, self.heap[parent]);
             p = parent;
         }
-        self.heap[p] = item;
-        self.place[item.1 as usize] = u32::try_from(p).unwrap_or(ABSENT);
+        self.set(p, item);
     }
 
     fn sift_down(&mut self, mut p: usize) {
@@ -113,10 +109,14 @@ impl<K: Ord + Copy> DenseQueue<K> {
             if self.heap[child].0 <= item.0 {
                 break;
             }
-            self.heap[p] = self.heap[child];
-            self.place[self.heap[p].1 as usize] = u32::try_from(p).unwrap_or(ABSENT);
+            self.set(p, self.heap[child]);
             p = child;
         }
+        self.set(p, item);
+    }
+
+    /// Puts `item` at place `p` of the heap, and records that place.
+    fn set(&mut self, p: usize, item: (K, u32)) {
         self.heap[p] = item;
         self.place[item.1 as usize] = u32::try_from(p).unwrap_or(ABSENT);
     }

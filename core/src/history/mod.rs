@@ -210,7 +210,6 @@ impl History {
 
     /// Checks references; `lines[i]` is the file line of record `i`.
     fn check(&self, lines: &[usize]) -> Result<(), Error> {
-        use rayon::prelude::*;
         let mut problems = Vec::new();
         let mut agents: FastMap<&str, ()> = FastMap::default();
         for (i, a) in self.roster.iter().enumerate() {
@@ -226,100 +225,80 @@ impl History {
         // checks agent references. Problems are sorted back into record order
         // (agent before ticket within a record), and each shard stops at 100,
         // which keeps the first 100 overall exact.
-        let shards = ticket_shards();
-        let found: Vec<Vec<(usize, u8, Problem)>> = (0..shards)
-            .into_par_iter()
-            .map(|shard| {
-                let mut problems = Vec::new();
-                // Per ticket: whether its latest assignment is still open.
-                let mut tickets: FastMap<&str, bool> = FastMap::default();
-                for (i, (record, &line)) in self.records.iter().zip(lines).enumerate() {
-                    let at = LinePath(line);
-                    let agent_ref = |id: &str, problems: &mut Vec<(usize, u8, Problem)>| {
-                        if shard == 0 && !agents.contains_key(id) {
-                            problems.push((
-                                i,
-                                0,
-                                Problem::new(
-                                    ErrorKind::UnknownName,
-                                    format!("{at}.agent"),
-                                    format!("agent \"{id}\" is not on the roster"),
-                                ),
-                            ));
-                        }
-                    };
-                    let mine = |ticket: &str| ticket_shard(ticket, shards) == shard;
-                    match record {
-                        Record::Input(event) => match &event.kind {
-                            EventKind::TicketCreated { ticket, .. }
-                                if mine(&ticket.id) && tickets.insert(ticket.id.as_str(), false).is_some() =>
-                            {
-                                problems.push((
-                                    i,
-                                    1,
-                                    Problem::new(
-                                        ErrorKind::Duplicate,
-                                        format!("{at}.ticket.id"),
-                                        format!("ticket \"{}\" is created twice", ticket.id),
-                                    ),
-                                ));
-                            }
-                            EventKind::AgentLoggedIn { agent }
-                            | EventKind::AgentLoggedOut { agent }
-                            | EventKind::AgentStateChanged { agent, .. } => agent_ref(agent, &mut problems),
-                            _ => {}
-                        },
-                        Record::Assigned { ticket, agent, .. } => {
-                            agent_ref(agent, &mut problems);
-                            if mine(ticket) {
-                                let problem = match tickets.get_mut(ticket.as_str()) {
-                                    None => Some(unknown_ticket(at, ticket, "assigned")),
-                                    Some(open) if *open => Some(Problem::new(
-                                        ErrorKind::Inconsistent,
-                                        format!("{at}.ticket"),
-                                        format!(
-                                            "ticket \"{ticket}\" is assigned again before its previous work was handled"
-                                        ),
-                                    )),
-                                    Some(open) => {
-                                        *open = true;
-                                        None
-                                    }
-                                };
-                                problems.extend(problem.map(|p| (i, 1, p)));
-                            }
-                        }
-                        Record::Handled { ticket, agent, .. } => {
-                            agent_ref(agent, &mut problems);
-                            if mine(ticket) {
-                                let problem = match tickets.get_mut(ticket.as_str()) {
-                                    None => Some(unknown_ticket(at, ticket, "handled")),
-                                    Some(open) if !*open => Some(Problem::new(
-                                        ErrorKind::Inconsistent,
-                                        format!("{at}.ticket"),
-                                        format!("ticket \"{ticket}\" is handled without being assigned"),
-                                    )),
-                                    Some(open) => {
-                                        *open = false;
-                                        None
-                                    }
-                                };
-                                problems.extend(problem.map(|p| (i, 1, p)));
-                            }
-                        }
-                    }
-                    if problems.len() >= 100 {
-                        break;
-                    }
-                }
-                problems
-            })
-            .collect();
+        let found = by_ticket_shard(|shard, mine| self.check_shard(lines, &agents, shard == 0, mine));
         let mut found: Vec<(usize, u8, Problem)> = found.into_iter().flatten().collect();
         found.sort_by_key(|&(i, order, _)| (i, order));
         problems.extend(found.into_iter().map(|(_, _, p)| p));
         problems.truncate(100);
         if problems.is_empty() { Ok(()) } else { Err(Error::from_problems(problems)) }
+    }
+
+    /// The reference problems of the tickets `mine` accepts (and, with
+    /// `agent_refs`, of agent references), each with its record index and
+    /// its order within the record; at most 100.
+    fn check_shard(
+        &self,
+        lines: &[usize],
+        agents: &FastMap<&str, ()>,
+        agent_refs: bool,
+        mine: &dyn Fn(&str) -> bool,
+    ) -> Vec<(usize, u8, Problem)> {
+        let mut problems = Vec::new();
+        // Per ticket: whether its latest assignment is still open.
+        let mut tickets: FastMap<&str, bool> = FastMap::default();
+        for (i, (record, &line)) in self.records.iter().zip(lines).enumerate() {
+            let at = LinePath(line);
+            let agent_ref = |id: &str, problems: &mut Vec<(usize, u8, Problem)>| {
+                if agent_refs && !agents.contains_key(id) {
+                    let message = format!("agent \"{id}\" is not on the roster");
+                    problems.push((i, 0, Problem::new(ErrorKind::UnknownName, format!("{at}.agent"), message)));
+                }
+            };
+            match record {
+                Record::Input(event) => match &event.kind {
+                    EventKind::TicketCreated { ticket, .. }
+                        if mine(&ticket.id) && tickets.insert(ticket.id.as_str(), false).is_some() =>
+                    {
+                        let message = format!("ticket \"{}\" is created twice", ticket.id);
+                        problems.push((i, 1, Problem::new(ErrorKind::Duplicate, format!("{at}.ticket.id"), message)));
+                    }
+                    EventKind::AgentLoggedIn { agent }
+                    | EventKind::AgentLoggedOut { agent }
+                    | EventKind::AgentStateChanged { agent, .. } => agent_ref(agent, &mut problems),
+                    _ => {}
+                },
+                Record::Assigned { ticket, agent, .. } | Record::Handled { ticket, agent, .. } => {
+                    agent_ref(agent, &mut problems);
+                    if !mine(ticket) {
+                        continue;
+                    }
+                    // An assignment opens the ticket's work; handling closes it.
+                    let assigned = matches!(record, Record::Assigned { .. });
+                    let (what, wrong) = if assigned {
+                        ("assigned", "is assigned again before its previous work was handled")
+                    } else {
+                        ("handled", "is handled without being assigned")
+                    };
+                    let problem = match tickets.get_mut(ticket.as_str()) {
+                        None => Some(unknown_ticket(at, ticket, what)),
+                        Some(open) if *open == assigned => Some(Problem::new(
+                            ErrorKind::Inconsistent,
+                            format!("{at}.ticket"),
+                            format!("ticket \"{ticket}\" {wrong}"),
+                        )),
+                        Some(open) => {
+                            *open = assigned;
+                            None
+                        }
+                    };
+                    problems.extend(problem.map(|p| (i, 1, p)));
+                }
+            }
+            if problems.len() >= 100 {
+                break;
+            }
+        }
+        problems
     }
 
     /// Writes the history as JSON lines: the roster, then the records.
@@ -351,7 +330,6 @@ impl History {
     /// What history did with each ticket, by ticket number (the order in
     /// which tickets were created).
     pub(crate) fn recorded_work(&self) -> RecordedWork<'_> {
-        use rayon::prelude::*;
         let agents: FastMap<&str, u32> = self.roster.iter().zip(0..).map(|(a, i)| (a.id.as_str(), i)).collect();
         let tickets: Vec<&Ticket> = self
             .records
@@ -363,43 +341,38 @@ impl History {
             .collect();
         // Each shard of tickets is gathered by its own thread: (ticket
         // number, work, first assignment) for the tickets of the shard.
-        let shards = ticket_shards();
-        let parts: Vec<Vec<ShardWork>> = (0..shards)
-            .into_par_iter()
-            .map(|shard| {
-                let mine = |ticket: &str| ticket_shard(ticket, shards) == shard;
-                let mut place: FastMap<&str, usize> = FastMap::default();
-                let mut part: Vec<ShardWork> = Vec::new();
-                let mut created = 0;
-                for record in &self.records {
-                    match record {
-                        Record::Input(Event { kind: EventKind::TicketCreated { ticket, .. }, .. }) => {
-                            if mine(&ticket.id) {
-                                place.insert(ticket.id.as_str(), part.len());
-                                part.push((created, Vec::new(), None));
-                            }
-                            created += 1;
+        let parts: Vec<Vec<ShardWork>> = by_ticket_shard(|_, mine| {
+            let mut place: FastMap<&str, usize> = FastMap::default();
+            let mut part: Vec<ShardWork> = Vec::new();
+            let mut created = 0;
+            for record in &self.records {
+                match record {
+                    Record::Input(Event { kind: EventKind::TicketCreated { ticket, .. }, .. }) => {
+                        if mine(&ticket.id) {
+                            place.insert(ticket.id.as_str(), part.len());
+                            part.push((created, Vec::new(), None));
                         }
-                        Record::Assigned { at, ticket, agent } if mine(ticket) => {
-                            if let Some(&k) = place.get(ticket.as_str()) {
-                                let at = crate::time::to_ms(*at);
-                                part[k].1.push((at, None));
-                                // An agent missing from the roster matches no one.
-                                let agent = agents.get(agent.as_str()).copied().unwrap_or(u32::MAX);
-                                part[k].2.get_or_insert((at, agent));
-                            }
-                        }
-                        Record::Handled { at, ticket, outcome, .. } if mine(ticket) => {
-                            if let Some(last) = place.get(ticket.as_str()).and_then(|&k| part[k].1.last_mut()) {
-                                last.1 = Some((crate::time::to_ms(*at), *outcome));
-                            }
-                        }
-                        _ => {}
+                        created += 1;
                     }
+                    Record::Assigned { at, ticket, agent } if mine(ticket) => {
+                        if let Some(&k) = place.get(ticket.as_str()) {
+                            let at = crate::time::to_ms(*at);
+                            part[k].1.push((at, None));
+                            // An agent missing from the roster matches no one.
+                            let agent = agents.get(agent.as_str()).copied().unwrap_or(u32::MAX);
+                            part[k].2.get_or_insert((at, agent));
+                        }
+                    }
+                    Record::Handled { at, ticket, outcome, .. } if mine(ticket) => {
+                        if let Some(last) = place.get(ticket.as_str()).and_then(|&k| part[k].1.last_mut()) {
+                            last.1 = Some((crate::time::to_ms(*at), *outcome));
+                        }
+                    }
+                    _ => {}
                 }
-                part
-            })
-            .collect();
+            }
+            part
+        });
         let mut work =
             RecordedWork { visits: vec![Vec::new(); tickets.len()], first: vec![None; tickets.len()], tickets };
         for (n, visits, first) in parts.into_iter().flatten() {
@@ -419,19 +392,18 @@ impl History {
     }
 }
 
-/// How many shards the per-ticket passes over a history are split into: one
-/// per thread, at most 8.
-fn ticket_shards() -> usize {
-    rayon::current_num_threads().clamp(1, 8)
-}
-
-/// The shard a ticket id belongs to.
-fn ticket_shard(id: &str, shards: usize) -> usize {
+/// Runs `work` once per shard of ticket ids (one per thread, at most 8),
+/// side by side; `work` gets the shard's number and a test of whether a
+/// ticket id belongs to it. Results come in shard order.
+fn by_ticket_shard<T: Send>(work: impl Fn(usize, &dyn Fn(&str) -> bool) -> T + Sync) -> Vec<T> {
+    use rayon::prelude::*;
     use std::hash::BuildHasher;
-    let hash = std::hash::BuildHasherDefault::<crate::hash::FastHasher>::default().hash_one(id);
-    #[allow(clippy::cast_possible_truncation)]
-    let shard = (hash % shards as u64) as usize;
-    shard
+    let shards = rayon::current_num_threads().clamp(1, 8) as u64;
+    let hasher = std::hash::BuildHasherDefault::<crate::hash::FastHasher>::default();
+    (0..shards)
+        .into_par_iter()
+        .map(|shard| work(usize::try_from(shard).unwrap_or(0), &|id| hasher.hash_one(id) % shards == shard))
+        .collect()
 }
 
 /// `body` as JSON with `"event": tag` first.

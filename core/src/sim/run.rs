@@ -631,11 +631,12 @@ impl Sim<'_> {
     /// stretches still open at the end close there.
     fn duty(&mut self) {
         let (a, b) = (self.plan.start_ms, self.o.end_ms.max(self.plan.start_ms + 1));
-        for agent in 0..self.in_hand.len() {
-            if self.in_hand[agent].0 > 0 {
-                self.in_hand[agent].0 = 1;
-                let end = b.max(self.in_hand[agent].1);
-                self.put_down(agent, end);
+        for (agent, &(held, since)) in self.in_hand.iter().enumerate() {
+            if held > 0 {
+                #[allow(clippy::cast_precision_loss)]
+                {
+                    self.o.by_team[self.plan.agent_team[agent]].busy_ms += (b.max(since) - since) as f64;
+                }
             }
         }
         for (i, team) in self.plan.teams.iter().enumerate() {

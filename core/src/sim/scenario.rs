@@ -192,6 +192,14 @@ pub struct StreamSpec {
     pub recorded: Vec<RecordedArrival>,
 }
 
+impl StreamSpec {
+    /// Whether its arrivals are recorded (a file to read, or rows) rather
+    /// than drawn at a rate.
+    fn is_recorded(&self) -> bool {
+        self.arrivals.is_some() || !self.recorded.is_empty()
+    }
+}
+
 /// Arrivals per hour for each interval of the week, in a zone's local time.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -1083,7 +1091,7 @@ impl Plan {
             }
             start_ms.saturating_add(ms)
         });
-        let all_recorded = scenario.streams.iter().all(|s| s.arrivals.is_some() || !s.recorded.is_empty());
+        let all_recorded = scenario.streams.iter().all(StreamSpec::is_recorded);
         if run.arrivals.is_none() && run.duration.is_none() && !all_recorded {
             problems.push(Problem::new(
                 ErrorKind::MissingField,
@@ -1280,7 +1288,7 @@ impl Plan {
         for (i, s) in scenario.streams.iter().enumerate() {
             let path = format!("streams[{i}]");
             let before = problems.len();
-            let recorded = s.arrivals.is_some() || !s.recorded.is_empty();
+            let recorded = s.is_recorded();
             let rate = match (s.per_hour, &s.rate) {
                 (Some(_), _) | (_, Some(_)) if recorded => {
                     problems.push(Problem::new(
@@ -1290,7 +1298,7 @@ impl Plan {
                     ));
                     None
                 }
-                (None, None) if recorded => Some(RatePlan::Constant(0.0)),
+                (None, None) if recorded => None,
                 (Some(_), Some(_)) => {
                     problems.push(Problem::new(
                         ErrorKind::InvalidValue,
@@ -1369,14 +1377,12 @@ impl Plan {
             if problems.len() > before {
                 continue;
             }
-            let arrivals = match rate {
-                Some(_) if recorded => {
-                    let window = (start_ms, stop_ms);
-                    check_recorded(s, &path, &template, window, scenario, &compiled, &mut problems, &mut warnings)
-                        .map(ArrivalPlan::Recorded)
-                }
-                Some(rate) => Some(ArrivalPlan::Poisson(rate)),
-                None => None,
+            let arrivals = if recorded {
+                let window = (start_ms, stop_ms);
+                check_recorded(s, &path, &template, window, scenario, &compiled, &mut problems, &mut warnings)
+                    .map(ArrivalPlan::Recorded)
+            } else {
+                rate.map(ArrivalPlan::Poisson)
             };
             // Who can take it, in each tier it may pass through.
             let (Some(arrivals), Some(handle), Some(tier)) = (arrivals, handle, tier) else { continue };
