@@ -243,8 +243,10 @@ impl Engine {
     /// An engine that carries on from `data` (from `snapshot()`) under `policy`.
     #[staticmethod]
     fn restore(py: Python<'_>, policy: Bound<'_, Policy>, data: &[u8]) -> PyResult<Engine> {
-        let snap: Snapshot = serde_json::from_slice(data)
-            .map_err(|e| errors::one(py, Domain::Snapshot, "", &format!("not a snapshot: {e}"), "syntax"))?;
+        let text = std::str::from_utf8(data).map_err(|e| {
+            errors::one(py, Domain::Snapshot, "", &format!("not an engine snapshot: not UTF-8 ({e})"), "syntax")
+        })?;
+        let snap = Snapshot::from_json_str(text).map_err(|e| errors::map(py, Domain::Snapshot, &e))?;
         let compiled = policy.get().compiled.clone();
         let inner = errors::guard(|| tierwise::Engine::restore(compiled, snap))?
             .map_err(|e| errors::map(py, Domain::Snapshot, &e))?;

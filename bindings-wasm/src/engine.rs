@@ -33,11 +33,7 @@ pub fn apply_text(engine: &mut Engine, event: &str) -> Result<String, Failure> {
 /// # Errors
 /// A snapshot that is not one, with the field path, or does not fit the policy.
 pub fn restore_text(policy: CompiledPolicy, snapshot: &str) -> Result<Engine, Failure> {
-    // Plain serde_json (no field paths): a snapshot is machine-written, and
-    // path tracking would add tens of kilobytes of code for this one type.
-    let snapshot: Snapshot = serde_json::from_str(snapshot)
-        .map_err(|e| Failure::new("invalid_value", "", format!("not an engine snapshot: {e}")))?;
-    Ok(Engine::restore(policy, snapshot)?)
+    Ok(Engine::restore(policy, Snapshot::from_json_str(snapshot)?)?)
 }
 
 /// A routing engine: agents and tickets in, offers and alerts out.

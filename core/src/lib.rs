@@ -78,7 +78,7 @@ mod triage;
 
 pub use agent::{AgentSpec, ShiftSpec, parse_roster};
 pub use calendar::{ALWAYS_OPEN, Calendar, Holiday, LocalInterval, MAX_YEAR, MIN_YEAR, WeeklyHours};
-pub use engine::{Candidate, CoverageGap, CoverageReport, Engine, EngineStats, Preview, Snapshot};
+pub use engine::{Candidate, CoverageGap, CoverageReport, Engine, EngineStats, MAX_SNAPSHOT_BYTES, Preview, Snapshot};
 pub use error::{Error, ErrorKind, Problem};
 pub use event::{
     Decision, Event, EventKind, MAX_EVENT_BYTES, OfferExplanation, PassedOver, Presence, SkillMatch, TicketChanges,

@@ -430,8 +430,22 @@ fn example_desk_snapshot() -> (tierwise::CompiledPolicy, serde_json::Value) {
 
 /// Restores a snapshot from JSON; an error as `code: message`.
 fn restore(policy: &tierwise::CompiledPolicy, snapshot: &serde_json::Value) -> Result<Engine, String> {
-    let snapshot = serde_json::from_value(snapshot.clone()).map_err(|e| format!("syntax: {e}"))?;
-    Engine::restore(policy.clone(), snapshot).map_err(|e| format!("{}: {e}", e.problems()[0].code()))
+    let code = |e: tierwise::Error| format!("{}: {e}", e.problems()[0].code());
+    let snapshot = tierwise::Snapshot::from_json_str(&snapshot.to_string()).map_err(code)?;
+    Engine::restore(policy.clone(), snapshot).map_err(code)
+}
+
+#[test]
+fn snapshots_read_from_json_text_and_junk_is_refused() {
+    let (policy, snapshot) = example_desk_snapshot();
+    let text = snapshot.to_string();
+    let restored = restore(&policy, &snapshot).unwrap();
+    assert_eq!(serde_json::to_value(restored.snapshot()).unwrap(), snapshot, "a snapshot survives a round trip");
+    for junk in ["", "not a snapshot", "{}", "[1, 2]", &text[..text.len() / 2]] {
+        let err = tierwise::Snapshot::from_json_str(junk).unwrap_err();
+        assert_eq!(err.problems()[0].code(), "invalid_value", "{junk:?}");
+        assert!(err.to_string().contains("not an engine snapshot"), "{err}");
+    }
 }
 
 /// Every number in a JSON document, by its JSON pointer.

@@ -45,8 +45,7 @@ pub const MAX_DEPTH: usize = 64;
 /// assert_eq!(compiled.priority_classes(), ["P1", "P2", "P3", "P4", "P5"]);
 /// # Ok::<(), tierwise::Error>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Policy {
     /// Format version; must be 1.
     pub version: u32,
@@ -723,6 +722,15 @@ impl Policy {
     }
 }
 
+/// Reading a policy through serde (for instance as a field of a host's own
+/// configuration) takes the same path as [`Policy::from_value`]: every part is
+/// checked, and the error lists each problem with its field path.
+impl<'de> Deserialize<'de> for Policy {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Policy::from_value(Value::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
+}
+
 /// Parses text in `format` into a JSON value, enforcing the size limit
 /// `max_bytes` and the nesting limit [`MAX_DEPTH`]; no schema is checked. This
 /// is how every document is read, and how `tierwise convert` turns TOML or
@@ -940,6 +948,27 @@ mod tests {
         assert_eq!(toml, json);
         assert_eq!(json, yaml);
         assert_eq!(toml, Policy::default());
+    }
+
+    #[test]
+    fn serde_reads_a_policy_as_from_value_does() {
+        // A host embedding a policy in its own configuration gets the checked
+        // reader, with every problem and its field path in the message.
+        #[derive(Deserialize)]
+        struct HostConfig {
+            desk: String,
+            policy: Policy,
+        }
+        let good = r#"{"desk": "emea", "policy": {"version": 1, "tiers": ["L1", "L2"]}}"#;
+        let config: HostConfig = serde_json::from_str(good).unwrap();
+        assert_eq!(config.desk, "emea");
+        assert_eq!(config.policy, Policy::from_json_str(r#"{"version": 1, "tiers": ["L1", "L2"]}"#).unwrap());
+        let bad = r#"{"desk": "emea", "policy": {"version": 1, "tiers": "L1", "routnig": {}}}"#;
+        let err = serde_json::from_str::<HostConfig>(bad).err().unwrap().to_string();
+        assert!(err.contains("routnig") && err.contains("did you mean \"routing\""), "{err}");
+        assert!(err.contains("tiers: "), "{err}");
+        let version = serde_json::from_str::<Policy>(r#"{"version": 2}"#).unwrap_err().to_string();
+        assert!(version.contains("this build reads policy version 1"), "{version}");
     }
 
     #[test]
