@@ -167,9 +167,54 @@ pub(crate) mod duration_serde {
     }
 }
 
+/// `2026-03-06T09:00:00+01:00`: local date and time to the second, with the
+/// zone's offset (what `strftime("%Y-%m-%dT%H:%M:%S%:z")` prints, without
+/// linking jiff's strftime machinery into the WebAssembly package).
+pub(crate) fn local_rfc3339(zoned: &jiff::ZonedDateTime) -> String {
+    let offset = zoned.offset().seconds();
+    let sign = if offset < 0 { '-' } else { '+' };
+    let offset = offset.unsigned_abs();
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
+        zoned.year(),
+        zoned.month(),
+        zoned.day(),
+        zoned.hour(),
+        zoned.minute(),
+        zoned.second(),
+        offset / 3600,
+        offset / 60 % 60
+    )
+}
+
+/// `Mon 2026-03-02`: the UTC day of an instant with its weekday (what
+/// `strftime("%a %Y-%m-%d")` prints).
+pub(crate) fn utc_day(at: Timestamp) -> String {
+    const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    let day = at.to_zoned_datetime(jiff::tz::TimeZone::UTC);
+    let weekday = WEEKDAYS[usize::try_from(day.weekday().to_monday_zero_offset()).unwrap_or(0)];
+    format!("{weekday} {:04}-{:02}-{:02}", day.year(), day.month(), day.day())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn local_times_print_as_strftime_does() {
+        let zones = ["UTC", "Europe/Madrid", "America/Bogota", "Asia/Kathmandu", "America/St_Johns", "Pacific/Chatham"];
+        for zone in zones {
+            let tz = jiff::tz::TimeZone::get(zone).unwrap();
+            // Every 7 h 13 min 17.5 s across 2025-2027: all weekdays, both sides of DST.
+            let mut ms = 1_735_689_600_000_i64;
+            while ms < 1_798_761_600_000 {
+                let zoned = from_ms(ms).to_zoned_datetime(tz.clone());
+                assert_eq!(local_rfc3339(&zoned), zoned.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string());
+                assert_eq!(utc_day(from_ms(ms)), from_ms(ms).strftime("%a %Y-%m-%d").to_string());
+                ms += 26_003_500;
+            }
+        }
+    }
 
     #[test]
     fn parses_the_forms_documents_use() {

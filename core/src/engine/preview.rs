@@ -102,7 +102,7 @@ impl Engine {
                 languages: spec.languages.clone(),
                 clearance: spec.clearance,
                 timezone: agent.shift.as_ref().map(|cal| cal.zone_name().to_owned()),
-                local_time: zoned.map(|z| z.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()),
+                local_time: zoned.as_ref().map(crate::time::local_rfc3339),
                 on_shift: agent.shift.as_ref().is_none_or(|cal| cal.is_open(now).unwrap_or(false)),
                 shift_changes_at: agent.shift.as_ref().and_then(|cal| cal.next_change(now).ok().flatten()),
                 eligible: reason.is_none(),

@@ -37,6 +37,7 @@ pub use sweep::{MAX_SWEEP_POINTS, SweepPoint, sweep};
 use std::sync::atomic::AtomicBool;
 
 use jiff::Timestamp;
+#[cfg(not(target_arch = "wasm32"))]
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -228,10 +229,15 @@ fn run_all(
         ));
     }
     let plan = Plan::new(scenario, policy)?;
-    let outcomes: Vec<Option<Outcome>> = (0..u64::from(replications))
-        .into_par_iter()
-        .map(|r| run::run(&plan, r, record, cancel))
-        .collect::<Result<_, _>>()?;
+    let run_one = |r: u64| run::run(&plan, r, record, cancel);
+    // Replications merge in their own order, so running them one after
+    // another (WebAssembly has one thread, and leaving rayon's pool out keeps
+    // the package smaller) gives the same result as in parallel.
+    #[cfg(not(target_arch = "wasm32"))]
+    let outcomes: Vec<Option<Outcome>> =
+        (0..u64::from(replications)).into_par_iter().map(run_one).collect::<Result<_, _>>()?;
+    #[cfg(target_arch = "wasm32")]
+    let outcomes: Vec<Option<Outcome>> = (0..u64::from(replications)).map(run_one).collect::<Result<_, _>>()?;
     let Some(mut outcomes) = outcomes.into_iter().collect::<Option<Vec<Outcome>>>() else {
         return Ok(None);
     };

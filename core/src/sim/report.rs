@@ -152,7 +152,7 @@ pub(crate) fn text(r: &SimulationResult) -> String {
             }
             #[allow(clippy::cast_possible_wrap, clippy::cast_possible_truncation)]
             let day = r.start.checked_add(jiff::SignedDuration::from_hours(24 * d as i64)).unwrap_or(r.start);
-            let day = day.strftime("%a %Y-%m-%d").to_string();
+            let day = crate::time::utc_day(day);
             let worst = worst.map_or_else(|| "-".to_owned(), |(h, x)| format!("{:02}:00 ({})", h / 4, pct(x)));
             let _ = writeln!(
                 out,
