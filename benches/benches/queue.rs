@@ -1,8 +1,17 @@
-//! Baselines for the scheduler: a bare `priority_queue::PriorityQueue` and a
-//! `std::collections::BinaryHeap` doing 100,000 pushes then 100,000 pops of
-//! ticket-like keys (priority points, deadline, arrival), the work a routing
-//! group's ticket queue does. Compare with `engine/*`, which adds triage,
-//! requirements, agent choice, offers and explanations per decision.
+//! The scheduler ([`tierwise::GroupQueues`]) against a bare
+//! `priority_queue::PriorityQueue` and a `std::collections::BinaryHeap`, each
+//! doing the same 100,000 pushes then 100,000 pops of ticket-like keys
+//! (priority points, deadline, arrival):
+//!
+//! - `scheduler/200_groups/agents_serve_12`: tickets go to 200 routing groups
+//!   (by id); agents who each serve 12 groups take turns, each taking the most
+//!   urgent ticket among its groups (compare the copies of the groups' tops,
+//!   then take it out of its queue), as a freed agent does in the engine;
+//! - `scheduler/200_groups/agent_serves_all`: one agent serves all 200 groups,
+//!   so every pop compares up to 200 tops (the scheduler's worst case).
+//!
+//! Compare with `engine/*`, which adds triage, requirements, offers,
+//! explanations, timers and id lookups per decision.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -11,7 +20,12 @@ use std::hint::black_box;
 use criterion::{BatchSize, Criterion, Throughput};
 use priority_queue::PriorityQueue;
 
+use tierwise::GroupQueues;
+
 use crate::data::Seeded;
+
+const GROUPS: u32 = 200;
+const GROUPS_PER_AGENT: u32 = 12;
 
 /// (points, Reverse(deadline ms), Reverse(arrival seq)): most urgent greatest.
 type Key = (i64, Reverse<i64>, Reverse<u64>);
@@ -69,5 +83,50 @@ pub fn define(c: &mut Criterion) {
             BatchSize::LargeInput,
         );
     });
+    group.bench_function("push_pop/100k/scheduler/200_groups/agents_serve_12", |b| {
+        // Agent j serves the 12 groups from 12j on (mod 200): 50 agents cover
+        // every group.
+        let agents: Vec<Vec<u32>> = (0..50)
+            .map(|j| {
+                let mut serves: Vec<u32> = (0..GROUPS_PER_AGENT).map(|k| (j * GROUPS_PER_AGENT + k) % GROUPS).collect();
+                serves.sort_unstable();
+                serves
+            })
+            .collect();
+        b.iter_batched(|| input.clone(), |items| drain_by_agents(items, &agents), BatchSize::LargeInput);
+    });
+    group.bench_function("push_pop/100k/scheduler/200_groups/agent_serves_all", |b| {
+        let agents = vec![(0..GROUPS).collect::<Vec<u32>>()];
+        b.iter_batched(|| input.clone(), |items| drain_by_agents(items, &agents), BatchSize::LargeInput);
+    });
     group.finish();
+}
+
+/// Pushes every ticket into its group (id mod 200), then lets the agents take
+/// turns taking the most urgent ticket among the groups each serves, until
+/// none is left. Checks that each group gives its tickets most urgent first.
+fn drain_by_agents(items: Vec<(u32, Key)>, agents: &[Vec<u32>]) -> Option<Key> {
+    let n = items.len();
+    let mut queues: GroupQueues<Key> = GroupQueues::new();
+    for _ in 0..GROUPS {
+        queues.add_group();
+    }
+    for (id, key) in items {
+        queues.push(id % GROUPS, id, key);
+    }
+    let mut last_in_group: Vec<Option<Key>> = vec![None; GROUPS as usize];
+    let mut taken = 0;
+    let mut turn = 0;
+    while taken < n {
+        let serves = &agents[turn % agents.len()];
+        turn += 1;
+        if let Some((g, ticket, key)) = queues.most_urgent_among(serves, |_| true) {
+            assert_eq!(queues.remove(g, ticket), Some(key));
+            let last = &mut last_in_group[g as usize];
+            assert!(last.is_none_or(|l| key <= l), "each group gives its tickets most urgent first");
+            *last = Some(key);
+            taken += 1;
+        }
+    }
+    black_box(last_in_group.into_iter().flatten().min())
 }

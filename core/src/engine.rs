@@ -4,15 +4,17 @@
 //! Tickets with the same requirements (tier range, channel, language,
 //! confidentiality, skills with levels after relaxation) form a *routing
 //! group*. Each group keeps two keyed priority queues: its waiting tickets,
-//! keyed by the time-invariant [`crate::UrgencyKey`] plus arrival order, and its
-//! *ready* agents (able to serve it and free right now), keyed by the routing
-//! strategy, in a `DenseQueue` that finds an agent through a table indexed
-//! by roster position rather than a hash. Every agent lists the groups it can
-//! serve.
+//! keyed by the time-invariant [`crate::UrgencyKey`] plus arrival order (all
+//! groups' together are a [`GroupQueues`], with a copy of each group's top),
+//! and its *ready* agents (able to serve it and free right now), keyed by the
+//! routing strategy, in a `DenseQueue` that finds an agent through a table
+//! indexed by roster position rather than a hash. Every agent lists the
+//! groups it can serve.
 //! - A ticket arrives: O(log n) to queue it, then its group's best ready agent
 //!   is offered it.
-//! - An agent becomes free: peek the top ticket of each group it serves, offer
-//!   the most urgent: O(groups served + log n).
+//! - An agent becomes free: compare the copies of the tops of the groups it
+//!   serves (or of the groups with waiting tickets, if fewer), offer the most
+//!   urgent: O(groups served + log n).
 //! - An agent becomes free again: O(log n) for each group whose ready queue
 //!   dropped it while it was busy. Ready queues keep busy agents, and keys
 //!   from before an agent's last offers (keys only fall with offers), until
@@ -33,20 +35,18 @@
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet, VecDeque};
-use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
 use jiff::Timestamp;
-use priority_queue::PriorityQueue;
 use serde::{Deserialize, Serialize};
 
 use crate::agent::{AgentSpec, ShiftSpec};
 use crate::calendar::Calendar;
 use crate::error::{Error, ErrorKind, Problem, unknown_name};
 use crate::event::{Decision, Event, EventKind, OfferExplanation, PassedOver, Presence, SkillMatch, TicketChanges};
-use crate::hash::{FastMap, IndexHasher};
+use crate::hash::FastMap;
 use crate::policy::CompiledPolicy;
-use crate::queue::DenseQueue;
+use crate::queue::{DenseQueue, GroupQueues};
 use crate::routing::{RoutingRules, Strategy};
 use crate::ticket::{Channel, Ticket, TicketEvent};
 use crate::time::{from_ms, to_ms};
@@ -54,7 +54,6 @@ use crate::time::{from_ms, to_ms};
 mod preview;
 pub use preview::{Candidate, Preview};
 
-type IndexQueue<P> = PriorityQueue<u32, P, BuildHasherDefault<IndexHasher>>;
 type Lookup<K> = FastMap<K, u32>;
 
 /// A waiting ticket's place in its queue: most urgent is greatest.
@@ -102,7 +101,6 @@ struct Requirements {
 
 struct Group {
     req: Requirements,
-    tickets: IndexQueue<TicketKey>,
     ready: DenseQueue<AgentKey>,
 }
 
@@ -264,14 +262,9 @@ pub struct Engine {
     strategy_names: Arc<[Arc<str>]>,
     groups: Vec<Group>,
     group_ids: FastMap<Requirements, u32>,
-    /// Per group, the most urgent waiting ticket (key, ticket): dense, so a
-    /// freed agent compares its groups without touching their queues.
-    group_tops: Vec<Option<(TicketKey, u32)>>,
-    /// The groups with waiting tickets, in no order, and each group's place
-    /// in that list (`u32::MAX` if absent): a freed agent looks at these
-    /// when they are fewer than the groups it serves.
-    waiting_groups: Vec<u32>,
-    waiting_place: Vec<u32>,
+    /// The waiting tickets of each group (by group number), with the copies
+    /// of their tops a freed agent compares.
+    waiting: GroupQueues<TicketKey>,
     /// Per group, its channel.
     group_channels: Vec<Channel>,
     timers: BinaryHeap<Reverse<Timer>>,
@@ -360,9 +353,7 @@ impl Engine {
             strategy_names: Arc::from(Vec::new()),
             groups: Vec::new(),
             group_ids: HashMap::default(),
-            group_tops: Vec::new(),
-            waiting_groups: Vec::new(),
-            waiting_place: Vec::new(),
+            waiting: GroupQueues::new(),
             group_channels: Vec::new(),
             timers: BinaryHeap::new(),
             timers_swept: 0,
@@ -1176,9 +1167,8 @@ impl Engine {
         let g = u32::try_from(self.groups.len()).unwrap_or(u32::MAX);
         self.group_ids.insert(req.clone(), g);
         self.group_channels.push(req.channel);
-        self.group_tops.push(None);
-        self.waiting_place.push(u32::MAX);
-        self.groups.push(Group { req: req.clone(), tickets: IndexQueue::default(), ready: DenseQueue::default() });
+        self.waiting.add_group();
+        self.groups.push(Group { req: req.clone(), ready: DenseQueue::default() });
         for a in 0..u32::try_from(self.agents.len()).unwrap_or(0) {
             if self.agents[a as usize].logged_in && self.can_serve(a, &req) {
                 self.agents[a as usize].groups.push(g);
@@ -1238,32 +1228,10 @@ impl Engine {
         slot.status = Status::Queued;
         slot.group = Some(g);
         if let Some(key) = slot.key {
-            self.groups[g as usize].tickets.push(t, key);
-            self.sync_top(g);
+            self.waiting.push(g, t, key);
         }
         self.dirty_groups.push(g);
         self.arm(t);
-    }
-
-    /// Refreshes the dense copy of a group's most urgent ticket.
-    fn sync_top(&mut self, g: u32) {
-        let top = self.groups[g as usize].tickets.peek().map(|(&t, &k)| (k, t));
-        let place = self.waiting_place[g as usize];
-        match (top.is_some(), place != u32::MAX) {
-            (true, false) => {
-                self.waiting_place[g as usize] = u32::try_from(self.waiting_groups.len()).unwrap_or(u32::MAX);
-                self.waiting_groups.push(g);
-            }
-            (false, true) => {
-                self.waiting_groups.swap_remove(place as usize);
-                if let Some(&moved) = self.waiting_groups.get(place as usize) {
-                    self.waiting_place[moved as usize] = place;
-                }
-                self.waiting_place[g as usize] = u32::MAX;
-            }
-            _ => {}
-        }
-        self.group_tops[g as usize] = top;
     }
 
     fn dequeue(&mut self, t: u32) {
@@ -1271,8 +1239,7 @@ impl Engine {
         match slot.status {
             Status::Queued => {
                 if let Some(g) = slot.group.take() {
-                    self.groups[g as usize].tickets.remove(&t);
-                    self.sync_top(g);
+                    self.waiting.remove(g, t);
                     // The tickets behind it may now be takeable.
                     self.dirty_groups.push(g);
                 }
@@ -1503,7 +1470,7 @@ impl Engine {
                 self.dispatch_agent(a);
                 self.sync_ready(a);
             }
-            groups.sort_unstable_by_key(|&g| Reverse(self.group_tops[g as usize].map(|(k, _)| k)));
+            groups.sort_unstable_by_key(|&g| Reverse(self.waiting.top(g).map(|(_, k)| k)));
             groups.dedup();
             for g in groups {
                 self.dispatch_group(g);
@@ -1530,33 +1497,22 @@ impl Engine {
                 self.offer(t, a, None);
                 continue;
             }
-            // Fast path: compare the dense tops of the groups this agent can
-            // take work in (going through the shorter of its groups and the
-            // groups with waiting tickets; keys are unique, so the winner is
-            // the same); look inside a queue only if the winner was declined.
-            let mut best: Option<(TicketKey, u32, u32)> = None;
-            let serves = &self.agents[a as usize].groups;
-            let mut consider = |g: u32| {
-                if let Some((key, t)) = self.group_tops[g as usize]
-                    && best.is_none_or(|(k, _, _)| key > k)
-                    && self.can_take(a, self.group_channels[g as usize])
-                {
-                    best = Some((key, t, g));
-                }
-            };
-            if self.waiting_groups.len() < serves.len() {
-                // `serves` is in ascending order.
-                self.waiting_groups.iter().filter(|g| serves.binary_search(g).is_ok()).for_each(|&g| consider(g));
-            } else {
-                serves.iter().for_each(|&g| consider(g));
-            }
+            // Fast path: compare the copies of the tops of the groups this
+            // agent can take work in (`groups` is in ascending order); look
+            // inside a queue only if the winner was declined.
+            let mut best = self
+                .waiting
+                .most_urgent_among(&self.agents[a as usize].groups, |g| {
+                    self.can_take(a, self.group_channels[g as usize])
+                })
+                .map(|(g, t, key)| (key, t, g));
             if let Some((_, t, _)) = best
                 && self.skipped(t, a)
             {
                 best = None;
                 let groups = std::mem::take(&mut self.agents[a as usize].groups);
                 for &g in &groups {
-                    if self.group_tops[g as usize].is_none() || !self.can_take(a, self.group_channels[g as usize]) {
+                    if self.waiting.top(g).is_none() || !self.can_take(a, self.group_channels[g as usize]) {
                         continue;
                     }
                     if let Some(t) = self.first_unskipped(g, a) {
@@ -1575,8 +1531,7 @@ impl Engine {
             }
             match best {
                 Some((_, t, g)) => {
-                    self.groups[g as usize].tickets.remove(&t);
-                    self.sync_top(g);
+                    self.waiting.remove(g, t);
                     self.tickets[t as usize].group = None;
                     self.offer(t, a, Some(g));
                 }
@@ -1587,14 +1542,14 @@ impl Engine {
 
     /// The most urgent ticket of group `g` that agent `a` has not declined.
     fn first_unskipped(&mut self, g: u32, a: u32) -> Option<u32> {
-        let (&t, _) = self.groups[g as usize].tickets.peek()?;
+        let (t, _) = self.waiting.top(g)?;
         if !self.skipped(t, a) {
             return Some(t);
         }
         // Rare: look past declined tickets, then put them back.
         let mut held = Vec::new();
         let mut found = None;
-        while let Some((t, k)) = self.groups[g as usize].tickets.pop() {
+        while let Some((t, k)) = self.waiting.pop(g) {
             held.push((t, k));
             if !self.skipped(t, a) {
                 found = Some(t);
@@ -1605,9 +1560,8 @@ impl Engine {
             }
         }
         for (t, k) in held {
-            self.groups[g as usize].tickets.push(t, k);
+            self.waiting.push(g, t, k);
         }
-        self.sync_top(g);
         found
     }
 
@@ -1618,7 +1572,7 @@ impl Engine {
         while !self.groups[g as usize].ready.is_empty() {
             let mut held = Vec::new();
             let mut found = None;
-            while let Some((t, k)) = self.groups[g as usize].tickets.pop() {
+            while let Some((t, k)) = self.waiting.pop(g) {
                 if let Some(a) = self.best_ready_for(g, t) {
                     found = Some((t, a));
                     break;
@@ -1629,9 +1583,8 @@ impl Engine {
                 }
             }
             for (t, k) in held {
-                self.groups[g as usize].tickets.push(t, k);
+                self.waiting.push(g, t, k);
             }
-            self.sync_top(g);
             let Some((t, a)) = found else { break };
             self.tickets[t as usize].group = None;
             self.offer(t, a, Some(g));
@@ -2125,10 +2078,9 @@ impl Engine {
             let g = engine.group_for(req);
             engine.tickets[t as usize].group = Some(g);
             if let Some(key) = engine.tickets[t as usize].key {
-                engine.groups[g as usize].tickets.push(t, key);
+                engine.waiting.push(g, t, key);
             }
             engine.tickets[t as usize].req_group = Some(g);
-            engine.sync_top(g);
         }
         for a in 0..u32::try_from(engine.agents.len()).unwrap_or(0) {
             engine.file_everywhere(a);
@@ -2318,10 +2270,10 @@ impl Engine {
     pub fn audit(&self) -> Vec<String> {
         let mut problems = Vec::new();
         let mut queued_in: Vec<Vec<u32>> = vec![Vec::new(); self.tickets.len()];
-        for (g, group) in self.groups.iter().enumerate() {
-            for (&t, key) in group.tickets.iter() {
-                queued_in[t as usize].push(u32::try_from(g).unwrap_or(u32::MAX));
-                if self.tickets[t as usize].key.as_ref() != Some(key) {
+        for g in 0..u32::try_from(self.waiting.group_count()).unwrap_or(0) {
+            for (t, key) in self.waiting.iter(g) {
+                queued_in[t as usize].push(g);
+                if self.tickets[t as usize].key != Some(key) {
                     problems.push(format!("ticket {} is queued under a stale key", self.tickets[t as usize].ticket.id));
                 }
             }
@@ -2405,7 +2357,10 @@ impl Engine {
                         "agent {name} is free but not filed (with its current key or above) in group {g}"
                     ));
                 }
-                if should && let Some((&t, _)) = group.tickets.iter().find(|&(&t, _)| !self.skipped(t, a32)) {
+                if should
+                    && let Some((t, _)) =
+                        self.waiting.iter(u32::try_from(g).unwrap_or(0)).find(|&(t, _)| !self.skipped(t, a32))
+                {
                     problems.push(format!(
                         "work conservation: {name} is ready while {} waits in a group it serves",
                         self.tickets[t as usize].ticket.id
@@ -2421,15 +2376,7 @@ impl Engine {
                 }
             }
         }
-        for (g, group) in self.groups.iter().enumerate() {
-            if self.group_tops[g] != group.tickets.peek().map(|(&t, &k)| (k, t)) {
-                problems.push(format!("group {g}'s cached top is stale"));
-            }
-            let listed = self.waiting_groups.get(self.waiting_place[g] as usize).is_some_and(|&w| w as usize == g);
-            if listed != group.tickets.peek().is_some() {
-                problems.push(format!("group {g} is wrongly listed as having waiting tickets or not"));
-            }
-        }
+        problems.extend(self.waiting.check());
         problems
     }
 

@@ -85,6 +85,7 @@ pub use event::{
 };
 pub use policy::{CompiledPolicy, Policy};
 pub use priority::{PriorityStep, ScoreTerm, UrgencyKey};
+pub use queue::GroupQueues;
 pub use sla::{BreachWarning, ClockState, Deadline, Metric};
 pub use ticket::{Channel, Ticket, TicketEvent};
 pub use time::{format_duration, parse_duration};

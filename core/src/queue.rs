@@ -1,14 +1,207 @@
-//! A keyed max-heap over small dense ids: the ready queue of a routing group,
-//! where the ids are roster positions.
+//! The routing engine's scheduler: the two sides of every routing group.
 //!
-//! Each id is in the queue at most once, and a table indexed by id holds its
-//! place in the heap, so finding, re-keying and taking out an id cost no
-//! hashing: one array read, then the usual O(log n) sift. With unique keys
-//! (the engine's agent keys end with the roster position) the order of pops
-//! depends on the keys alone.
+//! - [`GroupQueues`]: the waiting tickets of each group in a keyed priority
+//!   queue (the `priority-queue` crate), with a dense copy of each group's
+//!   most urgent ticket and the list of groups that have any. An agent who
+//!   becomes free finds the most urgent ticket among the groups it serves by
+//!   comparing those copies: O(g) for its g groups, then O(log n) to take the
+//!   ticket; a ticket arriving costs O(log n).
+//! - `DenseQueue`: a keyed max-heap over small dense ids, the ready agents
+//!   of a group (ids are roster positions). Each id is in the queue at most
+//!   once, and a table indexed by id holds its place in the heap, so finding,
+//!   re-keying and taking out an id cost no hashing: one array read, then the
+//!   usual O(log n) sift. With unique keys (the engine's agent keys end with
+//!   the roster position) the order of pops depends on the keys alone.
 
-/// Marks an id that is not in the queue.
+use std::hash::BuildHasherDefault;
+
+use priority_queue::PriorityQueue;
+
+use crate::hash::IndexHasher;
+
+/// Marks an id that is not in the queue (or a group not in the waiting list).
 const ABSENT: u32 = u32::MAX;
+
+/// The waiting tickets of every routing group, most urgent (greatest key)
+/// first: the keyed priority scheduler the [`Engine`](crate::Engine) routes
+/// with, usable on its own.
+///
+/// Tickets and groups are small dense numbers (the engine's slot and group
+/// indices); a ticket is in at most one group at a time. Keys should be
+/// unique and not change with time (the engine's end with the ticket's
+/// arrival number), so the order of pops depends on the keys alone and a
+/// ticket is re-keyed only when something happens to it.
+///
+/// ```
+/// use tierwise::GroupQueues;
+///
+/// let mut queues = GroupQueues::new();
+/// let (billing, network) = (queues.add_group(), queues.add_group());
+/// queues.push(billing, 7, (2, 7)); // ticket 7, key (priority points, arrival)
+/// queues.push(network, 8, (5, 8));
+/// queues.push(network, 9, (1, 9));
+/// // An agent serving both groups takes ticket 8, then 7.
+/// assert_eq!(queues.most_urgent_among(&[billing, network], |_| true), Some((network, 8, (5, 8))));
+/// assert_eq!(queues.remove(network, 8), Some((5, 8)));
+/// assert_eq!(queues.most_urgent_among(&[billing, network], |_| true), Some((billing, 7, (2, 7))));
+/// assert_eq!(queues.waiting_groups(), &[billing, network]);
+/// ```
+///
+/// # Panics
+/// The methods that take a group panic if it was not returned by
+/// [`GroupQueues::add_group`], as indexing past the end of a `Vec` does.
+#[derive(Clone, Debug)]
+pub struct GroupQueues<K> {
+    queues: Vec<PriorityQueue<u32, K, BuildHasherDefault<IndexHasher>>>,
+    /// Per group, a copy of its most urgent `(ticket, key)`.
+    tops: Vec<Option<(u32, K)>>,
+    /// The groups with waiting tickets, in no particular order.
+    waiting: Vec<u32>,
+    /// Per group, its place in `waiting`, or `ABSENT`.
+    waiting_place: Vec<u32>,
+}
+
+impl<K> Default for GroupQueues<K> {
+    fn default() -> Self {
+        GroupQueues { queues: Vec::new(), tops: Vec::new(), waiting: Vec::new(), waiting_place: Vec::new() }
+    }
+}
+
+impl<K: Ord + Copy> GroupQueues<K> {
+    /// No groups yet.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds an empty group; returns its number (0, 1, 2, ...).
+    pub fn add_group(&mut self) -> u32 {
+        self.queues.push(PriorityQueue::default());
+        self.tops.push(None);
+        self.waiting_place.push(ABSENT);
+        u32::try_from(self.queues.len() - 1).unwrap_or(ABSENT)
+    }
+
+    /// How many groups there are.
+    #[must_use]
+    pub fn group_count(&self) -> usize {
+        self.queues.len()
+    }
+
+    /// How many tickets wait in `group`.
+    #[must_use]
+    pub fn len(&self, group: u32) -> usize {
+        self.queues[group as usize].len()
+    }
+
+    /// Queues `ticket` in `group` under `key`, or moves it to `key` if it
+    /// already waits there. O(log n).
+    pub fn push(&mut self, group: u32, ticket: u32, key: K) {
+        self.queues[group as usize].push(ticket, key);
+        self.sync(group);
+    }
+
+    /// Takes `ticket` out of `group`; its key, if it was there. O(log n).
+    pub fn remove(&mut self, group: u32, ticket: u32) -> Option<K> {
+        // What a freed agent takes is usually the group's top: popping it
+        // skips the hash lookup of an arbitrary removal.
+        if self.tops[group as usize].is_some_and(|(top, _)| top == ticket) {
+            return self.pop(group).map(|(_, key)| key);
+        }
+        let removed = self.queues[group as usize].remove(&ticket).map(|(_, key)| key);
+        self.sync(group);
+        removed
+    }
+
+    /// Takes out the most urgent ticket of `group`. O(log n).
+    pub fn pop(&mut self, group: u32) -> Option<(u32, K)> {
+        let popped = self.queues[group as usize].pop();
+        self.sync(group);
+        popped
+    }
+
+    /// The most urgent ticket of `group` and its key, without taking it. O(1).
+    #[must_use]
+    pub fn top(&self, group: u32) -> Option<(u32, K)> {
+        self.tops[group as usize]
+    }
+
+    /// The groups with waiting tickets, in no particular order.
+    #[must_use]
+    pub fn waiting_groups(&self) -> &[u32] {
+        &self.waiting
+    }
+
+    /// The tickets of `group` with their keys, in no particular order.
+    pub fn iter(&self, group: u32) -> impl Iterator<Item = (u32, K)> + '_ {
+        self.queues[group as usize].iter().map(|(&t, &k)| (t, k))
+    }
+
+    /// The most urgent ticket among `groups` (in ascending order, as an
+    /// agent lists the groups it serves) whose group `accepts`:
+    /// `(group, ticket, key)`. Compares the copies of each group's top,
+    /// going through the shorter of `groups` and the list of groups with
+    /// waiting tickets, so it costs O(min(g, w)) (times a binary search) and
+    /// touches no queue. With unique keys the answer does not depend on the
+    /// order of either list.
+    pub fn most_urgent_among(&self, groups: &[u32], mut accepts: impl FnMut(u32) -> bool) -> Option<(u32, u32, K)> {
+        let mut best: Option<(u32, u32, K)> = None;
+        let mut consider = |g: u32| {
+            if let Some((t, key)) = self.tops[g as usize]
+                && best.is_none_or(|(_, _, k)| key > k)
+                && accepts(g)
+            {
+                best = Some((g, t, key));
+            }
+        };
+        if self.waiting.len() < groups.len() {
+            self.waiting.iter().filter(|g| groups.binary_search(g).is_ok()).for_each(|&g| consider(g));
+        } else {
+            groups.iter().for_each(|&g| consider(g));
+        }
+        best
+    }
+
+    /// What is inconsistent between the queues, the copies of their tops and
+    /// the waiting list (empty when sound): for the engine's audit.
+    #[must_use]
+    pub fn check(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        for (g, queue) in self.queues.iter().enumerate() {
+            let top = queue.peek().map(|(&t, &k)| (t, k));
+            if self.tops[g] != top {
+                problems.push(format!("group {g}'s cached top is stale"));
+            }
+            let listed = self.waiting.get(self.waiting_place[g] as usize).is_some_and(|&w| w as usize == g);
+            if listed != top.is_some() {
+                problems.push(format!("group {g} is wrongly listed as having waiting tickets or not"));
+            }
+        }
+        problems
+    }
+
+    /// Refreshes the copy of `group`'s top and its place in the waiting list.
+    fn sync(&mut self, group: u32) {
+        let g = group as usize;
+        let top = self.queues[g].peek().map(|(&t, &k)| (t, k));
+        let place = self.waiting_place[g];
+        match (top.is_some(), place != ABSENT) {
+            (true, false) => {
+                self.waiting_place[g] = u32::try_from(self.waiting.len()).unwrap_or(ABSENT);
+                self.waiting.push(group);
+            }
+            (false, true) => {
+                self.waiting.swap_remove(place as usize);
+                if let Some(&moved) = self.waiting.get(place as usize) {
+                    self.waiting_place[moved as usize] = place;
+                }
+                self.waiting_place[g] = ABSENT;
+            }
+            _ => {}
+        }
+        self.tops[g] = top;
+    }
+}
 
 /// A max-heap of `(id, key)` with at most one entry per id.
 #[derive(Clone, Debug)]
@@ -124,9 +317,90 @@ impl<K: Ord + Copy> DenseQueue<K> {
 
 #[cfg(test)]
 mod tests {
-    use super::DenseQueue;
+    use super::{DenseQueue, GroupQueues};
     use proptest::prelude::*;
     use std::collections::BTreeMap;
+
+    #[derive(Clone, Debug)]
+    enum GroupOp {
+        Push {
+            group: u32,
+            ticket: u32,
+            points: i32,
+        },
+        Remove(u32),
+        Pop(u32),
+        /// An agent serving the groups in the mask takes its most urgent ticket.
+        Take(u8),
+    }
+
+    fn group_op() -> impl Strategy<Value = GroupOp> {
+        prop_oneof![
+            3 => (0u32..6, 0u32..60, -5i32..5).prop_map(|(group, ticket, points)| GroupOp::Push { group, ticket, points }),
+            1 => (0u32..60).prop_map(GroupOp::Remove),
+            1 => (0u32..6).prop_map(GroupOp::Pop),
+            2 => any::<u8>().prop_map(GroupOp::Take),
+        ]
+    }
+
+    proptest! {
+        /// Against a model (per ticket, its group and key): every operation
+        /// agrees, the copies of the tops and the waiting list stay sound,
+        /// and an agent's choice is the greatest key among its groups.
+        #[test]
+        fn group_queues_behave_like_a_map_of_groups(ops in proptest::collection::vec(group_op(), 0..300)) {
+            let mut queues = GroupQueues::new();
+            for g in 0..6 {
+                prop_assert_eq!(queues.add_group(), g);
+            }
+            // ticket -> (group, key); keys end with the ticket: unique.
+            let mut model: BTreeMap<u32, (u32, (i32, u32))> = BTreeMap::new();
+            let best_in = |model: &BTreeMap<u32, (u32, (i32, u32))>, groups: &[u32]| {
+                model.iter().filter(|(_, (g, _))| groups.contains(g)).max_by_key(|(_, (_, k))| *k).map(|(&t, &(g, k))| (g, t, k))
+            };
+            for op in ops {
+                match op {
+                    GroupOp::Push { group, ticket, points } => {
+                        // A ticket is in one group at a time: move it.
+                        if let Some(&(old, _)) = model.get(&ticket) && old != group {
+                            queues.remove(old, ticket);
+                        }
+                        queues.push(group, ticket, (points, ticket));
+                        model.insert(ticket, (group, (points, ticket)));
+                    }
+                    GroupOp::Remove(ticket) => {
+                        let expected = model.remove(&ticket);
+                        let group = expected.map_or(0, |(g, _)| g);
+                        prop_assert_eq!(queues.remove(group, ticket), expected.map(|(_, k)| k));
+                    }
+                    GroupOp::Pop(group) => {
+                        let expected = best_in(&model, &[group]).map(|(_, t, k)| (t, k));
+                        prop_assert_eq!(queues.pop(group), expected);
+                        if let Some((t, _)) = expected {
+                            model.remove(&t);
+                        }
+                    }
+                    GroupOp::Take(mask) => {
+                        let serves: Vec<u32> = (0..6).filter(|g| mask & (1 << g) != 0).collect();
+                        // The agent may not take work in group 5 (say, a channel at capacity).
+                        let allowed: Vec<u32> = serves.iter().copied().filter(|&g| g != 5).collect();
+                        prop_assert_eq!(queues.most_urgent_among(&serves, |g| g != 5), best_in(&model, &allowed));
+                    }
+                }
+                prop_assert_eq!(queues.check(), Vec::<String>::new());
+                for g in 0..6 {
+                    prop_assert_eq!(queues.len(g), model.values().filter(|(x, _)| *x == g).count());
+                    prop_assert_eq!(queues.top(g), best_in(&model, &[g]).map(|(_, t, k)| (t, k)));
+                }
+                let mut waiting = queues.waiting_groups().to_vec();
+                waiting.sort_unstable();
+                let mut expected: Vec<u32> = model.values().map(|(g, _)| *g).collect();
+                expected.sort_unstable();
+                expected.dedup();
+                prop_assert_eq!(waiting, expected);
+            }
+        }
+    }
 
     #[derive(Clone, Debug)]
     enum Op {
