@@ -97,8 +97,18 @@ impl<K: Ord + Copy> GroupQueues<K> {
     /// Queues `ticket` in `group` under `key`, or moves it to `key` if it
     /// already waits there. O(log n).
     pub fn push(&mut self, group: u32, ticket: u32, key: K) {
-        self.queues[group as usize].push(ticket, key);
-        self.sync(group);
+        let g = group as usize;
+        let was_queued = self.queues[g].push(ticket, key).is_some();
+        match self.tops[g] {
+            // A new ticket changes the top only if it beats it.
+            Some((_, top)) if !was_queued => {
+                if key > top {
+                    self.tops[g] = Some((ticket, key));
+                }
+            }
+            // The group's first ticket, or a queued ticket moved: look again.
+            _ => self.sync(group),
+        }
     }
 
     /// Takes `ticket` out of `group`; its key, if it was there. O(log n).
