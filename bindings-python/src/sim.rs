@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::Duration;
 
 use pyo3::prelude::*;
@@ -259,15 +260,31 @@ fn check_replications(py: Python<'_>, replications: i64) -> PyResult<u32> {
 /// `TierwiseError` (code `internal`).
 fn interruptible<T: Send>(py: Python<'_>, work: impl FnOnce(&AtomicBool) -> T + Send) -> PyResult<T> {
     let cancel = AtomicBool::new(false);
+    // Set (and signalled) by the worker when it is done.
+    let finished = (Mutex::new(false), Condvar::new());
     std::thread::scope(|s| {
-        let worker = s.spawn(|| errors::guard(|| work(&cancel)));
+        let worker = s.spawn(|| {
+            let out = errors::guard(|| work(&cancel));
+            *finished.0.lock().unwrap_or_else(PoisonError::into_inner) = true;
+            finished.1.notify_all();
+            out
+        });
         loop {
-            if worker.is_finished() {
+            // Returns as soon as the work is done, or after 20 ms to look for
+            // Ctrl-C: a call costs the work's own time, not whole sleeps.
+            let ended = py.detach(|| {
+                let done = finished.0.lock().unwrap_or_else(PoisonError::into_inner);
+                let (done, _) = finished
+                    .1
+                    .wait_timeout_while(done, Duration::from_millis(20), |done| !*done)
+                    .unwrap_or_else(PoisonError::into_inner);
+                *done
+            });
+            if ended || worker.is_finished() {
                 return worker
                     .join()
                     .map_err(|_| errors::one(py, Domain::Simulation, "", "worker thread failed", "internal"))?;
             }
-            py.detach(|| std::thread::sleep(Duration::from_millis(20)));
             if let Err(interrupt) = py.check_signals() {
                 cancel.store(true, Ordering::Relaxed);
                 py.detach(|| {
