@@ -822,7 +822,6 @@ test(
 
 test(
   "a non-Policy or freed object throws TierwiseError",
-  { todo: "wasm-bindgen's glue throws plain Errors: `expected instance of Policy` for a non-Policy and `null pointer passed to rust` for a freed Policy/Engine (also on a second free())" },
   () => {
     const freed = new tw.Policy('{"version": 1}');
     freed.free();

@@ -1,0 +1,79 @@
+// Two corrections to the JavaScript glue wasm-bindgen 0.2.130 writes, so that
+// every refusal reaches JavaScript as a `TierwiseError` and a panic never as a
+// `RuntimeError`. `scripts/test-wasm` applies them to the package and to the
+// test build; the script fails if the glue no longer has what it rewrites, so
+// a wasm-bindgen that writes its glue differently is noticed.
+//
+// 1. Reset before checking. After a panic the bindings call
+//    `schedule_reinit()`: the next call's `__wbg_call_guard()` starts a fresh
+//    instance and bumps `__wbg_instance_id`. The glue checks `obj.__wbg_inst`
+//    against the id first and calls the guard after, so the first call after
+//    a panic with an object from before it passed the check and ran with a
+//    pointer into the fresh instance (`RuntimeError: unreachable`, or a second
+//    panic). Each check now calls the guard first, so such an object is
+//    refused at once ("Invalid stale object from previous Wasm instance").
+// 2. The glue's own refusals as `TierwiseError`s. An object of the wrong class
+//    (`_assertClass`), and what wasm-bindgen's generated Rust refuses through
+//    `throw_str` (an object used after `free()`: "null pointer passed to
+//    rust"), were plain `Error`s; they are now `TierwiseError`s with code
+//    `invalid_value`, like every other bad input. (The bindings' own errors
+//    go through `throw_val`, which this leaves alone.)
+//
+// Usage: node patch-glue.mjs GLUE.js...
+import { readFileSync, writeFileSync } from "node:fs";
+
+const TIERWISE_ERROR = `
+function __tierwise_error(message) {
+    const error = new Error(message);
+    error.name = "TierwiseError";
+    error.code = "invalid_value";
+    error.path = "";
+    error.problems = [{ path: "", code: "invalid_value", message }];
+    return error;
+}
+`;
+
+/** [what, pattern, replacement, at least how many] */
+const corrections = [
+  [
+    "instance checks reset a panicked module first",
+    /if \((this|\([\w$]+\))\.__wbg_inst !== undefined && /g,
+    (_, obj) => `if ((__wbg_call_guard(), ${obj}.__wbg_inst) !== undefined && `,
+    1,
+  ],
+  [
+    "wrong-class refusals are TierwiseErrors",
+    "throw new Error(`expected instance of ${klass.name}`);",
+    () => "throw __tierwise_error(`expected a ${klass.name} object (made by this module)`);",
+    1,
+  ],
+  [
+    "wasm-bindgen's own refusals are TierwiseErrors",
+    "throw new Error(getStringFromWasm0(arg0, arg1));",
+    () => "throw __tierwise_error(getStringFromWasm0(arg0, arg1));",
+    1,
+  ],
+];
+
+for (const file of process.argv.slice(2)) {
+  let glue = readFileSync(file, "utf8");
+  if (!glue.includes("function __wbg_call_guard()")) {
+    console.error(`${file}: no __wbg_call_guard in the glue; update bindings-wasm/build/patch-glue.mjs`);
+    process.exit(1);
+  }
+  const report = [];
+  for (const [what, pattern, replacement, least] of corrections) {
+    let changed = 0;
+    glue = glue.replaceAll(pattern, (...args) => {
+      changed += 1;
+      return replacement(...args);
+    });
+    if (changed < least) {
+      console.error(`${file}: found nothing for "${what}"; update bindings-wasm/build/patch-glue.mjs`);
+      process.exit(1);
+    }
+    report.push(`${changed} ${what}`);
+  }
+  writeFileSync(file, glue + TIERWISE_ERROR);
+  console.log(`${file}: ${report.join("; ")}`);
+}
