@@ -11,13 +11,15 @@
 //    a panic with an object from before it passed the check and ran with a
 //    pointer into the fresh instance (`RuntimeError: unreachable`, or a second
 //    panic). Each check now calls the guard first, so such an object is
-//    refused at once ("Invalid stale object from previous Wasm instance").
+//    refused at once.
 // 2. The glue's own refusals as `TierwiseError`s. An object of the wrong class
 //    (`_assertClass`), and what wasm-bindgen's generated Rust refuses through
 //    `throw_str` (an object used after `free()`: "null pointer passed to
-//    rust"), were plain `Error`s; they are now `TierwiseError`s with code
-//    `invalid_value`, like every other bad input. (The bindings' own errors
-//    go through `throw_val`, which this leaves alone.)
+//    rust"), and a stale object (1. above), were plain `Error`s; they are now
+//    `TierwiseError`s with code `invalid_value`, like every other bad input,
+//    and the script fails if the glue still throws a plain `Error` anywhere.
+//    (The bindings' own errors go through `throw_val`, which this leaves
+//    alone.)
 //
 // Usage: node patch-glue.mjs GLUE.js...
 import { readFileSync, writeFileSync } from "node:fs";
@@ -53,6 +55,14 @@ const corrections = [
     () => "throw __tierwise_error(getStringFromWasm0(arg0, arg1));",
     1,
   ],
+  [
+    "stale objects are refused with TierwiseErrors",
+    "throw new Error('Invalid stale object from previous Wasm instance');",
+    () =>
+      "throw __tierwise_error('Invalid stale object from previous Wasm instance: it was made before an internal " +
+      "error reset the module; make it again');",
+    1,
+  ],
 ];
 
 for (const file of process.argv.slice(2)) {
@@ -73,6 +83,10 @@ for (const file of process.argv.slice(2)) {
       process.exit(1);
     }
     report.push(`${changed} ${what}`);
+  }
+  if (glue.includes("throw new Error(")) {
+    console.error(`${file}: the glue still throws a plain Error; update bindings-wasm/build/patch-glue.mjs`);
+    process.exit(1);
   }
   writeFileSync(file, glue + TIERWISE_ERROR);
   console.log(`${file}: ${report.join("; ")}`);

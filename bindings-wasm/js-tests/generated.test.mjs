@@ -894,6 +894,8 @@ test(
       caught = e;
     }
     assert.ok(caught instanceof Error && !(caught instanceof WebAssembly.RuntimeError), `first call after the panic: ${caught}`);
+    assert.equal(caught.name, "TierwiseError", `first call after the panic: ${caught}`);
+    assert.equal(caught.code, "invalid_value");
     assert.match(caught.message, /stale/);
   },
 );
