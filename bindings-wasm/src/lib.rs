@@ -33,8 +33,8 @@ pub use errors::{Failure, ProblemOut};
 pub use policy::{JsPolicy, compile_text};
 pub use sim::{MAX_WASM_REPLICATIONS, simulate, simulate_text};
 pub use triage::{
-    AssessmentOut, assess_many, assess_many_text, parse_ticket, preview, preview_text, triage, triage_many,
-    triage_many_text, triage_text,
+    AssessmentOut, assess_many, assess_many_text, preview, preview_text, triage, triage_many, triage_many_text,
+    triage_text,
 };
 
 /// Runs one exported call: makes sure panics are reported as

@@ -3,7 +3,6 @@
 use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::value::RawValue;
-use tierwise::policy::MAX_TICKET_BYTES;
 use tierwise::{AgentSpec, Assessment, CompiledPolicy, Metric, Ticket, Triage};
 use wasm_bindgen::prelude::*;
 
@@ -11,25 +10,6 @@ use crate::convert::{document_text, from_json, instant, to_json};
 use crate::errors::Failure;
 use crate::guard;
 use crate::policy::JsPolicy;
-
-/// Reads a ticket from JSON text.
-///
-/// A valid ticket is read straight from the text with the core's serde
-/// types (about twice as fast in wasm); anything that fails that, or is over
-/// the core's size limit, goes through [`Ticket::from_json_str`], whose
-/// answer (the ticket, or every problem with its field path) is returned. A
-/// ticket read either way is the same value.
-///
-/// # Errors
-/// Malformed JSON, wrong types or unknown fields, with the field path.
-pub fn parse_ticket(text: &str) -> Result<Ticket, Failure> {
-    if text.len() <= MAX_TICKET_BYTES
-        && let Ok(ticket) = serde_json::from_str::<Ticket>(text)
-    {
-        return Ok(ticket);
-    }
-    Ok(Ticket::from_json_str(text)?)
-}
 
 /// The numbers of a triage without the words, for lists and sorting.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -86,7 +66,7 @@ fn assess_each(
     let items: Vec<&RawValue> = serde_json::from_str(tickets)
         .map_err(|e| Failure::new("invalid_value", "", format!("expected a JSON array of tickets: {e}")))?;
     for (i, raw) in items.iter().enumerate() {
-        let ticket = parse_ticket(raw.get()).map_err(|e| e.under(&format!("[{i}]")))?;
+        let ticket = Ticket::from_json_str(raw.get()).map_err(Failure::from).map_err(|e| e.under(&format!("[{i}]")))?;
         let a = policy.assess(&ticket, now).map_err(|e| Failure::from(e).under(&format!("[{i}]")))?;
         each(ticket, a);
     }
@@ -133,7 +113,7 @@ pub fn assess_columns_text(policy: &CompiledPolicy, tickets: &str, now: Timestam
 /// # Errors
 /// As [`CompiledPolicy::triage`], plus a malformed ticket.
 pub fn triage_text(policy: &CompiledPolicy, ticket: &str, now: Timestamp) -> Result<String, Failure> {
-    let ticket = parse_ticket(ticket)?;
+    let ticket = Ticket::from_json_str(ticket)?;
     to_json(&policy.triage(&ticket, now)?)
 }
 
@@ -146,7 +126,8 @@ pub fn triage_many_text(policy: &CompiledPolicy, tickets: &str, now: Timestamp) 
         .map_err(|e| Failure::new("invalid_value", "", format!("expected a JSON array of tickets: {e}")))?;
     let mut out: Vec<Triage> = Vec::with_capacity(items.len());
     for (i, raw) in items.iter().enumerate() {
-        let one = parse_ticket(raw.get())
+        let one = Ticket::from_json_str(raw.get())
+            .map_err(Failure::from)
             .and_then(|t| policy.triage(&t, now).map_err(Failure::from))
             .map_err(|e| e.under(&format!("[{i}]")))?;
         out.push(one);
@@ -184,7 +165,7 @@ pub fn preview_text(
     roster: &[AgentSpec],
     now: Timestamp,
 ) -> Result<String, Failure> {
-    let ticket = parse_ticket(ticket).map_err(|e| e.under("ticket"))?;
+    let ticket = Ticket::from_json_str(ticket).map_err(|e| Failure::from(e).under("ticket"))?;
     to_json(&policy.preview(&ticket, roster, now)?)
 }
 
@@ -292,23 +273,6 @@ mod tests {
         let many = triage_many_text(&p, &format!("[{TICKET}, {TICKET}]"), now).unwrap();
         let many: serde_json::Value = serde_json::from_str(&many).unwrap();
         assert_eq!(many[1], out);
-    }
-
-    #[test]
-    fn fast_and_core_ticket_parsing_agree() {
-        for text in [
-            TICKET,
-            include_str!("../../examples/tickets/madrid-email-waiting.json"),
-            include_str!("../../examples/tickets/spanish-chat.json"),
-        ] {
-            assert_eq!(parse_ticket(text).unwrap(), Ticket::from_json_str(text).unwrap());
-        }
-        // Duplicate keys: serde refuses them from text, the core keeps the
-        // last; the binding answers as the core does.
-        let dup = r#"{"created_at": "2026-03-06T21:40:00Z", "channel": "email", "channel": "chat"}"#;
-        assert_eq!(parse_ticket(dup).unwrap(), Ticket::from_json_str(dup).unwrap());
-        let bad = r#"{"created_at": "2026-03-06T21:40:00Z", "channel": "fax"}"#;
-        assert_eq!(parse_ticket(bad).unwrap_err(), Failure::from(Ticket::from_json_str(bad).unwrap_err()));
     }
 
     #[test]

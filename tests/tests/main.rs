@@ -6,5 +6,6 @@ mod engine_rules;
 mod examples;
 mod history;
 mod preview;
+mod reading;
 mod sim;
 mod sla_properties;
