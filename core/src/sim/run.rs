@@ -316,8 +316,14 @@ impl Sim<'_> {
         Ok(())
     }
 
+    /// `slot.generation`, as `format!` would write it, without its
+    /// machinery (a simulated ticket's id is written several times).
     fn ticket_id(&self, s: usize) -> String {
-        format!("{s}.{}", self.live[s].generation)
+        let mut id = String::with_capacity(24);
+        push_decimal(&mut id, s as u64);
+        id.push('.');
+        push_decimal(&mut id, u64::from(self.live[s].generation));
+        id
     }
 
     /// Keeps the record of the ticket in slot `s` (when recording).
@@ -648,6 +654,35 @@ impl Sim<'_> {
             {
                 self.o.by_team[i].duty_ms = span as f64 * f64::from(team.agents);
             }
+        }
+    }
+}
+
+/// Appends the decimal digits of `n` to `out`.
+fn push_decimal(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(digits[i..].iter().map(|&d| char::from(d)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_print_as_format_does() {
+        for n in [0, 1, 9, 10, 99, 100, 12_345, u64::from(u32::MAX), u64::MAX] {
+            let mut out = String::from("x");
+            push_decimal(&mut out, n);
+            assert_eq!(out, format!("x{n}"));
         }
     }
 }
