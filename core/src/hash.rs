@@ -1,4 +1,4 @@
-//! Deterministic hashers for the engine's and the replay's lookup tables.
+//! A deterministic hasher for the engine's and the replay's lookup tables.
 //!
 //! Lookups only: no decision ever depends on hash order, and the hashes are
 //! the same on every platform and run.
@@ -8,26 +8,6 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 /// A map keyed by ids or requirement sets, hashed with [`FastHasher`].
 pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
-
-/// A hasher for `u32` indexes: the index is the hash. Deterministic and fast.
-#[derive(Default)]
-pub(crate) struct IndexHasher(u64);
-
-impl Hasher for IndexHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) ^ u64::from(b) ^ (self.0 >> 56);
-        }
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.0 = u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
 
 /// A fast, deterministic hasher for ids and requirement sets (FxHash's
 /// multiply-rotate, eight bytes at a time, then a final mix). Lookups only: no

@@ -1,23 +1,20 @@
 //! The routing engine's scheduler: the two sides of every routing group.
 //!
-//! - [`GroupQueues`]: the waiting tickets of each group in a keyed priority
-//!   queue (the `priority-queue` crate), with a dense copy of each group's
-//!   most urgent ticket and the list of groups that have any. An agent who
-//!   becomes free finds the most urgent ticket among the groups it serves by
-//!   comparing those copies: O(g) for its g groups, then O(log n) to take the
-//!   ticket; a ticket arriving costs O(log n).
+//! - [`GroupQueues`]: the waiting tickets of each group in a keyed binary
+//!   max-heap, with a dense copy of each group's most urgent ticket and the
+//!   list of groups that have any. An agent who becomes free finds the most
+//!   urgent ticket among the groups it serves by comparing those copies: O(g)
+//!   for its g groups, then O(log n) to take the ticket; a ticket arriving
+//!   costs O(log n).
 //! - `DenseQueue`: a keyed max-heap over small dense ids, the ready agents
-//!   of a group (ids are roster positions). Each id is in the queue at most
-//!   once, and a table indexed by id holds its place in the heap, so finding,
-//!   re-keying and taking out an id cost no hashing: one array read, then the
-//!   usual O(log n) sift. With unique keys (the engine's agent keys end with
-//!   the roster position) the order of pops depends on the keys alone.
-
-use std::hash::BuildHasherDefault;
-
-use priority_queue::PriorityQueue;
-
-use crate::hash::IndexHasher;
+//!   of a group (ids are roster positions).
+//!
+//! Both are the same heap: entries `(key, id)`, and a table indexed by id
+//! that holds each id's place in its heap, so finding, re-keying and taking
+//! out an id cost no hashing: one array read, then the usual O(log n) sift.
+//! A ticket is in at most one group, so all groups share one such table.
+//! With unique keys (the engine's end with the ticket's arrival number or the
+//! agent's roster position) the order of pops depends on the keys alone.
 
 /// Marks an id that is not in the queue (or a group not in the waiting list).
 const ABSENT: u32 = u32::MAX;
@@ -27,8 +24,9 @@ const ABSENT: u32 = u32::MAX;
 /// with, usable on its own.
 ///
 /// Tickets and groups are small dense numbers (the engine's slot and group
-/// indices); a ticket is in at most one group at a time. Keys should be
-/// unique and not change with time (the engine's end with the ticket's
+/// indices; memory grows with the largest ticket number). A ticket is in at
+/// most one group: pushing it into another group moves it there. Keys should
+/// be unique and not change with time (the engine's end with the ticket's
 /// arrival number), so the order of pops depends on the keys alone and a
 /// ticket is re-keyed only when something happens to it.
 ///
@@ -52,7 +50,12 @@ const ABSENT: u32 = u32::MAX;
 /// [`GroupQueues::add_group`], as indexing past the end of a `Vec` does.
 #[derive(Clone, Debug)]
 pub struct GroupQueues<K> {
-    queues: Vec<PriorityQueue<u32, K, BuildHasherDefault<IndexHasher>>>,
+    /// Per group, its tickets as a max-heap of `(key, ticket)`.
+    heaps: Vec<Vec<(K, u32)>>,
+    /// Per ticket, its place in its group's heap, or `ABSENT`.
+    place: Vec<u32>,
+    /// Per ticket, its group, or `ABSENT`.
+    group_of: Vec<u32>,
     /// Per group, a copy of its most urgent `(ticket, key)`.
     tops: Vec<Option<(u32, K)>>,
     /// The groups with waiting tickets, in no particular order.
@@ -63,7 +66,14 @@ pub struct GroupQueues<K> {
 
 impl<K> Default for GroupQueues<K> {
     fn default() -> Self {
-        GroupQueues { queues: Vec::new(), tops: Vec::new(), waiting: Vec::new(), waiting_place: Vec::new() }
+        GroupQueues {
+            heaps: Vec::new(),
+            place: Vec::new(),
+            group_of: Vec::new(),
+            tops: Vec::new(),
+            waiting: Vec::new(),
+            waiting_place: Vec::new(),
+        }
     }
 }
 
@@ -76,58 +86,75 @@ impl<K: Ord + Copy> GroupQueues<K> {
 
     /// Adds an empty group; returns its number (0, 1, 2, ...).
     pub fn add_group(&mut self) -> u32 {
-        self.queues.push(PriorityQueue::default());
+        self.heaps.push(Vec::new());
         self.tops.push(None);
         self.waiting_place.push(ABSENT);
-        u32::try_from(self.queues.len() - 1).unwrap_or(ABSENT)
+        u32::try_from(self.heaps.len() - 1).unwrap_or(ABSENT)
     }
 
     /// How many groups there are.
     #[must_use]
     pub fn group_count(&self) -> usize {
-        self.queues.len()
+        self.heaps.len()
     }
 
     /// How many tickets wait in `group`.
     #[must_use]
     pub fn len(&self, group: u32) -> usize {
-        self.queues[group as usize].len()
+        self.heaps[group as usize].len()
     }
 
-    /// Queues `ticket` in `group` under `key`, or moves it to `key` if it
-    /// already waits there. O(log n).
+    /// Queues `ticket` in `group` under `key`; moves it to `key` if it
+    /// already waits there, or out of the group it waits in. O(log n).
     pub fn push(&mut self, group: u32, ticket: u32, key: K) {
         let g = group as usize;
-        let was_queued = self.queues[g].push(ticket, key).is_some();
+        let t = ticket as usize;
+        if self.place.len() <= t {
+            self.place.resize(t + 1, ABSENT);
+            self.group_of.resize(t + 1, ABSENT);
+        }
+        let queued_in = self.group_of[t];
+        if queued_in == group {
+            let p = self.place[t] as usize;
+            rekey(&mut self.heaps[g], &mut self.place, p, key);
+            self.sync(group);
+            return;
+        }
+        if queued_in != ABSENT {
+            self.remove(queued_in, ticket);
+        }
+        insert(&mut self.heaps[g], &mut self.place, ticket, key);
+        self.group_of[t] = group;
         match self.tops[g] {
             // A new ticket changes the top only if it beats it.
-            Some((_, top)) if !was_queued => {
-                if key > top {
-                    self.tops[g] = Some((ticket, key));
-                }
-            }
-            // The group's first ticket, or a queued ticket moved: look again.
-            _ => self.sync(group),
+            Some((_, top)) if key <= top => {}
+            Some(_) => self.tops[g] = Some((ticket, key)),
+            None => self.sync(group),
         }
     }
 
     /// Takes `ticket` out of `group`; its key, if it was there. O(log n).
     pub fn remove(&mut self, group: u32, ticket: u32) -> Option<K> {
-        // What a freed agent takes is usually the group's top: popping it
-        // skips the hash lookup of an arbitrary removal.
-        if self.tops[group as usize].is_some_and(|(top, _)| top == ticket) {
-            return self.pop(group).map(|(_, key)| key);
+        if self.group_of.get(ticket as usize).copied() != Some(group) {
+            return None;
         }
-        let removed = self.queues[group as usize].remove(&ticket).map(|(_, key)| key);
+        let p = self.place[ticket as usize] as usize;
+        let (key, _) = take_at(&mut self.heaps[group as usize], &mut self.place, p);
+        self.group_of[ticket as usize] = ABSENT;
         self.sync(group);
-        removed
+        Some(key)
     }
 
     /// Takes out the most urgent ticket of `group`. O(log n).
     pub fn pop(&mut self, group: u32) -> Option<(u32, K)> {
-        let popped = self.queues[group as usize].pop();
+        let heap = &mut self.heaps[group as usize];
+        if heap.is_empty() {
+            return None;
+        }
+        let (key, ticket) = take_at(heap, &mut self.place, 0);
+        self.group_of[ticket as usize] = ABSENT;
         self.sync(group);
-        popped
+        Some((ticket, key))
     }
 
     /// The most urgent ticket of `group` and its key, without taking it. O(1).
@@ -144,7 +171,7 @@ impl<K: Ord + Copy> GroupQueues<K> {
 
     /// The tickets of `group` with their keys, in no particular order.
     pub fn iter(&self, group: u32) -> impl Iterator<Item = (u32, K)> + '_ {
-        self.queues[group as usize].iter().map(|(&t, &k)| (t, k))
+        self.heaps[group as usize].iter().map(|&(k, t)| (t, k))
     }
 
     /// The most urgent ticket among `groups` (in ascending order, as an
@@ -172,13 +199,23 @@ impl<K: Ord + Copy> GroupQueues<K> {
         best
     }
 
-    /// What is inconsistent between the queues, the copies of their tops and
-    /// the waiting list (empty when sound): for the engine's audit.
+    /// What is inconsistent between the heaps, the table of places, the
+    /// copies of the tops and the waiting list (empty when sound): for the
+    /// engine's audit. O(tickets).
     #[must_use]
     pub fn check(&self) -> Vec<String> {
         let mut problems = Vec::new();
-        for (g, queue) in self.queues.iter().enumerate() {
-            let top = queue.peek().map(|(&t, &k)| (t, k));
+        for (g, heap) in self.heaps.iter().enumerate() {
+            for (p, &(key, t)) in heap.iter().enumerate() {
+                if p > 0 && heap[(p - 1) / 2].0 < key {
+                    problems.push(format!("group {g}'s heap is out of order at {p}"));
+                }
+                let (place, group) = (self.place.get(t as usize), self.group_of.get(t as usize));
+                if place != Some(&u32::try_from(p).unwrap_or(ABSENT)) || group.map(|&x| x as usize) != Some(g) {
+                    problems.push(format!("ticket {t} in group {g} is recorded in the wrong place"));
+                }
+            }
+            let top = heap.first().map(|&(k, t)| (t, k));
             if self.tops[g] != top {
                 problems.push(format!("group {g}'s cached top is stale"));
             }
@@ -187,13 +224,17 @@ impl<K: Ord + Copy> GroupQueues<K> {
                 problems.push(format!("group {g} is wrongly listed as having waiting tickets or not"));
             }
         }
+        let queued = self.group_of.iter().filter(|&&g| g != ABSENT).count();
+        if queued != self.heaps.iter().map(Vec::len).sum::<usize>() {
+            problems.push(format!("{queued} tickets are recorded as queued, not as many as the heaps hold"));
+        }
         problems
     }
 
     /// Refreshes the copy of `group`'s top and its place in the waiting list.
     fn sync(&mut self, group: u32) {
         let g = group as usize;
-        let top = self.queues[g].peek().map(|(&t, &k)| (t, k));
+        let top = self.heaps[g].first().map(|&(k, t)| (t, k));
         let place = self.waiting_place[g];
         match (top.is_some(), place != ABSENT) {
             (true, false) => {
@@ -256,73 +297,99 @@ impl<K: Ord + Copy> DenseQueue<K> {
     /// Queues `id` under `key`, or moves it there if it is already queued.
     pub(crate) fn push(&mut self, id: u32, key: K) {
         if let Some(p) = self.place_of(id) {
-            let old = std::mem::replace(&mut self.heap[p].0, key);
-            if key > old {
-                self.sift_up(p);
-            } else {
-                self.sift_down(p);
-            }
+            rekey(&mut self.heap, &mut self.place, p, key);
             return;
         }
         if self.place.len() <= id as usize {
             self.place.resize(id as usize + 1, ABSENT);
         }
-        let p = self.heap.len();
-        self.heap.push((key, id));
-        self.sift_up(p);
+        insert(&mut self.heap, &mut self.place, id, key);
     }
 
     /// Takes out the id with the greatest key.
     pub(crate) fn pop(&mut self) -> Option<(u32, K)> {
-        let last = self.heap.pop()?;
-        let top = if self.heap.is_empty() {
-            last
+        if self.heap.is_empty() {
+            return None;
+        }
+        let (key, id) = take_at(&mut self.heap, &mut self.place, 0);
+        Some((id, key))
+    }
+}
+
+// The heap itself: `heap` is a binary max-heap of `(key, id)`, and
+// `place[id]` is each entry's index in it (`place` covers every id in it).
+
+/// Adds `id`, not in the heap, under `key`.
+fn insert<K: Ord + Copy>(heap: &mut Vec<(K, u32)>, place: &mut [u32], id: u32, key: K) {
+    heap.push((key, id));
+    let last = heap.len() - 1;
+    sift_up(heap, place, last);
+}
+
+/// Gives the entry at `p` the key `key`.
+fn rekey<K: Ord + Copy>(heap: &mut [(K, u32)], place: &mut [u32], p: usize, key: K) {
+    let old = std::mem::replace(&mut heap[p].0, key);
+    if key > old {
+        sift_up(heap, place, p);
+    } else {
+        sift_down(heap, place, p);
+    }
+}
+
+/// Takes out the entry at `p` (the last entry fills its place).
+fn take_at<K: Ord + Copy>(heap: &mut Vec<(K, u32)>, place: &mut [u32], p: usize) -> (K, u32) {
+    let last = heap.len() - 1;
+    heap.swap(p, last);
+    let taken = heap.pop().unwrap_or_else(|| unreachable!("the heap held the entry at {p}"));
+    place[taken.1 as usize] = ABSENT;
+    if p < heap.len() {
+        // The moved entry may belong above or below its new place.
+        place[heap[p].1 as usize] = u32::try_from(p).unwrap_or(ABSENT);
+        if p > 0 && heap[(p - 1) / 2].0 < heap[p].0 {
+            sift_up(heap, place, p);
         } else {
-            let top = std::mem::replace(&mut self.heap[0], last);
-            self.sift_down(0);
-            top
-        };
-        self.place[top.1 as usize] = ABSENT;
-        Some((top.1, top.0))
-    }
-
-    fn sift_up(&mut self, mut p: usize) {
-        let item = self.heap[p];
-        while p > 0 {
-            let parent = (p - 1) / 2;
-            if self.heap[parent].0 >= item.0 {
-                break;
-            }
-            self.set(p, self.heap[parent]);
-            p = parent;
+            sift_down(heap, place, p);
         }
-        self.set(p, item);
     }
+    taken
+}
 
-    fn sift_down(&mut self, mut p: usize) {
-        let item = self.heap[p];
-        let n = self.heap.len();
-        loop {
-            let left = 2 * p + 1;
-            if left >= n {
-                break;
-            }
-            let right = left + 1;
-            let child = if right < n && self.heap[right].0 > self.heap[left].0 { right } else { left };
-            if self.heap[child].0 <= item.0 {
-                break;
-            }
-            self.set(p, self.heap[child]);
-            p = child;
+fn sift_up<K: Ord + Copy>(heap: &mut [(K, u32)], place: &mut [u32], mut p: usize) {
+    let item = heap[p];
+    while p > 0 {
+        let parent = (p - 1) / 2;
+        if heap[parent].0 >= item.0 {
+            break;
         }
-        self.set(p, item);
+        set(heap, place, p, heap[parent]);
+        p = parent;
     }
+    set(heap, place, p, item);
+}
 
-    /// Puts `item` at place `p` of the heap, and records that place.
-    fn set(&mut self, p: usize, item: (K, u32)) {
-        self.heap[p] = item;
-        self.place[item.1 as usize] = u32::try_from(p).unwrap_or(ABSENT);
+fn sift_down<K: Ord + Copy>(heap: &mut [(K, u32)], place: &mut [u32], mut p: usize) {
+    let item = heap[p];
+    let n = heap.len();
+    loop {
+        let left = 2 * p + 1;
+        if left >= n {
+            break;
+        }
+        let right = left + 1;
+        let child = if right < n && heap[right].0 > heap[left].0 { right } else { left };
+        if heap[child].0 <= item.0 {
+            break;
+        }
+        set(heap, place, p, heap[child]);
+        p = child;
     }
+    set(heap, place, p, item);
+}
+
+/// Puts `item` at place `p` of the heap, and records that place.
+fn set<K: Copy>(heap: &mut [(K, u32)], place: &mut [u32], p: usize, item: (K, u32)) {
+    heap[p] = item;
+    place[item.1 as usize] = u32::try_from(p).unwrap_or(ABSENT);
 }
 
 #[cfg(test)]
@@ -338,7 +405,7 @@ mod tests {
             ticket: u32,
             points: i32,
         },
-        Remove(u32),
+        Remove(u32, u32),
         Pop(u32),
         /// An agent serving the groups in the mask takes its most urgent ticket.
         Take(u8),
@@ -347,7 +414,7 @@ mod tests {
     fn group_op() -> impl Strategy<Value = GroupOp> {
         prop_oneof![
             3 => (0u32..6, 0u32..60, -5i32..5).prop_map(|(group, ticket, points)| GroupOp::Push { group, ticket, points }),
-            1 => (0u32..60).prop_map(GroupOp::Remove),
+            2 => (0u32..6, 0u32..60).prop_map(|(group, ticket)| GroupOp::Remove(group, ticket)),
             1 => (0u32..6).prop_map(GroupOp::Pop),
             2 => any::<u8>().prop_map(GroupOp::Take),
         ]
@@ -371,17 +438,17 @@ mod tests {
             for op in ops {
                 match op {
                     GroupOp::Push { group, ticket, points } => {
-                        // A ticket is in one group at a time: move it.
-                        if let Some(&(old, _)) = model.get(&ticket) && old != group {
-                            queues.remove(old, ticket);
-                        }
+                        // A ticket is in one group at a time: pushing moves it.
                         queues.push(group, ticket, (points, ticket));
                         model.insert(ticket, (group, (points, ticket)));
                     }
-                    GroupOp::Remove(ticket) => {
-                        let expected = model.remove(&ticket);
-                        let group = expected.map_or(0, |(g, _)| g);
-                        prop_assert_eq!(queues.remove(group, ticket), expected.map(|(_, k)| k));
+                    GroupOp::Remove(group, ticket) => {
+                        // Only from the group it waits in.
+                        let expected = model.get(&ticket).filter(|(g, _)| *g == group).map(|&(_, k)| k);
+                        prop_assert_eq!(queues.remove(group, ticket), expected);
+                        if expected.is_some() {
+                            model.remove(&ticket);
+                        }
                     }
                     GroupOp::Pop(group) => {
                         let expected = best_in(&model, &[group]).map(|(_, t, k)| (t, k));
