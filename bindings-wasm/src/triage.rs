@@ -66,7 +66,7 @@ fn assess_each(
     let items: Vec<&RawValue> = serde_json::from_str(tickets)
         .map_err(|e| Failure::new("invalid_value", "", format!("expected a JSON array of tickets: {e}")))?;
     for (i, raw) in items.iter().enumerate() {
-        let ticket = Ticket::from_json_str(raw.get()).map_err(Failure::from).map_err(|e| e.under(&format!("[{i}]")))?;
+        let ticket = Ticket::from_json_str(raw.get()).map_err(|e| Failure::from(e).under(&format!("[{i}]")))?;
         let a = policy.assess(&ticket, now).map_err(|e| Failure::from(e).under(&format!("[{i}]")))?;
         each(ticket, a);
     }

@@ -795,8 +795,7 @@ fn bracket_depth(text: &str) -> usize {
 }
 
 /// Reads a JSON document straight into `T`, without the JSON value that the
-/// checked path ([`parse_value`], then [`read`]) builds first: two to three
-/// times faster. `None` when the text is over `max_bytes`, might nest deeper
+/// checked path ([`parse_value`], then [`read`]) builds first. `None` when the text is over `max_bytes`, might nest deeper
 /// than [`MAX_DEPTH`], or is not a valid `T`; the caller then takes the
 /// checked path, which refuses it with every field path. For a document that
 /// reads here, the checked path gives the same value (duplicate fields, the

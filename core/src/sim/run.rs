@@ -316,13 +316,12 @@ impl Sim<'_> {
         Ok(())
     }
 
-    /// `slot.generation`, as `format!` would write it, without its
+    /// `slot.generation`. Integers' `to_string` skips `format!`'s
     /// machinery (a simulated ticket's id is written several times).
     fn ticket_id(&self, s: usize) -> String {
-        let mut id = String::with_capacity(24);
-        push_decimal(&mut id, s as u64);
+        let mut id = s.to_string();
         id.push('.');
-        push_decimal(&mut id, u64::from(self.live[s].generation));
+        id.push_str(&self.live[s].generation.to_string());
         id
     }
 
@@ -654,35 +653,6 @@ impl Sim<'_> {
             {
                 self.o.by_team[i].duty_ms = span as f64 * f64::from(team.agents);
             }
-        }
-    }
-}
-
-/// Appends the decimal digits of `n` to `out`.
-fn push_decimal(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend(digits[i..].iter().map(|&d| char::from(d)));
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn decimals_print_as_format_does() {
-        for n in [0, 1, 9, 10, 99, 100, 12_345, u64::from(u32::MAX), u64::MAX] {
-            let mut out = String::from("x");
-            push_decimal(&mut out, n);
-            assert_eq!(out, format!("x{n}"));
         }
     }
 }
