@@ -3,10 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::de::MapAccess;
+use serde::de::value::MapAccessDeserializer;
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::Error;
-use crate::policy::CalendarSpec;
+use crate::policy::{CalendarSpec, TextOrTable, read_text_or_table};
 
 /// An agent on the roster.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -40,7 +42,7 @@ pub struct AgentSpec {
 }
 
 /// A shift: a policy calendar by name, or a calendar of the agent's own.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum ShiftSpec {
     /// A calendar defined in the policy.
@@ -49,19 +51,29 @@ pub enum ShiftSpec {
     Own(CalendarSpec),
 }
 
+impl TextOrTable for ShiftSpec {
+    const EXPECTING: &'static str = "a policy calendar's name, or a table with `timezone` and `hours`";
+
+    fn from_text(text: String) -> Self {
+        ShiftSpec::Calendar(text)
+    }
+
+    fn from_table<'de, A: MapAccess<'de>>(table: A) -> Result<Self, A::Error> {
+        CalendarSpec::deserialize(MapAccessDeserializer::new(table)).map(ShiftSpec::Own)
+    }
+}
+
+impl<'de> Deserialize<'de> for ShiftSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        read_text_or_table(d)
+    }
+}
+
 fn default_capacity() -> BTreeMap<String, u8> {
     [("phone", 1), ("chat", 3), ("sms", 3), ("social", 3), ("email", 8), ("web", 8), ("alert", 8)]
         .into_iter()
         .map(|(c, n)| (c.to_owned(), n))
         .collect()
-}
-
-/// A roster: `[agent, ...]` or `{"agents": [agent, ...]}`.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum RosterDoc {
-    List(Vec<serde_json::Value>),
-    Doc { agents: Vec<serde_json::Value> },
 }
 
 /// Largest roster text accepted, in bytes.
@@ -76,9 +88,16 @@ pub const MAX_AGENTS: usize = 200_000;
 /// Malformed JSON, or agents with wrong types or unknown fields.
 pub fn parse_roster(text: &str) -> Result<Vec<AgentSpec>, Error> {
     let value = crate::policy::parse_value(text, crate::policy::Format::Json, MAX_ROSTER_BYTES)?;
-    let items = match serde_json::from_value::<RosterDoc>(value) {
-        Ok(RosterDoc::List(items) | RosterDoc::Doc { agents: items }) => items,
-        Err(_) => {
+    // `[agent, ...]` or `{"agents": [agent, ...]}`.
+    let items = match value {
+        serde_json::Value::Array(items) => items,
+        serde_json::Value::Object(mut doc) => match doc.remove("agents") {
+            Some(serde_json::Value::Array(items)) => items,
+            _ => {
+                return Err(Error::new(crate::ErrorKind::InvalidValue, "agents", "a roster's \"agents\" is a list"));
+            }
+        },
+        _ => {
             return Err(Error::new(
                 crate::ErrorKind::InvalidValue,
                 "",

@@ -9,7 +9,7 @@
 //! number of seconds.
 
 use jiff::{SignedDuration, Timestamp};
-use serde::{Deserialize, Deserializer, Serializer};
+use serde::{Deserializer, Serializer};
 
 /// Milliseconds in one hour.
 pub(crate) const HOUR_MS: i64 = 3_600_000;
@@ -134,36 +134,53 @@ pub fn format_duration(d: SignedDuration) -> String {
 /// Serde for [`SignedDuration`] fields in documents: reads `"1h30m"` or integer
 /// seconds, writes `"1h30m"`.
 pub(crate) mod duration_serde {
-    use super::{Deserialize, Deserializer, Serializer, SignedDuration, format_duration, parse_duration};
+    use std::fmt;
 
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Raw {
-        Int(i64),
-        Float(f64),
-        Text(String),
-    }
+    use serde::de::{Error, Visitor};
+
+    use super::{Deserializer, Serializer, SignedDuration, format_duration, parse_duration};
 
     pub(crate) fn serialize<S: Serializer>(d: &SignedDuration, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&format_duration(*d))
     }
 
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SignedDuration, D::Error> {
-        match Raw::deserialize(d) {
-            Ok(Raw::Int(secs)) => Ok(SignedDuration::from_secs(secs)),
-            Ok(Raw::Float(secs)) => {
-                if secs.is_finite() && secs.abs() < 1e10 {
-                    #[allow(clippy::cast_possible_truncation)]
-                    Ok(SignedDuration::from_millis((secs * 1000.0).round() as i64))
-                } else {
-                    Err(serde::de::Error::custom(format!("invalid duration {secs}")))
-                }
-            }
-            Ok(Raw::Text(text)) => parse_duration(&text).map_err(serde::de::Error::custom),
-            Err(_) => {
-                Err(serde::de::Error::custom("expected a duration such as \"30m\", \"1h30m\" or a number of seconds"))
+    /// Reads the value as it comes (no buffering, unlike an untagged enum), so
+    /// a wrong type is named in the error.
+    struct DurationVisitor;
+
+    impl Visitor<'_> for DurationVisitor {
+        type Value = SignedDuration;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a duration such as \"30m\", \"1h30m\" or a number of seconds")
+        }
+
+        fn visit_i64<E: Error>(self, secs: i64) -> Result<SignedDuration, E> {
+            Ok(SignedDuration::from_secs(secs))
+        }
+
+        fn visit_u64<E: Error>(self, secs: u64) -> Result<SignedDuration, E> {
+            i64::try_from(secs)
+                .map(SignedDuration::from_secs)
+                .map_err(|_| E::custom(format!("invalid duration {secs}")))
+        }
+
+        fn visit_f64<E: Error>(self, secs: f64) -> Result<SignedDuration, E> {
+            if secs.is_finite() && secs.abs() < 1e10 {
+                #[allow(clippy::cast_possible_truncation)]
+                Ok(SignedDuration::from_millis((secs * 1000.0).round() as i64))
+            } else {
+                Err(E::custom(format!("invalid duration {secs}")))
             }
         }
+
+        fn visit_str<E: Error>(self, text: &str) -> Result<SignedDuration, E> {
+            parse_duration(text).map_err(E::custom)
+        }
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SignedDuration, D::Error> {
+        d.deserialize_any(DurationVisitor)
     }
 }
 

@@ -275,3 +275,52 @@ fn refusals_name_the_field_whichever_path_read_first() {
         format!(r#"{{"at": "2026-03-06T08:00:00Z", "event": "tick", "x": {}1{}}}"#, "[".repeat(100), "]".repeat(100));
     assert!(Event::from_json_str(&deep).unwrap_err().to_string().contains("nests deeper"), "{deep}");
 }
+
+/// The one problem `result` reports: its path, code and message.
+fn only_problem<T: std::fmt::Debug>(result: Result<T, tierwise::Error>) -> (String, &'static str, String) {
+    let err = result.unwrap_err();
+    assert_eq!(err.problems().len(), 1, "{err}");
+    let p = &err.problems()[0];
+    (p.path().to_owned(), p.code(), p.message().to_owned())
+}
+
+#[test]
+fn fields_written_as_text_or_a_table_name_the_wrong_field_inside() {
+    let roster = |agent: &str| tierwise::parse_roster(&format!(r#"{{"agents": [{agent}]}}"#));
+    // An agent's own shift: the field inside it, not "did not match any variant".
+    let (path, code, _) = only_problem(roster(
+        r#"{"id": "ana", "tier": "L1", "shift": {"timezone": "UTC", "hours": {"mon": "09:00-17:00"}, "holidays": [{"date": "2026-12-25", "nmae": "x"}]}}"#,
+    ));
+    assert_eq!((path.as_str(), code), ("agents[0].shift.holidays[0].nmae", "unknown_field"));
+    let (path, _, message) = only_problem(roster(
+        r#"{"id": "ana", "tier": "L1", "shift": {"timezone": "UTC", "hours": {"mon": ["09:00-12:00", 4]}}}"#,
+    ));
+    assert_eq!(path, "agents[0].shift.hours.mon[1]");
+    assert!(message.contains("expected a string"), "{message}");
+    let (path, _, message) = only_problem(roster(r#"{"id": "ana", "tier": "L1", "shift": 3}"#));
+    assert_eq!(path, "agents[0].shift");
+    assert!(message.contains("expected a policy calendar's name, or a table"), "{message}");
+    let (path, _, _) = only_problem(tierwise::parse_roster(r#"{"agents": 3}"#));
+    assert_eq!(path, "agents");
+
+    // The same in a policy's calendars, and a duration of the wrong type.
+    let policy = |text: &str| tierwise::Policy::from_toml_str(&format!("version = 1\n{text}"));
+    let (path, code, _) = only_problem(policy(
+        "[calendars.office]\ntimezone = \"UTC\"\nhours = { mon = \"09:00-17:00\" }\nholidays = [\"2026-12-24\", { dat = \"2026-12-25\" }]",
+    ));
+    assert_eq!((path.as_str(), code), ("calendars.office.holidays[1].dat", "unknown_field"));
+    let (path, _, message) = only_problem(policy("[routing]\noffer_timeout = true"));
+    assert_eq!(path, "routing.offer_timeout");
+    assert!(message.contains("expected a duration such as"), "{message}");
+    let (path, _, message) = only_problem(policy("[routing]\noffer_timeout = \"3 parsecs\""));
+    assert_eq!(path, "routing.offer_timeout");
+    assert!(message.contains("3 parsecs"), "{message}");
+
+    // A scenario team's weekly hours.
+    let scenario = tierwise::sim::Scenario::from_toml_str(
+        "[run]\nstart = \"2026-03-02T00:00:00Z\"\narrivals = 10\n[[streams]]\nname = \"calls\"\nchannel = \"phone\"\nper_hour = 60\nhandle = { dist = \"exponential\", mean = \"6m\" }\n[[teams]]\nname = \"desk\"\nagents = 2\ntier = \"L1\"\ntimezone = \"UTC\"\nshifts = { mon = [\"09:00-17:00\", false] }",
+    );
+    let (path, _, message) = only_problem(scenario);
+    assert_eq!(path, "teams[0].shifts.mon[1]");
+    assert!(message.contains("expected a string"), "{message}");
+}

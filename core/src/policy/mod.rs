@@ -10,9 +10,11 @@
 mod compile;
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use jiff::SignedDuration;
-use serde::de::DeserializeOwned;
+use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+use serde::de::{DeserializeOwned, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
@@ -250,32 +252,58 @@ pub struct StringList(pub Vec<String>);
 
 impl<'de> Deserialize<'de> for StringList {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match Value::deserialize(d)? {
-            Value::String(s) => Ok(StringList(vec![s])),
-            Value::Array(items) => items
-                .into_iter()
-                .map(|v| match v {
-                    Value::String(s) => Ok(s),
-                    other => Err(serde::de::Error::custom(format!("expected a string, found {}", kind_of(&other)))),
-                })
-                .collect::<Result<_, _>>()
-                .map(StringList),
-            other => Err(serde::de::Error::custom(format!(
-                "expected a string or a list of strings, found {}",
-                kind_of(&other)
-            ))),
+        struct ListVisitor;
+
+        impl<'de> Visitor<'de> for ListVisitor {
+            type Value = StringList;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string or a list of strings")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<StringList, E> {
+                Ok(StringList(vec![text.to_owned()]))
+            }
+
+            fn visit_string<E: serde::de::Error>(self, text: String) -> Result<StringList, E> {
+                Ok(StringList(vec![text]))
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, items: A) -> Result<StringList, A::Error> {
+                Vec::deserialize(SeqAccessDeserializer::new(items)).map(StringList)
+            }
         }
+
+        d.deserialize_any(ListVisitor)
     }
 }
 
 /// A holiday entry.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum HolidaySpec {
     /// `"2026-12-25"` or `"2026-12-24..2026-12-26"` (inclusive).
     Text(String),
     /// A date or range with a name.
     Named(NamedHoliday),
+}
+
+impl TextOrTable for HolidaySpec {
+    const EXPECTING: &'static str = "a date, a range of dates, or a table with `date` or `from` and `to`";
+
+    fn from_text(text: String) -> Self {
+        HolidaySpec::Text(text)
+    }
+
+    fn from_table<'de, A: MapAccess<'de>>(table: A) -> Result<Self, A::Error> {
+        NamedHoliday::deserialize(MapAccessDeserializer::new(table)).map(HolidaySpec::Named)
+    }
+}
+
+impl<'de> Deserialize<'de> for HolidaySpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        read_text_or_table(d)
+    }
 }
 
 /// A holiday written as a table.
@@ -884,6 +912,52 @@ fn check_depth(value: &Value, max: usize) -> Result<(), Problem> {
         }
     }
     Ok(())
+}
+
+/// A document field that is either text or a table (a calendar's name or
+/// its hours, a date or a named holiday). Read through
+/// [`read_text_or_table`] instead of an untagged enum: serde buffers those
+/// and reports only "did not match any variant", where this names the field
+/// inside the table that is wrong, and costs less code.
+pub(crate) trait TextOrTable: Sized {
+    /// What the field holds, for the error on any other type.
+    const EXPECTING: &'static str;
+
+    /// The value written as text.
+    fn from_text(text: String) -> Self;
+
+    /// The value written as a table.
+    ///
+    /// # Errors
+    /// Whatever the table's own reader refuses, with its path.
+    fn from_table<'de, A: MapAccess<'de>>(table: A) -> Result<Self, A::Error>;
+}
+
+/// Reads a [`TextOrTable`] value as it comes, without buffering it.
+pub(crate) fn read_text_or_table<'de, D: Deserializer<'de>, T: TextOrTable>(d: D) -> Result<T, D::Error> {
+    struct TextOrTableVisitor<T>(std::marker::PhantomData<T>);
+
+    impl<'de, T: TextOrTable> Visitor<'de> for TextOrTableVisitor<T> {
+        type Value = T;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str(T::EXPECTING)
+        }
+
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<T, E> {
+            Ok(T::from_text(text.to_owned()))
+        }
+
+        fn visit_string<E: serde::de::Error>(self, text: String) -> Result<T, E> {
+            Ok(T::from_text(text))
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, table: A) -> Result<T, A::Error> {
+            T::from_table(table)
+        }
+    }
+
+    d.deserialize_any(TextOrTableVisitor(std::marker::PhantomData))
 }
 
 /// Deserializes `value` as `T`, recording a problem (with the full path) on failure.

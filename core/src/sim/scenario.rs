@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use serde::{Deserialize, Serialize};
+use serde::de::MapAccess;
+use serde::de::value::MapAccessDeserializer;
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 use super::arrivals::{RecordedArrival, read_arrivals_csv};
@@ -15,7 +17,9 @@ use crate::CompiledPolicy;
 use crate::agent::{AgentSpec, ShiftSpec};
 use crate::calendar::Calendar;
 use crate::error::{Error, ErrorKind, Problem};
-use crate::policy::{CalendarSpec, DurationText, Format, HolidaySpec, Policy, StringList};
+use crate::policy::{
+    CalendarSpec, DurationText, Format, HolidaySpec, Policy, StringList, TextOrTable, read_text_or_table,
+};
 use crate::ticket::{Channel, Ticket};
 use crate::time::duration_ms;
 
@@ -76,13 +80,31 @@ pub struct Scenario {
 }
 
 /// The policy a scenario routes by.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum PolicyRef {
     /// A policy file, relative to the scenario file (the host reads it).
     File(String),
     /// A policy written inside the scenario.
     Inline(Box<Policy>),
+}
+
+impl TextOrTable for PolicyRef {
+    const EXPECTING: &'static str = "a policy file's name, or a policy table";
+
+    fn from_text(text: String) -> Self {
+        PolicyRef::File(text)
+    }
+
+    fn from_table<'de, A: MapAccess<'de>>(table: A) -> Result<Self, A::Error> {
+        Policy::deserialize(MapAccessDeserializer::new(table)).map(|policy| PolicyRef::Inline(Box::new(policy)))
+    }
+}
+
+impl<'de> Deserialize<'de> for PolicyRef {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        read_text_or_table(d)
+    }
 }
 
 /// When the run starts and ends.
@@ -328,13 +350,31 @@ pub struct TeamSpec {
 }
 
 /// When a team works.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum ShiftsSpec {
     /// `"24/7"` or a policy calendar's name.
     Named(String),
     /// Weekly local hours.
     Hours(BTreeMap<String, StringList>),
+}
+
+impl TextOrTable for ShiftsSpec {
+    const EXPECTING: &'static str = "\"24/7\", a policy calendar's name, or a table of weekly hours";
+
+    fn from_text(text: String) -> Self {
+        ShiftsSpec::Named(text)
+    }
+
+    fn from_table<'de, A: MapAccess<'de>>(table: A) -> Result<Self, A::Error> {
+        BTreeMap::deserialize(MapAccessDeserializer::new(table)).map(ShiftsSpec::Hours)
+    }
+}
+
+impl<'de> Deserialize<'de> for ShiftsSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        read_text_or_table(d)
+    }
 }
 
 fn default_shifts() -> ShiftsSpec {
