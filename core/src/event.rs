@@ -3,12 +3,15 @@
 //! tagged by `"event"` or `"decision"`.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::sync::Arc;
 
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
+use serde::de::{Error as DeError, IgnoredAny, MapAccess, Unexpected, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::error::{Error, ErrorKind, Problem};
+use crate::error::Error;
+use crate::policy::ObjectOrId;
 use crate::sla::Metric;
 use crate::ticket::Ticket;
 
@@ -37,91 +40,332 @@ impl Event {
     /// Malformed JSON, a missing or invalid `at`, an unknown `event`, wrong
     /// types or unknown fields.
     pub fn from_json_str(text: &str) -> Result<Event, Error> {
-        // Not in WebAssembly: a browser applies a few events, and the fast
-        // path's code would cost the package about 4 KB gzipped.
-        #[cfg(not(target_arch = "wasm32"))]
-        if let Some(EventJson { at, kind, .. }) = crate::policy::parse_json_fast(text, MAX_EVENT_BYTES) {
-            return Ok(Event { at, kind });
-        }
-        let value = crate::policy::parse_value(text, crate::policy::Format::Json, MAX_EVENT_BYTES)?;
-        Event::from_value(value)
+        crate::policy::parse_json(text, MAX_EVENT_BYTES)
     }
 
     /// Reads one event from a JSON value.
     ///
     /// # Errors
     /// As [`Event::from_json_str`].
-    pub fn from_value(mut value: serde_json::Value) -> Result<Event, Error> {
+    pub fn from_value(value: serde_json::Value) -> Result<Event, Error> {
         let mut problems = Vec::new();
-        let at = match value.as_object_mut().and_then(|m| m.remove("at")) {
-            Some(at) => crate::policy::read::<Timestamp>(at, "at", &mut problems),
-            None => {
-                problems.push(Problem::new(ErrorKind::MissingField, "at", "missing field"));
-                None
-            }
+        crate::policy::read(value, "", &mut problems).ok_or_else(|| Error::from_problems(problems))
+    }
+}
+
+impl<'de> Deserialize<'de> for Event {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let fields = d.deserialize_map(EventVisitor)?;
+        let Some(at) = fields.at else {
+            return Err(D::Error::missing_field("at"));
         };
-        // The common case, a valid event, reads in one pass.
-        if let Some(at) = at
-            && let Ok(kind) = EventKind::deserialize(&value)
-        {
-            return Ok(Event { at, kind });
+        Ok(Event { at, kind: fields.into_kind()? })
+    }
+}
+
+impl<'de> Deserialize<'de> for EventKind {
+    /// An event's kind and fields, without `at`.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let fields = d.deserialize_map(EventVisitor)?;
+        if fields.at.is_some() {
+            return Err(D::Error::unknown_field("at", fields.name.map_or(&[], EventName::fields)));
         }
-        // serde buffers internally tagged enums, which hides field paths: read
-        // the nested documents on their own first so errors name the field.
-        let nested = |field: &str| value.get(field).filter(|v| v.is_object()).cloned();
-        match value.get("event").and_then(serde_json::Value::as_str) {
-            Some("ticket_created") => {
-                if let Some(ticket) = nested("ticket") {
-                    crate::policy::read::<Ticket>(ticket, "ticket", &mut problems);
-                }
+        fields.into_kind()
+    }
+}
+
+/// The kinds of event, as `"event"` names them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum EventName {
+    TicketCreated,
+    TicketUpdated,
+    TicketResolved,
+    TicketClosed,
+    TicketReopened,
+    WaitingOnCustomer,
+    CustomerReplied,
+    AgentReplied,
+    AgentLoggedIn,
+    AgentLoggedOut,
+    AgentStateChanged,
+    AgentFinished,
+    OfferAccepted,
+    OfferRejected,
+    EscalateRequested,
+    Tick,
+}
+
+impl<'de> Deserialize<'de> for EventName {
+    /// Only from text: a number is not an event (serde's derived reader would
+    /// take it as the index of a kind).
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct NameVisitor;
+
+        impl Visitor<'_> for NameVisitor {
+            type Value = EventName;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an event name")
             }
-            Some("ticket_updated") => {
-                if let Some(changes) = nested("changes") {
-                    crate::policy::read::<TicketChanges>(changes, "changes", &mut problems);
-                }
+
+            fn visit_str<E: DeError>(self, name: &str) -> Result<EventName, E> {
+                use EventName::*;
+                const NAMES: &[&str] = &[
+                    "ticket_created",
+                    "ticket_updated",
+                    "ticket_resolved",
+                    "ticket_closed",
+                    "ticket_reopened",
+                    "waiting_on_customer",
+                    "customer_replied",
+                    "agent_replied",
+                    "agent_logged_in",
+                    "agent_logged_out",
+                    "agent_state_changed",
+                    "agent_finished",
+                    "offer_accepted",
+                    "offer_rejected",
+                    "escalate_requested",
+                    "tick",
+                ];
+                const KINDS: [EventName; 16] = [
+                    TicketCreated,
+                    TicketUpdated,
+                    TicketResolved,
+                    TicketClosed,
+                    TicketReopened,
+                    WaitingOnCustomer,
+                    CustomerReplied,
+                    AgentReplied,
+                    AgentLoggedIn,
+                    AgentLoggedOut,
+                    AgentStateChanged,
+                    AgentFinished,
+                    OfferAccepted,
+                    OfferRejected,
+                    EscalateRequested,
+                    Tick,
+                ];
+                NAMES.iter().position(|n| *n == name).map(|i| KINDS[i]).ok_or_else(|| E::unknown_variant(name, NAMES))
             }
-            _ => {}
         }
-        if !problems.is_empty() {
-            return Err(Error::from_problems(problems));
-        }
-        let kind = crate::policy::read::<EventKind>(value, "", &mut problems);
-        match (at, kind) {
-            (Some(at), Some(kind)) => Ok(Event { at, kind }),
-            _ => Err(Error::from_problems(problems)),
+
+        d.deserialize_str(NameVisitor)
+    }
+}
+
+impl EventName {
+    /// The fields an event of this kind has besides `at` and `event`; all are
+    /// required but `tier`, `preferred_agent` and `to_tier`.
+    fn fields(self) -> &'static [&'static str] {
+        use EventName::*;
+        match self {
+            TicketCreated => &["ticket", "tier", "preferred_agent"],
+            TicketUpdated => &["ticket", "changes"],
+            TicketResolved | TicketClosed | TicketReopened | WaitingOnCustomer | CustomerReplied | AgentReplied => {
+                &["ticket"]
+            }
+            AgentLoggedIn | AgentLoggedOut => &["agent"],
+            AgentStateChanged => &["agent", "state"],
+            AgentFinished | OfferAccepted | OfferRejected => &["agent", "ticket"],
+            EscalateRequested => &["ticket", "to_tier"],
+            Tick => &[],
         }
     }
 }
 
-/// An event as its JSON reads, for [`Event::from_json_str`]'s fast path (the
-/// checked path reads `at` and the rest apart, to name fields in errors).
-#[cfg(not(target_arch = "wasm32"))]
-#[derive(Deserialize)]
-struct EventJson {
-    at: Timestamp,
-    #[serde(flatten)]
-    kind: EventKind,
-    /// Read after `kind`, from the same fields: through `flatten`, serde
-    /// would take a number as the index of a kind (`"event": 3`), which the
-    /// checked path refuses. As text, the number fails here too.
-    #[serde(flatten)]
-    #[allow(dead_code)]
-    tag: EventTag,
+/// Every field any event may have, as read. Events are tagged inside
+/// (`"event": "agent_logged_in"`), where serde's derived reader would buffer
+/// the whole object to find the tag first, losing the paths of errors in
+/// nested fields (`ticket.skills.network`) and costing a second pass (and, in
+/// WebAssembly, a second copy of every nested reader).
+#[derive(Default)]
+struct EventFields {
+    at: Option<Timestamp>,
+    name: Option<EventName>,
+    ticket: Option<ObjectOrId<Box<Ticket>>>,
+    tier: Option<Option<String>>,
+    preferred_agent: Option<Option<String>>,
+    changes: Option<Box<TicketChanges>>,
+    agent: Option<String>,
+    state: Option<Presence>,
+    to_tier: Option<Option<String>>,
+    /// The first field no event has.
+    unknown: Option<String>,
 }
 
-#[cfg(not(target_arch = "wasm32"))]
-#[derive(Deserialize)]
-struct EventTag {
-    #[allow(dead_code)]
-    event: String,
+impl EventFields {
+    /// The names of the fields present, besides `at` and `event`.
+    fn present(&self) -> impl Iterator<Item = &str> {
+        [
+            (self.ticket.is_some(), "ticket"),
+            (self.tier.is_some(), "tier"),
+            (self.preferred_agent.is_some(), "preferred_agent"),
+            (self.changes.is_some(), "changes"),
+            (self.agent.is_some(), "agent"),
+            (self.state.is_some(), "state"),
+            (self.to_tier.is_some(), "to_tier"),
+        ]
+        .into_iter()
+        .filter_map(|(present, name)| present.then_some(name))
+        .chain(self.unknown.as_deref())
+    }
+
+    /// The event these fields make, if they are exactly those of its kind.
+    fn into_kind<E: DeError>(self) -> Result<EventKind, E> {
+        let Some(name) = self.name else {
+            return Err(E::missing_field("event"));
+        };
+        let fields = name.fields();
+        if let Some(extra) = self.present().find(|f| !fields.contains(f)) {
+            return Err(E::unknown_field(extra, fields));
+        }
+        fn required<T, E: DeError>(value: Option<T>, field: &'static str) -> Result<T, E> {
+            value.ok_or_else(|| E::missing_field(field))
+        }
+        let id = |ticket: Option<ObjectOrId<Box<Ticket>>>| match required(ticket, "ticket")? {
+            ObjectOrId::Id(id) => Ok(id),
+            ObjectOrId::Object(_) => Err(E::invalid_type(Unexpected::Map, &"a ticket id")),
+        };
+        let agent = || required(self.agent.clone(), "agent");
+        use EventName::*;
+        Ok(match name {
+            TicketCreated => match required(self.ticket, "ticket")? {
+                ObjectOrId::Object(ticket) => EventKind::TicketCreated {
+                    ticket,
+                    tier: self.tier.flatten(),
+                    preferred_agent: self.preferred_agent.flatten(),
+                },
+                ObjectOrId::Id(_) => return Err(E::invalid_type(Unexpected::Str("an id"), &"a ticket table")),
+            },
+            TicketUpdated => {
+                EventKind::TicketUpdated { changes: required(self.changes, "changes")?, ticket: id(self.ticket)? }
+            }
+            TicketResolved => EventKind::TicketResolved { ticket: id(self.ticket)? },
+            TicketClosed => EventKind::TicketClosed { ticket: id(self.ticket)? },
+            TicketReopened => EventKind::TicketReopened { ticket: id(self.ticket)? },
+            WaitingOnCustomer => EventKind::WaitingOnCustomer { ticket: id(self.ticket)? },
+            CustomerReplied => EventKind::CustomerReplied { ticket: id(self.ticket)? },
+            AgentReplied => EventKind::AgentReplied { ticket: id(self.ticket)? },
+            AgentLoggedIn => EventKind::AgentLoggedIn { agent: agent()? },
+            AgentLoggedOut => EventKind::AgentLoggedOut { agent: agent()? },
+            AgentStateChanged => {
+                EventKind::AgentStateChanged { agent: agent()?, state: required(self.state, "state")? }
+            }
+            AgentFinished => EventKind::AgentFinished { agent: agent()?, ticket: id(self.ticket)? },
+            OfferAccepted => EventKind::OfferAccepted { agent: agent()?, ticket: id(self.ticket)? },
+            OfferRejected => EventKind::OfferRejected { agent: agent()?, ticket: id(self.ticket)? },
+            EscalateRequested => {
+                EventKind::EscalateRequested { ticket: id(self.ticket)?, to_tier: self.to_tier.flatten() }
+            }
+            Tick => EventKind::Tick {},
+        })
+    }
+}
+
+/// An event's field names, read without allocating but for unknown ones.
+enum EventKey {
+    At,
+    Event,
+    Ticket,
+    Tier,
+    PreferredAgent,
+    Changes,
+    Agent,
+    State,
+    ToTier,
+    Unknown(String),
+}
+
+impl<'de> Deserialize<'de> for EventKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+
+        impl Visitor<'_> for KeyVisitor {
+            type Value = EventKey;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a field name")
+            }
+
+            fn visit_str<E: DeError>(self, key: &str) -> Result<EventKey, E> {
+                Ok(match key {
+                    "at" => EventKey::At,
+                    "event" => EventKey::Event,
+                    "ticket" => EventKey::Ticket,
+                    "tier" => EventKey::Tier,
+                    "preferred_agent" => EventKey::PreferredAgent,
+                    "changes" => EventKey::Changes,
+                    "agent" => EventKey::Agent,
+                    "state" => EventKey::State,
+                    "to_tier" => EventKey::ToTier,
+                    other => EventKey::Unknown(other.to_owned()),
+                })
+            }
+        }
+
+        d.deserialize_identifier(KeyVisitor)
+    }
+}
+
+struct EventVisitor;
+
+impl<'de> Visitor<'de> for EventVisitor {
+    type Value = EventFields;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an event (a table with `at` and `event`)")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EventFields, A::Error> {
+        /// Stores a field's value, refusing a second one.
+        fn once<T, E: DeError>(slot: &mut Option<T>, value: T, field: &'static str) -> Result<(), E> {
+            if slot.is_some() {
+                return Err(E::duplicate_field(field));
+            }
+            *slot = Some(value);
+            Ok(())
+        }
+        let mut f = EventFields::default();
+        while let Some(key) = map.next_key::<EventKey>()? {
+            match key {
+                EventKey::At => once(&mut f.at, map.next_value()?, "at")?,
+                EventKey::Event => once(&mut f.name, map.next_value()?, "event")?,
+                // With the kind known, the ticket is read as what it must be
+                // (the error then names the field).
+                EventKey::Ticket => {
+                    let ticket = match f.name {
+                        None => map.next_value()?,
+                        Some(EventName::TicketCreated) => ObjectOrId::Object(map.next_value()?),
+                        Some(_) => ObjectOrId::Id(map.next_value()?),
+                    };
+                    once(&mut f.ticket, ticket, "ticket")?;
+                }
+                EventKey::Tier => once(&mut f.tier, map.next_value()?, "tier")?,
+                EventKey::PreferredAgent => once(&mut f.preferred_agent, map.next_value()?, "preferred_agent")?,
+                EventKey::Changes => once(&mut f.changes, map.next_value()?, "changes")?,
+                EventKey::Agent => once(&mut f.agent, map.next_value()?, "agent")?,
+                EventKey::State => once(&mut f.state, map.next_value()?, "state")?,
+                EventKey::ToTier => once(&mut f.to_tier, map.next_value()?, "to_tier")?,
+                EventKey::Unknown(key) => {
+                    map.next_value::<IgnoredAny>()?;
+                    f.unknown.get_or_insert(key);
+                }
+            }
+        }
+        Ok(f)
+    }
 }
 
 /// Largest single event accepted, in bytes.
 pub const MAX_EVENT_BYTES: usize = 1 << 20;
 
 /// What happened.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "event", rename_all = "snake_case", deny_unknown_fields)]
+///
+/// Read field by field as the JSON comes, without buffering (errors name the
+/// field, nested ones too: `ticket.skills.network`); written by serde.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
 pub enum EventKind {
     /// A new ticket. Its `created_at` may be earlier than `at` (a ticket known
     /// before it reached this queue).

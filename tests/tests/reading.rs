@@ -324,3 +324,45 @@ fn fields_written_as_text_or_a_table_name_the_wrong_field_inside() {
     assert_eq!(path, "teams[0].shifts.mon[1]");
     assert!(message.contains("expected a string"), "{message}");
 }
+
+#[test]
+fn event_errors_name_the_field() {
+    let at = r#""at": "2026-03-06T08:00:00Z""#;
+    for (fields, path, code, says) in [
+        (r#""event": "agent_logged_in", "agent": 3"#, "agent", "invalid_value", "expected a string"),
+        (r#""event": "agent_state_changed", "agent": "a", "state": "busy""#, "state", "invalid_value", "`busy`"),
+        (r#""event": "ticket_closed", "ticket": {"id": "x"}"#, "ticket", "invalid_value", "expected a string"),
+        // In either order (the checked path reads the kind first).
+        (r#""ticket": {"id": "x"}, "event": "ticket_closed""#, "ticket", "invalid_value", "expected a string"),
+        (r#""event": "ticket_created", "ticket": "x""#, "ticket", "invalid_value", "expected struct Ticket"),
+        (
+            r#""event": "ticket_created", "tier": 2, "ticket": {"id": "x", "created_at": "2026-03-06T08:00:00Z", "channel": "chat"}"#,
+            "tier",
+            "invalid_value",
+            "expected a string",
+        ),
+        (r#""event": 3"#, "event", "invalid_value", "expected an event name"),
+        (r#""event": "agent_loged_in", "agent": "a""#, "event", "invalid_value", "unknown variant `agent_loged_in`"),
+        (r#""event": "agent_logged_in", "agent": "a", "ticket": "t""#, "ticket", "unknown_field", "unknown field"),
+        (r#""event": "agent_logged_in""#, "agent", "missing_field", "missing field"),
+        (r#""event": "ticket_updated", "ticket": "x""#, "changes", "missing_field", "missing field"),
+        (r#""agent": "a""#, "event", "missing_field", "missing field"),
+    ] {
+        let text = format!("{{{at}, {fields}}}");
+        let (p, c, message) = only_problem(Event::from_json_str(&text));
+        assert_eq!((p.as_str(), c), (path, code), "{text}: {message}");
+        assert!(message.contains(says), "{text}: {message}");
+    }
+    // The path inside a nested ticket, and a typo's hint.
+    let text = format!(
+        r#"{{{at}, "event": "ticket_created", "ticket": {{"id": "x", "created_at": "2026-03-06T08:00:00Z", "channel": "chat", "skills": {{"network": "high"}}}}}}"#
+    );
+    assert_eq!(only_problem(Event::from_json_str(&text)).0, "ticket.skills.network");
+    let err = Event::from_json_str(&format!(r#"{{{at}, "event": "agent_logged_in", "agnet": "a"}}"#)).unwrap_err();
+    assert_eq!(err.problems()[0].path(), "agnet");
+    assert_eq!(err.problems()[0].hint(), Some("did you mean \"agent\"?"), "{err}");
+    // Not an object at all.
+    let (p, _, message) = only_problem(Event::from_json_str("[1]"));
+    assert_eq!(p, "");
+    assert!(message.contains("expected an event"), "{message}");
+}

@@ -38,6 +38,7 @@ pub use replay::{
 use crate::agent::AgentSpec;
 use crate::error::{Error, ErrorKind, Problem};
 use crate::event::{Event, EventKind};
+use crate::policy::ObjectOrId;
 use crate::ticket::Ticket;
 
 /// Most records in one history.
@@ -452,35 +453,6 @@ struct FastLine<'a> {
     preferred_agent: Option<String>,
     state: Option<crate::event::Presence>,
     outcome: Option<HandledOutcome>,
-}
-
-/// A field that holds an object in one kind of line and an id in others
-/// (`agent`, `ticket`), told apart by the JSON type as it is read.
-enum ObjectOrId<T> {
-    Object(T),
-    Id(String),
-}
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for ObjectOrId<T> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Either<T>(std::marker::PhantomData<T>);
-        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Either<T> {
-            type Value = ObjectOrId<T>;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("an id or an object")
-            }
-
-            fn visit_str<E: serde::de::Error>(self, id: &str) -> Result<Self::Value, E> {
-                Ok(ObjectOrId::Id(id.to_owned()))
-            }
-
-            fn visit_map<M: serde::de::MapAccess<'de>>(self, map: M) -> Result<Self::Value, M::Error> {
-                T::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(ObjectOrId::Object)
-            }
-        }
-        deserializer.deserialize_any(Either(std::marker::PhantomData))
-    }
 }
 
 impl FastLine<'_> {

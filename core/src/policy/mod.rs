@@ -960,6 +960,34 @@ pub(crate) fn read_text_or_table<'de, D: Deserializer<'de>, T: TextOrTable>(d: D
     d.deserialize_any(TextOrTableVisitor(std::marker::PhantomData))
 }
 
+/// A field that holds a table in one kind of document and an id in others
+/// (an event's `ticket`, a history line's `agent`), told apart by the type as
+/// it is read.
+pub(crate) enum ObjectOrId<T> {
+    /// The table, read as `T`.
+    Object(T),
+    /// The id.
+    Id(String),
+}
+
+impl<T: DeserializeOwned> TextOrTable for ObjectOrId<T> {
+    const EXPECTING: &'static str = "an id or a table";
+
+    fn from_text(text: String) -> Self {
+        ObjectOrId::Id(text)
+    }
+
+    fn from_table<'de, A: MapAccess<'de>>(table: A) -> Result<Self, A::Error> {
+        T::deserialize(MapAccessDeserializer::new(table)).map(ObjectOrId::Object)
+    }
+}
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for ObjectOrId<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        read_text_or_table(d)
+    }
+}
+
 /// Deserializes `value` as `T`, recording a problem (with the full path) on failure.
 pub(crate) fn read<T: DeserializeOwned>(value: Value, path: &str, problems: &mut Vec<Problem>) -> Option<T> {
     match serde_path_to_error::deserialize::<_, T>(value) {
