@@ -45,7 +45,7 @@ use crate::calendar::Calendar;
 use crate::error::{Error, ErrorKind, Problem, unknown_name};
 use crate::event::{Decision, Event, EventKind, OfferExplanation, PassedOver, Presence, SkillMatch, TicketChanges};
 use crate::hash::FastMap;
-use crate::policy::CompiledPolicy;
+use crate::policy::{CompiledPolicy, only_fields, required_field};
 use crate::queue::{DenseQueue, GroupQueues};
 use crate::routing::{RoutingRules, Strategy};
 use crate::ticket::{Channel, Ticket, TicketEvent};
@@ -104,8 +104,8 @@ struct Group {
     ready: DenseQueue<AgentKey>,
 }
 
-/// Where a ticket is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Where a ticket is. Snapshots read it through [`StatusFields`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub(crate) enum Status {
     Queued,
@@ -115,6 +115,56 @@ pub(crate) enum Status {
     Pending { agent: Option<u32> },
     Handled,
     Resolved,
+}
+
+#[derive(Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum StatusName {
+    Queued,
+    Sticky,
+    Offered,
+    Assigned,
+    Pending,
+    Handled,
+    Resolved,
+}
+
+/// Every field a [`Status`] has, as read (serde's derived reader would
+/// buffer the object to find the tag).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StatusFields {
+    status: StatusName,
+    agent: Option<u32>,
+    until: Option<i64>,
+    expires: Option<i64>,
+}
+
+impl<'de> Deserialize<'de> for Status {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let StatusFields { status, agent, until, expires } = StatusFields::deserialize(d)?;
+        let fields: &'static [&'static str] = match status {
+            StatusName::Queued | StatusName::Handled | StatusName::Resolved => &[],
+            StatusName::Sticky => &["agent", "until"],
+            StatusName::Offered => &["agent", "expires"],
+            StatusName::Assigned | StatusName::Pending => &["agent"],
+        };
+        only_fields([(agent.is_some(), "agent"), (until.is_some(), "until"), (expires.is_some(), "expires")], fields)?;
+        Ok(match status {
+            StatusName::Queued => Status::Queued,
+            StatusName::Sticky => {
+                Status::Sticky { agent: required_field(agent, "agent")?, until: required_field(until, "until")? }
+            }
+            StatusName::Offered => {
+                Status::Offered { agent: required_field(agent, "agent")?, expires: required_field(expires, "expires")? }
+            }
+            StatusName::Assigned => Status::Assigned { agent: required_field(agent, "agent")? },
+            // Written with `"agent": null` when nobody holds it.
+            StatusName::Pending => Status::Pending { agent },
+            StatusName::Handled => Status::Handled,
+            StatusName::Resolved => Status::Resolved,
+        })
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -201,7 +251,8 @@ struct Named {
 }
 
 /// A timer; stale ones (generation moved on) are skipped when they fire.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+/// Snapshots read it through [`TimerFields`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(tag = "timer", rename_all = "snake_case")]
 enum TimerKind {
     /// A ticket's own timer: offer expiry, sticky end, relaxation, escalation
@@ -213,6 +264,60 @@ enum TimerKind {
     WrapUp { agent: u32, channel: Channel },
     /// A skip (after rejection) ends, or a fairness window slides.
     Recheck { agent: u32 },
+}
+
+#[derive(Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum TimerName {
+    Ticket,
+    Shift,
+    WrapUp,
+    Recheck,
+}
+
+/// Every field a [`TimerKind`] has, as read.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TimerFields {
+    timer: TimerName,
+    ticket: Option<u32>,
+    agent: Option<u32>,
+    generation: Option<u32>,
+    channel: Option<Channel>,
+}
+
+impl<'de> Deserialize<'de> for TimerKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let TimerFields { timer, ticket, agent, generation, channel } = TimerFields::deserialize(d)?;
+        let fields: &'static [&'static str] = match timer {
+            TimerName::Ticket => &["ticket", "generation"],
+            TimerName::Shift => &["agent", "generation"],
+            TimerName::WrapUp => &["agent", "channel"],
+            TimerName::Recheck => &["agent"],
+        };
+        let present = [
+            (ticket.is_some(), "ticket"),
+            (agent.is_some(), "agent"),
+            (generation.is_some(), "generation"),
+            (channel.is_some(), "channel"),
+        ];
+        only_fields(present, fields)?;
+        Ok(match timer {
+            TimerName::Ticket => TimerKind::Ticket {
+                ticket: required_field(ticket, "ticket")?,
+                generation: required_field(generation, "generation")?,
+            },
+            TimerName::Shift => TimerKind::Shift {
+                agent: required_field(agent, "agent")?,
+                generation: required_field(generation, "generation")?,
+            },
+            TimerName::WrapUp => TimerKind::WrapUp {
+                agent: required_field(agent, "agent")?,
+                channel: required_field(channel, "channel")?,
+            },
+            TimerName::Recheck => TimerKind::Recheck { agent: required_field(agent, "agent")? },
+        })
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -2598,5 +2703,53 @@ fn apply_changes(ticket: &mut Ticket, changes: &TicketChanges) {
 impl From<Problem> for Error {
     fn from(p: Problem) -> Error {
         Error::from_problem(p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Snapshots write these tagged records with serde's derive and read them
+    /// through flat records: both ways must agree on every kind.
+    #[test]
+    fn statuses_and_timers_read_back_as_written() {
+        let statuses = [
+            Status::Queued,
+            Status::Sticky { agent: 1, until: 5 },
+            Status::Offered { agent: 2, expires: -7 },
+            Status::Assigned { agent: 3 },
+            Status::Pending { agent: Some(4) },
+            Status::Pending { agent: None },
+            Status::Handled,
+            Status::Resolved,
+        ];
+        for status in statuses {
+            let text = serde_json::to_string(&status).unwrap();
+            assert_eq!(serde_json::from_str::<Status>(&text).unwrap(), status, "{text}");
+        }
+        let timers = [
+            TimerKind::Ticket { ticket: 1, generation: 2 },
+            TimerKind::Shift { agent: 3, generation: 4 },
+            TimerKind::WrapUp { agent: 5, channel: Channel::Chat },
+            TimerKind::Recheck { agent: 6 },
+        ];
+        for timer in timers {
+            let text = serde_json::to_string(&timer).unwrap();
+            assert_eq!(serde_json::from_str::<TimerKind>(&text).unwrap(), timer, "{text}");
+        }
+        for (text, says) in [
+            (r#"{"status": "queued", "agent": 1}"#, "unknown field `agent`"),
+            (r#"{"status": "offered", "agent": 1}"#, "missing field `expires`"),
+            (r#"{"status": "lost"}"#, "unknown variant `lost`"),
+            (r#"{"timer": "recheck", "agent": 1, "channel": "chat"}"#, "unknown field `channel`"),
+            (r#"{"timer": "wrap_up", "agent": 1}"#, "missing field `channel`"),
+            (r#"{"timer": "shift", "agent": 1, "generation": 2, "extra": 0}"#, "unknown field `extra`"),
+        ] {
+            let status = serde_json::from_str::<Status>(text).map(|_| ()).map_err(|e| e.to_string());
+            let timer = serde_json::from_str::<TimerKind>(text).map(|_| ()).map_err(|e| e.to_string());
+            let err = if text.contains("status") { status } else { timer }.unwrap_err();
+            assert!(err.contains(says), "{text}: {err}");
+        }
     }
 }

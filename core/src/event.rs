@@ -11,7 +11,7 @@ use serde::de::{Error as DeError, IgnoredAny, MapAccess, Unexpected, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::Error;
-use crate::policy::ObjectOrId;
+use crate::policy::{ObjectOrId, only_fields, required_field};
 use crate::sla::Metric;
 use crate::ticket::Ticket;
 
@@ -195,42 +195,32 @@ struct EventFields {
 }
 
 impl EventFields {
-    /// The names of the fields present, besides `at` and `event`.
-    fn present(&self) -> impl Iterator<Item = &str> {
-        [
-            (self.ticket.is_some(), "ticket"),
-            (self.tier.is_some(), "tier"),
-            (self.preferred_agent.is_some(), "preferred_agent"),
-            (self.changes.is_some(), "changes"),
-            (self.agent.is_some(), "agent"),
-            (self.state.is_some(), "state"),
-            (self.to_tier.is_some(), "to_tier"),
-        ]
-        .into_iter()
-        .filter_map(|(present, name)| present.then_some(name))
-        .chain(self.unknown.as_deref())
-    }
-
     /// The event these fields make, if they are exactly those of its kind.
     fn into_kind<E: DeError>(self) -> Result<EventKind, E> {
         let Some(name) = self.name else {
             return Err(E::missing_field("event"));
         };
-        let fields = name.fields();
-        if let Some(extra) = self.present().find(|f| !fields.contains(f)) {
-            return Err(E::unknown_field(extra, fields));
-        }
-        fn required<T, E: DeError>(value: Option<T>, field: &'static str) -> Result<T, E> {
-            value.ok_or_else(|| E::missing_field(field))
-        }
-        let id = |ticket: Option<ObjectOrId<Box<Ticket>>>| match required(ticket, "ticket")? {
+        only_fields(
+            [
+                (self.ticket.is_some(), "ticket"),
+                (self.tier.is_some(), "tier"),
+                (self.preferred_agent.is_some(), "preferred_agent"),
+                (self.changes.is_some(), "changes"),
+                (self.agent.is_some(), "agent"),
+                (self.state.is_some(), "state"),
+                (self.to_tier.is_some(), "to_tier"),
+                (self.unknown.is_some(), self.unknown.as_deref().unwrap_or_default()),
+            ],
+            name.fields(),
+        )?;
+        let id = |ticket: Option<ObjectOrId<Box<Ticket>>>| match required_field(ticket, "ticket")? {
             ObjectOrId::Id(id) => Ok(id),
             ObjectOrId::Object(_) => Err(E::invalid_type(Unexpected::Map, &"a ticket id")),
         };
-        let agent = || required(self.agent.clone(), "agent");
+        let agent = || required_field(self.agent.clone(), "agent");
         use EventName::*;
         Ok(match name {
-            TicketCreated => match required(self.ticket, "ticket")? {
+            TicketCreated => match required_field(self.ticket, "ticket")? {
                 ObjectOrId::Object(ticket) => EventKind::TicketCreated {
                     ticket,
                     tier: self.tier.flatten(),
@@ -239,7 +229,7 @@ impl EventFields {
                 ObjectOrId::Id(_) => return Err(E::invalid_type(Unexpected::Str("an id"), &"a ticket table")),
             },
             TicketUpdated => {
-                EventKind::TicketUpdated { changes: required(self.changes, "changes")?, ticket: id(self.ticket)? }
+                EventKind::TicketUpdated { changes: required_field(self.changes, "changes")?, ticket: id(self.ticket)? }
             }
             TicketResolved => EventKind::TicketResolved { ticket: id(self.ticket)? },
             TicketClosed => EventKind::TicketClosed { ticket: id(self.ticket)? },
@@ -250,7 +240,7 @@ impl EventFields {
             AgentLoggedIn => EventKind::AgentLoggedIn { agent: agent()? },
             AgentLoggedOut => EventKind::AgentLoggedOut { agent: agent()? },
             AgentStateChanged => {
-                EventKind::AgentStateChanged { agent: agent()?, state: required(self.state, "state")? }
+                EventKind::AgentStateChanged { agent: agent()?, state: required_field(self.state, "state")? }
             }
             AgentFinished => EventKind::AgentFinished { agent: agent()?, ticket: id(self.ticket)? },
             OfferAccepted => EventKind::OfferAccepted { agent: agent()?, ticket: id(self.ticket)? },
@@ -514,7 +504,10 @@ pub enum Presence {
 }
 
 /// What the engine decided.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+///
+/// Read through one record of every decision's fields (serde's derived
+/// reader would buffer the object to find the tag); written by serde.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "decision", rename_all = "snake_case")]
 pub enum Decision {
     /// Offer a ticket to an agent; it is reserved for them until `expires_at`.
@@ -601,6 +594,115 @@ pub enum Decision {
         /// When.
         at: Timestamp,
     },
+}
+
+/// The kinds of decision, as `"decision"` names them.
+#[derive(Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum DecisionName {
+    Offer,
+    OfferExpired,
+    OfferWithdrawn,
+    Requeued,
+    Escalated,
+    Relaxed,
+    SlaAlert,
+    WakeAt,
+}
+
+/// Every field any decision has, as read (decisions come back in snapshots).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DecisionFields {
+    decision: DecisionName,
+    at: Timestamp,
+    ticket: Option<String>,
+    agent: Option<String>,
+    expires_at: Option<Timestamp>,
+    why: Option<Box<OfferExplanation>>,
+    reason: Option<String>,
+    from_tier: Option<String>,
+    to_tier: Option<String>,
+    step: Option<usize>,
+    detail: Option<String>,
+    metric: Option<Metric>,
+    fraction: Option<f64>,
+}
+
+impl<'de> Deserialize<'de> for Decision {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let f = DecisionFields::deserialize(d)?;
+        let present = [
+            (f.ticket.is_some(), "ticket"),
+            (f.agent.is_some(), "agent"),
+            (f.expires_at.is_some(), "expires_at"),
+            (f.why.is_some(), "why"),
+            (f.reason.is_some(), "reason"),
+            (f.from_tier.is_some(), "from_tier"),
+            (f.to_tier.is_some(), "to_tier"),
+            (f.step.is_some(), "step"),
+            (f.detail.is_some(), "detail"),
+            (f.metric.is_some(), "metric"),
+            (f.fraction.is_some(), "fraction"),
+        ];
+        let fields: &'static [&'static str] = match f.decision {
+            DecisionName::Offer => &["ticket", "agent", "expires_at", "why"],
+            DecisionName::OfferExpired => &["ticket", "agent"],
+            DecisionName::OfferWithdrawn => &["ticket", "agent", "reason"],
+            DecisionName::Requeued => &["ticket", "reason"],
+            DecisionName::Escalated => &["ticket", "from_tier", "to_tier", "reason"],
+            DecisionName::Relaxed => &["ticket", "step", "detail"],
+            DecisionName::SlaAlert => &["ticket", "metric", "fraction"],
+            DecisionName::WakeAt => &[],
+        };
+        only_fields(present, fields)?;
+        let at = f.at;
+        Ok(match f.decision {
+            DecisionName::Offer => Decision::Offer {
+                at,
+                ticket: required_field(f.ticket, "ticket")?,
+                agent: required_field(f.agent, "agent")?,
+                expires_at: required_field(f.expires_at, "expires_at")?,
+                why: required_field(f.why, "why")?,
+            },
+            DecisionName::OfferExpired => Decision::OfferExpired {
+                at,
+                ticket: required_field(f.ticket, "ticket")?,
+                agent: required_field(f.agent, "agent")?,
+            },
+            DecisionName::OfferWithdrawn => Decision::OfferWithdrawn {
+                at,
+                ticket: required_field(f.ticket, "ticket")?,
+                agent: required_field(f.agent, "agent")?,
+                reason: required_field(f.reason, "reason")?,
+            },
+            DecisionName::Requeued => Decision::Requeued {
+                at,
+                ticket: required_field(f.ticket, "ticket")?,
+                reason: required_field(f.reason, "reason")?,
+            },
+            DecisionName::Escalated => Decision::Escalated {
+                at,
+                ticket: required_field(f.ticket, "ticket")?,
+                from_tier: required_field(f.from_tier, "from_tier")?,
+                to_tier: required_field(f.to_tier, "to_tier")?,
+                reason: required_field(f.reason, "reason")?,
+            },
+            DecisionName::Relaxed => Decision::Relaxed {
+                at,
+                ticket: required_field(f.ticket, "ticket")?,
+                step: required_field(f.step, "step")?,
+                detail: required_field(f.detail, "detail")?,
+            },
+            DecisionName::SlaAlert => Decision::SlaAlert {
+                at,
+                ticket: required_field(f.ticket, "ticket")?,
+                metric: required_field(f.metric, "metric")?,
+                fraction: required_field(f.fraction, "fraction")?,
+            },
+            DecisionName::WakeAt => Decision::WakeAt { at },
+        })
+    }
 }
 
 /// Why an offer went to this agent, and why this ticket now.

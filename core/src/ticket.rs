@@ -154,8 +154,11 @@ impl Ticket {
 }
 
 /// Something that happened to a ticket, with when.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "event", rename_all = "snake_case", deny_unknown_fields)]
+///
+/// Read through a record of its two fields (serde's derived reader would
+/// buffer the object to find the tag); written by serde.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
 pub enum TicketEvent {
     /// An agent replied to the customer: stops the first-response clock and the
     /// current next-reply clock.
@@ -186,6 +189,38 @@ pub enum TicketEvent {
         /// When.
         at: Timestamp,
     },
+}
+
+/// The kinds of [`TicketEvent`], as `"event"` names them.
+#[derive(Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum TicketEventName {
+    AgentReplied,
+    WaitingOnCustomer,
+    CustomerReplied,
+    Resolved,
+    Reopened,
+}
+
+/// A [`TicketEvent`] as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TicketEventFields {
+    event: TicketEventName,
+    at: Timestamp,
+}
+
+impl<'de> Deserialize<'de> for TicketEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let TicketEventFields { event, at } = TicketEventFields::deserialize(d)?;
+        Ok(match event {
+            TicketEventName::AgentReplied => TicketEvent::AgentReplied { at },
+            TicketEventName::WaitingOnCustomer => TicketEvent::WaitingOnCustomer { at },
+            TicketEventName::CustomerReplied => TicketEvent::CustomerReplied { at },
+            TicketEventName::Resolved => TicketEvent::Resolved { at },
+            TicketEventName::Reopened => TicketEvent::Reopened { at },
+        })
+    }
 }
 
 impl TicketEvent {

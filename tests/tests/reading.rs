@@ -366,3 +366,56 @@ fn event_errors_name_the_field() {
     assert_eq!(p, "");
     assert!(message.contains("expected an event"), "{message}");
 }
+
+#[test]
+fn decisions_read_back_as_written_and_refuse_other_kinds_fields() {
+    use tierwise::{Decision, Metric, OfferExplanation, PassedOver, SkillMatch};
+    let at: tierwise::jiff::Timestamp = "2026-03-06T08:00:00Z".parse().unwrap();
+    let why = OfferExplanation {
+        priority: "P2".into(),
+        score: 41.5,
+        due: Some(at),
+        waited_s: 12.0,
+        tier: "L1".into(),
+        strategy: vec!["longest_idle".into()].into(),
+        skills: vec![SkillMatch { skill: "network".into(), required: 2, level: 3 }],
+        load: (1, 3),
+        idle_s: 60.0,
+        preferred: true,
+        relaxation: vec!["drop language".to_owned()],
+        passed_over: vec![PassedOver { agent: "bob".to_owned(), reason: "busy".to_owned() }],
+    };
+    let (t, a) = (|| "T1".to_owned(), || "ana".to_owned());
+    let decisions = [
+        Decision::Offer { at, ticket: t(), agent: a(), expires_at: at, why: Box::new(why) },
+        Decision::OfferExpired { at, ticket: t(), agent: a() },
+        Decision::OfferWithdrawn { at, ticket: t(), agent: a(), reason: "logged out".to_owned() },
+        Decision::Requeued { at, ticket: t(), reason: "rejected".to_owned() },
+        Decision::Escalated {
+            at,
+            ticket: t(),
+            from_tier: "L1".to_owned(),
+            to_tier: "L2".to_owned(),
+            reason: "requested".to_owned(),
+        },
+        Decision::Relaxed { at, ticket: t(), step: 1, detail: "level 2".to_owned() },
+        Decision::SlaAlert { at, ticket: t(), metric: Metric::FirstResponse, fraction: 0.75 },
+        Decision::WakeAt { at },
+    ];
+    for decision in decisions {
+        let text = serde_json::to_string(&decision).unwrap();
+        assert_eq!(serde_json::from_str::<Decision>(&text).unwrap(), decision, "{text}");
+    }
+    for (text, says) in [
+        (r#"{"decision": "wake_at", "at": "2026-03-06T08:00:00Z", "ticket": "T1"}"#, "unknown field `ticket`"),
+        (r#"{"decision": "offer_expired", "at": "2026-03-06T08:00:00Z", "ticket": "T1"}"#, "missing field `agent`"),
+        (
+            r#"{"decision": "requeued", "at": "2026-03-06T08:00:00Z", "ticket": "T1", "reason": "x", "x": 1}"#,
+            "unknown field `x`",
+        ),
+        (r#"{"decision": "wake_up", "at": "2026-03-06T08:00:00Z"}"#, "unknown variant `wake_up`"),
+    ] {
+        let err = serde_json::from_str::<Decision>(text).unwrap_err().to_string();
+        assert!(err.contains(says), "{text}: {err}");
+    }
+}

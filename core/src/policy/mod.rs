@@ -14,7 +14,7 @@ use std::fmt;
 
 use jiff::SignedDuration;
 use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
-use serde::de::{DeserializeOwned, MapAccess, SeqAccess, Visitor};
+use serde::de::{DeserializeOwned, Error as DeError, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
@@ -986,6 +986,24 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for ObjectOrId<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         read_text_or_table(d)
     }
+}
+
+/// Refuses a field that is present (`true`) but not one of `fields` (those
+/// of the kind of record read: a tagged record's reader takes every kind's
+/// fields as they come, then checks them against its kind's).
+pub(crate) fn only_fields<'a, E: DeError>(
+    present: impl IntoIterator<Item = (bool, &'a str)>,
+    fields: &'static [&'static str],
+) -> Result<(), E> {
+    match present.into_iter().find(|&(is, name)| is && !fields.contains(&name)) {
+        Some((_, extra)) => Err(E::unknown_field(extra, fields)),
+        None => Ok(()),
+    }
+}
+
+/// A field the kind of record read must have.
+pub(crate) fn required_field<T, E: DeError>(value: Option<T>, field: &'static str) -> Result<T, E> {
+    value.ok_or_else(|| E::missing_field(field))
 }
 
 /// Deserializes `value` as `T`, recording a problem (with the full path) on failure.
