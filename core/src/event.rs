@@ -197,19 +197,20 @@ struct EventFields {
 impl EventFields {
     /// The event these fields make, if they are exactly those of its kind.
     fn into_kind<E: DeError>(self) -> Result<EventKind, E> {
-        let Some(name) = self.name else {
+        let EventFields { at: _, name, ticket, tier, preferred_agent, changes, agent, state, to_tier, unknown } = self;
+        let Some(name) = name else {
             return Err(E::missing_field("event"));
         };
         only_fields(
             [
-                (self.ticket.is_some(), "ticket"),
-                (self.tier.is_some(), "tier"),
-                (self.preferred_agent.is_some(), "preferred_agent"),
-                (self.changes.is_some(), "changes"),
-                (self.agent.is_some(), "agent"),
-                (self.state.is_some(), "state"),
-                (self.to_tier.is_some(), "to_tier"),
-                (self.unknown.is_some(), self.unknown.as_deref().unwrap_or_default()),
+                (ticket.is_some(), "ticket"),
+                (tier.is_some(), "tier"),
+                (preferred_agent.is_some(), "preferred_agent"),
+                (changes.is_some(), "changes"),
+                (agent.is_some(), "agent"),
+                (state.is_some(), "state"),
+                (to_tier.is_some(), "to_tier"),
+                (unknown.is_some(), unknown.as_deref().unwrap_or_default()),
             ],
             name.fields(),
         )?;
@@ -217,37 +218,35 @@ impl EventFields {
             ObjectOrId::Id(id) => Ok(id),
             ObjectOrId::Object(_) => Err(E::invalid_type(Unexpected::Map, &"a ticket id")),
         };
-        let agent = || required_field(self.agent.clone(), "agent");
+        let agent = move || required_field(agent, "agent");
         use EventName::*;
         Ok(match name {
-            TicketCreated => match required_field(self.ticket, "ticket")? {
+            TicketCreated => match required_field(ticket, "ticket")? {
                 ObjectOrId::Object(ticket) => EventKind::TicketCreated {
                     ticket,
-                    tier: self.tier.flatten(),
-                    preferred_agent: self.preferred_agent.flatten(),
+                    tier: tier.flatten(),
+                    preferred_agent: preferred_agent.flatten(),
                 },
-                ObjectOrId::Id(_) => return Err(E::invalid_type(Unexpected::Str("an id"), &"a ticket table")),
+                ObjectOrId::Id(id) => return Err(E::invalid_type(Unexpected::Str(&id), &"a ticket table")),
             },
             TicketUpdated => {
-                EventKind::TicketUpdated { changes: required_field(self.changes, "changes")?, ticket: id(self.ticket)? }
+                EventKind::TicketUpdated { changes: required_field(changes, "changes")?, ticket: id(ticket)? }
             }
-            TicketResolved => EventKind::TicketResolved { ticket: id(self.ticket)? },
-            TicketClosed => EventKind::TicketClosed { ticket: id(self.ticket)? },
-            TicketReopened => EventKind::TicketReopened { ticket: id(self.ticket)? },
-            WaitingOnCustomer => EventKind::WaitingOnCustomer { ticket: id(self.ticket)? },
-            CustomerReplied => EventKind::CustomerReplied { ticket: id(self.ticket)? },
-            AgentReplied => EventKind::AgentReplied { ticket: id(self.ticket)? },
+            TicketResolved => EventKind::TicketResolved { ticket: id(ticket)? },
+            TicketClosed => EventKind::TicketClosed { ticket: id(ticket)? },
+            TicketReopened => EventKind::TicketReopened { ticket: id(ticket)? },
+            WaitingOnCustomer => EventKind::WaitingOnCustomer { ticket: id(ticket)? },
+            CustomerReplied => EventKind::CustomerReplied { ticket: id(ticket)? },
+            AgentReplied => EventKind::AgentReplied { ticket: id(ticket)? },
             AgentLoggedIn => EventKind::AgentLoggedIn { agent: agent()? },
             AgentLoggedOut => EventKind::AgentLoggedOut { agent: agent()? },
             AgentStateChanged => {
-                EventKind::AgentStateChanged { agent: agent()?, state: required_field(self.state, "state")? }
+                EventKind::AgentStateChanged { agent: agent()?, state: required_field(state, "state")? }
             }
-            AgentFinished => EventKind::AgentFinished { agent: agent()?, ticket: id(self.ticket)? },
-            OfferAccepted => EventKind::OfferAccepted { agent: agent()?, ticket: id(self.ticket)? },
-            OfferRejected => EventKind::OfferRejected { agent: agent()?, ticket: id(self.ticket)? },
-            EscalateRequested => {
-                EventKind::EscalateRequested { ticket: id(self.ticket)?, to_tier: self.to_tier.flatten() }
-            }
+            AgentFinished => EventKind::AgentFinished { agent: agent()?, ticket: id(ticket)? },
+            OfferAccepted => EventKind::OfferAccepted { agent: agent()?, ticket: id(ticket)? },
+            OfferRejected => EventKind::OfferRejected { agent: agent()?, ticket: id(ticket)? },
+            EscalateRequested => EventKind::EscalateRequested { ticket: id(ticket)?, to_tier: to_tier.flatten() },
             Tick => EventKind::Tick {},
         })
     }
