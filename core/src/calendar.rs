@@ -324,7 +324,7 @@ impl Calendar {
                 "the calendar has no working hours; add intervals such as weekdays = [\"09:00-17:00\"]",
             ));
         }
-        holidays.sort();
+        holidays.sort_unstable();
         let years = (MIN_YEAR..=MAX_YEAR).map(|_| OnceLock::new()).collect();
         Ok(Calendar {
             inner: Arc::new(CalendarInner {

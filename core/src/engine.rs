@@ -2177,7 +2177,7 @@ impl Engine {
         // Rebuild queues in arrival order; then readiness.
         let mut queued: Vec<u32> =
             (0..count).filter(|&t| engine.tickets[t as usize].status == Status::Queued).collect();
-        queued.sort_by_key(|&t| engine.tickets[t as usize].seq);
+        queued.sort_unstable_by_key(|&t| engine.tickets[t as usize].seq);
         for t in queued {
             let req = engine.requirements(t);
             let g = engine.group_for(req);
@@ -2629,7 +2629,7 @@ impl Engine {
                     }
                 }
             }
-            holidays_uncovered.sort();
+            holidays_uncovered.sort_unstable();
             holidays_uncovered.dedup();
             if uncovered.is_empty() && holidays_uncovered.is_empty() {
                 continue;
@@ -2655,7 +2655,7 @@ impl Engine {
                 never: members.is_empty(),
             });
         }
-        gaps.sort_by(|a, b| {
+        gaps.sort_unstable_by(|a, b| {
             b.never.cmp(&a.never).then(b.hours.total_cmp(&a.hours)).then(a.requirement.cmp(&b.requirement))
         });
         CoverageReport { week_start, gaps }

@@ -77,7 +77,7 @@ impl Target {
     #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
     pub(crate) fn new(within_ms: i64, calendar: Calendar, warn_at: &[f64]) -> Target {
         let mut fractions: Vec<f64> = warn_at.to_vec();
-        fractions.sort_by(f64::total_cmp);
+        fractions.sort_unstable_by(f64::total_cmp);
         fractions.dedup();
         let warnings = fractions.into_iter().map(|f| (f, ((within_ms as f64 * f).round() as i64).max(1))).collect();
         Target { within_ms, calendar, warnings }

@@ -723,7 +723,7 @@ impl Shape {
                 breaks.push(inner);
             }
         }
-        breaks.sort_by(f64::total_cmp);
+        breaks.sort_unstable_by(f64::total_cmp);
         breaks.dedup();
         let f = |d: f64| {
             let e = self.h(d).exp();

@@ -124,7 +124,7 @@ impl Waits {
         if waits.is_empty() {
             return Waits::default();
         }
-        waits.sort_by(f64::total_cmp);
+        waits.sort_unstable_by(f64::total_cmp);
         #[allow(clippy::cast_precision_loss)]
         let mean = waits.iter().sum::<f64>() / waits.len() as f64;
         // Nearest rank.
