@@ -323,6 +323,26 @@ fn fields_written_as_text_or_a_table_name_the_wrong_field_inside() {
     let (path, _, message) = only_problem(scenario);
     assert_eq!(path, "teams[0].shifts.mon[1]");
     assert!(message.contains("expected a string"), "{message}");
+
+    // A distribution's fields are checked against its kind, named in lower case.
+    let policy = tierwise::Policy::from_toml_str("version = 1").unwrap().compile().unwrap();
+    let with_handle = |handle: &str| {
+        tierwise::sim::Scenario::from_toml_str(&format!(
+            "[run]\nstart = \"2026-03-02T00:00:00Z\"\narrivals = 10\n[[streams]]\nname = \"calls\"\nchannel = \"phone\"\nper_hour = 60\nhandle = {handle}\n[[teams]]\nname = \"desk\"\nagents = 2\ntier = \"L1\"\ntimezone = \"UTC\"\nshifts = \"24/7\""
+        ))
+        .unwrap()
+        .check(&policy)
+    };
+    let (path, code, message) = only_problem(with_handle("{ dist = \"exponential\" }"));
+    assert_eq!(
+        (path.as_str(), code, message.as_str()),
+        ("streams[0].handle.mean", "missing_field", "an exponential distribution needs `mean`")
+    );
+    let (path, _, message) = only_problem(with_handle("{ dist = \"exponential\", mean = \"6m\", cv = 0.5 }"));
+    assert_eq!(
+        (path.as_str(), message.as_str()),
+        ("streams[0].handle.cv", "`cv` does not apply to an exponential distribution")
+    );
 }
 
 #[test]

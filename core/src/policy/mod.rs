@@ -802,7 +802,7 @@ pub fn parse_value(text: &str, format: Format, max_bytes: usize) -> Result<Value
                 format!(
                     "this build of Tierwise does not read {} (its cargo feature `{}` is off); use JSON",
                     other.name(),
-                    other.name().to_lowercase()
+                    other.name().to_ascii_lowercase()
                 ),
             ));
         }

@@ -867,12 +867,15 @@ fn check_dist(spec: &DistSpec, path: &str, problems: &mut Vec<Problem>) -> Optio
         #[allow(clippy::cast_precision_loss)]
         Some(ms as f64)
     };
+    // "an exponential distribution", "a gamma distribution".
+    let kind = format!("{:?}", spec.dist).to_ascii_lowercase();
+    let kind = format!("{} {kind} distribution", if kind.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" });
     let need = |v: Option<f64>, field: &str, problems: &mut Vec<Problem>| {
         if v.is_none() && !problems[before..].iter().any(|p| p.path().ends_with(field)) {
             problems.push(Problem::new(
                 ErrorKind::MissingField,
                 format!("{path}.{field}"),
-                format!("a {:?} distribution needs `{field}`", spec.dist).to_lowercase(),
+                format!("{kind} needs `{field}`"),
             ));
         }
         v
@@ -882,7 +885,7 @@ fn check_dist(spec: &DistSpec, path: &str, problems: &mut Vec<Problem>) -> Optio
             problems.push(Problem::new(
                 ErrorKind::InvalidValue,
                 format!("{path}.{field}"),
-                format!("`{field}` does not apply to a {} distribution", format!("{:?}", spec.dist).to_lowercase()),
+                format!("`{field}` does not apply to {kind}"),
             ));
         }
     };
