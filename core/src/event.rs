@@ -630,21 +630,35 @@ struct DecisionFields {
 
 impl<'de> Deserialize<'de> for Decision {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let f = DecisionFields::deserialize(d)?;
+        let DecisionFields {
+            decision,
+            at,
+            ticket,
+            agent,
+            expires_at,
+            why,
+            reason,
+            from_tier,
+            to_tier,
+            step,
+            detail,
+            metric,
+            fraction,
+        } = DecisionFields::deserialize(d)?;
         let present = [
-            (f.ticket.is_some(), "ticket"),
-            (f.agent.is_some(), "agent"),
-            (f.expires_at.is_some(), "expires_at"),
-            (f.why.is_some(), "why"),
-            (f.reason.is_some(), "reason"),
-            (f.from_tier.is_some(), "from_tier"),
-            (f.to_tier.is_some(), "to_tier"),
-            (f.step.is_some(), "step"),
-            (f.detail.is_some(), "detail"),
-            (f.metric.is_some(), "metric"),
-            (f.fraction.is_some(), "fraction"),
+            (ticket.is_some(), "ticket"),
+            (agent.is_some(), "agent"),
+            (expires_at.is_some(), "expires_at"),
+            (why.is_some(), "why"),
+            (reason.is_some(), "reason"),
+            (from_tier.is_some(), "from_tier"),
+            (to_tier.is_some(), "to_tier"),
+            (step.is_some(), "step"),
+            (detail.is_some(), "detail"),
+            (metric.is_some(), "metric"),
+            (fraction.is_some(), "fraction"),
         ];
-        let fields: &'static [&'static str] = match f.decision {
+        let fields: &'static [&'static str] = match decision {
             DecisionName::Offer => &["ticket", "agent", "expires_at", "why"],
             DecisionName::OfferExpired => &["ticket", "agent"],
             DecisionName::OfferWithdrawn => &["ticket", "agent", "reason"],
@@ -655,49 +669,42 @@ impl<'de> Deserialize<'de> for Decision {
             DecisionName::WakeAt => &[],
         };
         only_fields(present, fields)?;
-        let at = f.at;
-        Ok(match f.decision {
+        // Every kind but `wake_at` names its ticket; the agent and the reason
+        // recur too.
+        let ticket = move || required_field(ticket, "ticket");
+        let agent = move || required_field(agent, "agent");
+        let reason = move || required_field(reason, "reason");
+        Ok(match decision {
             DecisionName::Offer => Decision::Offer {
                 at,
-                ticket: required_field(f.ticket, "ticket")?,
-                agent: required_field(f.agent, "agent")?,
-                expires_at: required_field(f.expires_at, "expires_at")?,
-                why: required_field(f.why, "why")?,
+                ticket: ticket()?,
+                agent: agent()?,
+                expires_at: required_field(expires_at, "expires_at")?,
+                why: required_field(why, "why")?,
             },
-            DecisionName::OfferExpired => Decision::OfferExpired {
-                at,
-                ticket: required_field(f.ticket, "ticket")?,
-                agent: required_field(f.agent, "agent")?,
-            },
-            DecisionName::OfferWithdrawn => Decision::OfferWithdrawn {
-                at,
-                ticket: required_field(f.ticket, "ticket")?,
-                agent: required_field(f.agent, "agent")?,
-                reason: required_field(f.reason, "reason")?,
-            },
-            DecisionName::Requeued => Decision::Requeued {
-                at,
-                ticket: required_field(f.ticket, "ticket")?,
-                reason: required_field(f.reason, "reason")?,
-            },
+            DecisionName::OfferExpired => Decision::OfferExpired { at, ticket: ticket()?, agent: agent()? },
+            DecisionName::OfferWithdrawn => {
+                Decision::OfferWithdrawn { at, ticket: ticket()?, agent: agent()?, reason: reason()? }
+            }
+            DecisionName::Requeued => Decision::Requeued { at, ticket: ticket()?, reason: reason()? },
             DecisionName::Escalated => Decision::Escalated {
                 at,
-                ticket: required_field(f.ticket, "ticket")?,
-                from_tier: required_field(f.from_tier, "from_tier")?,
-                to_tier: required_field(f.to_tier, "to_tier")?,
-                reason: required_field(f.reason, "reason")?,
+                ticket: ticket()?,
+                from_tier: required_field(from_tier, "from_tier")?,
+                to_tier: required_field(to_tier, "to_tier")?,
+                reason: reason()?,
             },
             DecisionName::Relaxed => Decision::Relaxed {
                 at,
-                ticket: required_field(f.ticket, "ticket")?,
-                step: required_field(f.step, "step")?,
-                detail: required_field(f.detail, "detail")?,
+                ticket: ticket()?,
+                step: required_field(step, "step")?,
+                detail: required_field(detail, "detail")?,
             },
             DecisionName::SlaAlert => Decision::SlaAlert {
                 at,
-                ticket: required_field(f.ticket, "ticket")?,
-                metric: required_field(f.metric, "metric")?,
-                fraction: required_field(f.fraction, "fraction")?,
+                ticket: ticket()?,
+                metric: required_field(metric, "metric")?,
+                fraction: required_field(fraction, "fraction")?,
             },
             DecisionName::WakeAt => Decision::WakeAt { at },
         })
