@@ -405,23 +405,15 @@ pub const MAX_SNAPSHOT_BYTES: usize = 1 << 30;
 
 impl Snapshot {
     /// Reads a snapshot written as JSON (`serde_json::to_string(&snapshot)`).
-    /// A snapshot is machine-written, so it is read in one pass without field
-    /// paths (which would cost the WebAssembly package tens of kilobytes);
-    /// the error gives the line and column. Whether the snapshot fits a
-    /// policy, and is sound, is checked by [`Engine::restore`].
+    /// It is read as every other document is: a problem comes with its field
+    /// path. Whether the snapshot fits a policy, and is sound, is checked by
+    /// [`Engine::restore`].
     ///
     /// # Errors
-    /// Text over [`MAX_SNAPSHOT_BYTES`], not JSON, or not a snapshot.
+    /// Text over [`MAX_SNAPSHOT_BYTES`] or nested too deep (`too_large`), not
+    /// JSON (`syntax`), or not a snapshot (with the field path).
     pub fn from_json_str(text: &str) -> Result<Snapshot, Error> {
-        if text.len() > MAX_SNAPSHOT_BYTES {
-            return Err(Error::new(
-                ErrorKind::TooLarge,
-                "",
-                format!("snapshot is {} bytes; the limit is {MAX_SNAPSHOT_BYTES}", text.len()),
-            ));
-        }
-        serde_json::from_str(text)
-            .map_err(|e| Error::new(ErrorKind::InvalidValue, "", format!("not an engine snapshot: {e}")))
+        crate::policy::parse_json(text, MAX_SNAPSHOT_BYTES)
     }
 }
 

@@ -146,7 +146,7 @@ pub(crate) mod duration_serde {
 
     /// Reads the value as it comes (no buffering, unlike an untagged enum), so
     /// a wrong type is named in the error.
-    struct DurationVisitor;
+    pub(crate) struct DurationVisitor;
 
     impl Visitor<'_> for DurationVisitor {
         type Value = SignedDuration;

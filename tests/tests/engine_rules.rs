@@ -441,10 +441,20 @@ fn snapshots_read_from_json_text_and_junk_is_refused() {
     let text = snapshot.to_string();
     let restored = restore(&policy, &snapshot).unwrap();
     assert_eq!(serde_json::to_value(restored.snapshot()).unwrap(), snapshot, "a snapshot survives a round trip");
-    for junk in ["", "not a snapshot", "{}", "[1, 2]", &text[..text.len() / 2]] {
-        let err = tierwise::Snapshot::from_json_str(junk).unwrap_err();
-        assert_eq!(err.problems()[0].code(), "invalid_value", "{junk:?}");
-        assert!(err.to_string().contains("not an engine snapshot"), "{err}");
+    let mut wrong_load = snapshot.clone();
+    wrong_load["agents"][1]["load"] = "none".into();
+    let wrong_load = wrong_load.to_string();
+    let junk = [
+        ("", "syntax", ""),
+        ("not a snapshot", "syntax", ""),
+        (&text[..text.len() / 2], "syntax", ""),
+        ("{}", "missing_field", "format"),
+        ("[1, 2]", "invalid_value", ""),
+        (&wrong_load, "invalid_value", "agents[1].load"),
+    ];
+    for (text, code, path) in junk {
+        let err = tierwise::Snapshot::from_json_str(text).unwrap_err();
+        assert_eq!((err.code(), err.path()), (code, path), "{err}");
     }
 }
 

@@ -8,6 +8,7 @@
 //! files written today.
 
 mod compile;
+mod reader;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -19,6 +20,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 pub use compile::CompiledPolicy;
+pub(crate) use reader::ValueReader;
 
 use crate::error::{Error, ErrorKind, Problem, did_you_mean};
 
@@ -473,6 +475,8 @@ pub struct TargetSpec {
 
 impl<'de> Deserialize<'de> for TargetSpec {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use crate::time::duration_serde::DurationVisitor;
+
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]
         struct Full {
@@ -481,14 +485,46 @@ impl<'de> Deserialize<'de> for TargetSpec {
             #[serde(default)]
             calendar: Option<String>,
         }
-        let value = Value::deserialize(d)?;
-        if value.is_object() {
-            let full: Full = serde_json::from_value(value).map_err(serde::de::Error::custom)?;
-            Ok(TargetSpec { within: full.within, calendar: full.calendar })
-        } else {
-            let within = crate::time::duration_serde::deserialize(value).map_err(serde::de::Error::custom)?;
-            Ok(TargetSpec { within, calendar: None })
+
+        /// Reads the duration or the table as it comes.
+        struct TargetVisitor;
+
+        impl<'de> Visitor<'de> for TargetVisitor {
+            type Value = TargetSpec;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a duration such as \"4h\", or a table with `within` and `calendar`")
+            }
+
+            fn visit_i64<E: DeError>(self, secs: i64) -> Result<TargetSpec, E> {
+                DurationVisitor.visit_i64(secs).map(TargetSpec::within)
+            }
+
+            fn visit_u64<E: DeError>(self, secs: u64) -> Result<TargetSpec, E> {
+                DurationVisitor.visit_u64(secs).map(TargetSpec::within)
+            }
+
+            fn visit_f64<E: DeError>(self, secs: f64) -> Result<TargetSpec, E> {
+                DurationVisitor.visit_f64(secs).map(TargetSpec::within)
+            }
+
+            fn visit_str<E: DeError>(self, text: &str) -> Result<TargetSpec, E> {
+                DurationVisitor.visit_str(text).map(TargetSpec::within)
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, table: A) -> Result<TargetSpec, A::Error> {
+                let full = Full::deserialize(MapAccessDeserializer::new(table))?;
+                Ok(TargetSpec { within: full.within, calendar: full.calendar })
+            }
         }
+
+        d.deserialize_any(TargetVisitor)
+    }
+}
+
+impl TargetSpec {
+    fn within(within: SignedDuration) -> Self {
+        TargetSpec { within, calendar: None }
     }
 }
 
@@ -830,7 +866,9 @@ fn bracket_depth(text: &str) -> usize {
 /// one case where the two could differ, fail here), which
 /// `tests/tests/reading.rs` checks.
 pub(crate) fn parse_json_fast<T: DeserializeOwned>(text: &str, max_bytes: usize) -> Option<T> {
-    if text.len() > max_bytes || bracket_depth(text) > MAX_DEPTH {
+    // The WebAssembly package reads everything through the checked path: one
+    // reader per type instead of two keeps it tens of kilobytes smaller.
+    if cfg!(target_arch = "wasm32") || text.len() > max_bytes || bracket_depth(text) > MAX_DEPTH {
         return None;
     }
     serde_json::from_str(text).ok()
@@ -1008,12 +1046,10 @@ pub(crate) fn required_field<T, E: DeError>(value: Option<T>, field: &'static st
 
 /// Deserializes `value` as `T`, recording a problem (with the full path) on failure.
 pub(crate) fn read<T: DeserializeOwned>(value: Value, path: &str, problems: &mut Vec<Problem>) -> Option<T> {
-    match serde_path_to_error::deserialize::<_, T>(value) {
+    match T::deserialize(ValueReader(value)) {
         Ok(t) => Some(t),
         Err(err) => {
-            let inner = err.path().to_string();
-            let inner = if inner == "." { String::new() } else { inner };
-            problems.push(serde_problem(err.inner(), &inner).under(path));
+            problems.push(serde_problem(err.message(), &err.path()).under(path));
             None
         }
     }
@@ -1036,17 +1072,15 @@ fn read_list<T: DeserializeOwned>(value: Option<Value>, path: &str, problems: &m
     }
 }
 
-/// Turns a serde error into a problem, recognising unknown and missing fields.
-fn serde_problem(err: &serde_json::Error, path: &str) -> Problem {
-    let msg = err.to_string();
+/// Turns serde's message into a problem, recognising unknown and missing fields.
+fn serde_problem(msg: &str, path: &str) -> Problem {
     // serde's wording: "unknown field `x`, expected one of `a`, `b`" or
     // "unknown field `x`, expected `a`" or "... there are no fields".
     if let Some(rest) = msg.strip_prefix("unknown field `") {
         let (field, tail) = rest.split_once('`').unwrap_or((rest, ""));
         let expected: Vec<&str> = tail.split('`').skip(1).step_by(2).collect();
-        // serde_path_to_error may or may not include the unknown key itself.
-        let parent = path.strip_suffix(field).map_or(path, |p| p.trim_end_matches('.'));
-        return unknown_field(field, parent, &expected);
+        // The path is the table's: a key's error is not under the key.
+        return unknown_field(field, path, &expected);
     }
     if let Some(rest) = msg.strip_prefix("missing field `") {
         let field = rest.split('`').next().unwrap_or(rest);
