@@ -236,8 +236,8 @@ fn engine_routes_and_survives_snapshot_restore() {
     let err = JsEngine::new(&p, parse(r#"[{"id": "a", "tier": "L9"}]"#)).err().unwrap();
     assert_error(&err, "unknown_name", "agents[0].tier");
     assert_error(&JsEngine::restore(&p, parse(r#"{"format": 1}"#)).err().unwrap(), "invalid_value", "");
-    let err = JsEngine::restore(&p, s(r#"{"format": 9}"#)).err().unwrap();
-    assert_eq!(get_str(&err, "code"), "invalid_value");
+    let err = JsEngine::restore(&p, s(r#"{"format": 1}"#)).err().unwrap();
+    assert_error(&err, "missing_field", "roster");
 }
 
 #[wasm_bindgen_test]
