@@ -7,7 +7,8 @@
 use jiff::Timestamp;
 use js_sys::Array;
 use serde::Serialize;
-use tierwise::policy::Format;
+use serde_json::Value;
+use tierwise::policy::{Format, parse_value};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::errors::Failure;
@@ -68,6 +69,18 @@ pub fn document_format(text: &str, what: &str) -> Result<Format, Failure> {
             format.name()
         ),
     ))
+}
+
+/// The items of a JSON array given as text (tickets, events), each left as a
+/// JSON value for the core's checked reader: the text is parsed once.
+///
+/// # Errors
+/// Text that is not JSON, too large or too deep, or not an array.
+pub fn json_items(text: &str, what: &str) -> Result<Vec<Value>, Failure> {
+    match parse_value(text, Format::Json, MAX_TEXT_BYTES)? {
+        Value::Array(items) => Ok(items),
+        _ => Err(Failure::new("invalid_value", "", format!("expected a JSON array of {what}"))),
+    }
 }
 
 fn check_len(text: String, path: &str) -> Result<String, Failure> {

@@ -4,7 +4,7 @@
 use tierwise::{AgentSpec, CompiledPolicy, Decision, Engine, Event, Snapshot, parse_roster};
 use wasm_bindgen::prelude::*;
 
-use crate::convert::{document_text, from_json, output, to_json};
+use crate::convert::{document_text, from_json, json_items, output, to_json};
 use crate::errors::Failure;
 use crate::guard;
 use crate::policy::JsPolicy;
@@ -93,12 +93,11 @@ impl JsEngine {
     ) -> Result<JsValue, JsValue> {
         guard(|| {
             let text = document_text(&events, "events", "")?;
-            let items: Vec<&serde_json::value::RawValue> = serde_json::from_str(&text)
-                .map_err(|e| Failure::new("invalid_value", "", format!("expected a JSON array of events: {e}")))?;
+            let items = json_items(&text, "events")?;
             self.decisions.clear();
-            for (i, raw) in items.iter().enumerate() {
+            for (i, item) in items.into_iter().enumerate() {
                 let at = |e: Failure| e.under(&format!("[{i}]"));
-                let event = Event::from_json_str(raw.get()).map_err(|e| at(e.into()))?;
+                let event = Event::from_value(item).map_err(|e| at(e.into()))?;
                 self.engine.apply_owned(event, &mut self.decisions).map_err(|e| at(e.into()))?;
             }
             output(&self.decisions)

@@ -2,11 +2,10 @@
 
 use jiff::Timestamp;
 use serde::Serialize;
-use serde_json::value::RawValue;
 use tierwise::{AgentSpec, Assessment, CompiledPolicy, Metric, Ticket, Triage};
 use wasm_bindgen::prelude::*;
 
-use crate::convert::{document_text, from_json, instant, to_json};
+use crate::convert::{document_text, from_json, instant, json_items, to_json};
 use crate::errors::Failure;
 use crate::guard;
 use crate::policy::JsPolicy;
@@ -63,10 +62,8 @@ fn assess_each(
     now: Timestamp,
     mut each: impl FnMut(Ticket, Assessment),
 ) -> Result<(), Failure> {
-    let items: Vec<&RawValue> = serde_json::from_str(tickets)
-        .map_err(|e| Failure::new("invalid_value", "", format!("expected a JSON array of tickets: {e}")))?;
-    for (i, raw) in items.iter().enumerate() {
-        let ticket = Ticket::from_json_str(raw.get()).map_err(|e| Failure::from(e).under(&format!("[{i}]")))?;
+    for (i, item) in json_items(tickets, "tickets")?.into_iter().enumerate() {
+        let ticket = Ticket::from_value(item).map_err(|e| Failure::from(e).under(&format!("[{i}]")))?;
         let a = policy.assess(&ticket, now).map_err(|e| Failure::from(e).under(&format!("[{i}]")))?;
         each(ticket, a);
     }
@@ -122,11 +119,10 @@ pub fn triage_text(policy: &CompiledPolicy, ticket: &str, now: Timestamp) -> Res
 /// # Errors
 /// The first ticket that fails, with its index in the path (`[3].impact`).
 pub fn triage_many_text(policy: &CompiledPolicy, tickets: &str, now: Timestamp) -> Result<String, Failure> {
-    let items: Vec<&RawValue> = serde_json::from_str(tickets)
-        .map_err(|e| Failure::new("invalid_value", "", format!("expected a JSON array of tickets: {e}")))?;
+    let items = json_items(tickets, "tickets")?;
     let mut out: Vec<Triage> = Vec::with_capacity(items.len());
-    for (i, raw) in items.iter().enumerate() {
-        let one = Ticket::from_json_str(raw.get())
+    for (i, item) in items.into_iter().enumerate() {
+        let one = Ticket::from_value(item)
             .map_err(Failure::from)
             .and_then(|t| policy.triage(&t, now).map_err(Failure::from))
             .map_err(|e| e.under(&format!("[{i}]")))?;

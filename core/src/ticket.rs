@@ -133,6 +133,15 @@ impl Ticket {
         crate::policy::parse_json(text, crate::policy::MAX_TICKET_BYTES)
     }
 
+    /// Reads a ticket from a JSON value.
+    ///
+    /// # Errors
+    /// As [`Ticket::from_json_str`].
+    pub fn from_value(value: serde_json::Value) -> Result<Ticket, Error> {
+        let mut problems = Vec::new();
+        crate::policy::read(value, "", &mut problems).ok_or_else(|| Error::from_problems(problems))
+    }
+
     /// Checks that the history is in time order and starts after creation.
     pub(crate) fn check_history(&self) -> Result<(), Error> {
         let mut last = self.created_at;
