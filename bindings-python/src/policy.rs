@@ -206,8 +206,7 @@ pub(crate) fn triage_with<'py>(
     if !value.is_object() {
         return Err(errors::type_error("ticket", "expected a dict"));
     }
-    let ticket = errors::guard(|| Ticket::from_value(value))?
-        .map_err(|e| errors::map(py, Domain::Ticket, &e))?;
+    let ticket = errors::guard(|| Ticket::from_value(value))?.map_err(|e| errors::map(py, Domain::Ticket, &e))?;
     let triage = errors::guard(|| policy.triage(&ticket, now))?.map_err(|e| errors::map(py, Domain::Ticket, &e))?;
     convert::to_py(py, &serde_json::to_value(&triage).unwrap_or_default())
 }

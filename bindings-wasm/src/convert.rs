@@ -137,13 +137,7 @@ pub fn instant(value: &JsValue, path: &str) -> Result<Timestamp, Failure> {
 /// # Errors
 /// Text that is not such an instant, with `path`.
 pub fn parse_instant(text: &str, path: &str) -> Result<Timestamp, Failure> {
-    text.parse::<Timestamp>().map_err(|e| {
-        Failure::new(
-            "invalid_value",
-            path,
-            format!("{text:?} is not an RFC 3339 instant with an offset (e.g. \"2026-03-02T09:00:00Z\"): {e}"),
-        )
-    })
+    tierwise::parse_instant(text).map_err(|message| Failure::new("invalid_value", path, message))
 }
 
 /// JSON text of a core result.

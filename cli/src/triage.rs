@@ -38,9 +38,7 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
     let now = match &args.now {
         // The CLI is a host: it may read the clock; the engine never does.
         None => Timestamp::now(),
-        Some(text) => text
-            .parse::<Timestamp>()
-            .map_err(|e| format!("error: --now {text:?} is not an RFC 3339 instant with an offset: {e}"))?,
+        Some(text) => tierwise::parse_instant(text).map_err(|message| format!("error: --now {message}"))?,
     };
     if let Some(path) = &args.roster {
         let text = read_limited(path, tierwise::agent::MAX_ROSTER_BYTES)?;

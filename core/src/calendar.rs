@@ -149,7 +149,7 @@ impl WeeklyHours {
                 spans.push((base + iv.start, base + iv.end, d, i));
             }
         }
-        spans.sort_unstable();
+        crate::compact_sort::sort(&mut spans);
         let mut problems = Vec::new();
         let describe = |&(_, _, d, i): &(u32, u32, usize, usize)| format!("{}[{i}] \"{}\"", NAMES[d], days[d][i]);
         for w in spans.windows(2) {
@@ -324,7 +324,7 @@ impl Calendar {
                 "the calendar has no working hours; add intervals such as weekdays = [\"09:00-17:00\"]",
             ));
         }
-        holidays.sort_unstable();
+        crate::compact_sort::sort(&mut holidays);
         let years = (MIN_YEAR..=MAX_YEAR).map(|_| OnceLock::new()).collect();
         Ok(Calendar {
             inner: Arc::new(CalendarInner {

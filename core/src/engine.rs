@@ -42,6 +42,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::agent::{AgentSpec, ShiftSpec};
 use crate::calendar::Calendar;
+use crate::compact_sort;
 use crate::error::{Error, ErrorKind, Problem, unknown_name};
 use crate::event::{Decision, Event, EventKind, OfferExplanation, PassedOver, Presence, SkillMatch, TicketChanges};
 use crate::hash::FastMap;
@@ -569,9 +570,9 @@ impl Engine {
             return Err(Error::from_problems(problems));
         }
         let mut skills: Vec<(u32, u8)> = spec.skills.iter().map(|(s, &l)| (self.intern(s), l)).collect();
-        skills.sort_unstable();
+        compact_sort::sort(&mut skills);
         let mut languages: Vec<u32> = spec.languages.iter().map(|l| self.intern(l)).collect();
-        languages.sort_unstable();
+        compact_sort::sort(&mut languages);
         Ok(AgentSlot {
             tier: u8::try_from(tier.unwrap_or(0)).unwrap_or(0),
             skills,
@@ -1172,7 +1173,7 @@ impl Engine {
                 language = None;
             }
         }
-        skills.sort_unstable();
+        compact_sort::sort(&mut skills);
         Requirements {
             tier_min: tier,
             tier_max,
@@ -1561,13 +1562,13 @@ impl Engine {
             if agents.is_empty() && groups.is_empty() {
                 break;
             }
-            agents.sort_unstable();
+            compact_sort::sort(&mut agents);
             agents.dedup();
             for a in agents {
                 self.dispatch_agent(a);
                 self.sync_ready(a);
             }
-            groups.sort_unstable_by_key(|&g| Reverse(self.waiting.top(g).map(|(_, k)| k)));
+            compact_sort::sort_by_key(&mut groups, |&g| Reverse(self.waiting.top(g).map(|(_, k)| k)));
             groups.dedup();
             for g in groups {
                 self.dispatch_group(g);
@@ -2586,7 +2587,7 @@ impl Engine {
             let no_weekend_cover = weekend.clone().all(|i| !covered[i]);
             let mut holidays_uncovered = Vec::new();
             let mut calendars: Vec<&Calendar> = members.iter().filter_map(|&a| self.agents[a].shift.as_ref()).collect();
-            calendars.sort_by_key(|c| c.name().to_owned());
+            compact_sort::sort_by(&mut calendars, |a, b| a.name() < b.name());
             calendars.dedup_by_key(|c| c.name().to_owned());
             let year = week_start.to_zoned_datetime(jiff::tz::TimeZone::UTC).year();
             for cal in &calendars {
@@ -2621,7 +2622,7 @@ impl Engine {
                     }
                 }
             }
-            holidays_uncovered.sort_unstable();
+            compact_sort::sort(&mut holidays_uncovered);
             holidays_uncovered.dedup();
             if uncovered.is_empty() && holidays_uncovered.is_empty() {
                 continue;
@@ -2647,8 +2648,8 @@ impl Engine {
                 never: members.is_empty(),
             });
         }
-        gaps.sort_unstable_by(|a, b| {
-            b.never.cmp(&a.never).then(b.hours.total_cmp(&a.hours)).then(a.requirement.cmp(&b.requirement))
+        compact_sort::sort_by(&mut gaps, |a, b| {
+            b.never.cmp(&a.never).then(b.hours.total_cmp(&a.hours)).then(a.requirement.cmp(&b.requirement)).is_lt()
         });
         CoverageReport { week_start, gaps }
     }

@@ -14,6 +14,7 @@ use crate::error::Error;
 use crate::policy::{ObjectOrId, only_fields, required_field};
 use crate::sla::Metric;
 use crate::ticket::Ticket;
+use crate::time::instant_serde::Instant;
 
 /// Something that happened, with when. Events must come in time order.
 ///
@@ -318,7 +319,7 @@ impl<'de> Visitor<'de> for EventVisitor {
         let mut f = EventFields::default();
         while let Some(key) = map.next_key::<EventKey>()? {
             match key {
-                EventKey::At => once(&mut f.at, map.next_value()?, "at")?,
+                EventKey::At => once(&mut f.at, map.next_value::<Instant>()?.0, "at")?,
                 EventKey::Event => once(&mut f.name, map.next_value()?, "event")?,
                 // With the kind known, the ticket is read as what it must be
                 // (the error then names the field).
@@ -614,9 +615,11 @@ enum DecisionName {
 #[serde(deny_unknown_fields)]
 struct DecisionFields {
     decision: DecisionName,
+    #[serde(deserialize_with = "crate::time::instant_serde::deserialize")]
     at: Timestamp,
     ticket: Option<String>,
     agent: Option<String>,
+    #[serde(default, deserialize_with = "crate::time::instant_serde::optional")]
     expires_at: Option<Timestamp>,
     why: Option<Box<OfferExplanation>>,
     reason: Option<String>,
@@ -719,7 +722,11 @@ pub struct OfferExplanation {
     /// Its urgency score at the offer.
     pub score: f64,
     /// Its nearest SLA deadline, if running.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::time::instant_serde::optional"
+    )]
     pub due: Option<Timestamp>,
     /// How long it has waited in its current tier, in seconds.
     pub waited_s: f64,

@@ -60,6 +60,7 @@
 
 pub mod agent;
 mod calendar;
+mod compact_sort;
 mod engine;
 mod error;
 mod event;
@@ -88,7 +89,7 @@ pub use priority::{PriorityStep, ScoreTerm, UrgencyKey};
 pub use queue::GroupQueues;
 pub use sla::{BreachWarning, ClockState, Deadline, Metric};
 pub use ticket::{Channel, Ticket, TicketEvent};
-pub use time::{format_duration, parse_duration};
+pub use time::{format_duration, parse_duration, parse_instant};
 pub use triage::{Assessment, Triage};
 
 /// Re-exported so hosts use the same time types as the engine.

@@ -77,7 +77,7 @@ impl Target {
     #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
     pub(crate) fn new(within_ms: i64, calendar: Calendar, warn_at: &[f64]) -> Target {
         let mut fractions: Vec<f64> = warn_at.to_vec();
-        fractions.sort_unstable_by(f64::total_cmp);
+        crate::compact_sort::sort_by(&mut fractions, |a, b| a.total_cmp(b).is_lt());
         fractions.dedup();
         let warnings = fractions.into_iter().map(|f| (f, ((within_ms as f64 * f).round() as i64).max(1))).collect();
         Target { within_ms, calendar, warnings }
@@ -231,7 +231,7 @@ pub(crate) fn spans(created: i64, history: &[TicketEvent]) -> [Option<ClockSpan>
     // resolved period still open is the clock's stop, not a pause.
     let mut pauses: Vec<(i64, i64)> =
         waits.iter().copied().chain(resolved.iter().copied().filter(|&(_, e)| e != i64::MAX)).collect();
-    pauses.sort_unstable();
+    crate::compact_sort::sort(&mut pauses);
     let mut merged: Vec<(i64, i64)> = Vec::with_capacity(pauses.len());
     for (s, e) in pauses {
         match merged.last_mut() {

@@ -723,7 +723,7 @@ impl Shape {
                 breaks.push(inner);
             }
         }
-        breaks.sort_unstable_by(f64::total_cmp);
+        crate::compact_sort::sort_by(&mut breaks, |a, b| a.total_cmp(b).is_lt());
         breaks.dedup();
         let f = |d: f64| {
             let e = self.h(d).exp();

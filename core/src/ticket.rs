@@ -91,6 +91,7 @@ pub struct Ticket {
     #[serde(default)]
     pub id: String,
     /// When the customer raised it.
+    #[serde(deserialize_with = "crate::time::instant_serde::deserialize")]
     pub created_at: Timestamp,
     /// How it arrived.
     pub channel: Channel,
@@ -216,6 +217,7 @@ enum TicketEventName {
 #[serde(deny_unknown_fields)]
 struct TicketEventFields {
     event: TicketEventName,
+    #[serde(deserialize_with = "crate::time::instant_serde::deserialize")]
     at: Timestamp,
 }
 

@@ -53,6 +53,218 @@ pub(crate) fn utc_year(ms: i64) -> i64 {
     yoe + era * 400 + i64::from(month <= 2)
 }
 
+/// Parses an instant written in RFC 3339 with an offset, as every document
+/// and binding writes them: `2026-03-02T09:00:00Z`,
+/// `2026-03-02T10:00:00.250+01:00`. Also accepted, as jiff reads them: `t`
+/// or a space between date and time, no seconds (`09:00Z`), a comma before
+/// the fraction, an offset written `+0100` or `+01`, a leap second (read as
+/// second 59), and RFC 9557 annotations after the offset
+/// (`[Europe/Madrid]`), which do not change the instant. The fraction keeps
+/// nine digits; the core itself works in whole milliseconds.
+///
+/// # Errors
+/// A message naming the text and the expected form.
+pub fn parse_instant(text: &str) -> Result<Timestamp, String> {
+    let bad = || format!("{text:?} is not an RFC 3339 instant with an offset, such as \"2026-03-02T09:00:00Z\"");
+    let (seconds, nanos) = InstantText(text.as_bytes()).read().ok_or_else(bad)?;
+    Timestamp::new(seconds, nanos).map_err(|_| format!("{text:?} is outside the supported range of instants"))
+}
+
+/// Parses a calendar date written `YYYY-MM-DD`.
+///
+/// # Errors
+/// A message naming the text and the expected form.
+pub(crate) fn parse_date(text: &str) -> Result<jiff::civil::Date, String> {
+    let mut rest = InstantText(text.as_bytes());
+    rest.date()
+        .filter(|_| rest.0.is_empty())
+        .and_then(|(year, month, day)| {
+            jiff::civil::Date::new(i16::try_from(year).ok()?, i8::try_from(month).ok()?, i8::try_from(day).ok()?).ok()
+        })
+        .ok_or_else(|| format!("invalid date {text:?}; write YYYY-MM-DD"))
+}
+
+/// The rest of an instant's text, read from the front.
+struct InstantText<'a>(&'a [u8]);
+
+impl InstantText<'_> {
+    /// Seconds since the Unix epoch and nanoseconds, or `None` if the text
+    /// is not an instant.
+    fn read(mut self) -> Option<(i64, i32)> {
+        let (year, month, day) = self.date()?;
+        if !(self.eat(b'T') || self.eat(b't') || self.eat(b' ')) {
+            return None;
+        }
+        let hour = self.number(2).filter(|&h| h < 24)?;
+        let minute = self.then(b':').and_then(|()| self.number(2)).filter(|&m| m < 60)?;
+        let (mut second, mut nanos) = (0, 0);
+        if self.eat(b':') {
+            second = self.number(2).filter(|&s| s <= 60)?.min(59);
+            if self.eat(b'.') || self.eat(b',') {
+                let digits = self.0.iter().take_while(|b| b.is_ascii_digit()).count();
+                if !(1..=9).contains(&digits) {
+                    return None;
+                }
+                let fraction = self.number(digits)?;
+                nanos = fraction * 10_i64.pow(u32::try_from(9 - digits).ok()?);
+            }
+        }
+        let offset = self.offset()?;
+        while self.eat(b'[') {
+            let end = self.0.iter().position(|&b| b == b']')?;
+            self.0 = &self.0[end + 1..];
+        }
+        if !self.0.is_empty() {
+            return None;
+        }
+        let days = days_from_civil(year, month, day);
+        let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset;
+        Some((seconds, i32::try_from(nanos).ok()?))
+    }
+
+    /// `YYYY-MM-DD`, checked against the month's length.
+    fn date(&mut self) -> Option<(i64, i64, i64)> {
+        let year = self.number(4)?;
+        let month = self.then(b'-').and_then(|()| self.number(2)).filter(|m| (1..=12).contains(m))?;
+        let day = self.then(b'-').and_then(|()| self.number(2))?;
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+        let days_in_month = match month {
+            2 if leap => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        };
+        (1..=days_in_month).contains(&day).then_some((year, month, day))
+    }
+
+    /// The offset in seconds east of UTC: `Z`, `z`, `+HH:MM`, `+HHMM` or `+HH`.
+    fn offset(&mut self) -> Option<i64> {
+        if self.eat(b'Z') || self.eat(b'z') {
+            return Some(0);
+        }
+        let sign = if self.eat(b'+') {
+            1
+        } else if self.eat(b'-') {
+            -1
+        } else {
+            return None;
+        };
+        // Offsets reach ±25:59, as in jiff (and POSIX time zones).
+        let hours = self.number(2).filter(|&h| h < 26)?;
+        let colon = self.eat(b':');
+        let minutes = match self.0.first() {
+            Some(b) if b.is_ascii_digit() => self.number(2).filter(|&m| m < 60)?,
+            _ if colon => return None,
+            _ => 0,
+        };
+        Some(sign * (hours * 3600 + minutes * 60))
+    }
+
+    /// Exactly `digits` ASCII digits.
+    fn number(&mut self, digits: usize) -> Option<i64> {
+        let (head, rest) = self.0.split_at_checked(digits)?;
+        let mut value = 0;
+        for &b in head {
+            if !b.is_ascii_digit() {
+                return None;
+            }
+            value = value * 10 + i64::from(b - b'0');
+        }
+        self.0 = rest;
+        Some(value)
+    }
+
+    fn eat(&mut self, byte: u8) -> bool {
+        let found = self.0.first() == Some(&byte);
+        if found {
+            self.0 = &self.0[1..];
+        }
+        found
+    }
+
+    fn then(&mut self, byte: u8) -> Option<()> {
+        self.eat(byte).then_some(())
+    }
+}
+
+/// Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's
+/// days-from-civil).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let yoe = year - era * 400;
+    let doy = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Serde for instants in documents: read with [`parse_instant`], so the
+/// message on bad text is the same everywhere (and jiff's parser, with its
+/// error text, stays out of the WebAssembly package); written as jiff writes
+/// them.
+pub(crate) mod instant_serde {
+    use std::fmt;
+
+    use serde::de::{Error, Visitor};
+
+    use super::{Deserializer, Timestamp, parse_instant};
+
+    struct InstantVisitor;
+
+    impl Visitor<'_> for InstantVisitor {
+        type Value = Timestamp;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an RFC 3339 instant such as \"2026-03-02T09:00:00Z\"")
+        }
+
+        fn visit_str<E: Error>(self, text: &str) -> Result<Timestamp, E> {
+            parse_instant(text).map_err(E::custom)
+        }
+    }
+
+    /// Reads an instant.
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
+        d.deserialize_str(InstantVisitor)
+    }
+
+    /// Reads an instant that may be `null`.
+    pub(crate) fn optional<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
+        struct OptionalVisitor;
+
+        impl<'de> Visitor<'de> for OptionalVisitor {
+            type Value = Option<Timestamp>;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an RFC 3339 instant such as \"2026-03-02T09:00:00Z\", or null")
+            }
+
+            fn visit_none<E: Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+
+            fn visit_unit<E: Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                deserialize(d).map(Some)
+            }
+        }
+
+        d.deserialize_option(OptionalVisitor)
+    }
+
+    /// An instant read as a value of its own (for hand-written readers).
+    pub(crate) struct Instant(pub(crate) Timestamp);
+
+    impl<'de> serde::Deserialize<'de> for Instant {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            deserialize(d).map(Instant)
+        }
+    }
+}
+
 /// Parses a duration such as `"1h30m"`, `"20s"`, `"2d"` or `"90"` (seconds).
 ///
 /// # Errors
@@ -216,6 +428,77 @@ pub(crate) fn utc_day(at: Timestamp) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instants_read_as_jiff_reads_them() {
+        // Every 28 h 53 min 14 s from 1900 to 2100, in every accepted form.
+        let mut ms = -2_208_988_800_000_i64;
+        let mut forms = 0;
+        while ms < 4_102_444_800_000 {
+            let at = from_ms(ms);
+            for zone in ["UTC", "Asia/Kolkata", "America/St_Johns", "Pacific/Chatham"] {
+                let local = at.to_zoned_datetime(jiff::tz::TimeZone::get(zone).unwrap());
+                let rfc = local_rfc3339(&local);
+                let (date_time, offset) = rfc.split_at(19);
+                let texts = [
+                    rfc.clone(),
+                    format!("{date_time}.5{offset}"),
+                    format!("{date_time},123456789{offset}"),
+                    format!("{}t{}{}", &date_time[..10], &date_time[11..], offset.replace(':', "")),
+                    format!("{} {}{offset}[{zone}]", &date_time[..10], &date_time[11..]),
+                    at.to_string(),
+                    format!("{}z", &at.to_string()[..16]),
+                ];
+                for text in texts {
+                    assert_eq!(parse_instant(&text), text.parse::<Timestamp>().map_err(|e| e.to_string()), "{text}");
+                    forms += 1;
+                }
+            }
+            ms += 103_994_000;
+        }
+        assert!(forms > 300_000, "{forms}");
+        assert_eq!(
+            parse_instant("2016-12-31T23:59:60Z"),
+            "2016-12-31T23:59:60Z".parse::<Timestamp>().map_err(|_| String::new())
+        );
+        assert_eq!(parse_instant("2026-03-02T09:00+05"), Ok("2026-03-02T04:00:00Z".parse().unwrap()));
+    }
+
+    #[test]
+    fn text_that_is_not_an_instant_is_refused() {
+        let refused = [
+            "",
+            "2026-03-02",
+            "2026-03-02T09:00:00",
+            "2026-02-29T09:00:00Z",
+            "2026-03-02T24:00:00Z",
+            "2026-03-02T09:60:00Z",
+            "2026-3-02T09:00:00Z",
+            "2026-03-02T9:00:00Z",
+            "2026-03-02T09:00:00.Z",
+            "2026-03-02T09:00:00.1234567890Z",
+            "2026-03-02T09:00:00+5:00",
+            "2026-03-02T09:00:00+05:",
+            "2026-03-02T09:00:00+05:0",
+            "2026-03-02T09:00:00+26:00",
+            " 2026-03-02T09:00:00Z",
+            "2026-03-02T09:00:00Z ",
+            "2026-03-02T09:00:00Z[Europe/Madrid",
+            "2026-03-02_09:00:00Z",
+            "+2026-03-02T09:00:00Z",
+        ];
+        for text in refused {
+            let err = parse_instant(text).unwrap_err();
+            assert!(err.contains("is not an RFC 3339 instant with an offset"), "{text}: {err}");
+            assert!(text.parse::<Timestamp>().is_err(), "jiff reads {text:?}");
+        }
+        assert!(parse_instant("2024-02-29T09:00:00Z").is_ok());
+        assert_eq!(parse_instant("2026-03-02T09:00:00+25:59"), Ok("2026-03-01T07:01:00Z".parse().unwrap()));
+        assert_eq!(parse_date("2024-02-29").unwrap(), jiff::civil::date(2024, 2, 29));
+        for text in ["2026-02-29", "2026-13-01", "2026-01-01T", "26-01-01", ""] {
+            assert_eq!(parse_date(text).unwrap_err(), format!("invalid date {text:?}; write YYYY-MM-DD"));
+        }
+    }
 
     #[test]
     fn local_times_print_as_strftime_does() {

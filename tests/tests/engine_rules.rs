@@ -449,7 +449,7 @@ fn snapshots_read_from_json_text_and_junk_is_refused() {
         ("not a snapshot", "syntax", ""),
         (&text[..text.len() / 2], "syntax", ""),
         ("{}", "missing_field", "format"),
-        ("[1, 2]", "invalid_value", ""),
+        ("[1, 2]", "invalid_value", "roster"),
         (&wrong_load, "invalid_value", "agents[1].load"),
     ];
     for (text, code, path) in junk {

@@ -100,6 +100,7 @@ impl Record {
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct AssignedLine {
+    #[serde(deserialize_with = "crate::time::instant_serde::deserialize")]
     at: Timestamp,
     ticket: String,
     agent: String,
@@ -109,6 +110,7 @@ struct AssignedLine {
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct HandledLine {
+    #[serde(deserialize_with = "crate::time::instant_serde::deserialize")]
     at: Timestamp,
     ticket: String,
     agent: String,
@@ -446,6 +448,7 @@ enum Parsed {
 struct FastLine<'a> {
     #[serde(borrow)]
     event: &'a str,
+    #[serde(default, deserialize_with = "crate::time::instant_serde::optional")]
     at: Option<Timestamp>,
     agent: Option<ObjectOrId<AgentSpec>>,
     ticket: Option<ObjectOrId<Box<crate::ticket::Ticket>>>,

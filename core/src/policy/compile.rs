@@ -6,8 +6,6 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::Arc;
 
-use jiff::civil::Date;
-
 use super::{CalendarSpec, ConditionSpec, HolidaySpec, Policy, StringList, TargetSpec};
 use crate::calendar::{ALWAYS_OPEN, Calendar, Holiday, LocalInterval, WeeklyHours};
 use crate::error::{Error, ErrorKind, Problem, unknown_name};
@@ -572,9 +570,7 @@ fn compile_calendar(name: &str, spec: &CalendarSpec, path: &str, ck: &mut Checke
 }
 
 fn parse_holiday(spec: &HolidaySpec) -> Result<Holiday, String> {
-    let date = |s: &str| -> Result<Date, String> {
-        s.trim().parse::<Date>().map_err(|_| format!("invalid date \"{s}\"; write YYYY-MM-DD"))
-    };
+    let date = |s: &str| crate::time::parse_date(s.trim());
     let (first, last, name) = match spec {
         HolidaySpec::Text(text) => match text.split_once("..") {
             Some((a, b)) => (date(a)?, date(b)?, None),

@@ -133,6 +133,49 @@ fn visit_entries<'de, V: Visitor<'de>>(entries: Map<String, Value>, visitor: V) 
     }
 }
 
+// The typed entry points below take the value apart in these helpers, which
+// are not generic: each visitor's reader then holds only its own visit.
+
+/// A table's entries, or the error for any other value.
+fn table(value: Value, expected: &dyn Expected) -> Result<Map<String, Value>, ReadError> {
+    match value {
+        Value::Object(entries) => Ok(entries),
+        other => Err(wrong_type(&other, expected)),
+    }
+}
+
+/// A struct's entries: its table, or (as `serde_json` reads it) the list of
+/// its fields' values in order, taken as the table of those fields.
+fn struct_table(
+    value: Value,
+    fields: &'static [&'static str],
+    expected: &dyn Expected,
+) -> Result<Map<String, Value>, ReadError> {
+    match value {
+        Value::Array(items) if items.len() > fields.len() => {
+            Err(ReadError::invalid_length(items.len(), &"fewer elements in array"))
+        }
+        Value::Array(items) => Ok(fields.iter().map(|&field| field.to_owned()).zip(items).collect()),
+        other => table(other, expected),
+    }
+}
+
+/// A list's items, or the error for any other value.
+fn list(value: Value, expected: &dyn Expected) -> Result<Vec<Value>, ReadError> {
+    match value {
+        Value::Array(items) => Ok(items),
+        other => Err(wrong_type(&other, expected)),
+    }
+}
+
+/// A string, or the error for any other value.
+fn text(value: Value, expected: &dyn Expected) -> Result<String, ReadError> {
+    match value {
+        Value::String(text) => Ok(text),
+        other => Err(wrong_type(&other, expected)),
+    }
+}
+
 /// The error for a value of the wrong type (one copy, not one per visitor).
 fn wrong_type(value: &Value, expected: &dyn Expected) -> ReadError {
     ReadError::invalid_type(unexpected(value), expected)
@@ -180,10 +223,8 @@ impl<'de> Deserializer<'de> for ValueReader {
     }
 
     fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ReadError> {
-        match self.0 {
-            Value::String(s) => visitor.visit_string(s),
-            other => Err(wrong_type(&other, &visitor)),
-        }
+        let text = text(self.0, &visitor)?;
+        visitor.visit_string(text)
     }
 
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ReadError> {
@@ -195,10 +236,7 @@ impl<'de> Deserializer<'de> for ValueReader {
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ReadError> {
-        match self.0 {
-            Value::Array(items) => visit_items(items, visitor),
-            other => Err(wrong_type(&other, &visitor)),
-        }
+        visit_items(list(self.0, &visitor)?, visitor)
     }
 
     fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, ReadError> {
@@ -215,21 +253,18 @@ impl<'de> Deserializer<'de> for ValueReader {
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ReadError> {
-        match self.0 {
-            Value::Object(entries) => visit_entries(entries, visitor),
-            other => Err(wrong_type(&other, &visitor)),
-        }
+        visit_entries(table(self.0, &visitor)?, visitor)
     }
 
-    /// A struct is a table; unlike `serde_json`, a list of its fields in
-    /// order is refused, which makes for a clearer error.
+    /// A struct is a table, or (as `serde_json` reads it, and so the fast
+    /// path from text) a list of its fields in order.
     fn deserialize_struct<V: Visitor<'de>>(
         self,
         _name: &'static str,
-        _fields: &'static [&'static str],
+        fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, ReadError> {
-        self.deserialize_map(visitor)
+        visit_entries(struct_table(self.0, fields, &visitor)?, visitor)
     }
 
     fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ReadError> {
@@ -477,9 +512,14 @@ mod tests {
     }
 
     #[test]
-    fn a_struct_is_a_table_and_not_a_list() {
-        let err = read::<Team>(json!(["desk", []])).unwrap_err();
-        assert_eq!(err, (String::new(), "invalid type: sequence, expected struct Team".to_owned()));
+    fn a_struct_written_as_a_list_reads_as_serde_json_reads_it() {
+        let as_list = json!(["desk", [["ana", 2]], "all_day"]);
+        assert_eq!(read::<Team>(as_list.clone()).unwrap(), serde_json::from_value::<Team>(as_list).unwrap());
+        let short = json!(["desk", [["ana", 2]]]);
+        assert_eq!(read::<Team>(short.clone()).unwrap(), serde_json::from_value::<Team>(short).unwrap());
+        for wrong in [json!(["desk"]), json!(["desk", [], null, 1]), json!(["desk", [["ana"]]])] {
+            assert!(read::<Team>(wrong.clone()).is_err() && serde_json::from_value::<Team>(wrong).is_err());
+        }
     }
 
     #[test]

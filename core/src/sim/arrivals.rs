@@ -36,6 +36,7 @@ pub const MAX_RECORDED_ARRIVALS: usize = 10_000_000;
 #[serde(deny_unknown_fields)]
 pub struct RecordedArrival {
     /// When the ticket arrived.
+    #[serde(deserialize_with = "crate::time::instant_serde::deserialize")]
     pub at: Timestamp,
     /// The channel it arrived on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -143,9 +144,9 @@ fn read_row(
             continue;
         }
         match column {
-            0 => match value.parse::<Timestamp>() {
+            0 => match crate::time::parse_instant(value) {
                 Ok(at) => row.at = at,
-                Err(_) => bad(format!("\"{value}\" is not an RFC 3339 timestamp such as 2026-03-02T09:00:05Z")),
+                Err(message) => bad(message),
             },
             1 => match Channel::from_name(value) {
                 Ok(c) => row.channel = Some(c),

@@ -112,6 +112,7 @@ impl<'de> Deserialize<'de> for PolicyRef {
 #[serde(deny_unknown_fields)]
 pub struct RunSpec {
     /// The first instant simulated; agents log in then.
+    #[serde(deserialize_with = "crate::time::instant_serde::deserialize")]
     pub start: Timestamp,
     /// Stop generating tickets after this many (over all streams).
     #[serde(default, skip_serializing_if = "Option::is_none")]
