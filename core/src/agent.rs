@@ -70,10 +70,13 @@ impl<'de> Deserialize<'de> for ShiftSpec {
 }
 
 fn default_capacity() -> BTreeMap<String, u8> {
-    [("phone", 1), ("chat", 3), ("sms", 3), ("social", 3), ("email", 8), ("web", 8), ("alert", 8)]
-        .into_iter()
-        .map(|(c, n)| (c.to_owned(), n))
-        .collect()
+    // Inserted one by one: `collect` into a map would sort with a copy of
+    // the standard sort of its own (code the WebAssembly package does without).
+    let mut capacity = BTreeMap::new();
+    for (channel, n) in [("phone", 1), ("chat", 3), ("sms", 3), ("social", 3), ("email", 8), ("web", 8), ("alert", 8)] {
+        capacity.insert(channel.to_owned(), n);
+    }
+    capacity
 }
 
 /// Largest roster text accepted, in bytes.

@@ -2019,7 +2019,7 @@ impl Engine {
     pub fn snapshot(&self) -> Snapshot {
         let mut timers: Vec<Timer> =
             self.timers.iter().map(|Reverse(t)| *t).filter(|t| self.timer_is_live(t.kind)).collect();
-        timers.sort_unstable();
+        compact_sort::sort(&mut timers);
         Snapshot {
             format: 1,
             roster: self.roster.clone(),
@@ -2170,7 +2170,7 @@ impl Engine {
         // Rebuild queues in arrival order; then readiness.
         let mut queued: Vec<u32> =
             (0..count).filter(|&t| engine.tickets[t as usize].status == Status::Queued).collect();
-        queued.sort_unstable_by_key(|&t| engine.tickets[t as usize].seq);
+        compact_sort::sort_by_key(&mut queued, |&t| engine.tickets[t as usize].seq);
         for t in queued {
             let req = engine.requirements(t);
             let g = engine.group_for(req);

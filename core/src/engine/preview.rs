@@ -128,7 +128,7 @@ impl Engine {
                 excluded.push(candidate);
             }
         }
-        ranked.sort_by_key(|x| std::cmp::Reverse(x.0));
+        crate::compact_sort::sort_by_key(&mut ranked, |x| std::cmp::Reverse(x.0));
         let mut out: Vec<Candidate> = ranked
             .into_iter()
             .zip(1u32..)

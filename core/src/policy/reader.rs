@@ -155,7 +155,14 @@ fn struct_table(
         Value::Array(items) if items.len() > fields.len() => {
             Err(ReadError::invalid_length(items.len(), &"fewer elements in array"))
         }
-        Value::Array(items) => Ok(fields.iter().map(|&field| field.to_owned()).zip(items).collect()),
+        Value::Array(items) => {
+            // Inserted one by one: `collect` into a map brings a sort along.
+            let mut entries = Map::new();
+            for (&field, item) in fields.iter().zip(items) {
+                entries.insert(field.to_owned(), item);
+            }
+            Ok(entries)
+        }
         other => table(other, expected),
     }
 }
