@@ -57,8 +57,8 @@ pub(crate) fn utc_year(ms: i64) -> i64 {
 /// and binding writes them: `2026-03-02T09:00:00Z`,
 /// `2026-03-02T10:00:00.250+01:00`. Also accepted, as jiff reads them: `t`
 /// or a space between date and time, no seconds (`09:00Z`), a comma before
-/// the fraction, an offset written `+0100` or `+01`, a leap second (read as
-/// second 59), and RFC 9557 annotations after the offset
+/// the fraction, an offset written `+0100` or `+01` or with seconds
+/// (`+05:30:15`), a leap second (read as second 59), and RFC 9557 annotations after the offset
 /// (`[Europe/Madrid]`), which do not change the instant. The fraction keeps
 /// nine digits; the core itself works in whole milliseconds.
 ///
@@ -137,7 +137,8 @@ impl InstantText<'_> {
         (1..=days_in_month).contains(&day).then_some((year, month, day))
     }
 
-    /// The offset in seconds east of UTC: `Z`, `z`, `+HH:MM`, `+HHMM` or `+HH`.
+    /// The offset in seconds east of UTC: `Z`, `z`, `+HH:MM[:SS]`,
+    /// `+HHMM[SS]` or `+HH`.
     fn offset(&mut self) -> Option<i64> {
         if self.eat(b'Z') || self.eat(b'z') {
             return Some(0);
@@ -151,13 +152,21 @@ impl InstantText<'_> {
         };
         // Offsets reach ±25:59, as in jiff (and POSIX time zones).
         let hours = self.number(2).filter(|&h| h < 26)?;
-        let colon = self.eat(b':');
-        let minutes = match self.0.first() {
-            Some(b) if b.is_ascii_digit() => self.number(2).filter(|&m| m < 60)?,
-            _ if colon => return None,
-            _ => 0,
-        };
-        Some(sign * (hours * 3600 + minutes * 60))
+        let mut total = hours * 3600;
+        // Then minutes and seconds, each after a colon (`+05:30:15`) or none
+        // (`+053015`), as the first separator set.
+        let colon = self.0.first() == Some(&b':');
+        for unit in [60, 1] {
+            if colon && !self.eat(b':') {
+                break;
+            }
+            match self.0.first() {
+                Some(b) if b.is_ascii_digit() => total += unit * self.number(2).filter(|&n| n < 60)?,
+                _ if colon => return None,
+                _ => break,
+            }
+        }
+        Some(sign * total)
     }
 
     /// Exactly `digits` ASCII digits.
@@ -462,6 +471,9 @@ mod tests {
             "2016-12-31T23:59:60Z".parse::<Timestamp>().map_err(|_| String::new())
         );
         assert_eq!(parse_instant("2026-03-02T09:00+05"), Ok("2026-03-02T04:00:00Z".parse().unwrap()));
+        for text in ["2026-03-02T09:00:00+05:30:15", "2026-03-02T09:00:00-053015", "2026-03-02T09:00:00-00:00"] {
+            assert_eq!(parse_instant(text), text.parse::<Timestamp>().map_err(|e| e.to_string()), "{text}");
+        }
     }
 
     #[test]
@@ -480,6 +492,9 @@ mod tests {
             "2026-03-02T09:00:00+5:00",
             "2026-03-02T09:00:00+05:",
             "2026-03-02T09:00:00+05:0",
+            "2026-03-02T09:00:00+05:30:",
+            "2026-03-02T09:00:00+05:3015",
+            "2026-03-02T09:00:00+0530:15",
             "2026-03-02T09:00:00+26:00",
             " 2026-03-02T09:00:00Z",
             "2026-03-02T09:00:00Z ",
