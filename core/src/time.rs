@@ -465,7 +465,7 @@ mod tests {
             }
             ms += 103_994_000;
         }
-        assert!(forms > 300_000, "{forms}");
+        assert_eq!(forms, 1_699_348, "every form of every instant");
         assert_eq!(
             parse_instant("2016-12-31T23:59:60Z"),
             "2016-12-31T23:59:60Z".parse::<Timestamp>().map_err(|_| String::new())
