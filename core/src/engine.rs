@@ -2588,7 +2588,7 @@ impl Engine {
             let mut holidays_uncovered = Vec::new();
             let mut calendars: Vec<&Calendar> = members.iter().filter_map(|&a| self.agents[a].shift.as_ref()).collect();
             compact_sort::sort_by(&mut calendars, |a, b| a.name() < b.name());
-            calendars.dedup_by_key(|c| c.name().to_owned());
+            calendars.dedup_by(|a, b| a.name() == b.name());
             let year = week_start.to_zoned_datetime(jiff::tz::TimeZone::UTC).year();
             for cal in &calendars {
                 for h in cal.holidays() {

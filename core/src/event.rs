@@ -49,8 +49,7 @@ impl Event {
     /// # Errors
     /// As [`Event::from_json_str`].
     pub fn from_value(value: serde_json::Value) -> Result<Event, Error> {
-        let mut problems = Vec::new();
-        crate::policy::read(value, "", &mut problems).ok_or_else(|| Error::from_problems(problems))
+        crate::policy::read_value(value)
     }
 }
 

@@ -139,8 +139,7 @@ impl Ticket {
     /// # Errors
     /// As [`Ticket::from_json_str`].
     pub fn from_value(value: serde_json::Value) -> Result<Ticket, Error> {
-        let mut problems = Vec::new();
-        crate::policy::read(value, "", &mut problems).ok_or_else(|| Error::from_problems(problems))
+        crate::policy::read_value(value)
     }
 
     /// Checks that the history is in time order and starts after creation.

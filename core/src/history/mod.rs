@@ -567,12 +567,11 @@ fn parse_line(line: &str) -> Result<Parsed, Error> {
             .and_then(|line| crate::policy::read::<AgentSpec>(line.agent, "agent", &mut problems))
             .map(|spec| Parsed::Agent(Box::new(spec)))
             .ok_or_else(|| Error::from_problems(problems)),
-        Some("assigned") => crate::policy::read::<AssignedLine>(value, "", &mut problems)
-            .map(|l| Parsed::Record(Record::Assigned { at: l.at, ticket: l.ticket, agent: l.agent }))
-            .ok_or_else(|| Error::from_problems(problems)),
-        Some("handled") => crate::policy::read::<HandledLine>(value, "", &mut problems)
-            .map(|l| Parsed::Record(Record::Handled { at: l.at, ticket: l.ticket, agent: l.agent, outcome: l.outcome }))
-            .ok_or_else(|| Error::from_problems(problems)),
+        Some("assigned") => crate::policy::read_value::<AssignedLine>(value)
+            .map(|l| Parsed::Record(Record::Assigned { at: l.at, ticket: l.ticket, agent: l.agent })),
+        Some("handled") => crate::policy::read_value::<HandledLine>(value).map(|l| {
+            Parsed::Record(Record::Handled { at: l.at, ticket: l.ticket, agent: l.agent, outcome: l.outcome })
+        }),
         _ => {
             let event = Event::from_value(value)?;
             match event.kind {

@@ -880,7 +880,12 @@ pub(crate) fn parse_json<T: DeserializeOwned>(text: &str, max_bytes: usize) -> R
     if let Some(t) = parse_json_fast(text, max_bytes) {
         return Ok(t);
     }
-    let value = parse_value(text, Format::Json, max_bytes)?;
+    read_value(parse_value(text, Format::Json, max_bytes)?)
+}
+
+/// Reads a whole document from a JSON value, with the field path of the
+/// first problem.
+pub(crate) fn read_value<T: DeserializeOwned>(value: Value) -> Result<T, Error> {
     let mut problems = Vec::new();
     read(value, "", &mut problems).ok_or_else(|| Error::from_problems(problems))
 }

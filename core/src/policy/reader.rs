@@ -308,11 +308,15 @@ impl<'de> Deserializer<'de> for ValueReader {
     ) -> Result<V::Value, ReadError> {
         match self.0 {
             Value::String(variant) => visitor.visit_enum(Variant { name: variant, content: None }),
-            Value::Object(entries) if entries.len() == 1 => match entries.into_iter().next() {
-                Some((variant, content)) => visitor.visit_enum(Variant { name: variant, content: Some(content) }),
-                None => Err(ReadError::invalid_value(Unexpected::Map, &"map with a single key")),
-            },
-            Value::Object(_) => Err(ReadError::invalid_value(Unexpected::Map, &"map with a single key")),
+            Value::Object(entries) => {
+                let mut entries = entries.into_iter();
+                match (entries.next(), entries.next()) {
+                    (Some((variant, content)), None) => {
+                        visitor.visit_enum(Variant { name: variant, content: Some(content) })
+                    }
+                    _ => Err(ReadError::invalid_value(Unexpected::Map, &"map with a single key")),
+                }
+            }
             other => Err(wrong_type(&other, &"string or map")),
         }
     }
