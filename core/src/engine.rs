@@ -45,7 +45,7 @@ use crate::calendar::Calendar;
 use crate::compact_sort;
 use crate::error::{Error, ErrorKind, Problem, unknown_name};
 use crate::event::{Decision, Event, EventKind, OfferExplanation, PassedOver, Presence, SkillMatch, TicketChanges};
-use crate::hash::FastMap;
+use crate::hash::{FastMap, IdKey, IdMap};
 use crate::policy::{CompiledPolicy, only_fields, required_field};
 use crate::queue::{DenseQueue, GroupQueues};
 use crate::routing::{RoutingRules, Strategy};
@@ -353,11 +353,16 @@ pub struct Engine {
     offer_seq: u64,
     timer_seq: u64,
     tickets: Vec<TicketSlot>,
-    ticket_ids: Lookup<String>,
+    ticket_ids: IdMap,
     /// Slots of closed tickets, reused last-in first-out.
     free_slots: Vec<u32>,
     agents: Vec<AgentSlot>,
-    agent_ids: Lookup<String>,
+    agent_ids: IdMap,
+    /// Every agent's id, end to end, and where each ends: offers copy an
+    /// agent's id from here, a few kilobytes that stay in cache, rather than
+    /// from the roster, whose entries are cold on a large desk.
+    agent_id_text: String,
+    agent_id_ends: Vec<usize>,
     names: Vec<String>,
     /// The same names, shared with explanations.
     shared_names: Vec<Arc<str>>,
@@ -439,10 +444,12 @@ impl Engine {
             offer_seq: 0,
             timer_seq: 0,
             tickets: Vec::new(),
-            ticket_ids: Lookup::default(),
+            ticket_ids: IdMap::default(),
             free_slots: Vec::new(),
             agents: Vec::new(),
-            agent_ids: Lookup::default(),
+            agent_ids: IdMap::default(),
+            agent_id_text: String::new(),
+            agent_id_ends: Vec::new(),
             names: Vec::new(),
             shared_names: Vec::new(),
             name_ids: Lookup::default(),
@@ -466,7 +473,7 @@ impl Engine {
         for (i, spec) in roster.into_iter().enumerate() {
             match engine.compile_agent(&spec) {
                 Ok(slot) => {
-                    if engine.agent_ids.contains_key(&spec.id) {
+                    if engine.agent_ids.contains_key(spec.id.as_bytes()) {
                         problems.push(Problem::new(
                             ErrorKind::Duplicate,
                             format!("agents[{i}].id"),
@@ -475,7 +482,9 @@ impl Engine {
                         continue;
                     }
                     let index = u32::try_from(engine.agents.len()).unwrap_or(u32::MAX);
-                    engine.agent_ids.insert(spec.id.clone(), index);
+                    engine.agent_ids.insert(IdKey::new(&spec.id), index);
+                    engine.agent_id_text.push_str(&spec.id);
+                    engine.agent_id_ends.push(engine.agent_id_text.len());
                     engine.agents.push(slot);
                     engine.roster.push(spec);
                 }
@@ -673,13 +682,20 @@ impl Engine {
 
     fn ticket_index(&self, id: &str) -> Result<u32, Error> {
         self.ticket_ids
-            .get(id)
+            .get(id.as_bytes())
             .copied()
             .ok_or_else(|| Error::new(ErrorKind::UnknownName, "ticket", format!("unknown ticket \"{id}\"")))
     }
 
+    /// Agent `a`'s id.
+    fn agent_id(&self, a: u32) -> &str {
+        let a = a as usize;
+        let start = if a == 0 { 0 } else { self.agent_id_ends[a - 1] };
+        &self.agent_id_text[start..self.agent_id_ends[a]]
+    }
+
     fn agent_index(&self, id: &str) -> Result<u32, Error> {
-        self.agent_ids.get(id).copied().ok_or_else(|| {
+        self.agent_ids.get(id.as_bytes()).copied().ok_or_else(|| {
             crate::error::unknown_name("agent", "agent", id, self.roster.iter().map(|a| a.id.as_str())).into()
         })
     }
@@ -696,9 +712,9 @@ impl Engine {
         let assessment = self.policy.assess(&ticket, at).map_err(|e| e.under("ticket"))?;
         let tier = tier.and_then(|t| self.rules.tiers.iter().position(|x| x == t)).unwrap_or(0);
         self.ticket_seq += 1;
-        let preferred = preferred_agent.and_then(|a| self.agent_ids.get(a).copied());
+        let preferred = preferred_agent.and_then(|a| self.agent_ids.get(a.as_bytes()).copied());
         let tier = u8::try_from(tier).unwrap_or(0);
-        let id = ticket.id.clone();
+        let id = IdKey::new(&ticket.id);
         let slot = TicketSlot {
             ticket,
             seq: self.ticket_seq,
@@ -749,7 +765,7 @@ impl Engine {
         let mut named = Named::default();
         match &event.kind {
             EventKind::TicketCreated { ticket, tier, preferred_agent } => {
-                if self.ticket_ids.contains_key(&ticket.id) {
+                if self.ticket_ids.contains_key(ticket.id.as_bytes()) {
                     return Err(Error::new(
                         ErrorKind::Duplicate,
                         "ticket.id",
@@ -909,7 +925,7 @@ impl Engine {
                                 self.out.push(Decision::OfferWithdrawn {
                                     at: from_ms(self.now),
                                     ticket: ticket.clone(),
-                                    agent: self.roster[agent as usize].id.clone(),
+                                    agent: self.agent_id(agent).to_owned(),
                                     reason: reason.clone(),
                                 });
                             }
@@ -939,7 +955,7 @@ impl Engine {
                 if self.tickets[t as usize].status != Status::Resolved {
                     self.close(t, Status::Resolved);
                 }
-                self.ticket_ids.remove(ticket);
+                self.ticket_ids.remove(ticket.as_bytes());
                 let slot = &mut self.tickets[t as usize];
                 slot.disarm();
                 slot.ticket = Ticket {
@@ -1140,7 +1156,7 @@ impl Engine {
     /// and SLA due instants in milliseconds (first response, next reply,
     /// resolution), as the engine last assessed them.
     pub(crate) fn class_and_due(&self, ticket: &str) -> Option<(usize, [Option<i64>; 3])> {
-        let slot = &self.tickets[*self.ticket_ids.get(ticket)? as usize];
+        let slot = &self.tickets[*self.ticket_ids.get(ticket.as_bytes())? as usize];
         Some((usize::from(slot.class), slot.due))
     }
 
@@ -1756,7 +1772,7 @@ impl Engine {
         self.out.push(Decision::Offer {
             at: from_ms(now),
             ticket: slot.ticket.id.clone(),
-            agent: self.roster[a as usize].id.clone(),
+            agent: self.agent_id(a).to_owned(),
             expires_at: from_ms(expires),
             why,
         });
@@ -1963,7 +1979,7 @@ impl Engine {
                 self.out.push(Decision::OfferExpired {
                     at: from_ms(now),
                     ticket: id,
-                    agent: self.roster[agent as usize].id.clone(),
+                    agent: self.agent_id(agent).to_owned(),
                 });
                 self.decline(t, agent);
                 self.enqueue_plain(t);
@@ -2151,7 +2167,7 @@ impl Engine {
             saved.next_sla = None;
             let index = u32::try_from(i).unwrap_or(u32::MAX);
             if !saved.ticket.id.is_empty() {
-                engine.ticket_ids.insert(saved.ticket.id.clone(), index);
+                engine.ticket_ids.insert(IdKey::new(&saved.ticket.id), index);
             }
             engine.tickets.push(saved);
         }
@@ -2347,7 +2363,7 @@ impl Engine {
     /// wrap-up), by channel name.
     #[must_use]
     pub fn agent_load(&self, agent: &str) -> Option<BTreeMap<&'static str, (u8, u8)>> {
-        let a = *self.agent_ids.get(agent)?;
+        let a = *self.agent_ids.get(agent.as_bytes())?;
         let slot = &self.agents[a as usize];
         Some(Channel::ALL.iter().map(|c| (c.name(), (slot.load[c.index()], slot.capacity[c.index()]))).collect())
     }

@@ -12,7 +12,7 @@ use super::scenario::{ArrivalPlan, Plan};
 use crate::Engine;
 use crate::error::Error;
 use crate::event::{Decision, Event, EventKind};
-use crate::hash::FastMap;
+use crate::hash::{IdKey, IdMap};
 use crate::ticket::Channel;
 use crate::time::{from_ms, to_ms};
 
@@ -102,7 +102,7 @@ struct Sim<'a> {
     wake: Option<i64>,
     live: Vec<Live>,
     free: Vec<u32>,
-    agent_ids: FastMap<String, u32>,
+    agent_ids: IdMap,
     arrival_rng: Vec<Rand>,
     /// Per stream of recorded arrivals, the row that arrives next.
     next_row: Vec<usize>,
@@ -148,7 +148,7 @@ pub(crate) fn run(plan: &Plan, replication: u64, record: bool, cancel: &AtomicBo
             .roster
             .iter()
             .enumerate()
-            .map(|(i, a)| (a.id.clone(), u32::try_from(i).unwrap_or(u32::MAX)))
+            .map(|(i, a)| (IdKey::new(&a.id), u32::try_from(i).unwrap_or(u32::MAX)))
             .collect(),
         arrival_rng: (0..n_streams).map(|s| Rand::derive(plan.seed, replication, 2 * s)).collect(),
         next_row: vec![0; plan.streams.len()],
@@ -259,7 +259,7 @@ impl Sim<'_> {
 
     fn accept(&mut self, at: i64, agent: String, ticket: String) -> Result<(), Error> {
         let Some(s) = Self::slot_of(&ticket) else { return Ok(()) };
-        let a = self.agent_ids.get(&agent).copied().unwrap_or(0);
+        let a = self.agent_ids.get(agent.as_bytes()).copied().unwrap_or(0);
         let team = self.plan.agent_team[a as usize];
         let within = self.plan.within_ms;
         let t = &mut self.live[s];
