@@ -383,6 +383,9 @@ pub struct Engine {
     timers_swept: usize,
     dirty_agents: Vec<u32>,
     dirty_groups: Vec<u32>,
+    /// Spare lists for `dispatch` (empty between events).
+    dispatching_agents: Vec<u32>,
+    dispatching_groups: Vec<u32>,
     out: Vec<Decision>,
 }
 
@@ -464,6 +467,8 @@ impl Engine {
             timers_swept: 0,
             dirty_agents: Vec::new(),
             dirty_groups: Vec::new(),
+            dispatching_agents: Vec::new(),
+            dispatching_groups: Vec::new(),
             out: Vec::new(),
         };
         engine.class_names = engine.policy.priority_classes().iter().map(|c| Arc::from(c.as_str())).collect();
@@ -1572,24 +1577,30 @@ impl Engine {
     /// takes its best ready agents. Work lists are sorted, so the order of
     /// decisions never depends on hashing.
     fn dispatch(&mut self) {
+        // The lists being worked through and the lists being filled swap
+        // places, so neither is allocated again on the next event.
+        let mut agents = std::mem::take(&mut self.dispatching_agents);
+        let mut groups = std::mem::take(&mut self.dispatching_groups);
         loop {
-            let mut agents = std::mem::take(&mut self.dirty_agents);
-            let mut groups = std::mem::take(&mut self.dirty_groups);
+            std::mem::swap(&mut agents, &mut self.dirty_agents);
+            std::mem::swap(&mut groups, &mut self.dirty_groups);
             if agents.is_empty() && groups.is_empty() {
                 break;
             }
             compact_sort::sort(&mut agents);
             agents.dedup();
-            for a in agents {
+            for a in agents.drain(..) {
                 self.dispatch_agent(a);
                 self.sync_ready(a);
             }
             compact_sort::sort_by_key(&mut groups, |&g| Reverse(self.waiting.top(g).map(|(_, k)| k)));
             groups.dedup();
-            for g in groups {
+            for g in groups.drain(..) {
                 self.dispatch_group(g);
             }
         }
+        self.dispatching_agents = agents;
+        self.dispatching_groups = groups;
     }
 
     fn skipped(&self, t: u32, a: u32) -> bool {
@@ -1712,8 +1723,9 @@ impl Engine {
         let channel = self.group_channels[g as usize];
         let mut held = Vec::new();
         let mut chosen = None;
-        while let Some((a, k)) = self.groups[g as usize].ready.pop() {
+        while let Some((a, k)) = self.groups[g as usize].ready.peek() {
             if !self.can_take(a, channel) {
+                self.groups[g as usize].ready.pop();
                 self.agents[a as usize].unfiled.push(g);
                 continue;
             }
@@ -1722,11 +1734,15 @@ impl Engine {
                 self.groups[g as usize].ready.push(a, current);
                 continue;
             }
-            held.push((a, k));
             if !self.skipped(t, a) {
+                // It stays filed: its entry is refreshed or dropped when
+                // it next comes to the top.
                 chosen = Some(a);
                 break;
             }
+            // Passed over for this ticket only: set aside, then put back.
+            self.groups[g as usize].ready.pop();
+            held.push((a, k));
         }
         for (a, k) in held {
             self.groups[g as usize].ready.push(a, k);

@@ -306,6 +306,11 @@ impl<K: Ord + Copy> DenseQueue<K> {
         insert(&mut self.heap, &mut self.place, id, key);
     }
 
+    /// The id with the greatest key, left in place.
+    pub(crate) fn peek(&self) -> Option<(u32, K)> {
+        self.heap.first().map(|&(key, id)| (id, key))
+    }
+
     /// Takes out the id with the greatest key.
     pub(crate) fn pop(&mut self) -> Option<(u32, K)> {
         if self.heap.is_empty() {

@@ -316,12 +316,12 @@ impl Sim<'_> {
         Ok(())
     }
 
-    /// `slot.generation`. Integers' `to_string` skips `format!`'s
-    /// machinery (a simulated ticket's id is written several times).
+    /// `slot.generation`, in one allocation (a simulated ticket's id is
+    /// made when it arrives and again when it finishes).
     fn ticket_id(&self, s: usize) -> String {
-        let mut id = s.to_string();
-        id.push('.');
-        id.push_str(&self.live[s].generation.to_string());
+        use std::fmt::Write;
+        let mut id = String::with_capacity(24);
+        let _ = write!(id, "{s}.{}", self.live[s].generation);
         id
     }
 

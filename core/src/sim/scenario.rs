@@ -1398,7 +1398,9 @@ impl Plan {
                 }
             };
             let template = Ticket {
-                id: format!("{}-template", s.name),
+                // Each simulated ticket gets its own id; an empty one here
+                // costs nothing to copy.
+                id: String::new(),
                 created_at: run.start,
                 channel: s.channel,
                 impact: s.impact.clone(),
