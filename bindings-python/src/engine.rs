@@ -33,6 +33,11 @@ fn roster_of(py: Python<'_>, roster: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<
     errors::guard(|| tierwise::parse_roster(&text))?.map_err(|e| errors::map(py, Domain::Roster, &e))
 }
 
+/// Where the `index`th event of a list is, in error paths.
+fn item_path(index: usize) -> String {
+    format!("events[{index}]")
+}
+
 fn decisions_to_py<'py>(py: Python<'py>, decisions: &[Decision], out: &Bound<'py, PyList>) -> PyResult<()> {
     for d in decisions {
         out.append(convert::to_py(py, &serde_json::to_value(d).unwrap_or(Value::Null))?)?;
@@ -75,14 +80,15 @@ impl Engine {
     ) -> PyResult<Bound<'py, PyAny>> {
         let mut sink = Sink { list: PyList::empty(py), bytes: Vec::new(), json };
         let mut out = Vec::new();
-        let lines: Option<String> = if let Ok(s) = events.cast::<PyString>() {
-            Some(s.to_cow()?.into_owned())
+        // JSON lines are read where they are (no copy when Python holds
+        // them as UTF-8 already, or as bytes).
+        let lines: Option<std::borrow::Cow<'_, str>> = if let Ok(s) = events.cast::<PyString>() {
+            Some(s.to_cow()?)
         } else if let Ok(b) = events.cast::<PyBytes>() {
-            Some(
+            Some(std::borrow::Cow::Borrowed(
                 std::str::from_utf8(b.as_bytes())
-                    .map_err(|e| errors::one(py, Domain::Event, "events", &format!("not UTF-8: {e}"), "syntax"))?
-                    .to_owned(),
-            )
+                    .map_err(|e| errors::one(py, Domain::Event, "events", &format!("not UTF-8: {e}"), "syntax"))?,
+            ))
         } else {
             None
         };
@@ -91,11 +97,10 @@ impl Engine {
                 if line.trim().is_empty() || line.trim_start().starts_with('#') {
                     continue;
                 }
-                let prefix = format!("events[{i}]");
                 let event = errors::guard(|| Event::from_json_str(line))?
-                    .map_err(|e| errors::map_under(py, Domain::Event, &e, &prefix))?;
+                    .map_err(|e| errors::map_under(py, Domain::Event, &e, &item_path(i)))?;
                 out.clear();
-                self.step(py, event, &mut out, &prefix)?;
+                self.step(py, event, &mut out, Some(i))?;
                 sink.push(py, &out)?;
             }
             return sink.finish(py);
@@ -103,10 +108,9 @@ impl Engine {
         let iter =
             events.try_iter().map_err(|_| errors::type_error("events", "expected an iterable of event dicts"))?;
         for (i, item) in iter.enumerate() {
-            let prefix = format!("events[{i}]");
-            let event = Engine::event_of(py, &item?, &prefix)?;
+            let event = Engine::event_of(py, &item?, &item_path(i))?;
             out.clear();
-            self.step(py, event, &mut out, &prefix)?;
+            self.step(py, event, &mut out, Some(i))?;
             sink.push(py, &out)?;
         }
         sink.finish(py)
@@ -140,21 +144,25 @@ impl Engine {
         errors::guard(|| Event::from_value(value))?.map_err(|e| errors::map_under(py, Domain::Event, &e, prefix))
     }
 
-    fn step(&mut self, py: Python<'_>, event: Event, out: &mut Vec<Decision>, prefix: &str) -> PyResult<()> {
+    /// Applies one event; an error names the event's place in the list
+    /// (`index`), if it came in one.
+    fn step(&mut self, py: Python<'_>, event: Event, out: &mut Vec<Decision>, index: Option<usize>) -> PyResult<()> {
+        let prefix = || index.map_or_else(String::new, item_path);
         self.change(py, Domain::Event, prefix, |engine| engine.apply_owned(event, out))
     }
 
     /// Runs a change of the engine: its error as the exception of `domain`
-    /// (paths under `prefix`); a panic marks the engine broken.
+    /// (paths under `prefix()`, built only then); a panic marks the engine
+    /// broken.
     fn change(
         &mut self,
         py: Python<'_>,
         domain: Domain,
-        prefix: &str,
+        prefix: impl FnOnce() -> String,
         work: impl FnOnce(&mut tierwise::Engine) -> Result<(), tierwise::Error>,
     ) -> PyResult<()> {
         match errors::guard(|| work(&mut self.inner)) {
-            Ok(result) => result.map_err(|e| errors::map_under(py, domain, &e, prefix)),
+            Ok(result) => result.map_err(|e| errors::map_under(py, domain, &e, &prefix())),
             Err(panic) => {
                 self.broken = true;
                 Err(panic)
@@ -188,7 +196,7 @@ impl Engine {
         self.check(py)?;
         let event = Engine::event_of(py, event, "")?;
         let mut out = Vec::new();
-        self.step(py, event, &mut out, "")?;
+        self.step(py, event, &mut out, None)?;
         let list = PyList::empty(py);
         decisions_to_py(py, &out, &list)?;
         Ok(list)
@@ -262,7 +270,7 @@ impl Engine {
         self.check(py)?;
         let compiled = policy.get().compiled.clone();
         let mut out = Vec::new();
-        self.change(py, Domain::Policy, "", |engine| engine.reload(compiled, &mut out))?;
+        self.change(py, Domain::Policy, String::new, |engine| engine.reload(compiled, &mut out))?;
         self.policy = policy.unbind();
         let list = PyList::empty(py);
         decisions_to_py(py, &out, &list)?;
