@@ -4,7 +4,7 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString};
 use serde_json::Value;
-use tierwise::{Decision, Event, Snapshot};
+use tierwise::{Decision, Event, LinesStopped, Snapshot};
 
 use crate::convert;
 use crate::errors::{self, Domain};
@@ -34,7 +34,7 @@ fn roster_of(py: Python<'_>, roster: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<
 }
 
 /// Where the `index`th event of a list is, in error paths.
-fn item_path(index: usize) -> String {
+fn item_path(index: impl std::fmt::Display) -> String {
     format!("events[{index}]")
 }
 
@@ -58,9 +58,8 @@ impl<'py> Sink<'py> {
             return decisions_to_py(py, decisions, &self.list);
         }
         for d in decisions {
-            serde_json::to_writer(&mut self.bytes, d)
+            d.write_json_line(&mut self.bytes)
                 .map_err(|e| errors::one(py, Domain::Event, "", &e.to_string(), "internal"))?;
-            self.bytes.push(b'\n');
         }
         Ok(())
     }
@@ -93,17 +92,26 @@ impl Engine {
             None
         };
         if let Some(text) = lines {
-            for (i, line) in text.lines().enumerate() {
-                if line.trim().is_empty() || line.trim_start().starts_with('#') {
-                    continue;
-                }
-                let event = errors::guard(|| Event::from_json_str(line))?
-                    .map_err(|e| errors::map_under(py, Domain::Event, &e, &item_path(i)))?;
-                out.clear();
-                self.step(py, event, &mut out, Some(i))?;
-                sink.push(py, &out)?;
+            // Read and parsed on a second thread while this one routes.
+            let numbered = text.lines().zip(0u64..).map(|(line, i)| Ok((i, line)));
+            if json {
+                // Decision lines take about as many bytes as event lines: room
+                // for half as much again saves copying as the output grows.
+                sink.bytes.reserve(text.len() + text.len() / 2);
             }
-            return sink.finish(py);
+            let applied = errors::guard(|| self.inner.apply_json_lines(numbered, |decisions| sink.push(py, decisions)));
+            return match applied {
+                Ok(Ok(())) => sink.finish(py),
+                Ok(Err(LinesStopped::Event { line, error })) => {
+                    Err(errors::map_under(py, Domain::Event, &error, &item_path(line)))
+                }
+                Ok(Err(LinesStopped::Caller(e))) => Err(e),
+                Ok(Err(LinesStopped::Output(e))) => Err(errors::one(py, Domain::Event, "", &e.to_string(), "internal")),
+                Err(panic) => {
+                    self.broken = true;
+                    Err(panic)
+                }
+            };
         }
         let iter =
             events.try_iter().map_err(|_| errors::type_error("events", "expected an iterable of event dicts"))?;

@@ -1,15 +1,17 @@
 //! `tierwise route`: events in (JSON lines), decisions out (JSON lines).
 //!
-//! Streams: one line is read, applied and answered at a time, so memory does
-//! not grow with the input file (the engine itself holds every ticket it has
+//! Streams: lines are read and parsed a few thousand ahead on one thread,
+//! routed on another and the decisions written on a third, so memory does not
+//! grow with the input file (the engine itself holds every ticket it has
 //! seen). A bad line stops the run with its line number and field path, after
-//! every decision made so far has been written.
+//! every decision made so far has been written. Decisions are written in
+//! blocks, not as each event is answered.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::process::ExitCode;
 
-use tierwise::{Engine, Event, MAX_EVENT_BYTES, parse_roster};
+use tierwise::{Engine, LinesStopped, MAX_EVENT_BYTES, parse_roster};
 
 use crate::input::{describe_error, load_policy, read_limited};
 
@@ -39,49 +41,49 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
         Engine::new(compiled, roster).map_err(|e| describe_error(&format!("roster {}", args.agents), &e))?;
     engine.set_explain(args.explain);
 
-    let input: Box<dyn BufRead> = if args.events == "-" {
-        Box::new(BufReader::new(io::stdin().lock()))
+    let input: Box<dyn BufRead + Send> = if args.events == "-" {
+        Box::new(BufReader::new(io::stdin()))
     } else {
         let file = File::open(&args.events).map_err(|e| format!("error: cannot open {}: {e}", args.events))?;
         Box::new(BufReader::with_capacity(1 << 16, file))
     };
-    let stdout = io::stdout();
-    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-    let result = stream(&mut engine, input, &mut out, &args.events);
+    let mut out = BufWriter::with_capacity(1 << 16, io::stdout());
+    // Lines are read and parsed on one thread, routed on this one, and the
+    // decisions written on a third.
+    let routed = engine.route_json_lines(numbered_lines(input, &args.events), &mut out);
     // Whatever happened, what was decided is written.
     let flushed = out.flush();
-    result?;
+    match routed {
+        Ok(()) => {}
+        Err(LinesStopped::Event { line, error }) => {
+            return Err(describe_error(&format!("{}:{line}", args.events), &error));
+        }
+        Err(LinesStopped::Caller(message)) => return Err(message),
+        Err(LinesStopped::Output(e)) => return Err(format!("error: cannot write decisions: {e}")),
+    }
     flushed.map_err(|e| format!("error: cannot write decisions: {e}"))?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn stream(engine: &mut Engine, mut input: Box<dyn BufRead>, out: &mut impl Write, name: &str) -> Result<(), String> {
-    let mut line = String::new();
-    let mut decisions = Vec::new();
+/// The input's lines with their numbers (from 1); a line that cannot be
+/// read, or is longer than an event may be, ends it with an error.
+fn numbered_lines(
+    mut input: Box<dyn BufRead + Send>,
+    name: &str,
+) -> impl Iterator<Item = Result<(u64, String), String>> + Send {
+    let name = name.to_owned();
     let mut number = 0u64;
-    loop {
-        line.clear();
+    std::iter::from_fn(move || {
         number += 1;
+        let mut line = String::new();
         // Read at most one event's worth (plus one byte to detect overflow).
-        let read = io::Read::take(&mut input, MAX_EVENT_BYTES as u64 + 1)
-            .read_line(&mut line)
-            .map_err(|e| format!("error: {name}:{number}: cannot read: {e}"))?;
-        if read == 0 {
-            return Ok(());
+        match io::Read::take(&mut input, MAX_EVENT_BYTES as u64 + 1).read_line(&mut line) {
+            Ok(0) => None,
+            Ok(_) if line.len() > MAX_EVENT_BYTES => {
+                Some(Err(format!("error: {name}:{number}: line longer than {MAX_EVENT_BYTES} bytes")))
+            }
+            Ok(_) => Some(Ok((number, line))),
+            Err(e) => Some(Err(format!("error: {name}:{number}: cannot read: {e}"))),
         }
-        if line.len() > MAX_EVENT_BYTES {
-            return Err(format!("error: {name}:{number}: line longer than {MAX_EVENT_BYTES} bytes"));
-        }
-        let text = line.trim();
-        if text.is_empty() || text.starts_with('#') {
-            continue;
-        }
-        let event = Event::from_json_str(text).map_err(|e| describe_error(&format!("{name}:{number}"), &e))?;
-        decisions.clear();
-        engine.apply_owned(event, &mut decisions).map_err(|e| describe_error(&format!("{name}:{number}"), &e))?;
-        for d in &decisions {
-            serde_json::to_writer(&mut *out, d).map_err(|e| format!("error: cannot write decisions: {e}"))?;
-            out.write_all(b"\n").map_err(|e| format!("error: cannot write decisions: {e}"))?;
-        }
-    }
+    })
 }

@@ -52,7 +52,11 @@ use crate::routing::{RoutingRules, Strategy};
 use crate::ticket::{Channel, Ticket, TicketEvent};
 use crate::time::{from_ms, to_ms};
 
+#[cfg(not(target_arch = "wasm32"))]
+mod json_lines;
 mod preview;
+#[cfg(not(target_arch = "wasm32"))]
+pub use json_lines::LinesStopped;
 pub use preview::{Candidate, Preview};
 
 type Lookup<K> = FastMap<K, u32>;

@@ -769,3 +769,190 @@ pub struct PassedOver {
     /// Why, in words.
     pub reason: String,
 }
+
+impl Decision {
+    /// Appends the decision as one line of JSON: byte for byte what
+    /// `serde_json::to_writer` writes, then a newline. Offers and wake-ups,
+    /// nearly every decision routing makes, are written directly, without
+    /// serde's field-by-field machinery (what `tierwise route` and Python's
+    /// `apply_many(..., output="json")` spend most of their writing on).
+    ///
+    /// # Errors
+    /// Only if serde would fail (it does not for a decision).
+    pub fn write_json_line(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+        match self {
+            Decision::Offer { at, ticket, agent, expires_at, why } => {
+                out.extend_from_slice(br#"{"decision":"offer","at":"#);
+                json_instant(out, *at);
+                out.extend_from_slice(br#","ticket":"#);
+                json_str(out, ticket)?;
+                out.extend_from_slice(br#","agent":"#);
+                json_str(out, agent)?;
+                out.extend_from_slice(br#","expires_at":"#);
+                json_instant(out, *expires_at);
+                out.extend_from_slice(br#","why":"#);
+                why.write_json(out)?;
+                out.push(b'}');
+            }
+            Decision::WakeAt { at } => {
+                out.extend_from_slice(br#"{"decision":"wake_at","at":"#);
+                json_instant(out, *at);
+                out.push(b'}');
+            }
+            other => serde_json::to_writer(&mut *out, other)?,
+        }
+        out.push(b'\n');
+        Ok(())
+    }
+}
+
+impl OfferExplanation {
+    fn write_json(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+        out.extend_from_slice(br#"{"priority":"#);
+        json_str(out, &self.priority)?;
+        out.extend_from_slice(br#","score":"#);
+        serde_json::to_writer(&mut *out, &self.score)?;
+        if let Some(due) = self.due {
+            out.extend_from_slice(br#","due":"#);
+            json_instant(out, due);
+        }
+        out.extend_from_slice(br#","waited_s":"#);
+        serde_json::to_writer(&mut *out, &self.waited_s)?;
+        out.extend_from_slice(br#","tier":"#);
+        json_str(out, &self.tier)?;
+        out.extend_from_slice(br#","strategy":["#);
+        for (i, s) in self.strategy.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            json_str(out, s)?;
+        }
+        out.push(b']');
+        if !self.skills.is_empty() {
+            out.extend_from_slice(br#","skills":"#);
+            serde_json::to_writer(&mut *out, &self.skills)?;
+        }
+        out.extend_from_slice(br#","load":"#);
+        serde_json::to_writer(&mut *out, &self.load)?;
+        out.extend_from_slice(br#","idle_s":"#);
+        serde_json::to_writer(&mut *out, &self.idle_s)?;
+        out.extend_from_slice(if self.preferred { br#","preferred":true"# } else { br#","preferred":false"# });
+        if !self.relaxation.is_empty() {
+            out.extend_from_slice(br#","relaxation":"#);
+            serde_json::to_writer(&mut *out, &self.relaxation)?;
+        }
+        if !self.passed_over.is_empty() {
+            out.extend_from_slice(br#","passed_over":"#);
+            serde_json::to_writer(&mut *out, &self.passed_over)?;
+        }
+        out.push(b'}');
+        Ok(())
+    }
+}
+
+/// A string as JSON: copied as it is when nothing in it needs escaping.
+fn json_str(out: &mut Vec<u8>, s: &str) -> Result<(), serde_json::Error> {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+        Ok(())
+    } else {
+        serde_json::to_writer(&mut *out, s)
+    }
+}
+
+/// An instant as JSON, as jiff writes it.
+fn json_instant(out: &mut Vec<u8>, at: Timestamp) {
+    use std::io::Write;
+    // Writing to a vector cannot fail.
+    let _ = write!(out, "\"{at}\"");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![Just(String::new()), "[a-zA-Z0-9._-]{1,12}", any::<String>(), "[\"\\\\\u{0}-\u{1f}é/]{0,6}"]
+    }
+
+    fn instant() -> impl Strategy<Value = Timestamp> {
+        // Whole seconds and milliseconds, across the years jiff prints.
+        (-377_705_116_800_000i64..=253_402_300_799_000, prop::bool::ANY).prop_map(|(ms, whole)| {
+            Timestamp::from_millisecond(if whole { ms - ms.rem_euclid(1000) } else { ms }).unwrap_or_default()
+        })
+    }
+
+    fn seconds() -> impl Strategy<Value = f64> {
+        prop_oneof![Just(0.0), 0.0..1e7f64, any::<f64>(), (0u32..100_000).prop_map(|n| f64::from(n) / 1000.0)]
+    }
+
+    fn names(n: usize) -> impl Strategy<Value = Vec<String>> {
+        prop::collection::vec(text(), 0..n)
+    }
+
+    fn explanation() -> impl Strategy<Value = OfferExplanation> {
+        (
+            (text(), seconds(), prop::option::of(instant()), seconds(), text(), names(3)),
+            (
+                prop::collection::vec((text(), any::<u8>(), any::<u8>()), 0..3),
+                any::<(u8, u8)>(),
+                seconds(),
+                any::<bool>(),
+                names(3),
+                prop::collection::vec((text(), text()), 0..3),
+            ),
+        )
+            .prop_map(
+                |(
+                    (priority, score, due, waited_s, tier, strategy),
+                    (skills, load, idle_s, preferred, relaxation, passed),
+                )| {
+                    OfferExplanation {
+                        priority: priority.into(),
+                        score,
+                        due,
+                        waited_s,
+                        tier: tier.into(),
+                        strategy: strategy.into_iter().map(Arc::from).collect(),
+                        skills: skills
+                            .into_iter()
+                            .map(|(skill, required, level)| SkillMatch { skill: skill.into(), required, level })
+                            .collect(),
+                        load,
+                        idle_s,
+                        preferred,
+                        relaxation,
+                        passed_over: passed.into_iter().map(|(agent, reason)| PassedOver { agent, reason }).collect(),
+                    }
+                },
+            )
+    }
+
+    fn decision() -> impl Strategy<Value = Decision> {
+        prop_oneof![
+            (instant(), text(), text(), instant(), explanation()).prop_map(|(at, ticket, agent, expires_at, why)| {
+                Decision::Offer { at, ticket, agent, expires_at, why: Box::new(why) }
+            }),
+            instant().prop_map(|at| Decision::WakeAt { at }),
+            (instant(), text(), text()).prop_map(|(at, ticket, agent)| Decision::OfferExpired { at, ticket, agent }),
+            (instant(), text(), text()).prop_map(|(at, ticket, reason)| Decision::Requeued { at, ticket, reason }),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// The direct writer and serde write the same bytes.
+        #[test]
+        fn json_lines_are_what_serde_writes(d in decision()) {
+            let mut fast = Vec::new();
+            d.write_json_line(&mut fast).expect("written");
+            let mut serde = serde_json::to_vec(&d).expect("written");
+            serde.push(b'\n');
+            prop_assert_eq!(String::from_utf8_lossy(&fast), String::from_utf8_lossy(&serde));
+        }
+    }
+}

@@ -79,6 +79,8 @@ mod triage;
 
 pub use agent::{AgentSpec, ShiftSpec, parse_roster};
 pub use calendar::{ALWAYS_OPEN, Calendar, Holiday, LocalInterval, MAX_YEAR, MIN_YEAR, WeeklyHours};
+#[cfg(not(target_arch = "wasm32"))]
+pub use engine::LinesStopped;
 pub use engine::{Candidate, CoverageGap, CoverageReport, Engine, EngineStats, MAX_SNAPSHOT_BYTES, Preview, Snapshot};
 pub use error::{Error, ErrorKind, Problem};
 pub use event::{

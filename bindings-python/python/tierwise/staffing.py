@@ -15,21 +15,27 @@ ASA infinite) rather than raised, so arrays may sweep across it.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, Optional, Union
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 from ._tierwise import StaffingError, _erlang, _required
 
-__all__ = ["erlang_a", "erlang_c", "required_agents"]
+if TYPE_CHECKING:
+    # numpy is imported when a staffing function is first called, so that
+    # `import tierwise` for routing alone stays light (and starts no BLAS
+    # threads).
+    import numpy as np
+    import numpy.typing as npt
 
-Seconds = Union[float, timedelta, npt.ArrayLike]
+    Seconds = Union[float, timedelta, npt.ArrayLike]
+
+__all__ = ["erlang_a", "erlang_c", "required_agents"]
 
 _FIELDS = ("agents", "offered_load_erlangs", "occupancy", "p_wait", "service_level", "asa_s", "abandon_rate")
 
 
 def _floats(name: str, value: Any) -> np.ndarray[Any, np.dtype[np.float64]]:
+    import numpy as np
+
     if isinstance(value, timedelta):
         return np.asarray(value.total_seconds(), dtype=np.float64)
     if isinstance(value, (str, bytes)):
@@ -56,6 +62,8 @@ def _broadcast(**named: Any) -> tuple[tuple[int, ...], dict[str, list[float]]]:
     for k, v in named.items():
         if v is None and k not in _OPTIONAL:
             raise TypeError(f"{k}: expected a number or an array of numbers, not None")
+    import numpy as np
+
     arrays = {k: _floats(k, v) for k, v in named.items() if v is not None}
     try:
         shaped = np.broadcast_arrays(*arrays.values())
@@ -77,6 +85,8 @@ def _shape(model: str, shape: tuple[int, ...], cols: dict[str, list[Any]], withi
         out["agents"] = int(out["agents"])
         out["answer_within_s"] = within[0]
         return out
+    import numpy as np
+
     res: dict[str, Any] = {"model": model}
     for f in _FIELDS:
         res[f] = np.asarray(cols[f], dtype=np.int64 if f == "agents" else np.float64).reshape(shape)

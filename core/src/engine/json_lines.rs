@@ -1,0 +1,375 @@
+//! Events written as JSON lines, read ahead on a second thread while the
+//! engine routes: what `tierwise route` and Python's `apply_many` do with text.
+
+use std::sync::mpsc;
+
+use super::Engine;
+use crate::{Decision, Error, Event};
+
+/// Events handed from the reading thread to the engine at a time.
+const BATCH: usize = 256;
+/// Batches read ahead of the engine at most, so memory stays flat however
+/// long the input.
+const AHEAD: usize = 8;
+
+/// Why [`Engine::apply_json_lines`] stopped before the end of its input.
+#[derive(Debug)]
+pub enum LinesStopped<E> {
+    /// The line numbered `line` is not an event, or the engine refused it;
+    /// the engine is as it was after the line before.
+    Event {
+        /// The line's number, as the caller numbered it.
+        line: u64,
+        /// What is wrong with it.
+        error: Error,
+    },
+    /// The caller's input or output failed.
+    Caller(E),
+    /// Writing the decisions failed ([`Engine::route_json_lines`]).
+    Output(std::io::Error),
+}
+
+/// A line as the reading thread hands it over.
+enum Read<E> {
+    Event(u64, Result<Event, Error>),
+    Failed(E),
+}
+
+impl Engine {
+    /// Applies events written as JSON, one per line, in order. `lines` gives
+    /// each line's number (as the caller counts them, for errors) and text;
+    /// blank lines and lines starting with `#` are skipped. `decided` gets
+    /// each event's decisions as they are made.
+    ///
+    /// Lines are read and parsed on a second thread, a few thousand at most
+    /// ahead of the engine, so reading overlaps routing; the decisions are
+    /// those of applying the events one by one with [`Engine::apply_owned`].
+    /// Reading stops at the first line that fails.
+    ///
+    /// ```
+    /// use tierwise::{Engine, Policy, agent::AgentSpec};
+    /// let policy = Policy::from_toml_str("version = 1")?.compile()?;
+    /// let ana: AgentSpec = serde_json::from_str(r#"{"id": "ana", "tier": "L1"}"#).unwrap();
+    /// let mut engine = Engine::new(policy, vec![ana])?;
+    /// let text = r#"{"at": "2026-03-02T09:00:00Z", "event": "agent_logged_in", "agent": "ana"}
+    /// {"at": "2026-03-02T09:01:00Z", "event": "ticket_created", "ticket": {"id": "T1", "created_at": "2026-03-02T09:01:00Z", "channel": "chat"}}"#;
+    /// let lines = text.lines().zip(1..).map(|(line, n)| Ok::<_, std::io::Error>((n, line)));
+    /// let mut offers = 0;
+    /// engine
+    ///     .apply_json_lines(lines, |decisions| {
+    ///         offers += decisions.iter().filter(|d| matches!(d, tierwise::Decision::Offer { .. })).count();
+    ///         Ok(())
+    ///     })
+    ///     .unwrap();
+    /// assert_eq!(offers, 1);
+    /// # Ok::<(), tierwise::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// The first line that is not an event or that the engine refuses
+    /// ([`LinesStopped::Event`]), or the first failure of `lines` or
+    /// `decided` ([`LinesStopped::Caller`]). Every decision made before it
+    /// has been handed to `decided`.
+    pub fn apply_json_lines<S, E>(
+        &mut self,
+        lines: impl Iterator<Item = Result<(u64, S), E>> + Send,
+        mut decided: impl FnMut(&[Decision]) -> Result<(), E>,
+    ) -> Result<(), LinesStopped<E>>
+    where
+        S: AsRef<str>,
+        E: Send,
+    {
+        std::thread::scope(|scope| {
+            let (to_engine, from_reader) = mpsc::sync_channel(AHEAD);
+            scope.spawn(move || read_ahead(lines, &to_engine));
+            let mut out = Vec::new();
+            // Returning early drops the receiver: the reader stops at its
+            // next batch.
+            for batch in from_reader {
+                for read in batch {
+                    let (line, event) = match read {
+                        Read::Event(line, event) => (line, event),
+                        Read::Failed(e) => return Err(LinesStopped::Caller(e)),
+                    };
+                    let event = event.map_err(|error| LinesStopped::Event { line, error })?;
+                    out.clear();
+                    self.apply_owned(event, &mut out).map_err(|error| LinesStopped::Event { line, error })?;
+                    decided(&out).map_err(LinesStopped::Caller)?;
+                }
+            }
+            Ok(())
+        })
+    }
+}
+
+impl Engine {
+    /// As [`Engine::apply_json_lines`], writing the decisions to `out` as
+    /// JSON lines (one decision per line, as serde writes a [`Decision`]) on
+    /// a third thread: reading, routing and writing overlap.
+    ///
+    /// # Errors
+    /// As [`Engine::apply_json_lines`], or [`LinesStopped::Output`] when
+    /// writing fails. Decisions made before a failed line are written.
+    pub fn route_json_lines<S, E>(
+        &mut self,
+        lines: impl Iterator<Item = Result<(u64, S), E>> + Send,
+        out: &mut (impl std::io::Write + Send),
+    ) -> Result<(), LinesStopped<E>>
+    where
+        S: AsRef<str>,
+        E: Send,
+    {
+        std::thread::scope(|scope| {
+            let (to_writer, from_engine) = mpsc::sync_channel::<Vec<Decision>>(AHEAD);
+            let writer = scope.spawn(move || write_all(from_engine, out));
+            let mut batch = Vec::with_capacity(BATCH);
+            let mut writer_gone = false;
+            // The input's errors as `Some`; `None` when the writer is gone.
+            let routed = self.apply_json_lines(lines.map(|item| item.map_err(Some)), |decisions| {
+                batch.extend_from_slice(decisions);
+                if batch.len() >= BATCH {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    if to_writer.send(full).is_err() {
+                        // The writer failed; its error is reported below.
+                        writer_gone = true;
+                        return Err(None);
+                    }
+                }
+                Ok(())
+            });
+            if !writer_gone && !batch.is_empty() {
+                let _ = to_writer.send(batch);
+            }
+            drop(to_writer);
+            let written = writer.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            match (routed, written) {
+                (Err(LinesStopped::Event { line, error }), _) => Err(LinesStopped::Event { line, error }),
+                (Err(LinesStopped::Caller(Some(e))), _) => Err(LinesStopped::Caller(e)),
+                (_, Err(e)) => Err(LinesStopped::Output(e)),
+                (Ok(()), Ok(())) => Ok(()),
+                // The writer hung up without an error: it cannot, but say so.
+                (Err(LinesStopped::Caller(None) | LinesStopped::Output(_)), Ok(())) => {
+                    Err(LinesStopped::Output(std::io::Error::other("the writer stopped")))
+                }
+            }
+        })
+    }
+}
+
+/// Writes batches of decisions as JSON lines until the engine's side is done.
+fn write_all(batches: mpsc::Receiver<Vec<Decision>>, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    let mut text = Vec::new();
+    for batch in batches {
+        text.clear();
+        for decision in &batch {
+            decision.write_json_line(&mut text)?;
+        }
+        out.write_all(&text)?;
+    }
+    Ok(())
+}
+
+/// Reads and parses lines in batches, until the input ends, a line fails,
+/// or the engine's side hangs up.
+fn read_ahead<S: AsRef<str>, E>(
+    lines: impl Iterator<Item = Result<(u64, S), E>>,
+    to_engine: &mpsc::SyncSender<Vec<Read<E>>>,
+) {
+    let mut batch = Vec::with_capacity(BATCH);
+    for item in lines {
+        let read = match item {
+            Err(e) => Read::Failed(e),
+            Ok((line, text)) => {
+                let text = text.as_ref().trim();
+                if text.is_empty() || text.starts_with('#') {
+                    continue;
+                }
+                Read::Event(line, Event::from_json_str(text))
+            }
+        };
+        let last = matches!(read, Read::Failed(_) | Read::Event(_, Err(_)));
+        batch.push(read);
+        if last {
+            break;
+        }
+        if batch.len() == BATCH && to_engine.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))).is_err() {
+            return;
+        }
+    }
+    if !batch.is_empty() {
+        // The engine's side may have hung up already: nothing to do then.
+        let _ = to_engine.send(batch);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agent::AgentSpec;
+
+    fn engine() -> Engine {
+        let policy = crate::Policy::from_toml_str("version = 1").and_then(|p| p.compile()).expect("policy");
+        let roster: Vec<AgentSpec> = (0..3)
+            .map(|i| serde_json::from_str(&format!(r#"{{"id": "a{i}", "tier": "L1"}}"#)).expect("agent"))
+            .collect();
+        Engine::new(policy, roster).expect("engine")
+    }
+
+    fn lines(n: usize, bad_at: Option<usize>) -> Vec<String> {
+        let mut out: Vec<String> = (0..3)
+            .map(|i| format!(r#"{{"at": "2026-03-02T09:00:00Z", "event": "agent_logged_in", "agent": "a{i}"}}"#))
+            .collect();
+        out.push(String::new());
+        out.push("# a comment".to_owned());
+        for i in 0..n {
+            let at = format!("2026-03-02T09:{:02}:{:02}Z", 1 + i / 60 % 59, i % 60);
+            if bad_at == Some(i) {
+                out.push(format!(r#"{{"at": "{at}", "event": "ticket_closed", "ticket": 7}}"#));
+            }
+            out.push(format!(
+                r#"{{"at": "{at}", "event": "ticket_created", "ticket": {{"id": "T{i}", "created_at": "{at}", "channel": "email"}}}}"#
+            ));
+            out.push(format!(r#"{{"at": "{at}", "event": "ticket_closed", "ticket": "T{i}"}}"#));
+        }
+        out
+    }
+
+    /// The decisions of applying `lines` one at a time, up to the first
+    /// failure, and that failure's line index.
+    fn one_by_one(lines: &[String]) -> (Vec<Decision>, Option<u64>) {
+        let mut engine = engine();
+        let mut all = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            let text = line.trim();
+            if text.is_empty() || text.starts_with('#') {
+                continue;
+            }
+            let applied = Event::from_json_str(text).and_then(|e| engine.apply_owned(e, &mut all));
+            if applied.is_err() {
+                return (all, Some(i as u64));
+            }
+        }
+        (all, None)
+    }
+
+    fn ahead(lines: &[String]) -> (Vec<Decision>, Option<u64>) {
+        let mut engine = engine();
+        let mut all = Vec::new();
+        let numbered = lines.iter().zip(0u64..).map(|(l, i)| Ok::<_, ()>((i, l)));
+        let stopped = engine.apply_json_lines(numbered, |d| {
+            all.extend_from_slice(d);
+            Ok(())
+        });
+        let line = match stopped {
+            Ok(()) => None,
+            Err(LinesStopped::Event { line, .. }) => Some(line),
+            Err(LinesStopped::Caller(()) | LinesStopped::Output(_)) => panic!("the input cannot fail"),
+        };
+        (all, line)
+    }
+
+    #[test]
+    fn the_same_decisions_as_one_event_at_a_time() {
+        // Several batches, and a partial last one.
+        let input = lines(1000, None);
+        let (expected, none) = one_by_one(&input);
+        assert_eq!(none, None);
+        let offers = expected.iter().filter(|d| matches!(d, Decision::Offer { .. })).count();
+        assert_eq!(offers, 1000, "every ticket offered once");
+        assert_eq!(ahead(&input), (expected, None));
+    }
+
+    #[test]
+    fn stops_at_the_first_bad_line_with_everything_before_it_decided() {
+        for bad_at in [0, 300, 999] {
+            let input = lines(1000, Some(bad_at));
+            let (expected, line) = one_by_one(&input);
+            assert!(line.is_some());
+            assert_eq!(ahead(&input), (expected, line), "bad event {bad_at}");
+        }
+        // A line the engine refuses (unknown ticket) rather than one that is
+        // not an event.
+        let mut input = lines(600, None);
+        input.insert(700, r#"{"at": "2026-03-02T09:05:00Z", "event": "ticket_closed", "ticket": "nobody"}"#.into());
+        let (expected, line) = one_by_one(&input);
+        assert_eq!(line, Some(700));
+        assert_eq!(ahead(&input), (expected, line));
+    }
+
+    #[test]
+    fn failures_of_the_input_and_of_the_caller_stop_it() {
+        let input = lines(500, None);
+        let mut engine = engine();
+        let failing = input.iter().zip(0u64..).map(|(l, i)| if i == 400 { Err("disk gone") } else { Ok((i, l)) });
+        let mut seen = 0;
+        let stopped = engine.apply_json_lines(failing, |_| {
+            seen += 1;
+            Ok(())
+        });
+        assert!(matches!(stopped, Err(LinesStopped::Caller("disk gone"))));
+        // Lines 0 to 399, less the blank line and the comment.
+        assert_eq!(seen, 398);
+
+        let mut engine = self::engine();
+        let numbered = input.iter().zip(0u64..).map(|(l, i)| Ok((i, l)));
+        let mut calls = 0;
+        let stopped = engine.apply_json_lines(numbered, |_| {
+            calls += 1;
+            if calls == 10 { Err("pipe closed") } else { Ok(()) }
+        });
+        assert!(matches!(stopped, Err(LinesStopped::Caller("pipe closed"))));
+        assert_eq!(calls, 10);
+    }
+
+    #[test]
+    fn written_lines_are_the_decisions_in_order() {
+        let input = lines(1000, Some(700));
+        let (expected, line) = one_by_one(&input);
+        let mut text = Vec::new();
+        for d in &expected {
+            serde_json::to_writer(&mut text, d).expect("decision");
+            text.push(b'\n');
+        }
+        let mut engine = engine();
+        let mut out = Vec::new();
+        let numbered = input.iter().zip(0u64..).map(|(l, i)| Ok::<_, ()>((i, l)));
+        let stopped = engine.route_json_lines(numbered, &mut out);
+        assert!(matches!(stopped, Err(LinesStopped::Event { line: l, .. }) if Some(l) == line));
+        assert_eq!(String::from_utf8(out).expect("UTF-8"), String::from_utf8(text).expect("UTF-8"));
+    }
+
+    /// Takes `room` bytes, then fails.
+    struct Full {
+        room: usize,
+    }
+
+    impl std::io::Write for Full {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.room < buf.len() {
+                return Err(std::io::Error::other("disk full"));
+            }
+            self.room -= buf.len();
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_failed_write_stops_it() {
+        let input = lines(5000, None);
+        let mut engine = engine();
+        let read = std::sync::atomic::AtomicUsize::new(0);
+        let numbered = input.iter().zip(0u64..).map(|(l, i)| {
+            read.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Ok::<_, ()>((i, l))
+        });
+        let stopped = engine.route_json_lines(numbered, &mut Full { room: 10_000 });
+        assert!(matches!(stopped, Err(LinesStopped::Output(e)) if e.to_string() == "disk full"));
+        // Reading stopped soon after, not at the end of the input.
+        let read = read.into_inner();
+        assert!(read < input.len() / 2, "read {read} of {} lines", input.len());
+    }
+}
