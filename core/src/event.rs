@@ -783,20 +783,20 @@ impl Decision {
         match self {
             Decision::Offer { at, ticket, agent, expires_at, why } => {
                 out.extend_from_slice(br#"{"decision":"offer","at":"#);
-                json_instant(out, *at);
+                crate::time::write_instant_json(out, *at);
                 out.extend_from_slice(br#","ticket":"#);
                 json_str(out, ticket)?;
                 out.extend_from_slice(br#","agent":"#);
                 json_str(out, agent)?;
                 out.extend_from_slice(br#","expires_at":"#);
-                json_instant(out, *expires_at);
+                crate::time::write_instant_json(out, *expires_at);
                 out.extend_from_slice(br#","why":"#);
                 why.write_json(out)?;
                 out.push(b'}');
             }
             Decision::WakeAt { at } => {
                 out.extend_from_slice(br#"{"decision":"wake_at","at":"#);
-                json_instant(out, *at);
+                crate::time::write_instant_json(out, *at);
                 out.push(b'}');
             }
             other => serde_json::to_writer(&mut *out, other)?,
@@ -814,7 +814,7 @@ impl OfferExplanation {
         serde_json::to_writer(&mut *out, &self.score)?;
         if let Some(due) = self.due {
             out.extend_from_slice(br#","due":"#);
-            json_instant(out, due);
+            crate::time::write_instant_json(out, due);
         }
         out.extend_from_slice(br#","waited_s":"#);
         serde_json::to_writer(&mut *out, &self.waited_s)?;
@@ -860,13 +860,6 @@ fn json_str(out: &mut Vec<u8>, s: &str) -> Result<(), serde_json::Error> {
     } else {
         serde_json::to_writer(&mut *out, s)
     }
-}
-
-/// An instant as JSON, as jiff writes it.
-fn json_instant(out: &mut Vec<u8>, at: Timestamp) {
-    use std::io::Write;
-    // Writing to a vector cannot fail.
-    let _ = write!(out, "\"{at}\"");
 }
 
 #[cfg(test)]
