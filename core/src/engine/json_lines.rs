@@ -39,12 +39,14 @@ impl Engine {
     /// Applies events written as JSON, one per line, in order. `lines` gives
     /// each line's number (as the caller counts them, for errors) and text;
     /// blank lines and lines starting with `#` are skipped. `decided` gets
-    /// each event's decisions as they are made.
+    /// each event's decisions as they are made (it may take them out of the
+    /// vector).
     ///
     /// Lines are read and parsed on a second thread, a few thousand at most
     /// ahead of the engine, so reading overlaps routing; the decisions are
     /// those of applying the events one by one with [`Engine::apply_owned`].
-    /// Reading stops at the first line that fails.
+    /// Reading stops at the first line that cannot be read or parsed, or at
+    /// the next batch after the engine stops.
     ///
     /// ```
     /// use tierwise::{Engine, Policy, agent::AgentSpec};
@@ -73,7 +75,7 @@ impl Engine {
     pub fn apply_json_lines<S, E>(
         &mut self,
         lines: impl Iterator<Item = Result<(u64, S), E>> + Send,
-        mut decided: impl FnMut(&[Decision]) -> Result<(), E>,
+        mut decided: impl FnMut(&mut Vec<Decision>) -> Result<(), E>,
     ) -> Result<(), LinesStopped<E>>
     where
         S: AsRef<str>,
@@ -94,15 +96,13 @@ impl Engine {
                     let event = event.map_err(|error| LinesStopped::Event { line, error })?;
                     out.clear();
                     self.apply_owned(event, &mut out).map_err(|error| LinesStopped::Event { line, error })?;
-                    decided(&out).map_err(LinesStopped::Caller)?;
+                    decided(&mut out).map_err(LinesStopped::Caller)?;
                 }
             }
             Ok(())
         })
     }
-}
 
-impl Engine {
     /// As [`Engine::apply_json_lines`], writing the decisions to `out` as
     /// JSON lines (one decision per line, as serde writes a [`Decision`]) on
     /// a third thread: reading, routing and writing overlap.
@@ -126,7 +126,7 @@ impl Engine {
             let mut writer_gone = false;
             // The input's errors as `Some`; `None` when the writer is gone.
             let routed = self.apply_json_lines(lines.map(|item| item.map_err(Some)), |decisions| {
-                batch.extend_from_slice(decisions);
+                batch.append(decisions);
                 if batch.len() >= BATCH {
                     let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
                     if to_writer.send(full).is_err() {
@@ -257,7 +257,7 @@ mod tests {
         let mut all = Vec::new();
         let numbered = lines.iter().zip(0u64..).map(|(l, i)| Ok::<_, ()>((i, l)));
         let stopped = engine.apply_json_lines(numbered, |d| {
-            all.extend_from_slice(d);
+            all.append(d);
             Ok(())
         });
         let line = match stopped {
