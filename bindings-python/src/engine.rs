@@ -78,7 +78,6 @@ impl Engine {
         json: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let mut sink = Sink { list: PyList::empty(py), bytes: Vec::new(), json };
-        let mut out = Vec::new();
         // JSON lines are read where they are (no copy when Python holds
         // them as UTF-8 already, or as bytes).
         let lines: Option<std::borrow::Cow<'_, str>> = if let Ok(s) = events.cast::<PyString>() {
@@ -94,27 +93,20 @@ impl Engine {
         if let Some(text) = lines {
             // Read and parsed on a second thread while this one routes.
             let numbered = text.lines().zip(0u64..).map(|(line, i)| Ok((i, line)));
-            if json {
-                // Decision lines take about as many bytes as event lines: room
-                // for half as much again saves copying as the output grows.
-                sink.bytes.reserve(text.len() + text.len() / 2);
-            }
-            let applied = errors::guard(|| self.inner.apply_json_lines(numbered, |decisions| sink.push(py, decisions)));
-            return match applied {
-                Ok(Ok(())) => sink.finish(py),
-                Ok(Err(LinesStopped::Event { line, error })) => {
+            return match self
+                .guarded(|engine| engine.apply_json_lines(numbered, |decisions| sink.push(py, decisions)))?
+            {
+                Ok(()) => sink.finish(py),
+                Err(LinesStopped::Event { line, error }) => {
                     Err(errors::map_under(py, Domain::Event, &error, &item_path(line)))
                 }
-                Ok(Err(LinesStopped::Caller(e))) => Err(e),
-                Ok(Err(LinesStopped::Output(e))) => Err(errors::one(py, Domain::Event, "", &e.to_string(), "internal")),
-                Err(panic) => {
-                    self.broken = true;
-                    Err(panic)
-                }
+                Err(LinesStopped::Caller(e)) => Err(e),
+                Err(LinesStopped::Output(e)) => Err(errors::one(py, Domain::Event, "", &e.to_string(), "internal")),
             };
         }
         let iter =
             events.try_iter().map_err(|_| errors::type_error("events", "expected an iterable of event dicts"))?;
+        let mut out = Vec::new();
         for (i, item) in iter.enumerate() {
             let event = Engine::event_of(py, &item?, &item_path(i))?;
             out.clear();
@@ -169,13 +161,12 @@ impl Engine {
         prefix: impl FnOnce() -> String,
         work: impl FnOnce(&mut tierwise::Engine) -> Result<(), tierwise::Error>,
     ) -> PyResult<()> {
-        match errors::guard(|| work(&mut self.inner)) {
-            Ok(result) => result.map_err(|e| errors::map_under(py, domain, &e, &prefix())),
-            Err(panic) => {
-                self.broken = true;
-                Err(panic)
-            }
-        }
+        self.guarded(work)?.map_err(|e| errors::map_under(py, domain, &e, &prefix()))
+    }
+
+    /// Runs `work` on the engine; a panic in it marks the engine broken.
+    fn guarded<T>(&mut self, work: impl FnOnce(&mut tierwise::Engine) -> T) -> PyResult<T> {
+        errors::guard(|| work(&mut self.inner)).inspect_err(|_| self.broken = true)
     }
 }
 

@@ -123,33 +123,25 @@ impl Engine {
             let (to_writer, from_engine) = mpsc::sync_channel::<Vec<Decision>>(AHEAD);
             let writer = scope.spawn(move || write_all(from_engine, out));
             let mut batch = Vec::with_capacity(BATCH);
-            let mut writer_gone = false;
-            // The input's errors as `Some`; `None` when the writer is gone.
+            // The input's errors as `Some`; `None` when the writer is gone
+            // (it failed: its error is reported below).
             let routed = self.apply_json_lines(lines.map(|item| item.map_err(Some)), |decisions| {
                 batch.append(decisions);
                 if batch.len() >= BATCH {
-                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                    if to_writer.send(full).is_err() {
-                        // The writer failed; its error is reported below.
-                        writer_gone = true;
-                        return Err(None);
-                    }
+                    to_writer.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))).map_err(|_| None)?;
                 }
                 Ok(())
             });
-            if !writer_gone && !batch.is_empty() {
-                let _ = to_writer.send(batch);
-            }
+            // Fails only if the writer already has.
+            let _ = to_writer.send(batch);
             drop(to_writer);
             let written = writer.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            match (routed, written) {
-                (Err(LinesStopped::Event { line, error }), _) => Err(LinesStopped::Event { line, error }),
-                (Err(LinesStopped::Caller(Some(e))), _) => Err(LinesStopped::Caller(e)),
-                (_, Err(e)) => Err(LinesStopped::Output(e)),
-                (Ok(()), Ok(())) => Ok(()),
-                // The writer hung up without an error: it cannot, but say so.
-                (Err(LinesStopped::Caller(None) | LinesStopped::Output(_)), Ok(())) => {
-                    Err(LinesStopped::Output(std::io::Error::other("the writer stopped")))
+            match routed {
+                Err(LinesStopped::Event { line, error }) => Err(LinesStopped::Event { line, error }),
+                Err(LinesStopped::Caller(Some(e))) => Err(LinesStopped::Caller(e)),
+                // Done, or stopped because the writer was: its result says which.
+                Ok(()) | Err(LinesStopped::Caller(None) | LinesStopped::Output(_)) => {
+                    written.map_err(LinesStopped::Output)
                 }
             }
         })
