@@ -1,7 +1,7 @@
-//! Reading documents. Events and tickets: the fast path (straight from the
-//! text into the types) must give exactly what the checked path (a JSON value
-//! first, then the types, with field paths) gives, and leave every refusal to
-//! it. Every reader's errors name the field, inside nested tables too, and
+//! Reading documents. Events and tickets: the fast paths (the quick reader of
+//! event lines, then serde straight from the text into the types) must give
+//! exactly what the checked path (a JSON value first, then the types, with
+//! field paths) gives, and leave every refusal to it. Every reader's errors name the field, inside nested tables too, and
 //! tagged records (decisions) read back as written.
 
 use proptest::prelude::*;

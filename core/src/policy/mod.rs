@@ -863,7 +863,18 @@ fn bracket_depth(text: &str) -> usize {
 /// every document, such as an event line; only one with more of them than
 /// `limit` is walked bracket by bracket.
 fn may_nest_deeper_than(text: &str, limit: usize) -> bool {
-    let opening = text.bytes().filter(|&b| b == b'[' || b == b'{').count();
+    // `[` is 0x5b and `{` 0x7b: setting bit 0x20 makes both `{`, and no other
+    // byte. Counting in bytes, 255 at a time, keeps 16 or 32 of them per
+    // vector instruction; the WebAssembly package, which reads a document
+    // at a time, keeps the shorter loop (the other costs it 350 bytes).
+    let opening: usize = if cfg!(target_arch = "wasm32") {
+        text.bytes().filter(|&b| b | 0x20 == b'{').count()
+    } else {
+        text.as_bytes()
+            .chunks(255)
+            .map(|chunk| usize::from(chunk.iter().fold(0u8, |n, &b| n + u8::from(b | 0x20 == b'{'))))
+            .sum()
+    };
     opening > limit && bracket_depth(text) > limit
 }
 
