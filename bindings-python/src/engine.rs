@@ -78,24 +78,37 @@ impl Engine {
         json: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let mut sink = Sink { list: PyList::empty(py), bytes: Vec::new(), json };
-        // JSON lines are read where they are (no copy when Python holds
-        // them as UTF-8 already, or as bytes).
-        let lines: Option<std::borrow::Cow<'_, str>> = if let Ok(s) = events.cast::<PyString>() {
-            Some(s.to_cow()?)
-        } else if let Ok(b) = events.cast::<PyBytes>() {
-            Some(std::borrow::Cow::Borrowed(
+        // JSON lines are read where they are: bytes as they come, a str
+        // once encoded to UTF-8 (the stable ABI of Python 3.9 cannot lend
+        // its own UTF-8).
+        let encoded = match events.cast::<PyString>() {
+            Ok(s) => Some(s.encode_utf8()?),
+            Err(_) => events.cast::<PyBytes>().ok().cloned(),
+        };
+        let lines = match &encoded {
+            Some(b) => Some(
                 std::str::from_utf8(b.as_bytes())
                     .map_err(|e| errors::one(py, Domain::Event, "events", &format!("not UTF-8: {e}"), "syntax"))?,
-            ))
-        } else {
-            None
+            ),
+            None => None,
         };
         if let Some(text) = lines {
-            // Read and parsed on a second thread while this one routes.
-            let numbered = text.lines().zip(0u64..).map(|(line, i)| Ok((i, line)));
-            return match self
-                .guarded(|engine| engine.apply_json_lines(numbered, |decisions| sink.push(py, decisions)))?
-            {
+            if json {
+                // Room for decisions half as long again as the events, so
+                // the output is rarely moved as it grows; the pages are only
+                // touched as they are written.
+                sink.bytes.reserve(text.len() + text.len() / 2);
+            }
+            // Read and parsed on a second thread while this one routes (the
+            // second thread writes JSON too).
+            let numbered = text.lines().zip(0u64..).map(|(line, i)| Ok::<_, PyErr>((i, line)));
+            return match self.guarded(|engine| {
+                if json {
+                    engine.route_json_lines(numbered, &mut sink.bytes)
+                } else {
+                    engine.apply_json_lines(numbered, |decisions| sink.push(py, decisions))
+                }
+            })? {
                 Ok(()) => sink.finish(py),
                 Err(LinesStopped::Event { line, error }) => {
                     Err(errors::map_under(py, Domain::Event, &error, &item_path(line)))

@@ -83,29 +83,16 @@ impl Engine {
     {
         std::thread::scope(|scope| {
             let (to_engine, from_reader) = mpsc::sync_channel(AHEAD);
-            scope.spawn(move || read_ahead(lines, &to_engine));
-            let mut out = Vec::new();
-            // Returning early drops the receiver: the reader stops at its
-            // next batch.
-            for batch in from_reader {
-                for read in batch {
-                    let (line, event) = match read {
-                        Read::Event(line, event) => (line, event),
-                        Read::Failed(e) => return Err(LinesStopped::Caller(e)),
-                    };
-                    let event = event.map_err(|error| LinesStopped::Event { line, error })?;
-                    out.clear();
-                    self.apply_owned(event, &mut out).map_err(|error| LinesStopped::Event { line, error })?;
-                    decided(&mut out).map_err(LinesStopped::Caller)?;
-                }
-            }
-            Ok(())
+            scope.spawn(move || read_ahead(lines, &to_engine, || Ok::<(), std::convert::Infallible>(())));
+            self.route_batches(from_reader, &mut decided)
         })
     }
 
     /// As [`Engine::apply_json_lines`], writing the decisions to `out` as
-    /// JSON lines (one decision per line, as serde writes a [`Decision`]) on
-    /// a third thread: reading, routing and writing overlap.
+    /// JSON lines (one decision per line, as serde writes a [`Decision`]).
+    /// The second thread also writes: between batches it reads ahead, it
+    /// writes those decided meanwhile, so that on two cores the engine has
+    /// one to itself.
     ///
     /// # Errors
     /// As [`Engine::apply_json_lines`], or [`LinesStopped::Output`] when
@@ -120,12 +107,15 @@ impl Engine {
         E: Send,
     {
         std::thread::scope(|scope| {
-            let (to_writer, from_engine) = mpsc::sync_channel::<Vec<Decision>>(AHEAD);
-            let writer = scope.spawn(move || write_all(from_engine, out));
+            let (to_engine, from_reader) = mpsc::sync_channel(AHEAD);
+            // Unbounded, yet never long: the engine cannot get more than
+            // `AHEAD` batches ahead of the reading, which writes in between.
+            let (to_writer, from_engine) = mpsc::channel::<Vec<Decision>>();
+            let helper = scope.spawn(move || read_ahead_write_behind(lines, to_engine, &from_engine, out));
             let mut batch = Vec::with_capacity(BATCH);
             // The input's errors as `Some`; `None` when the writer is gone
             // (it failed: its error is reported below).
-            let routed = self.apply_json_lines(lines.map(|item| item.map_err(Some)), |decisions| {
+            let routed = self.route_batches(from_reader, &mut |decisions: &mut Vec<Decision>| {
                 batch.append(decisions);
                 if batch.len() >= BATCH {
                     to_writer.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))).map_err(|_| None)?;
@@ -135,7 +125,7 @@ impl Engine {
             // Fails only if the writer already has.
             let _ = to_writer.send(batch);
             drop(to_writer);
-            let written = writer.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let written = helper.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             match routed {
                 Err(LinesStopped::Event { line, error }) => Err(LinesStopped::Event { line, error }),
                 Err(LinesStopped::Caller(Some(e))) => Err(LinesStopped::Caller(e)),
@@ -146,27 +136,66 @@ impl Engine {
             }
         })
     }
+
+    /// Applies the batches the reading thread sends until it stops (the
+    /// input ended or failed, or the writer did); returning early drops the
+    /// receiver, and the reader stops at its next batch.
+    fn route_batches<E, X>(
+        &mut self,
+        from_reader: mpsc::Receiver<Vec<Read<E>>>,
+        decided: &mut impl FnMut(&mut Vec<Decision>) -> Result<(), X>,
+    ) -> Result<(), LinesStopped<X>>
+    where
+        E: Into<X>,
+    {
+        let mut out = Vec::new();
+        for batch in from_reader {
+            for read in batch {
+                let (line, event) = match read {
+                    Read::Event(line, event) => (line, event),
+                    Read::Failed(e) => return Err(LinesStopped::Caller(e.into())),
+                };
+                let event = event.map_err(|error| LinesStopped::Event { line, error })?;
+                out.clear();
+                self.apply_owned(event, &mut out).map_err(|error| LinesStopped::Event { line, error })?;
+                decided(&mut out).map_err(LinesStopped::Caller)?;
+            }
+        }
+        Ok(())
+    }
 }
 
-/// Writes batches of decisions as JSON lines until the engine's side is done.
-fn write_all(batches: mpsc::Receiver<Vec<Decision>>, out: &mut impl std::io::Write) -> std::io::Result<()> {
+/// Reads ahead (see [`read_ahead`]), writing the decisions the engine made
+/// meanwhile between batches, then the rest as the engine finishes.
+fn read_ahead_write_behind<S: AsRef<str>, E>(
+    lines: impl Iterator<Item = Result<(u64, S), E>>,
+    to_engine: mpsc::SyncSender<Vec<Read<E>>>,
+    from_engine: &mpsc::Receiver<Vec<Decision>>,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
     let mut text = Vec::new();
-    for batch in batches {
+    let mut write = |batch: Vec<Decision>| {
         text.clear();
         for decision in &batch {
             decision.write_json_line(&mut text)?;
         }
-        out.write_all(&text)?;
-    }
-    Ok(())
+        out.write_all(&text)
+    };
+    read_ahead(lines, &to_engine, || from_engine.try_iter().try_for_each(&mut write))?;
+    // The end of the input, for the engine; the rest of its decisions come
+    // until it is done.
+    drop(to_engine);
+    from_engine.iter().try_for_each(write)
 }
 
 /// Reads and parses lines in batches, until the input ends, a line fails,
-/// or the engine's side hangs up.
-fn read_ahead<S: AsRef<str>, E>(
+/// the engine's side hangs up, or `between` (called after each batch sent)
+/// fails. Dropping `to_engine` afterwards tells the engine the input ended.
+fn read_ahead<S: AsRef<str>, E, X>(
     lines: impl Iterator<Item = Result<(u64, S), E>>,
     to_engine: &mpsc::SyncSender<Vec<Read<E>>>,
-) {
+    mut between: impl FnMut() -> Result<(), X>,
+) -> Result<(), X> {
     let mut batch = Vec::with_capacity(BATCH);
     for item in lines {
         let read = match item {
@@ -184,14 +213,18 @@ fn read_ahead<S: AsRef<str>, E>(
         if last {
             break;
         }
-        if batch.len() == BATCH && to_engine.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))).is_err() {
-            return;
+        if batch.len() == BATCH {
+            if to_engine.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))).is_err() {
+                return Ok(());
+            }
+            between()?;
         }
     }
     if !batch.is_empty() {
         // The engine's side may have hung up already: nothing to do then.
         let _ = to_engine.send(batch);
     }
+    Ok(())
 }
 
 #[cfg(test)]
