@@ -7,6 +7,11 @@
 
 use pyo3::prelude::*;
 
+/// mimalloc, as in the `tierwise` command (why: `cli/src/main.rs`): JSON lines
+/// are read on one thread and routed on another.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod convert;
 mod engine;
 mod errors;
