@@ -217,8 +217,10 @@ impl Engine {
     /// Applies events in order (an iterable of dicts, or JSON lines as str or
     /// bytes; blank lines and `#` comments skipped); returns every decision,
     /// in order: a list of dicts, or with `output="json"` one bytes object of
-    /// JSON lines (as `tierwise route` prints). On a bad event the error's
-    /// paths start with `events[i]`; the events before it stay applied.
+    /// JSON lines (as `tierwise route` prints). JSON lines are read on a
+    /// second thread while this one routes; bytes are read where they are, a
+    /// str is first encoded to UTF-8. On a bad event the error's paths start
+    /// with `events[i]`; the events before it stay applied.
     #[pyo3(signature = (events, *, output = "dicts"))]
     fn apply_many<'py>(
         &mut self,
