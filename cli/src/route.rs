@@ -1,7 +1,8 @@
 //! `tierwise route`: events in (JSON lines), decisions out (JSON lines).
 //!
 //! Streams: lines are read and parsed a few thousand ahead on one thread,
-//! which also writes the decisions, and routed on another, so memory does not
+//! which also writes the decisions out, and routed on another (which turns
+//! them into text itself when it has caught up with the reading), so memory does not
 //! grow with the input file (the engine itself holds every ticket it has
 //! seen). A bad line stops the run with its line number and field path, after
 //! every decision made so far has been written. Decisions are written in
@@ -49,7 +50,8 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
     };
     let mut out = BufWriter::with_capacity(1 << 16, io::stdout());
     // Lines are read and parsed, and decisions written, on one thread;
-    // routed on this one.
+    // routed on this one (which writes a batch's decisions to text itself
+    // when it has nothing to route).
     let routed = engine.route_json_lines(numbered_lines(input, &args.events), &mut out);
     // Whatever happened, what was decided is written.
     let flushed = out.flush();

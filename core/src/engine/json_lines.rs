@@ -84,15 +84,20 @@ impl Engine {
         std::thread::scope(|scope| {
             let (to_engine, from_reader) = mpsc::sync_channel(AHEAD);
             scope.spawn(move || read_ahead(lines, &to_engine, || Ok::<(), std::convert::Infallible>(())));
-            self.route_batches(from_reader, &mut decided)
+            self.route_batches(from_reader, |routed| match routed {
+                Routed::Event(decisions) => decided(decisions),
+                Routed::Batch { .. } => Ok(()),
+            })
         })
     }
 
     /// As [`Engine::apply_json_lines`], writing the decisions to `out` as
     /// JSON lines (one decision per line, as serde writes a [`Decision`]).
-    /// The second thread also writes: between batches it reads ahead, it
-    /// writes those decided meanwhile, so that on two cores the engine has
-    /// one to itself.
+    /// The writing is shared between the two threads: after each batch, the
+    /// engine writes the decisions it made itself if it has caught up with
+    /// the reading (it would only wait otherwise), and hands them to the
+    /// reading thread, to write between batches, if more input is waiting.
+    /// So on two cores whichever side is ahead takes on the writing.
     ///
     /// # Errors
     /// As [`Engine::apply_json_lines`], or [`LinesStopped::Output`] when
@@ -110,20 +115,34 @@ impl Engine {
             let (to_engine, from_reader) = mpsc::sync_channel(AHEAD);
             // Unbounded, yet never long: the engine cannot get more than
             // `AHEAD` batches ahead of the reading, which writes in between.
-            let (to_writer, from_engine) = mpsc::channel::<Vec<Decision>>();
+            let (to_writer, from_engine) = mpsc::channel::<Decided>();
             let helper = scope.spawn(move || read_ahead_write_behind(lines, to_engine, &from_engine, out));
-            let mut batch = Vec::with_capacity(BATCH);
-            // The input's errors as `Some`; `None` when the writer is gone
-            // (it failed: its error is reported below).
-            let routed = self.route_batches(from_reader, &mut |decisions: &mut Vec<Decision>| {
-                batch.append(decisions);
-                if batch.len() >= BATCH {
-                    to_writer.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))).map_err(|_| None)?;
+            let mut decided = Vec::new();
+            // Each batch's decisions, written here or handed over; the
+            // input's errors as `Some`, `None` when the writer is gone (it
+            // failed: its error is reported below).
+            let routed = self.route_batches(from_reader, |routed| match routed {
+                Routed::Event(decisions) => {
+                    decided.append(decisions);
+                    Ok(())
                 }
-                Ok(())
+                Routed::Batch { next_waiting } => {
+                    if decided.is_empty() {
+                        return Ok(());
+                    }
+                    let message = if next_waiting {
+                        Decided::ToWrite(std::mem::take(&mut decided))
+                    } else {
+                        written(&mut decided)
+                    };
+                    to_writer.send(message).map_err(|_| None)
+                }
             });
-            // Fails only if the writer already has.
-            let _ = to_writer.send(batch);
+            // What was decided before the end or a bad line; this fails only
+            // if the writer already has.
+            if !decided.is_empty() {
+                let _ = to_writer.send(Decided::ToWrite(decided));
+            }
             drop(to_writer);
             let written = helper.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             match routed {
@@ -139,17 +158,19 @@ impl Engine {
 
     /// Applies the batches the reading thread sends until it stops (the
     /// input ended or failed, or the writer did); returning early drops the
-    /// receiver, and the reader stops at its next batch.
+    /// receiver, and the reader stops at its next batch. `routed` hears of
+    /// each event's decisions and of the end of each batch.
     fn route_batches<E, X>(
         &mut self,
         from_reader: mpsc::Receiver<Vec<Read<E>>>,
-        decided: &mut impl FnMut(&mut Vec<Decision>) -> Result<(), X>,
+        mut routed: impl FnMut(Routed<'_>) -> Result<(), X>,
     ) -> Result<(), LinesStopped<X>>
     where
         E: Into<X>,
     {
         let mut out = Vec::new();
-        for batch in from_reader {
+        let mut waiting = from_reader.recv().ok();
+        while let Some(batch) = waiting {
             for read in batch {
                 let (line, event) = match read {
                     Read::Event(line, event) => (line, event),
@@ -158,10 +179,46 @@ impl Engine {
                 let event = event.map_err(|error| LinesStopped::Event { line, error })?;
                 out.clear();
                 self.apply_owned(event, &mut out).map_err(|error| LinesStopped::Event { line, error })?;
-                decided(&mut out).map_err(LinesStopped::Caller)?;
+                routed(Routed::Event(&mut out)).map_err(LinesStopped::Caller)?;
+            }
+            waiting = from_reader.try_recv().ok();
+            routed(Routed::Batch { next_waiting: waiting.is_some() }).map_err(LinesStopped::Caller)?;
+            if waiting.is_none() {
+                waiting = from_reader.recv().ok();
             }
         }
         Ok(())
+    }
+}
+
+/// What [`Engine::route_batches`] tells its caller.
+enum Routed<'a> {
+    /// An event's decisions (they may be taken out of the vector).
+    Event(&'a mut Vec<Decision>),
+    /// The end of a batch; whether the next one is waiting already, so that
+    /// the engine is behind the reading.
+    Batch { next_waiting: bool },
+}
+
+/// Decisions on their way from the engine's thread to the writing one.
+enum Decided {
+    /// To be written by the reading thread.
+    ToWrite(Vec<Decision>),
+    /// Written by the engine's thread, which had caught up with the reading.
+    Written(Vec<u8>),
+}
+
+/// `decisions` as JSON lines (emptying it), or handed over as they are if
+/// one cannot be written: the writing thread then meets the same error and
+/// reports it.
+fn written(decisions: &mut Vec<Decision>) -> Decided {
+    // About what the decisions of a batch take, so the text is rarely moved.
+    let mut text = Vec::with_capacity(decisions.len() * 256);
+    if decisions.iter().try_for_each(|decision| decision.write_json_line(&mut text)).is_ok() {
+        decisions.clear();
+        Decided::Written(text)
+    } else {
+        Decided::ToWrite(std::mem::take(decisions))
     }
 }
 
@@ -170,16 +227,19 @@ impl Engine {
 fn read_ahead_write_behind<S: AsRef<str>, E>(
     lines: impl Iterator<Item = Result<(u64, S), E>>,
     to_engine: mpsc::SyncSender<Vec<Read<E>>>,
-    from_engine: &mpsc::Receiver<Vec<Decision>>,
+    from_engine: &mpsc::Receiver<Decided>,
     out: &mut impl std::io::Write,
 ) -> std::io::Result<()> {
     let mut text = Vec::new();
-    let mut write = |batch: Vec<Decision>| {
-        text.clear();
-        for decision in &batch {
-            decision.write_json_line(&mut text)?;
+    let mut write = |decided: Decided| match decided {
+        Decided::Written(text) => out.write_all(&text),
+        Decided::ToWrite(decisions) => {
+            text.clear();
+            for decision in &decisions {
+                decision.write_json_line(&mut text)?;
+            }
+            out.write_all(&text)
         }
-        out.write_all(&text)
     };
     read_ahead(lines, &to_engine, || from_engine.try_iter().try_for_each(&mut write))?;
     // The end of the input, for the engine; the rest of its decisions come
@@ -361,6 +421,47 @@ mod tests {
         let stopped = engine.route_json_lines(numbered, &mut out);
         assert!(matches!(stopped, Err(LinesStopped::Event { line: l, .. }) if Some(l) == line));
         assert_eq!(String::from_utf8(out).expect("UTF-8"), String::from_utf8(text).expect("UTF-8"));
+    }
+
+    /// Takes its time over each write.
+    struct Slow(Vec<u8>);
+
+    impl std::io::Write for Slow {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            std::thread::sleep(std::time::Duration::from_millis(2));
+            self.0.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_same_lines_whichever_thread_writes_them() {
+        let input = lines(3000, None);
+        let (expected, _) = one_by_one(&input);
+        let mut text = Vec::new();
+        for d in &expected {
+            d.write_json_line(&mut text).expect("decision");
+        }
+        // Slow input: the engine catches up after every batch and writes
+        // its decisions itself.
+        let mut out = Vec::new();
+        let slowly = input.iter().zip(0u64..).map(|(l, i)| {
+            if i % 64 == 0 {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            Ok::<_, ()>((i, l))
+        });
+        engine().route_json_lines(slowly, &mut out).expect("routed");
+        assert!(out == text, "the engine's thread writing");
+        // Slow output: the reading gets ahead, and its thread writes.
+        let mut out = Slow(Vec::new());
+        let numbered = input.iter().zip(0u64..).map(|(l, i)| Ok::<_, ()>((i, l)));
+        engine().route_json_lines(numbered, &mut out).expect("routed");
+        assert!(out.0 == text, "the reading thread writing");
     }
 
     /// Takes `room` bytes, then fails.
