@@ -65,31 +65,18 @@ fn utc_date(days: i64) -> (i64, i64, i64) {
 pub(crate) fn write_instant_json(out: &mut Vec<u8>, at: Timestamp) {
     let ms = at.as_millisecond();
     let whole_ms = at.subsec_nanosecond().rem_euclid(1_000_000) == 0;
-    let (year, month, day) = utc_date(ms.div_euclid(DAY_MS));
-    if !whole_ms || !(0..=9999).contains(&year) {
+    let date = if whole_ms { date_text(ms.div_euclid(DAY_MS)) } else { None };
+    let Some(date) = date else {
         use std::io::Write;
         // Writing to a vector cannot fail.
         let _ = write!(out, "\"{at}\"");
         return;
-    }
+    };
     let in_day = ms.rem_euclid(DAY_MS);
     let (second, milli) = (in_day / 1000, in_day % 1000);
     let mut text = *b"\"0000-00-00T00:00:00.000Z\"";
-    for (at, value, width) in [
-        (1, year, 4),
-        (6, month, 2),
-        (9, day, 2),
-        (12, second / 3600, 2),
-        (15, second / 60 % 60, 2),
-        (18, second % 60, 2),
-        (21, milli, 3),
-    ] {
-        let mut value = value;
-        for i in (at..at + width).rev() {
-            text[i] = b'0' + u8::try_from(value % 10).unwrap_or(0);
-            value /= 10;
-        }
-    }
+    text[1..11].copy_from_slice(&date);
+    write_digits(&mut text, [(12, second / 3600, 2), (15, second / 60 % 60, 2), (18, second % 60, 2), (21, milli, 3)]);
     // The fraction without its trailing zeros, and none if it is zero.
     let digits = match milli {
         0 => 0,
@@ -100,6 +87,47 @@ pub(crate) fn write_instant_json(out: &mut Vec<u8>, at: Timestamp) {
     let end = if digits == 0 { 20 } else { 21 + digits };
     out.extend_from_slice(&text[..end]);
     out.extend_from_slice(b"Z\"");
+}
+
+/// Writes each `(at, value, width)`: `value` in decimal, `width` digits
+/// from `text[at]`, zero-padded.
+fn write_digits<const N: usize>(text: &mut [u8], fields: [(usize, i64, usize); N]) {
+    for (at, mut value, width) in fields {
+        for i in (at..at + width).rev() {
+            text[i] = b'0' + u8::try_from(value % 10).unwrap_or(0);
+            value /= 10;
+        }
+    }
+}
+
+/// A date as `YYYY-MM-DD` and as days since 1970-01-01.
+#[derive(Clone, Copy)]
+struct DateText {
+    days: i64,
+    text: [u8; 10],
+}
+
+thread_local! {
+    /// The last date written or read on this thread: the instants of a
+    /// stream mostly fall on the same day as the one before, and then the
+    /// calendar arithmetic is skipped.
+    static LAST_DATE: std::cell::Cell<Option<DateText>> = const { std::cell::Cell::new(None) };
+}
+
+/// The date `days` after 1970-01-01 as `YYYY-MM-DD`, or `None` outside the
+/// years 0 to 9999.
+fn date_text(days: i64) -> Option<[u8; 10]> {
+    if let Some(last) = LAST_DATE.get().filter(|last| last.days == days) {
+        return Some(last.text);
+    }
+    let (year, month, day) = utc_date(days);
+    if !(0..=9999).contains(&year) {
+        return None;
+    }
+    let mut text = *b"0000-00-00";
+    write_digits(&mut text, [(0, year, 4), (5, month, 2), (8, day, 2)]);
+    LAST_DATE.set(Some(DateText { days, text }));
+    Some(text)
 }
 
 /// Parses an instant written in RFC 3339 with an offset, as every document
@@ -140,7 +168,7 @@ impl InstantText<'_> {
     /// Seconds since the Unix epoch and nanoseconds, or `None` if the text
     /// is not an instant.
     fn read(mut self) -> Option<(i64, i32)> {
-        let (year, month, day) = self.date()?;
+        let days = self.days()?;
         if !(self.eat(b'T') || self.eat(b't') || self.eat(b' ')) {
             return None;
         }
@@ -166,9 +194,24 @@ impl InstantText<'_> {
         if !self.0.is_empty() {
             return None;
         }
-        let days = days_from_civil(year, month, day);
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset;
         Some((seconds, i32::try_from(nanos).ok()?))
+    }
+
+    /// `YYYY-MM-DD` as days since 1970-01-01; see [`date_text`].
+    fn days(&mut self) -> Option<i64> {
+        let head = self.0.get(..10);
+        if let Some(last) = LAST_DATE.get().filter(|last| head == Some(&last.text[..])) {
+            self.0 = &self.0[10..];
+            return Some(last.days);
+        }
+        let (year, month, day) = self.date()?;
+        let days = days_from_civil(year, month, day);
+        // `date` read exactly the ten bytes of `head`.
+        if let Some(text) = head.and_then(|head| <[u8; 10]>::try_from(head).ok()) {
+            LAST_DATE.set(Some(DateText { days, text }));
+        }
+        Some(days)
     }
 
     /// `YYYY-MM-DD`, checked against the month's length.
