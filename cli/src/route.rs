@@ -9,7 +9,7 @@
 //! blocks, not as each event is answered.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::io::{self, BufRead, BufReader, Write};
 use std::process::ExitCode;
 
 use tierwise::{Engine, LinesStopped, MAX_EVENT_BYTES, parse_roster};
@@ -48,7 +48,9 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
         let file = File::open(&args.events).map_err(|e| format!("error: cannot open {}: {e}", args.events))?;
         Box::new(BufReader::with_capacity(1 << 16, file))
     };
-    let mut out = BufWriter::with_capacity(1 << 16, io::stdout());
+    // Decisions come in blocks of whole lines, which standard output (line
+    // buffered) writes through: a buffer here would only copy them.
+    let mut out = io::stdout();
     // Lines are read and parsed, and decisions written, on one thread;
     // routed on this one (which writes a batch's decisions to text itself
     // when it has nothing to route).
