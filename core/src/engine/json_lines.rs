@@ -117,7 +117,7 @@ impl Engine {
             // `AHEAD` batches ahead of the reading, which writes in between.
             let (to_writer, from_engine) = mpsc::channel::<Decided>();
             let helper = scope.spawn(move || read_ahead_write_behind(lines, to_engine, &from_engine, out));
-            let mut decided = Vec::new();
+            let mut decided = Vec::with_capacity(2 * BATCH);
             // Each batch's decisions, written here or handed over; the
             // input's errors as `Some`, `None` when the writer is gone (it
             // failed: its error is reported below).
@@ -131,7 +131,7 @@ impl Engine {
                         return Ok(());
                     }
                     let message = if next_waiting {
-                        Decided::ToWrite(std::mem::take(&mut decided))
+                        Decided::ToWrite(std::mem::replace(&mut decided, Vec::with_capacity(2 * BATCH)))
                     } else {
                         written(&mut decided)
                     };
