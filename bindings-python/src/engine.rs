@@ -69,6 +69,14 @@ impl<'py> Sink<'py> {
     }
 }
 
+/// Why reading JSON lines stopped, other than at an event.
+enum Stopped {
+    /// The line numbered `line` (from 0) is not UTF-8.
+    NotUtf8 { line: u64, error: std::str::Utf8Error },
+    /// Handing decisions to Python failed.
+    Python(PyErr),
+}
+
 impl Engine {
     /// `apply_many` with the collector paused.
     fn apply_all<'py>(
@@ -85,14 +93,8 @@ impl Engine {
             Ok(s) => Some(s.encode_utf8()?),
             Err(_) => events.cast::<PyBytes>().ok().cloned(),
         };
-        let lines = match &encoded {
-            Some(b) => Some(
-                std::str::from_utf8(b.as_bytes())
-                    .map_err(|e| errors::one(py, Domain::Event, "events", &format!("not UTF-8: {e}"), "syntax"))?,
-            ),
-            None => None,
-        };
-        if let Some(text) = lines {
+        if let Some(text) = &encoded {
+            let text = text.as_bytes();
             if json {
                 // Room for decisions half as long again as the events, so
                 // the output is rarely moved as it grows; the pages are only
@@ -100,20 +102,27 @@ impl Engine {
                 sink.bytes.reserve(text.len() + text.len() / 2);
             }
             // Read and parsed on a second thread while this one routes (the
-            // second thread writes JSON too).
-            let numbered = text.lines().zip(0u64..).map(|(line, i)| Ok::<_, PyErr>((i, line)));
+            // second thread writes JSON too). Each line is checked to be
+            // UTF-8 there, as it is read, rather than all of them here first.
+            // (No byte of a character written in UTF-8 is a newline.)
+            let numbered = text.split(|&b| b == b'\n').zip(0u64..).map(|(line, i)| {
+                std::str::from_utf8(line).map(|line| (i, line)).map_err(|error| Stopped::NotUtf8 { line: i, error })
+            });
             return match self.guarded(|engine| {
                 if json {
                     engine.route_json_lines(numbered, &mut sink.bytes)
                 } else {
-                    engine.apply_json_lines(numbered, |decisions| sink.push(py, decisions))
+                    engine.apply_json_lines(numbered, |decisions| sink.push(py, decisions).map_err(Stopped::Python))
                 }
             })? {
                 Ok(()) => sink.finish(py),
                 Err(LinesStopped::Event { line, error }) => {
                     Err(errors::map_under(py, Domain::Event, &error, &item_path(line)))
                 }
-                Err(LinesStopped::Caller(e)) => Err(e),
+                Err(LinesStopped::Caller(Stopped::NotUtf8 { line, error })) => {
+                    Err(errors::one(py, Domain::Event, &item_path(line), &format!("not UTF-8: {error}"), "syntax"))
+                }
+                Err(LinesStopped::Caller(Stopped::Python(e))) => Err(e),
                 Err(LinesStopped::Output(e)) => Err(errors::one(py, Domain::Event, "", &e.to_string(), "internal")),
             };
         }

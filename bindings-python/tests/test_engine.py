@@ -117,6 +117,16 @@ def test_apply_many_json_output_matches_dicts(global_policy, roster, events_text
         tierwise.Engine(global_policy, roster).apply_many(events_text, output="xml")
 
 
+def test_apply_many_names_the_line_that_is_not_utf8(global_policy, roster, events_text):
+    lines = events_text.encode().split(b"\n")
+    bad = b"\n".join(lines[:2] + [b'{"at": "2026-03-06T09:00:00Z", "event": "tick", "x": "\xff"}'] + lines[2:])
+    for output in ("dicts", "json"):
+        with pytest.raises(tierwise.EventError) as info:
+            tierwise.Engine(global_policy, roster).apply_many(bad, output=output)
+        assert info.value.path == "events[2]" and info.value.code == "syntax", output
+        assert "not UTF-8" in str(info.value)
+
+
 def test_shared_instants_are_equal_not_confused(global_policy, roster):
     engine = tierwise.Engine(global_policy, roster)
     seen = []
