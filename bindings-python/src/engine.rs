@@ -110,7 +110,8 @@ impl Engine {
             });
             return match self.guarded(|engine| {
                 if json {
-                    engine.route_json_lines(numbered, &mut sink.bytes)
+                    // Nothing here needs Python: other threads run meanwhile.
+                    py.detach(|| engine.route_json_lines(numbered, &mut sink.bytes))
                 } else {
                     engine.apply_json_lines(numbered, |decisions| sink.push(py, decisions).map_err(Stopped::Python))
                 }
@@ -228,8 +229,11 @@ impl Engine {
     /// in order: a list of dicts, or with `output="json"` one bytes object of
     /// JSON lines (as `tierwise route` prints). JSON lines are read on a
     /// second thread while this one routes; bytes are read where they are, a
-    /// str is first encoded to UTF-8. On a bad event the error's paths start
-    /// with `events[i]`; the events before it stay applied.
+    /// str is first encoded to UTF-8. From JSON lines to `output="json"` the
+    /// GIL is released while routing, so other Python threads run meanwhile
+    /// (this engine is busy then: calling it from another thread raises
+    /// `RuntimeError`). On a bad event the error's paths start with
+    /// `events[i]`; the events before it stay applied.
     #[pyo3(signature = (events, *, output = "dicts"))]
     fn apply_many<'py>(
         &mut self,

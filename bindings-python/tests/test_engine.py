@@ -127,6 +127,45 @@ def test_apply_many_names_the_line_that_is_not_utf8(global_policy, roster, event
         assert "not UTF-8" in str(info.value)
 
 
+def test_apply_many_to_json_lets_other_threads_run():
+    # With a switch interval this long the calling thread never hands the GIL
+    # over by itself: the other thread runs during the call only if
+    # apply_many releases it (without, it runs at join(), and sees False).
+    import sys
+    import threading
+
+    policy = tierwise.Policy.default()
+    roster = [{"id": f"a{i}", "tier": "L1"} for i in range(50)]
+    lines = [f'{{"at": "2026-03-02T00:00:00Z", "event": "agent_logged_in", "agent": "a{i}"}}' for i in range(50)]
+    for i in range(1, 80_001):
+        at = f"2026-03-02T{i // 3600:02}:{i // 60 % 60:02}:{i % 60:02}Z"
+        lines.append(f'{{"at": "{at}", "event": "ticket_created", '
+                     f'"ticket": {{"id": "T{i}", "created_at": "{at}", "channel": "chat"}}}}')
+        lines.append(f'{{"at": "{at}", "event": "ticket_closed", "ticket": "T{i}"}}')
+    text = "\n".join(lines)
+    engine = tierwise.Engine(policy, roster)
+    in_call, seen, go = [False], [], threading.Event()
+
+    def other() -> None:
+        go.wait()
+        seen.append(in_call[0])
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(100.0)
+    try:
+        thread = threading.Thread(target=other)
+        thread.start()
+        in_call[0] = True
+        go.set()
+        out = engine.apply_many(text, output="json")
+        in_call[0] = False
+        thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert seen == [True]
+    assert out.count(b'"decision":"offer"') == 80_000
+
+
 def test_shared_instants_are_equal_not_confused(global_policy, roster):
     engine = tierwise.Engine(global_policy, roster)
     seen = []
