@@ -2,9 +2,9 @@
 //!
 //! Streams: lines are read and parsed a few thousand ahead on one thread,
 //! which also writes the decisions out, and routed on another (which turns
-//! them into text itself when it has caught up with the reading), so memory does not
-//! grow with the input file (the engine itself holds every ticket it has
-//! seen). A bad line stops the run with its line number and field path, after
+//! them into text itself when it has caught up with the reading), so memory
+//! does not grow with the input file (the engine itself holds every ticket it
+//! has seen). A bad line stops the run with its line number and field path, after
 //! every decision made so far has been written. Decisions are written in
 //! blocks, not as each event is answered.
 

@@ -200,17 +200,15 @@ impl InstantText<'_> {
 
     /// `YYYY-MM-DD` as days since 1970-01-01; see [`date_text`].
     fn days(&mut self) -> Option<i64> {
-        let head = self.0.get(..10);
-        if let Some(last) = LAST_DATE.get().filter(|last| head == Some(&last.text[..])) {
+        let text: [u8; 10] = self.0.get(..10)?.try_into().ok()?;
+        if let Some(last) = LAST_DATE.get().filter(|last| last.text == text) {
             self.0 = &self.0[10..];
             return Some(last.days);
         }
+        // `date` reads exactly those ten bytes.
         let (year, month, day) = self.date()?;
         let days = days_from_civil(year, month, day);
-        // `date` read exactly the ten bytes of `head`.
-        if let Some(text) = head.and_then(|head| <[u8; 10]>::try_from(head).ok()) {
-            LAST_DATE.set(Some(DateText { days, text }));
-        }
+        LAST_DATE.set(Some(DateText { days, text }));
         Some(days)
     }
 

@@ -423,13 +423,22 @@ mod tests {
         assert_eq!(String::from_utf8(out).expect("UTF-8"), String::from_utf8(text).expect("UTF-8"));
     }
 
-    /// Takes its time over each write.
-    struct Slow(Vec<u8>);
+    /// Keeps what is written, taking `pause` over each write, until it has
+    /// taken `room` bytes; then fails.
+    struct Output {
+        text: Vec<u8>,
+        room: usize,
+        pause: std::time::Duration,
+    }
 
-    impl std::io::Write for Slow {
+    impl std::io::Write for Output {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            std::thread::sleep(std::time::Duration::from_millis(2));
-            self.0.extend_from_slice(buf);
+            if self.room < buf.len() {
+                return Err(std::io::Error::other("disk full"));
+            }
+            std::thread::sleep(self.pause);
+            self.room -= buf.len();
+            self.text.extend_from_slice(buf);
             Ok(buf.len())
         }
 
@@ -458,29 +467,10 @@ mod tests {
         engine().route_json_lines(slowly, &mut out).expect("routed");
         assert!(out == text, "the engine's thread writing");
         // Slow output: the reading gets ahead, and its thread writes.
-        let mut out = Slow(Vec::new());
+        let mut out = Output { text: Vec::new(), room: usize::MAX, pause: std::time::Duration::from_millis(2) };
         let numbered = input.iter().zip(0u64..).map(|(l, i)| Ok::<_, ()>((i, l)));
         engine().route_json_lines(numbered, &mut out).expect("routed");
-        assert!(out.0 == text, "the reading thread writing");
-    }
-
-    /// Takes `room` bytes, then fails.
-    struct Full {
-        room: usize,
-    }
-
-    impl std::io::Write for Full {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            if self.room < buf.len() {
-                return Err(std::io::Error::other("disk full"));
-            }
-            self.room -= buf.len();
-            Ok(buf.len())
-        }
-
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
+        assert!(out.text == text, "the reading thread writing");
     }
 
     #[test]
@@ -492,7 +482,10 @@ mod tests {
             read.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             Ok::<_, ()>((i, l))
         });
-        let stopped = engine.route_json_lines(numbered, &mut Full { room: 10_000 });
+        let stopped = engine.route_json_lines(
+            numbered,
+            &mut Output { text: Vec::new(), room: 10_000, pause: std::time::Duration::ZERO },
+        );
         assert!(matches!(stopped, Err(LinesStopped::Output(e)) if e.to_string() == "disk full"));
         // Reading stopped soon after, not at the end of the input.
         let read = read.into_inner();
