@@ -8,6 +8,7 @@ use tierwise::{Decision, Event, LinesStopped, Snapshot};
 
 use crate::convert;
 use crate::errors::{self, Domain};
+use crate::lines::{self, Stopped};
 use crate::policy::Policy;
 
 /// A routing engine: feed it events in time order, act on its decisions.
@@ -69,14 +70,6 @@ impl<'py> Sink<'py> {
     }
 }
 
-/// Why reading JSON lines stopped, other than at an event.
-enum Stopped {
-    /// The line numbered `line` (from 0) is not UTF-8.
-    NotUtf8 { line: u64, error: std::str::Utf8Error },
-    /// Handing decisions to Python failed.
-    Python(PyErr),
-}
-
 impl Engine {
     /// `apply_many` with the collector paused.
     fn apply_all<'py>(
@@ -86,47 +79,48 @@ impl Engine {
         json: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let mut sink = Sink { list: PyList::empty(py), bytes: Vec::new(), json };
-        // JSON lines are read where they are: bytes as they come, a str
-        // once encoded to UTF-8 (the stable ABI of Python 3.9 cannot lend
-        // its own UTF-8).
+        // JSON lines are read where they are: bytes as they come, a str once
+        // encoded.
         let encoded = match events.cast::<PyString>() {
-            Ok(s) => Some(s.encode_utf8()?),
+            Ok(s) => Some(lines::encode(s)?),
             Err(_) => events.cast::<PyBytes>().ok().cloned(),
         };
-        if let Some(text) = &encoded {
-            let text = text.as_bytes();
-            if json {
-                // Room for decisions half as long again as the events, so
-                // the output is rarely moved as it grows; the pages are only
-                // touched as they are written.
-                sink.bytes.reserve(text.len() + text.len() / 2);
-            }
-            // Read and parsed on a second thread while this one routes (the
-            // second thread writes JSON too). Each line is checked to be
-            // UTF-8 there, as it is read, rather than all of them here first.
-            // (No byte of a character written in UTF-8 is a newline.)
-            let numbered = text.split(|&b| b == b'\n').zip(0u64..).map(|(line, i)| {
-                std::str::from_utf8(line).map(|line| (i, line)).map_err(|error| Stopped::NotUtf8 { line: i, error })
-            });
-            return match self.guarded(|engine| {
-                if json {
-                    // Nothing here needs Python: other threads run meanwhile.
-                    py.detach(|| engine.route_json_lines(numbered, &mut sink.bytes))
-                } else {
-                    engine.apply_json_lines(numbered, |decisions| sink.push(py, decisions).map_err(Stopped::Python))
-                }
-            })? {
-                Ok(()) => sink.finish(py),
-                Err(LinesStopped::Event { line, error }) => {
-                    Err(errors::map_under(py, Domain::Event, &error, &item_path(line)))
-                }
-                Err(LinesStopped::Caller(Stopped::NotUtf8 { line, error })) => {
-                    Err(errors::one(py, Domain::Event, &item_path(line), &format!("not UTF-8: {error}"), "syntax"))
-                }
-                Err(LinesStopped::Caller(Stopped::Python(e))) => Err(e),
-                Err(LinesStopped::Output(e)) => Err(errors::one(py, Domain::Event, "", &e.to_string(), "internal")),
-            };
+        let Some(text) = &encoded else { return self.apply_iterable(py, events, sink) };
+        let text = text.as_bytes();
+        if json {
+            sink.bytes.reserve(text.len() + text.len() / 2);
         }
+        // Read, checked to be UTF-8 and parsed on a second thread while this
+        // one routes (the second thread writes JSON too).
+        let lines = lines::byte_lines(text);
+        let routed = self.guarded(|engine| {
+            if json {
+                // Nothing here needs Python: other threads run meanwhile.
+                py.detach(|| engine.route_json_lines(lines, &mut sink.bytes))
+            } else {
+                engine.apply_json_lines(lines, |decisions| sink.push(py, decisions).map_err(Stopped::Python))
+            }
+        })?;
+        match routed {
+            Ok(()) => sink.finish(py),
+            Err(LinesStopped::Event { line, error }) => {
+                Err(errors::map_under(py, Domain::Event, &error, &item_path(line)))
+            }
+            Err(LinesStopped::Caller(Stopped::NotUtf8 { line, error })) => {
+                Err(errors::one(py, Domain::Event, &item_path(line), &format!("not UTF-8: {error}"), "syntax"))
+            }
+            Err(LinesStopped::Caller(Stopped::Python(e))) => Err(e),
+            Err(LinesStopped::Output(e)) => Err(errors::one(py, Domain::Event, "", &e.to_string(), "internal")),
+        }
+    }
+
+    /// `apply_many` on an iterable of events (dicts or JSON texts).
+    fn apply_iterable<'py>(
+        &mut self,
+        py: Python<'py>,
+        events: &Bound<'py, PyAny>,
+        mut sink: Sink<'py>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let iter =
             events.try_iter().map_err(|_| errors::type_error("events", "expected an iterable of event dicts"))?;
         let mut out = Vec::new();
@@ -233,7 +227,9 @@ impl Engine {
     /// GIL is released while routing, so other Python threads run meanwhile
     /// (this engine is busy then: calling it from another thread raises
     /// `RuntimeError`). On a bad event the error's paths start with
-    /// `events[i]`; the events before it stay applied.
+    /// `events[i]`; the events before it stay applied. A line that is not
+    /// UTF-8 (in a str, one with a lone surrogate) is an `EventError` with
+    /// code `syntax`.
     #[pyo3(signature = (events, *, output = "dicts"))]
     fn apply_many<'py>(
         &mut self,

@@ -16,6 +16,7 @@ mod convert;
 mod engine;
 mod errors;
 mod history;
+mod lines;
 mod policy;
 mod sim;
 mod staffing;

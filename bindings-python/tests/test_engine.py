@@ -127,6 +127,21 @@ def test_apply_many_names_the_line_that_is_not_utf8(global_policy, roster, event
         assert "not UTF-8" in str(info.value)
 
 
+def test_apply_many_names_the_line_of_a_lone_surrogate(global_policy, roster, events_text):
+    # A str that cannot be written in UTF-8 fails at its line, as bytes do,
+    # with the events before it applied.
+    lines = events_text.split("\n")
+    bad = "\n".join(lines[:2] + ['{"at": "2026-03-06T09:00:00Z", "event": "tick", "x": "\ud800"}'] + lines[2:])
+    for output in ("dicts", "json"):
+        engine = tierwise.Engine(global_policy, roster)
+        with pytest.raises(tierwise.EventError) as info:
+            engine.apply_many(bad, output=output)
+        assert info.value.path == "events[2]" and info.value.code == "syntax", output
+        assert "not UTF-8" in str(info.value)
+        second = datetime.fromisoformat(json.loads(lines[1])["at"].replace("Z", "+00:00"))
+        assert engine.now == second, output
+
+
 def test_apply_many_to_json_lets_other_threads_run():
     # With a switch interval this long the calling thread never hands the GIL
     # over by itself: the other thread runs during the call only if
