@@ -120,20 +120,12 @@ impl Desk {
 }
 
 /// `t` and the decimal digits of `n`, without the formatting machinery.
-fn decimal_id(mut n: u64) -> String {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    let mut id = String::with_capacity(1 + digits.len() - i);
+fn decimal_id(n: u64) -> String {
+    let mut digits = itoa::Buffer::new();
+    let digits = digits.format(n);
+    let mut id = String::with_capacity(1 + digits.len());
     id.push('t');
-    id.extend(digits[i..].iter().map(|&d| char::from(d)));
+    id.push_str(digits);
     id
 }
 
