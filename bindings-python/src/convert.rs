@@ -37,7 +37,7 @@ static TIMEDELTA: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static EPOCH: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static MICROSECOND: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
-fn epoch(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+pub(crate) fn epoch(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
     EPOCH
         .get_or_try_init(py, || -> PyResult<Py<PyAny>> {
             let dt = py.import("datetime")?;
@@ -47,12 +47,17 @@ fn epoch(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
         .map(|e| e.bind(py))
 }
 
-fn microsecond(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+pub(crate) fn microsecond(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
     MICROSECOND
         .get_or_try_init(py, || -> PyResult<Py<PyAny>> {
             Ok(py.import("datetime")?.getattr("timedelta")?.call1((0, 0, 1))?.unbind())
         })
         .map(|e| e.bind(py))
+}
+
+/// `datetime.datetime`.
+pub(crate) fn datetime_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+    DATETIME.import(py, "datetime", "datetime")
 }
 
 /// Why a Python value could not be converted.
@@ -90,8 +95,7 @@ fn join(path: &str, key: &str) -> String {
 /// Microseconds since the epoch of an aware datetime.
 pub fn datetime_micros(obj: &Bound<'_, PyAny>, path: &str) -> Result<i64, ConvError> {
     let py = obj.py();
-    let dt = DATETIME.import(py, "datetime", "datetime")?;
-    if !obj.is_instance(dt)? {
+    if !obj.is_instance(datetime_type(py)?)? {
         return Err(ConvError::Type(
             path.to_owned(),
             format!("expected a timezone-aware datetime, not {}", type_name(obj)),
@@ -179,7 +183,7 @@ fn to_value_at(obj: &Bound<'_, PyAny>, path: &str, depth: usize) -> Result<Value
         }
         return Ok(Value::Array(items));
     }
-    if obj.is_instance(DATETIME.import(py, "datetime", "datetime")?)? {
+    if obj.is_instance(datetime_type(py)?)? {
         return datetime_text(obj, path).map(Value::String);
     }
     if obj.is_instance(DATE.import(py, "datetime", "date")?)? {
@@ -229,8 +233,7 @@ pub fn datetime_from_micros(py: Python<'_>, micros: i64) -> PyResult<Bound<'_, P
     if let Some(hit) = LAST.with(|c| c.borrow().as_ref().filter(|(m, _)| *m == micros).map(|(_, o)| o.clone_ref(py))) {
         return Ok(hit.into_bound(py));
     }
-    let delta = microsecond(py)?.call_method1("__mul__", (micros,))?;
-    let dt = epoch(py)?.call_method1("__add__", (delta,))?;
+    let dt = epoch(py)?.add(microsecond(py)?.mul(micros)?)?;
     LAST.with(|c| *c.borrow_mut() = Some((micros, dt.clone().unbind())));
     Ok(dt)
 }

@@ -3,10 +3,10 @@
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString};
-use serde_json::Value;
 use tierwise::{Decision, Event, LinesStopped, Snapshot};
 
 use crate::convert;
+use crate::dicts;
 use crate::errors::{self, Domain};
 use crate::lines::{self, Stopped};
 use crate::policy::Policy;
@@ -41,7 +41,7 @@ fn item_path(index: impl std::fmt::Display) -> String {
 
 fn decisions_to_py<'py>(py: Python<'py>, decisions: &[Decision], out: &Bound<'py, PyList>) -> PyResult<()> {
     for d in decisions {
-        out.append(convert::to_py(py, &serde_json::to_value(d).unwrap_or(Value::Null))?)?;
+        out.append(dicts::decision(py, d)?)?;
     }
     Ok(())
 }
@@ -152,6 +152,8 @@ impl Engine {
             let text: &str = &text;
             return errors::guard(|| Event::from_json_str(text))?
                 .map_err(|e| errors::map_under(py, Domain::Event, &e, prefix));
+        } else if let Some(event) = dicts::event(obj) {
+            return Ok(event);
         } else {
             convert::value_of(obj, prefix, Domain::Event)?
         };

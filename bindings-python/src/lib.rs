@@ -13,6 +13,7 @@ use pyo3::prelude::*;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod convert;
+mod dicts;
 mod engine;
 mod errors;
 mod history;

@@ -1,10 +1,13 @@
 import json
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import tierwise
 from conftest import utc
+from test_no_panic import EVENTS
 
 
 def events_from(text):
@@ -117,6 +120,53 @@ def test_apply_many_json_output_matches_dicts(global_policy, roster, events_text
         tierwise.Engine(global_policy, roster).apply_many(events_text, output="xml")
 
 
+# A ticket that no agent can take at once in the skills-first policy, so its
+# offer comes after relaxation steps.
+RELAXED = (
+    '{"at": "2026-03-06T08:20:00Z", "event": "ticket_created", "ticket": {"id": "INC-9", '
+    '"created_at": "2026-03-06T08:20:00Z", "channel": "chat", "language": "es", "skills": {"access": 3}}}\n'
+    '{"at": "2026-03-06T08:40:00Z", "event": "tick"}\n'
+)
+
+
+def _decoded(value, key=None):
+    """A decision decoded from JSON, its instants as `datetime`s."""
+    if isinstance(value, dict):
+        return {k: _decoded(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decoded(v) for v in value]
+    if key in ("at", "expires_at", "due"):
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return value
+
+
+def _keys_sorted(value):
+    if isinstance(value, dict):
+        return list(value) == sorted(value) and all(_keys_sorted(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_keys_sorted(v) for v in value)
+    return True
+
+
+@pytest.mark.parametrize("policy_file", ["global-desk.toml", "global-desk-skills-first.toml"])
+@pytest.mark.parametrize("explain", [False, True])
+def test_decision_dicts_are_the_json_decisions_keys_sorted(policy_file, explain, roster, events_text):
+    from conftest import EXAMPLES
+
+    policy = tierwise.Policy.from_file(EXAMPLES / "policies" / policy_file)
+    text = events_text + RELAXED
+    dicts = tierwise.Engine(policy, roster, explain=explain).apply_many(text)
+    raw = tierwise.Engine(policy, roster, explain=explain).apply_many(text, output="json")
+    assert dicts == [_decoded(json.loads(line)) for line in raw.decode().splitlines()]
+    # As JSON values give them (offers and wake-ups are built directly).
+    assert all(_keys_sorted(d) for d in dicts)
+    whys = [d["why"] for d in dicts if d["decision"] == "offer"]
+    assert whys and all({"due", "skills"} <= set(w) for w in whys)
+    assert any("passed_over" in w for w in whys) == explain
+    assert any("relaxation" in w for w in whys) == (policy_file == "global-desk-skills-first.toml")
+    assert {d["decision"] for d in dicts} > {"offer", "wake_at"}
+
+
 def test_apply_many_names_the_line_that_is_not_utf8(global_policy, roster, events_text):
     lines = events_text.encode().split(b"\n")
     bad = b"\n".join(lines[:2] + [b'{"at": "2026-03-06T09:00:00Z", "event": "tick", "x": "\xff"}'] + lines[2:])
@@ -219,3 +269,98 @@ def test_reload_switches_policy_or_refuses_unchanged():
     assert engine.snapshot() == before and engine.policy is relaxing
     with pytest.raises(TypeError):
         engine.reload("not a policy")  # type: ignore[arg-type]
+
+
+class _General(dict):
+    """A dict subclass, which the binding reads the general way (through a
+    JSON value) rather than field by field."""
+
+
+def _general(value):
+    if isinstance(value, dict):
+        return _General({k: _general(v) for k, v in value.items()})
+    return value
+
+
+def _outcome(engine, event):
+    try:
+        return engine.apply(event)
+    except Exception as e:  # compared whole: type, message, path and code
+        return (type(e), str(e), getattr(e, "path", None), getattr(e, "code", None))
+
+
+_MADRID = timezone(timedelta(hours=1))
+_at = st.datetimes(min_value=datetime(2026, 3, 6, 8), max_value=datetime(2026, 3, 6, 10),
+                   timezones=st.sampled_from([timezone.utc, _MADRID]))
+_agents = st.sampled_from(["maria", "sofia", "joy", "andres", "raj", "nobody"])
+_ids = st.sampled_from(["T1", "T2", "T3"])
+_ticket = st.fixed_dictionaries(
+    {"id": _ids, "channel": st.sampled_from(["chat", "phone", "email"])},
+    optional={"impact": st.sampled_from(["high", "medium", "low"]), "urgency": st.sampled_from(["high", "medium", "low"]),
+              "category": st.sampled_from(["access", "network"]), "language": st.sampled_from(["es", "en"]),
+              "confidential": st.booleans(),
+              "skills": st.dictionaries(st.sampled_from(["network", "access", "software"]), st.integers(0, 5),
+                                        max_size=2)},
+)
+_valid_events = st.one_of(
+    st.fixed_dictionaries({"event": st.just("ticket_created"), "ticket": _ticket},
+                          optional={"tier": st.sampled_from(["L1", "L2"]), "preferred_agent": _agents}),
+    st.fixed_dictionaries({"ticket": _ids, "event": st.sampled_from(
+        ["ticket_resolved", "ticket_closed", "ticket_reopened", "waiting_on_customer", "customer_replied",
+         "agent_replied"])}),
+    st.fixed_dictionaries({"agent": _agents, "event": st.sampled_from(["agent_logged_in", "agent_logged_out"])}),
+    st.fixed_dictionaries({"agent": _agents, "event": st.just("agent_state_changed"),
+                           "state": st.sampled_from(["available", "away"])}),
+    st.fixed_dictionaries({"agent": _agents, "ticket": _ids, "event": st.sampled_from(
+        ["agent_finished", "offer_accepted", "offer_rejected"])}),
+    st.fixed_dictionaries({"ticket": _ids, "event": st.just("escalate_requested")},
+                          optional={"to_tier": st.sampled_from(["L2", "L3"])}),
+    st.fixed_dictionaries({"event": st.just("tick")}),
+)
+# What a field may wrongly hold.
+_odd = st.one_of(
+    st.sampled_from([None, 5, 3.0, True, 1, "fax", "", "teleported", "2026-03-06T08:00:00Z", {}, [], {"vpn": 256},
+                     {"vpn": True}, {"vpn": -1}, {"vpn": 3.0}, {3: 1}, {"id": "T1"}]),
+    st.datetimes(max_value=datetime(2026, 3, 7)),  # naive
+    st.datetimes(min_value=datetime(1960, 1, 1), max_value=datetime(1970, 1, 2), timezones=st.just(timezone.utc)),
+)
+
+
+@st.composite
+def _events(draw):
+    """An event of the usual shape; a third of them with one field changed,
+    dropped or added (on the event or its ticket)."""
+    event = draw(_valid_events)
+    event["at"] = draw(_at)
+    if isinstance(event.get("ticket"), dict):
+        # Mostly the very object of the event's `at`, as hosts often pass it.
+        event["ticket"]["created_at"] = event["at"] if draw(st.integers(0, 3)) else draw(_at)
+    if draw(st.integers(0, 2)) == 0:
+        target = event["ticket"] if isinstance(event.get("ticket"), dict) and draw(st.booleans()) else event
+        keys = sorted(set(target) | {"x", "changes", "history", "skills", "confidential", "state", "tier", "agent"})
+        key = draw(st.sampled_from(keys))
+        if key in target and draw(st.booleans()):
+            del target[key]
+        else:
+            target[key] = draw(_odd)
+    return event
+
+
+# The fixtures are only read (a policy, the roster the engines copy).
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.lists(_events(), max_size=12))
+def test_event_dicts_are_read_as_the_general_way_reads_them(global_policy, roster, events):
+    # Events of the usual shape are read field by field; the rest, and a
+    # dict subclass, the general way. Both must give the same decisions, or
+    # the same error with the same path and code.
+    quick = tierwise.Engine(global_policy, roster)
+    general = tierwise.Engine(global_policy, roster)
+    events = [{"at": utc(2026, 3, 6, 8), "event": "agent_logged_in", "agent": a} for a in ("maria", "sofia")] + events
+    def when(e):
+        at = e.get("at")
+        return at if isinstance(at, datetime) and at.tzinfo and at.year == 2026 else utc(2026, 3, 6)
+
+    for e in sorted(events, key=when):
+        assert _outcome(quick, e) == _outcome(general, _general(e))
+    assert quick.snapshot() == general.snapshot()

@@ -84,7 +84,8 @@ pub use engine::LinesStopped;
 pub use engine::{Candidate, CoverageGap, CoverageReport, Engine, EngineStats, MAX_SNAPSHOT_BYTES, Preview, Snapshot};
 pub use error::{Error, ErrorKind, Problem};
 pub use event::{
-    Decision, Event, EventKind, MAX_EVENT_BYTES, OfferExplanation, PassedOver, Presence, SkillMatch, TicketChanges,
+    Decision, Event, EventKind, EventParts, MAX_EVENT_BYTES, OfferExplanation, PassedOver, Presence, SkillMatch,
+    TicketChanges,
 };
 pub use policy::{CompiledPolicy, Policy};
 pub use priority::{PriorityStep, ScoreTerm, UrgencyKey};

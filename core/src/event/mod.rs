@@ -18,6 +18,8 @@ use crate::time::instant_serde::Instant;
 
 mod quick;
 
+pub use quick::EventParts;
+
 /// Something that happened, with when. Events must come in time order.
 ///
 /// As JSON: `{"at": "2026-03-02T09:00:00Z", "event": "agent_logged_in", "agent": "ana"}`.

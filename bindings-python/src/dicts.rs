@@ -1,0 +1,223 @@
+//! Events read from dicts, and decisions written as dicts, directly for the
+//! usual shapes: what `Engine.apply` and `apply_many` spend most of their
+//! time on. Anything else goes the general way, through JSON values
+//! (`convert.rs`), which gives the same events and dicts and is the one that
+//! names a problem's field.
+
+use std::cell::RefCell;
+
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString};
+use serde_json::Value;
+use tierwise::jiff::Timestamp;
+use tierwise::{Channel, Decision, Event, EventParts, OfferExplanation, Ticket};
+
+use crate::convert;
+
+thread_local! {
+    /// The last `datetime` read and its instant: a ticket's `created_at` is
+    /// often the very object of its event's `at`. The reference keeps the
+    /// object, so no other object can take its identity meanwhile.
+    static LAST_READ: RefCell<Option<(Py<PyAny>, i64)>> = const { RefCell::new(None) };
+}
+
+/// The instant of an aware `datetime` (not a subclass), in microseconds
+/// since the epoch, if it is one from 1970 to 9999.
+fn instant(obj: &Bound<'_, PyAny>) -> Option<Timestamp> {
+    let py = obj.py();
+    let hit = LAST_READ.with(|last| last.borrow().as_ref().filter(|(o, _)| o.is(obj)).map(|&(_, m)| m));
+    let micros = match hit {
+        Some(micros) => micros,
+        None => {
+            if !obj.get_type().is(convert::datetime_type(py).ok()?) {
+                return None;
+            }
+            // A naive datetime cannot be subtracted from an aware one: the
+            // general way then says so.
+            let micros: i64 = obj
+                .sub(convert::epoch(py).ok()?)
+                .ok()?
+                .floor_div(convert::microsecond(py).ok()?)
+                .ok()?
+                .extract()
+                .ok()?;
+            LAST_READ.with(|last| *last.borrow_mut() = Some((obj.clone().unbind(), micros)));
+            micros
+        }
+    };
+    // Instants before 1970 are left to the general way, which reads their
+    // text (it is the one that knows the years its text form allows).
+    if micros < 0 {
+        return None;
+    }
+    Timestamp::from_microsecond(micros).ok()
+}
+
+/// A `str` (not a subclass) as Rust text.
+fn text(obj: &Bound<'_, PyAny>) -> Option<String> {
+    obj.cast_exact::<PyString>().ok()?.to_cow().ok().map(std::borrow::Cow::into_owned)
+}
+
+/// The value at `key` of `dict`, counted in `found`.
+fn field<'py>(
+    dict: &Bound<'py, PyDict>,
+    key: &Bound<'py, PyString>,
+    found: &mut usize,
+) -> Option<Option<Bound<'py, PyAny>>> {
+    let value = dict.get_item(key).ok()?;
+    *found += usize::from(value.is_some());
+    Some(value)
+}
+
+/// A text field: absent, or a `str`.
+fn text_field(dict: &Bound<'_, PyDict>, key: &Bound<'_, PyString>, found: &mut usize) -> Option<Option<String>> {
+    match field(dict, key, found)? {
+        Some(value) => Some(Some(text(&value)?)),
+        None => Some(None),
+    }
+}
+
+/// The event in `obj` if it is a dict of the usual shape: the fields of its
+/// kind, `str` ids and names, aware `datetime`s from 1970 on, a ticket dict of
+/// `str`, `bool` and skill levels as `int`. `None` for anything else.
+pub fn event(obj: &Bound<'_, PyAny>) -> Option<Event> {
+    let py = obj.py();
+    let dict = obj.cast_exact::<PyDict>().ok()?;
+    let mut found = 0;
+    let at = instant(&field(dict, intern!(py, "at"), &mut found)??)?;
+    let name = field(dict, intern!(py, "event"), &mut found)??;
+    let name = name.cast_exact::<PyString>().ok()?.to_cow().ok()?;
+    let (ticket, ticket_id) = match field(dict, intern!(py, "ticket"), &mut found)? {
+        Some(value) if value.is_exact_instance_of::<PyDict>() => (Some(Box::new(self::ticket(&value)?)), None),
+        Some(value) => (None, Some(text(&value)?)),
+        None => (None, None),
+    };
+    let agent = text_field(dict, intern!(py, "agent"), &mut found)?;
+    let state = text_field(dict, intern!(py, "state"), &mut found)?;
+    let tier = text_field(dict, intern!(py, "tier"), &mut found)?;
+    let preferred_agent = text_field(dict, intern!(py, "preferred_agent"), &mut found)?;
+    let to_tier = text_field(dict, intern!(py, "to_tier"), &mut found)?;
+    // Any other key (`changes`, or one no event has) is the general way's.
+    if found != dict.len() {
+        return None;
+    }
+    Event::from_parts(EventParts {
+        at,
+        event: &name,
+        ticket,
+        ticket_id,
+        agent,
+        state: state.as_deref(),
+        tier,
+        preferred_agent,
+        to_tier,
+    })
+}
+
+/// A ticket dict of the usual shape (no `history`), read as the full reader
+/// reads it.
+fn ticket(obj: &Bound<'_, PyAny>) -> Option<Ticket> {
+    let py = obj.py();
+    let dict = obj.cast_exact::<PyDict>().ok()?;
+    let mut found = 0;
+    let id = text_field(dict, intern!(py, "id"), &mut found)?;
+    let created_at = instant(&field(dict, intern!(py, "created_at"), &mut found)??)?;
+    let channel = Channel::from_name(&text(&field(dict, intern!(py, "channel"), &mut found)??)?).ok()?;
+    let confidential = match field(dict, intern!(py, "confidential"), &mut found)? {
+        Some(value) => value.cast_exact::<PyBool>().ok()?.is_true(),
+        None => false,
+    };
+    let mut ticket = Ticket {
+        id: id.unwrap_or_default(),
+        created_at,
+        channel,
+        impact: text_field(dict, intern!(py, "impact"), &mut found)?,
+        urgency: text_field(dict, intern!(py, "urgency"), &mut found)?,
+        priority: text_field(dict, intern!(py, "priority"), &mut found)?,
+        category: text_field(dict, intern!(py, "category"), &mut found)?,
+        customer_tier: text_field(dict, intern!(py, "customer_tier"), &mut found)?,
+        language: text_field(dict, intern!(py, "language"), &mut found)?,
+        skills: Default::default(),
+        confidential,
+        history: Vec::new(),
+    };
+    if let Some(skills) = field(dict, intern!(py, "skills"), &mut found)? {
+        for (skill, level) in skills.cast_exact::<PyDict>().ok()?.iter() {
+            let level: u8 = level.cast_exact::<PyInt>().ok()?.extract().ok()?;
+            ticket.skills.insert(text(&skill)?, level);
+        }
+    }
+    (found == dict.len()).then_some(ticket)
+}
+
+/// A decision as a dict: the same dict, keys in the same (sorted) order, as
+/// its JSON value gives.
+pub fn decision<'py>(py: Python<'py>, decision: &Decision) -> PyResult<Bound<'py, PyAny>> {
+    let dict = PyDict::new(py);
+    match decision {
+        Decision::Offer { at, ticket, agent, expires_at, why } => {
+            dict.set_item(intern!(py, "agent"), agent)?;
+            dict.set_item(intern!(py, "at"), datetime(py, *at)?)?;
+            dict.set_item(intern!(py, "decision"), intern!(py, "offer"))?;
+            dict.set_item(intern!(py, "expires_at"), datetime(py, *expires_at)?)?;
+            dict.set_item(intern!(py, "ticket"), ticket)?;
+            dict.set_item(intern!(py, "why"), explanation(py, why)?)?;
+        }
+        Decision::WakeAt { at } => {
+            dict.set_item(intern!(py, "at"), datetime(py, *at)?)?;
+            dict.set_item(intern!(py, "decision"), intern!(py, "wake_at"))?;
+        }
+        other => return convert::to_py(py, &serde_json::to_value(other).unwrap_or(Value::Null)),
+    }
+    Ok(dict.into_any())
+}
+
+fn datetime(py: Python<'_>, at: Timestamp) -> PyResult<Bound<'_, PyAny>> {
+    convert::datetime_from_micros(py, at.as_microsecond())
+}
+
+/// A number as JSON values have it: a float, or `None` when not finite.
+fn number(py: Python<'_>, x: f64) -> Bound<'_, PyAny> {
+    if x.is_finite() { PyFloat::new(py, x).into_any() } else { py.None().into_bound(py) }
+}
+
+fn explanation<'py>(py: Python<'py>, why: &OfferExplanation) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    if let Some(due) = why.due {
+        dict.set_item(intern!(py, "due"), datetime(py, due)?)?;
+    }
+    dict.set_item(intern!(py, "idle_s"), number(py, why.idle_s))?;
+    dict.set_item(intern!(py, "load"), PyList::new(py, [why.load.0, why.load.1])?)?;
+    if !why.passed_over.is_empty() {
+        let passed = PyList::empty(py);
+        for p in &why.passed_over {
+            let d = PyDict::new(py);
+            d.set_item(intern!(py, "agent"), &p.agent)?;
+            d.set_item(intern!(py, "reason"), &p.reason)?;
+            passed.append(d)?;
+        }
+        dict.set_item(intern!(py, "passed_over"), passed)?;
+    }
+    dict.set_item(intern!(py, "preferred"), why.preferred)?;
+    dict.set_item(intern!(py, "priority"), &*why.priority)?;
+    if !why.relaxation.is_empty() {
+        dict.set_item(intern!(py, "relaxation"), PyList::new(py, &why.relaxation)?)?;
+    }
+    dict.set_item(intern!(py, "score"), number(py, why.score))?;
+    if !why.skills.is_empty() {
+        let skills = PyList::empty(py);
+        for s in &why.skills {
+            let d = PyDict::new(py);
+            d.set_item(intern!(py, "level"), s.level)?;
+            d.set_item(intern!(py, "required"), s.required)?;
+            d.set_item(intern!(py, "skill"), &*s.skill)?;
+            skills.append(d)?;
+        }
+        dict.set_item(intern!(py, "skills"), skills)?;
+    }
+    dict.set_item(intern!(py, "strategy"), PyList::new(py, why.strategy.iter().map(|s| &**s))?)?;
+    dict.set_item(intern!(py, "tier"), &*why.tier)?;
+    dict.set_item(intern!(py, "waited_s"), number(py, why.waited_s))?;
+    Ok(dict)
+}
