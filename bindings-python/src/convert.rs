@@ -223,18 +223,32 @@ pub fn value_of(obj: &Bound<'_, PyAny>, path: &str, domain: Domain) -> PyResult<
     to_value(obj, path).map_err(|e| e.into_py(obj.py(), domain))
 }
 
+/// The last instants converted, and which of them to replace next: the
+/// decisions of one event share their `at`, and an offer's expiry is often
+/// the instant of the wake-up after it.
+struct Recent {
+    made: [Option<(i64, Py<PyAny>)>; 4],
+    next: usize,
+}
+
 thread_local! {
-    /// The last instant converted: decisions of one event share their `at`.
-    static LAST: std::cell::RefCell<Option<(i64, Py<PyAny>)>> = const { std::cell::RefCell::new(None) };
+    static RECENT: std::cell::RefCell<Recent> = const { std::cell::RefCell::new(Recent { made: [const { None }; 4], next: 0 }) };
 }
 
 /// An instant as an aware `datetime` in UTC.
 pub fn datetime_from_micros(py: Python<'_>, micros: i64) -> PyResult<Bound<'_, PyAny>> {
-    if let Some(hit) = LAST.with(|c| c.borrow().as_ref().filter(|(m, _)| *m == micros).map(|(_, o)| o.clone_ref(py))) {
+    let hit =
+        RECENT.with(|r| r.borrow().made.iter().flatten().find(|(m, _)| *m == micros).map(|(_, o)| o.clone_ref(py)));
+    if let Some(hit) = hit {
         return Ok(hit.into_bound(py));
     }
     let dt = epoch(py)?.add(microsecond(py)?.mul(micros)?)?;
-    LAST.with(|c| *c.borrow_mut() = Some((micros, dt.clone().unbind())));
+    RECENT.with(|r| {
+        let mut r = r.borrow_mut();
+        let next = r.next;
+        r.made[next] = Some((micros, dt.clone().unbind()));
+        r.next = (next + 1) % r.made.len();
+    });
     Ok(dt)
 }
 

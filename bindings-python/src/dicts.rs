@@ -59,20 +59,32 @@ fn text(obj: &Bound<'_, PyAny>) -> Option<String> {
     obj.cast_exact::<PyString>().ok()?.to_cow().ok().map(std::borrow::Cow::into_owned)
 }
 
-/// The value at `key` of `dict`, counted in `found`.
-fn field<'py>(
-    dict: &Bound<'py, PyDict>,
-    key: &Bound<'py, PyString>,
-    found: &mut usize,
-) -> Option<Option<Bound<'py, PyAny>>> {
-    let value = dict.get_item(key).ok()?;
-    *found += usize::from(value.is_some());
-    Some(value)
+/// The values of `dict` at `keys`, in that order, if it has no other key.
+/// Keys are matched by identity first: literal keys in Python code are the
+/// same interned strings as `keys`.
+fn fields<'py, const N: usize>(
+    obj: &Bound<'py, PyAny>,
+    keys: [&Bound<'py, PyString>; N],
+) -> Option<[Option<Bound<'py, PyAny>>; N]> {
+    let dict = obj.cast_exact::<PyDict>().ok()?;
+    let mut values = [const { None }; N];
+    for (key, value) in dict.iter() {
+        let i = match keys.iter().position(|k| k.is(&key)) {
+            Some(i) => i,
+            // Only a `str` is compared (another object's `__eq__` is not run).
+            None if key.is_instance_of::<PyString>() => {
+                keys.iter().position(|k| k.as_any().eq(&key).unwrap_or(false))?
+            }
+            None => return None,
+        };
+        values[i] = Some(value);
+    }
+    Some(values)
 }
 
 /// A text field: absent, or a `str`.
-fn text_field(dict: &Bound<'_, PyDict>, key: &Bound<'_, PyString>, found: &mut usize) -> Option<Option<String>> {
-    match field(dict, key, found)? {
+fn text_field(value: Option<Bound<'_, PyAny>>) -> Option<Option<String>> {
+    match value {
         Some(value) => Some(Some(text(&value)?)),
         None => Some(None),
     }
@@ -80,38 +92,41 @@ fn text_field(dict: &Bound<'_, PyDict>, key: &Bound<'_, PyString>, found: &mut u
 
 /// The event in `obj` if it is a dict of the usual shape: the fields of its
 /// kind, `str` ids and names, aware `datetime`s from 1970 on, a ticket dict of
-/// `str`, `bool` and skill levels as `int`. `None` for anything else.
+/// `str`, `bool` and skill levels as `int`. `None` for anything else
+/// (`changes`, a key no event has, `None` for a field...).
 pub fn event(obj: &Bound<'_, PyAny>) -> Option<Event> {
     let py = obj.py();
-    let dict = obj.cast_exact::<PyDict>().ok()?;
-    let mut found = 0;
-    let at = instant(&field(dict, intern!(py, "at"), &mut found)??)?;
-    let name = field(dict, intern!(py, "event"), &mut found)??;
+    let [at, name, ticket, agent, state, tier, preferred_agent, to_tier] = fields(
+        obj,
+        [
+            intern!(py, "at"),
+            intern!(py, "event"),
+            intern!(py, "ticket"),
+            intern!(py, "agent"),
+            intern!(py, "state"),
+            intern!(py, "tier"),
+            intern!(py, "preferred_agent"),
+            intern!(py, "to_tier"),
+        ],
+    )?;
+    let name = name?;
     let name = name.cast_exact::<PyString>().ok()?.to_cow().ok()?;
-    let (ticket, ticket_id) = match field(dict, intern!(py, "ticket"), &mut found)? {
+    let (ticket, ticket_id) = match ticket {
         Some(value) if value.is_exact_instance_of::<PyDict>() => (Some(Box::new(self::ticket(&value)?)), None),
         Some(value) => (None, Some(text(&value)?)),
         None => (None, None),
     };
-    let agent = text_field(dict, intern!(py, "agent"), &mut found)?;
-    let state = text_field(dict, intern!(py, "state"), &mut found)?;
-    let tier = text_field(dict, intern!(py, "tier"), &mut found)?;
-    let preferred_agent = text_field(dict, intern!(py, "preferred_agent"), &mut found)?;
-    let to_tier = text_field(dict, intern!(py, "to_tier"), &mut found)?;
-    // Any other key (`changes`, or one no event has) is the general way's.
-    if found != dict.len() {
-        return None;
-    }
+    let state = text_field(state)?;
     Event::from_parts(EventParts {
-        at,
+        at: instant(&at?)?,
         event: &name,
         ticket,
         ticket_id,
-        agent,
+        agent: text_field(agent)?,
         state: state.as_deref(),
-        tier,
-        preferred_agent,
-        to_tier,
+        tier: text_field(tier)?,
+        preferred_agent: text_field(preferred_agent)?,
+        to_tier: text_field(to_tier)?,
     })
 }
 
@@ -119,36 +134,47 @@ pub fn event(obj: &Bound<'_, PyAny>) -> Option<Event> {
 /// reads it.
 fn ticket(obj: &Bound<'_, PyAny>) -> Option<Ticket> {
     let py = obj.py();
-    let dict = obj.cast_exact::<PyDict>().ok()?;
-    let mut found = 0;
-    let id = text_field(dict, intern!(py, "id"), &mut found)?;
-    let created_at = instant(&field(dict, intern!(py, "created_at"), &mut found)??)?;
-    let channel = Channel::from_name(&text(&field(dict, intern!(py, "channel"), &mut found)??)?).ok()?;
-    let confidential = match field(dict, intern!(py, "confidential"), &mut found)? {
-        Some(value) => value.cast_exact::<PyBool>().ok()?.is_true(),
-        None => false,
-    };
+    let [id, created_at, channel, impact, urgency, priority, category, customer_tier, language, confidential, skills] =
+        fields(
+            obj,
+            [
+                intern!(py, "id"),
+                intern!(py, "created_at"),
+                intern!(py, "channel"),
+                intern!(py, "impact"),
+                intern!(py, "urgency"),
+                intern!(py, "priority"),
+                intern!(py, "category"),
+                intern!(py, "customer_tier"),
+                intern!(py, "language"),
+                intern!(py, "confidential"),
+                intern!(py, "skills"),
+            ],
+        )?;
     let mut ticket = Ticket {
-        id: id.unwrap_or_default(),
-        created_at,
-        channel,
-        impact: text_field(dict, intern!(py, "impact"), &mut found)?,
-        urgency: text_field(dict, intern!(py, "urgency"), &mut found)?,
-        priority: text_field(dict, intern!(py, "priority"), &mut found)?,
-        category: text_field(dict, intern!(py, "category"), &mut found)?,
-        customer_tier: text_field(dict, intern!(py, "customer_tier"), &mut found)?,
-        language: text_field(dict, intern!(py, "language"), &mut found)?,
+        id: text_field(id)?.unwrap_or_default(),
+        created_at: instant(&created_at?)?,
+        channel: Channel::from_name(&text(&channel?)?).ok()?,
+        impact: text_field(impact)?,
+        urgency: text_field(urgency)?,
+        priority: text_field(priority)?,
+        category: text_field(category)?,
+        customer_tier: text_field(customer_tier)?,
+        language: text_field(language)?,
         skills: Default::default(),
-        confidential,
+        confidential: match confidential {
+            Some(value) => value.cast_exact::<PyBool>().ok()?.is_true(),
+            None => false,
+        },
         history: Vec::new(),
     };
-    if let Some(skills) = field(dict, intern!(py, "skills"), &mut found)? {
+    if let Some(skills) = skills {
         for (skill, level) in skills.cast_exact::<PyDict>().ok()?.iter() {
             let level: u8 = level.cast_exact::<PyInt>().ok()?.extract().ok()?;
             ticket.skills.insert(text(&skill)?, level);
         }
     }
-    (found == dict.len()).then_some(ticket)
+    Some(ticket)
 }
 
 /// A decision as a dict: the same dict, keys in the same (sorted) order, as
