@@ -125,7 +125,7 @@ impl Engine {
             events.try_iter().map_err(|_| errors::type_error("events", "expected an iterable of event dicts"))?;
         let mut out = Vec::new();
         for (i, item) in iter.enumerate() {
-            let event = Engine::event_of(py, &item?, &item_path(i))?;
+            let event = Engine::event_of(py, &item?, || item_path(i))?;
             out.clear();
             self.step(py, event, &mut out, Some(i))?;
             sink.push(py, &out)?;
@@ -146,21 +146,24 @@ impl Engine {
         Ok(())
     }
 
-    fn event_of(py: Python<'_>, obj: &Bound<'_, PyAny>, prefix: &str) -> PyResult<Event> {
-        let value = if let Ok(s) = obj.cast::<PyString>() {
+    /// The event in `obj`; error paths start with `prefix()` (built only
+    /// for the general way, which may need it).
+    fn event_of(py: Python<'_>, obj: &Bound<'_, PyAny>, prefix: impl FnOnce() -> String) -> PyResult<Event> {
+        if let Ok(s) = obj.cast::<PyString>() {
             let text = s.to_cow()?;
             let text: &str = &text;
             return errors::guard(|| Event::from_json_str(text))?
-                .map_err(|e| errors::map_under(py, Domain::Event, &e, prefix));
-        } else if let Some(event) = dicts::event(obj) {
-            return Ok(event);
-        } else {
-            convert::value_of(obj, prefix, Domain::Event)?
-        };
-        if !value.is_object() {
-            return Err(errors::type_error(prefix, "expected an event dict"));
+                .map_err(|e| errors::map_under(py, Domain::Event, &e, &prefix()));
         }
-        errors::guard(|| Event::from_value(value))?.map_err(|e| errors::map_under(py, Domain::Event, &e, prefix))
+        if let Some(event) = dicts::event(obj) {
+            return Ok(event);
+        }
+        let prefix = prefix();
+        let value = convert::value_of(obj, &prefix, Domain::Event)?;
+        if !value.is_object() {
+            return Err(errors::type_error(&prefix, "expected an event dict"));
+        }
+        errors::guard(|| Event::from_value(value))?.map_err(|e| errors::map_under(py, Domain::Event, &e, &prefix))
     }
 
     /// Applies one event; an error names the event's place in the list
@@ -212,7 +215,7 @@ impl Engine {
     /// Applies one event (a dict, or JSON text); returns the decisions.
     fn apply<'py>(&mut self, py: Python<'py>, event: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
         self.check(py)?;
-        let event = Engine::event_of(py, event, "")?;
+        let event = Engine::event_of(py, event, String::new)?;
         let mut out = Vec::new();
         self.step(py, event, &mut out, None)?;
         let list = PyList::empty(py);
