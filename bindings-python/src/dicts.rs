@@ -130,9 +130,9 @@ pub fn event(obj: &Bound<'_, PyAny>) -> Option<Event> {
     })
 }
 
-/// A ticket dict of the usual shape (no `history`), read as the full reader
-/// reads it.
-fn ticket(obj: &Bound<'_, PyAny>) -> Option<Ticket> {
+/// The ticket in `obj` if it is a dict of the usual shape (plain fields, no
+/// `history`), read as the full reader reads it; `None` for anything else.
+pub fn ticket(obj: &Bound<'_, PyAny>) -> Option<Ticket> {
     let py = obj.py();
     let [id, created_at, channel, impact, urgency, priority, category, customer_tier, language, confidential, skills] =
         fields(

@@ -7,6 +7,7 @@ use tierwise::policy::{Format, MAX_POLICY_BYTES};
 use tierwise::{CompiledPolicy, Ticket};
 
 use crate::convert::{self, datetime_micros};
+use crate::dicts;
 use crate::errors::{self, Domain};
 
 /// A checked, compiled routing policy.
@@ -202,11 +203,16 @@ pub(crate) fn triage_with<'py>(
     now: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let now = instant_arg(now, "now", Domain::Ticket)?;
-    let value = convert::value_of(ticket, "", Domain::Ticket)?;
-    if !value.is_object() {
-        return Err(errors::type_error("ticket", "expected a dict"));
-    }
-    let ticket = errors::guard(|| Ticket::from_value(value))?.map_err(|e| errors::map(py, Domain::Ticket, &e))?;
+    let ticket = match dicts::ticket(ticket) {
+        Some(ticket) => ticket,
+        None => {
+            let value = convert::value_of(ticket, "", Domain::Ticket)?;
+            if !value.is_object() {
+                return Err(errors::type_error("ticket", "expected a dict"));
+            }
+            errors::guard(|| Ticket::from_value(value))?.map_err(|e| errors::map(py, Domain::Ticket, &e))?
+        }
+    };
     let triage = errors::guard(|| policy.triage(&ticket, now))?.map_err(|e| errors::map(py, Domain::Ticket, &e))?;
     convert::to_py(py, &serde_json::to_value(&triage).unwrap_or_default())
 }

@@ -1,9 +1,11 @@
 import math
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 import tierwise
 from conftest import EXAMPLES, utc
+from test_engine import _events, _general, _outcome
 
 
 def test_constructors_agree(global_policy):
@@ -122,3 +124,17 @@ def test_validate(global_policy):
     assert info.value.problems[0][0] == "sla.policies[0].calendar"
     with pytest.raises(tierwise.PolicyError):
         tierwise.Policy.validate("version = 1\nbogus = 2")
+
+
+@settings(max_examples=200, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(_events())
+def test_ticket_dicts_are_triaged_as_the_general_way_reads_them(global_policy, event):
+    # Ticket dicts of the usual shape are read field by field; a dict subclass
+    # the general way. Both give the same triage, or the same error.
+    ticket = event.get("ticket")
+    if not isinstance(ticket, dict):
+        ticket = {"id": "T1", "created_at": event.get("at"), "channel": "chat"}
+    now = utc(2026, 3, 6, 12)
+    assert _outcome(lambda t: tierwise.triage(global_policy, t, now), ticket) == \
+        _outcome(lambda t: tierwise.triage(global_policy, t, now), _general(ticket))
