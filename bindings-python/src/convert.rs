@@ -47,7 +47,7 @@ pub(crate) fn epoch(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
 }
 
 /// `datetime.timezone.utc`.
-fn utc(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+pub(crate) fn utc(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
     UTC.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
         Ok(py.import("datetime")?.getattr("timezone")?.getattr("utc")?.unbind())
     })
@@ -99,6 +99,13 @@ fn join(path: &str, key: &str) -> String {
     if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") }
 }
 
+/// `(obj - epoch) // microsecond` for a `datetime` `obj`: a Python `int` of
+/// microseconds since the epoch if `obj` is aware, an error if it is naive.
+pub(crate) fn since_epoch<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let py = obj.py();
+    obj.sub(epoch(py)?)?.floor_div(microsecond(py)?)
+}
+
 /// Microseconds since the epoch of an aware datetime.
 pub fn datetime_micros(obj: &Bound<'_, PyAny>, path: &str) -> Result<i64, ConvError> {
     let py = obj.py();
@@ -118,9 +125,7 @@ pub fn datetime_micros(obj: &Bound<'_, PyAny>, path: &str) -> Result<i64, ConvEr
             "naive_datetime",
         ));
     }
-    let delta = obj.call_method1("__sub__", (epoch(py)?,))?;
-    let micros = delta.call_method1("__floordiv__", (microsecond(py)?,))?;
-    micros
+    since_epoch(obj)?
         .extract::<i64>()
         .map_err(|_| ConvError::Value(path.to_owned(), "instant out of range".to_owned(), "out_of_range"))
 }
@@ -254,6 +259,10 @@ pub fn datetime_from_micros(py: Python<'_>, micros: i64) -> PyResult<Bound<'_, P
     let at = tierwise::jiff::Timestamp::from_microsecond(micros)
         .map_err(|e| pyo3::exceptions::PyOverflowError::new_err(e.to_string()))?;
     let c = tierwise::jiff::tz::TimeZone::UTC.to_datetime(at);
+    // Python's years are 1 to 9999; jiff's go further either way.
+    if !(1..=9999).contains(&c.year()) {
+        return Err(pyo3::exceptions::PyOverflowError::new_err(format!("year {} is out of range", c.year())));
+    }
     let utc = utc(py)?;
     let fields = (c.year(), c.month(), c.day(), c.hour(), c.minute(), c.second(), c.subsec_nanosecond() / 1000, utc);
     let dt = datetime_type(py)?.call1(fields)?;

@@ -16,14 +16,18 @@ use tierwise::{Channel, Decision, Event, EventParts, OfferExplanation, Ticket};
 use crate::convert;
 
 thread_local! {
-    /// The last `datetime` read and its instant: a ticket's `created_at` is
-    /// often the very object of its event's `at`. The reference keeps the
-    /// object, so no other object can take its identity meanwhile.
+    /// The last `datetime` read whose zone is a fixed `datetime.timezone`,
+    /// and its instant: a ticket's `created_at` is often the very object of
+    /// its event's `at`. Both are immutable, so the same object has the same
+    /// instant; the reference keeps the object, so no other takes its
+    /// identity meanwhile. (Another `tzinfo` may answer differently from one
+    /// call to the next, as it would to the general way: such datetimes are
+    /// read afresh every time.)
     static LAST_READ: RefCell<Option<(Py<PyAny>, i64)>> = const { RefCell::new(None) };
 }
 
-/// The instant of an aware `datetime` (not a subclass), in microseconds
-/// since the epoch, if it is one from 1970 to 9999.
+/// The instant of an aware `datetime` (not a subclass), if it is one from
+/// 1970 to 9999.
 fn instant(obj: &Bound<'_, PyAny>) -> Option<Timestamp> {
     let py = obj.py();
     let hit = LAST_READ.with(|last| last.borrow().as_ref().filter(|(o, _)| o.is(obj)).map(|&(_, m)| m));
@@ -35,14 +39,13 @@ fn instant(obj: &Bound<'_, PyAny>) -> Option<Timestamp> {
             }
             // A naive datetime cannot be subtracted from an aware one: the
             // general way then says so.
-            let micros: i64 = obj
-                .sub(convert::epoch(py).ok()?)
-                .ok()?
-                .floor_div(convert::microsecond(py).ok()?)
-                .ok()?
-                .extract()
-                .ok()?;
-            LAST_READ.with(|last| *last.borrow_mut() = Some((obj.clone().unbind(), micros)));
+            let micros: i64 = convert::since_epoch(obj).ok()?.extract().ok()?;
+            if obj.getattr(intern!(py, "tzinfo")).ok()?.get_type().is(convert::utc(py).ok()?.get_type()) {
+                // The entry replaced is dropped after the borrow: a datetime
+                // with a `timezone`, whose end runs no Python code anyway.
+                let old = LAST_READ.with(|last| last.replace(Some((obj.clone().unbind(), micros))));
+                drop(old);
+            }
             micros
         }
     };
@@ -71,8 +74,9 @@ fn fields<'py, const N: usize>(
     for (key, value) in dict.iter() {
         let i = match keys.iter().position(|k| k.is(&key)) {
             Some(i) => i,
-            // Only a `str` is compared (another object's `__eq__` is not run).
-            None if key.is_instance_of::<PyString>() => {
+            // Only a `str` itself is compared: a subclass's `__eq__` could
+            // say anything, or change the dict while it is walked.
+            None if key.is_exact_instance_of::<PyString>() => {
                 keys.iter().position(|k| k.as_any().eq(&key).unwrap_or(false))?
             }
             None => return None,

@@ -1,5 +1,5 @@
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -364,3 +364,62 @@ def test_event_dicts_are_read_as_the_general_way_reads_them(global_policy, roste
     for e in sorted(events, key=when):
         assert _outcome(quick.apply, e) == _outcome(general.apply, _general(e))
     assert quick.snapshot() == general.snapshot()
+
+
+class _KeyEqualToAll(str):
+    """A key that says it equals every other."""
+
+    __hash__ = str.__hash__
+
+    def __eq__(self, other):
+        return True
+
+
+class _Shifty(tzinfo):
+    """A zone whose offset can be changed between two calls."""
+
+    def __init__(self):
+        self.hours = 0
+
+    def utcoffset(self, dt):
+        return timedelta(hours=self.hours)
+
+
+def test_odd_keys_and_zones_are_read_as_the_general_way_reads_them(global_policy, roster):
+    quick = tierwise.Engine(global_policy, roster)
+    general = tierwise.Engine(global_policy, roster)
+    at = utc(2026, 3, 6, 8)
+    # A `str` subclass as a key is read as its text, whatever its `__eq__` says.
+    odd = {"event": "tick", _KeyEqualToAll("bogus"): at}
+    assert _outcome(quick.apply, odd) == _outcome(general.apply, _general(odd))
+    assert _outcome(quick.apply, odd)[0] is tierwise.EventError
+    # A key whose `__eq__` changes the dict while it is read: an error, not a panic.
+    changing = {"at": at}
+
+    class Changing(str):
+        __hash__ = str.__hash__
+
+        def __eq__(self, other):
+            changing[f"k{len(changing)}"] = 1
+            return other == "event"
+
+    changing[Changing("x")] = "tick"
+    assert _outcome(quick.apply, changing)[0] is tierwise.EventError
+    # The same datetime object, read again after its zone changed.
+    zone = _Shifty()
+    local = datetime(2026, 3, 6, 9, tzinfo=zone)
+    for engine, wrap in ((quick, dict), (general, _General)):
+        zone.hours = 0
+        engine.apply(wrap({"at": local, "event": "tick"}))
+        assert engine.now == utc(2026, 3, 6, 9)
+        zone.hours = -1
+        engine.apply(wrap({"at": local, "event": "tick"}))
+        assert engine.now == utc(2026, 3, 6, 10)
+    assert quick.snapshot() == general.snapshot()
+
+
+def test_instants_python_cannot_hold_raise_overflow_error(global_policy, roster):
+    engine = tierwise.Engine(global_policy, roster)
+    engine.apply('{"at": "0000-06-01T00:00:00Z", "event": "tick"}')
+    with pytest.raises(OverflowError):
+        engine.now
