@@ -3,6 +3,7 @@
 //! `timedelta`s duration text, and instants in results come back as aware
 //! `datetime`s in UTC.
 
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
@@ -99,11 +100,19 @@ fn join(path: &str, key: &str) -> String {
     if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") }
 }
 
-/// `(obj - epoch) // microsecond` for a `datetime` `obj`: a Python `int` of
-/// microseconds since the epoch if `obj` is aware, an error if it is naive.
-pub(crate) fn since_epoch<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+/// Microseconds from the epoch to `obj`, an aware `datetime`, read from the
+/// parts of `obj - epoch` (a third of the work of `// timedelta(0, 0, 1)`);
+/// an error if `obj` is naive, `None` past what an `i64` holds.
+pub(crate) fn since_epoch(obj: &Bound<'_, PyAny>) -> PyResult<Option<i64>> {
     let py = obj.py();
-    obj.sub(epoch(py)?)?.floor_div(microsecond(py)?)
+    let delta = obj.sub(epoch(py)?)?;
+    let part = |name: &Bound<'_, PyString>| -> PyResult<i64> { delta.getattr(name)?.extract() };
+    let (days, seconds, micros) =
+        (part(intern!(py, "days"))?, part(intern!(py, "seconds"))?, part(intern!(py, "microseconds"))?);
+    Ok(days
+        .checked_mul(86_400_000_000)
+        .and_then(|d| d.checked_add(seconds.checked_mul(1_000_000)?))
+        .and_then(|d| d.checked_add(micros)))
 }
 
 /// Microseconds since the epoch of an aware datetime.
@@ -126,8 +135,7 @@ pub fn datetime_micros(obj: &Bound<'_, PyAny>, path: &str) -> Result<i64, ConvEr
         ));
     }
     since_epoch(obj)?
-        .extract::<i64>()
-        .map_err(|_| ConvError::Value(path.to_owned(), "instant out of range".to_owned(), "out_of_range"))
+        .ok_or_else(|| ConvError::Value(path.to_owned(), "instant out of range".to_owned(), "out_of_range"))
 }
 
 /// An aware datetime as an RFC 3339 instant.
@@ -266,13 +274,22 @@ pub fn datetime_from_micros(py: Python<'_>, micros: i64) -> PyResult<Bound<'_, P
     let utc = utc(py)?;
     let fields = (c.year(), c.month(), c.day(), c.hour(), c.minute(), c.second(), c.subsec_nanosecond() / 1000, utc);
     let dt = datetime_type(py)?.call1(fields)?;
-    RECENT.with(|r| {
+    remember_datetime(micros, &dt);
+    Ok(dt)
+}
+
+/// Keeps `dt`, a `datetime` in UTC exactly as [`datetime_from_micros`] would
+/// make it for `micros`, for the instants converted next.
+pub(crate) fn remember_datetime(micros: i64, dt: &Bound<'_, PyAny>) {
+    let old = RECENT.with(|r| {
         let mut r = r.borrow_mut();
         let next = r.next;
-        r.made[next] = Some((micros, dt.clone().unbind()));
         r.next = (next + 1) % r.made.len();
+        r.made[next].replace((micros, dt.clone().unbind()))
     });
-    Ok(dt)
+    // Dropped after the borrow: nothing kept here runs Python code as it
+    // goes, but the cell must not be borrowed if it ever did.
+    drop(old);
 }
 
 fn instant<'py>(py: Python<'py>, text: &str) -> PyResult<Option<Bound<'py, PyAny>>> {

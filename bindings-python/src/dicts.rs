@@ -39,12 +39,19 @@ fn instant(obj: &Bound<'_, PyAny>) -> Option<Timestamp> {
             }
             // A naive datetime cannot be subtracted from an aware one: the
             // general way then says so.
-            let micros: i64 = convert::since_epoch(obj).ok()?.extract().ok()?;
-            if obj.getattr(intern!(py, "tzinfo")).ok()?.get_type().is(convert::utc(py).ok()?.get_type()) {
+            let micros = convert::since_epoch(obj).ok()??;
+            let zone = obj.getattr(intern!(py, "tzinfo")).ok()?;
+            let utc = convert::utc(py).ok()?;
+            if zone.get_type().is(utc.get_type()) {
                 // The entry replaced is dropped after the borrow: a datetime
                 // with a `timezone`, whose end runs no Python code anyway.
                 let old = LAST_READ.with(|last| last.replace(Some((obj.clone().unbind(), micros))));
                 drop(old);
+                // A datetime in UTC is the very one a decision at this
+                // instant would be given (an event's offers share its `at`).
+                if zone.is(utc) && obj.getattr(intern!(py, "fold")).ok()?.extract::<u8>().ok()? == 0 {
+                    convert::remember_datetime(micros, obj);
+                }
             }
             micros
         }
