@@ -105,6 +105,14 @@ def test_now_and_timezones_other_than_utc(global_policy, roster):
     engine = tierwise.Engine(global_policy, roster)
     engine.apply({"at": datetime(2026, 3, 6, 9, 0, tzinfo=madrid), "event": "agent_logged_in", "agent": "maria"})
     assert engine.now == utc(2026, 3, 6, 8, 0)
+    # Decisions are in UTC with fold 0, whatever the zone or fold of their event's `at`.
+    for at in (datetime(2026, 3, 6, 9, 5, tzinfo=madrid), utc(2026, 3, 6, 8, 6).replace(fold=1)):
+        ticket = {"id": f"T{at.minute}", "created_at": at, "channel": "chat"}
+        out = engine.apply({"at": at, "event": "ticket_created", "ticket": ticket})
+        times = [d[k] for d in out for k in ("at", "expires_at") if k in d]
+        assert out[0]["decision"] == "offer" and times[0] == at
+        assert all(t.tzinfo is timezone.utc and t.fold == 0 and type(t) is datetime for t in times)
+        engine.apply({"at": at, "event": "ticket_closed", "ticket": ticket["id"]})
 
 
 def test_apply_many_json_output_matches_dicts(global_policy, roster, events_text):
