@@ -36,10 +36,9 @@ static DATETIME: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static DATE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static TIMEDELTA: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static EPOCH: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-static MICROSECOND: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static UTC: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
-pub(crate) fn epoch(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+fn epoch(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
     EPOCH
         .get_or_try_init(py, || -> PyResult<Py<PyAny>> {
             Ok(datetime_type(py)?.call1((1970, 1, 1, 0, 0, 0, 0, utc(py)?))?.unbind())
@@ -53,14 +52,6 @@ pub(crate) fn utc(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
         Ok(py.import("datetime")?.getattr("timezone")?.getattr("utc")?.unbind())
     })
     .map(|u| u.bind(py))
-}
-
-pub(crate) fn microsecond(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
-    MICROSECOND
-        .get_or_try_init(py, || -> PyResult<Py<PyAny>> {
-            Ok(py.import("datetime")?.getattr("timedelta")?.call1((0, 0, 1))?.unbind())
-        })
-        .map(|e| e.bind(py))
 }
 
 /// `datetime.datetime`.
@@ -100,12 +91,17 @@ fn join(path: &str, key: &str) -> String {
     if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") }
 }
 
-/// Microseconds from the epoch to `obj`, an aware `datetime`, read from the
-/// parts of `obj - epoch` (a third of the work of `// timedelta(0, 0, 1)`);
-/// an error if `obj` is naive, `None` past what an `i64` holds.
+/// Microseconds from the epoch to `obj`, an aware `datetime`: an error if
+/// `obj` is naive, `None` past what an `i64` holds.
 pub(crate) fn since_epoch(obj: &Bound<'_, PyAny>) -> PyResult<Option<i64>> {
-    let py = obj.py();
-    let delta = obj.sub(epoch(py)?)?;
+    timedelta_micros(&obj.sub(epoch(obj.py())?)?)
+}
+
+/// The microseconds of a `timedelta`, from its `days`, `seconds` and
+/// `microseconds` (a third of the work of `// timedelta(0, 0, 1)`); `None`
+/// past what an `i64` holds.
+fn timedelta_micros(delta: &Bound<'_, PyAny>) -> PyResult<Option<i64>> {
+    let py = delta.py();
     let part = |name: &Bound<'_, PyString>| -> PyResult<i64> { delta.getattr(name)?.extract() };
     let (days, seconds, micros) =
         (part(intern!(py, "days"))?, part(intern!(py, "seconds"))?, part(intern!(py, "microseconds"))?);
@@ -210,7 +206,7 @@ fn to_value_at(obj: &Bound<'_, PyAny>, path: &str, depth: usize) -> Result<Value
         return Ok(Value::String(obj.call_method0("isoformat")?.extract()?));
     }
     if obj.is_instance(TIMEDELTA.import(py, "datetime", "timedelta")?)? {
-        let ms = obj.call_method1("__floordiv__", (microsecond(py)?,))?.extract::<i64>().unwrap_or(i64::MAX) / 1000;
+        let ms = timedelta_micros(obj)?.unwrap_or(i64::MAX) / 1000;
         return Ok(Value::String(format!("{ms}ms")));
     }
     // numpy scalars and arrays, and other containers that know how.
@@ -256,7 +252,8 @@ thread_local! {
 }
 
 /// An instant as an aware `datetime` in UTC.
-pub fn datetime_from_micros(py: Python<'_>, micros: i64) -> PyResult<Bound<'_, PyAny>> {
+pub fn datetime(py: Python<'_>, at: tierwise::jiff::Timestamp) -> PyResult<Bound<'_, PyAny>> {
+    let micros = at.as_microsecond();
     let hit =
         RECENT.with(|r| r.borrow().made.iter().flatten().find(|(m, _)| *m == micros).map(|(_, o)| o.clone_ref(py)));
     if let Some(hit) = hit {
@@ -264,8 +261,6 @@ pub fn datetime_from_micros(py: Python<'_>, micros: i64) -> PyResult<Bound<'_, P
     }
     // `datetime(year, ..., tzinfo=utc)` takes two thirds of the time of
     // `epoch + microsecond * micros`.
-    let at = tierwise::jiff::Timestamp::from_microsecond(micros)
-        .map_err(|e| pyo3::exceptions::PyOverflowError::new_err(e.to_string()))?;
     let c = tierwise::jiff::tz::TimeZone::UTC.to_datetime(at);
     // Python's years are 1 to 9999; jiff's go further either way.
     if !(1..=9999).contains(&c.year()) {
@@ -278,7 +273,7 @@ pub fn datetime_from_micros(py: Python<'_>, micros: i64) -> PyResult<Bound<'_, P
     Ok(dt)
 }
 
-/// Keeps `dt`, a `datetime` in UTC exactly as [`datetime_from_micros`] would
+/// Keeps `dt`, a `datetime` in UTC exactly as [`datetime`] would
 /// make it for `micros`, for the instants converted next.
 pub(crate) fn remember_datetime(micros: i64, dt: &Bound<'_, PyAny>) {
     let old = RECENT.with(|r| {
@@ -294,7 +289,7 @@ pub(crate) fn remember_datetime(micros: i64, dt: &Bound<'_, PyAny>) {
 
 fn instant<'py>(py: Python<'py>, text: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
     match text.parse::<tierwise::jiff::Timestamp>() {
-        Ok(t) => datetime_from_micros(py, t.as_microsecond()).map(Some),
+        Ok(t) => datetime(py, t).map(Some),
         Err(_) => Ok(None),
     }
 }

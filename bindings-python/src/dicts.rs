@@ -13,7 +13,7 @@ use serde_json::Value;
 use tierwise::jiff::Timestamp;
 use tierwise::{Channel, Decision, Event, EventParts, OfferExplanation, Ticket};
 
-use crate::convert;
+use crate::convert::{self, datetime};
 
 thread_local! {
     /// The last `datetime` read whose zone is a fixed `datetime.timezone`,
@@ -208,10 +208,6 @@ pub fn decision<'py>(py: Python<'py>, decision: &Decision) -> PyResult<Bound<'py
         other => return convert::to_py(py, &serde_json::to_value(other).unwrap_or(Value::Null)),
     }
     Ok(dict.into_any())
-}
-
-fn datetime(py: Python<'_>, at: Timestamp) -> PyResult<Bound<'_, PyAny>> {
-    convert::datetime_from_micros(py, at.as_microsecond())
 }
 
 /// A number as JSON values have it: a float, or `None` when not finite.

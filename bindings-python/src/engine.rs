@@ -316,7 +316,7 @@ impl Engine {
     fn now<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
         match self.inner.now() {
             None => Ok(None),
-            Some(t) => convert::datetime_from_micros(py, t.as_microsecond()).map(Some),
+            Some(t) => convert::datetime(py, t).map(Some),
         }
     }
 
