@@ -1488,13 +1488,30 @@ impl Engine {
 
     /// Whether an agent can take a new item on channel `channel` now.
     fn can_take(&self, a: u32, channel: Channel) -> bool {
-        let agent = &self.agents[a as usize];
         let ch = channel.index();
+        self.open_for_work(a) && {
+            let agent = &self.agents[a as usize];
+            agent.load[ch] < agent.capacity[ch]
+        }
+    }
+
+    /// Whether agent `a` could take a new item on some channel: the part of
+    /// [`Engine::can_take`] that does not depend on the channel, plus spare
+    /// capacity anywhere. When it is false, no group the agent serves can
+    /// offer it anything, and the scans of its groups are skipped.
+    fn can_take_any(&self, a: u32) -> bool {
+        self.open_for_work(a) && {
+            let agent = &self.agents[a as usize];
+            agent.load.iter().zip(&agent.capacity).any(|(load, capacity)| load < capacity)
+        }
+    }
+
+    fn open_for_work(&self, a: u32) -> bool {
+        let agent = &self.agents[a as usize];
         agent.logged_in
             && !agent.away
             && agent.on_shift
             && agent.exclusive_load == 0
-            && agent.load[ch] < agent.capacity[ch]
             && self.rules.fairness.is_none_or(|(max, _)| agent.recent_offers.len() < max as usize)
     }
 
@@ -1564,11 +1581,10 @@ impl Engine {
             self.file_everywhere(a);
             return;
         }
-        let agent = &mut self.agents[a as usize];
-        if agent.unfiled.is_empty() {
+        if self.agents[a as usize].unfiled.is_empty() || !self.can_take_any(a) {
             return;
         }
-        let mut unfiled = std::mem::take(&mut agent.unfiled);
+        let mut unfiled = std::mem::take(&mut self.agents[a as usize].unfiled);
         unfiled.retain(|&g| !self.file_ready(a, g));
         self.agents[a as usize].unfiled = unfiled;
     }
@@ -1624,7 +1640,7 @@ impl Engine {
 
     /// Offers an agent the most urgent tickets it may take, while it is free.
     fn dispatch_agent(&mut self, a: u32) {
-        loop {
+        while self.can_take_any(a) {
             // Sticky tickets waiting for this agent come first.
             let sticky = self.agents[a as usize]
                 .sticky
