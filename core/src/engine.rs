@@ -106,7 +106,77 @@ struct Requirements {
 
 struct Group {
     req: Requirements,
-    ready: DenseQueue<AgentKey>,
+    ready: ReadyQueue,
+}
+
+/// A group's ready agents, best first. With a single strategy key (the
+/// usual case: longest idle) only that key and the roster position are
+/// stored, a 24-byte entry instead of 48: the sifts after every offer touch
+/// half the memory, which at thousands of agents is most of their cost.
+#[derive(Clone, Debug)]
+enum ReadyQueue {
+    /// The strategy has one key: `(key, roster position)`.
+    Single(DenseQueue<(i64, Reverse<u32>)>),
+    /// Two to four keys: the whole [`AgentKey`].
+    Multi(DenseQueue<AgentKey>),
+}
+
+impl ReadyQueue {
+    /// An empty queue for a strategy of `keys` keys.
+    fn new(keys: usize) -> ReadyQueue {
+        if keys <= 1 { ReadyQueue::Single(DenseQueue::default()) } else { ReadyQueue::Multi(DenseQueue::default()) }
+    }
+
+    // A single key is an `AgentKey` whose other three parts are zero.
+    fn single(key: AgentKey) -> (i64, Reverse<u32>) {
+        (key.0[0], key.1)
+    }
+
+    fn whole((key, agent): (i64, Reverse<u32>)) -> AgentKey {
+        AgentKey([key, 0, 0, 0], agent)
+    }
+
+    fn is_empty(&self) -> bool {
+        match self {
+            ReadyQueue::Single(q) => q.is_empty(),
+            ReadyQueue::Multi(q) => q.is_empty(),
+        }
+    }
+
+    fn contains(&self, a: u32) -> bool {
+        match self {
+            ReadyQueue::Single(q) => q.contains(a),
+            ReadyQueue::Multi(q) => q.contains(a),
+        }
+    }
+
+    fn key_of(&self, a: u32) -> Option<AgentKey> {
+        match self {
+            ReadyQueue::Single(q) => q.key_of(a).map(Self::whole),
+            ReadyQueue::Multi(q) => q.key_of(a),
+        }
+    }
+
+    fn push(&mut self, a: u32, key: AgentKey) {
+        match self {
+            ReadyQueue::Single(q) => q.push(a, Self::single(key)),
+            ReadyQueue::Multi(q) => q.push(a, key),
+        }
+    }
+
+    fn peek(&self) -> Option<(u32, AgentKey)> {
+        match self {
+            ReadyQueue::Single(q) => q.peek().map(|(a, k)| (a, Self::whole(k))),
+            ReadyQueue::Multi(q) => q.peek(),
+        }
+    }
+
+    fn pop(&mut self) -> Option<(u32, AgentKey)> {
+        match self {
+            ReadyQueue::Single(q) => q.pop().map(|(a, k)| (a, Self::whole(k))),
+            ReadyQueue::Multi(q) => q.pop(),
+        }
+    }
 }
 
 /// Where a ticket is. Snapshots read it through [`StatusFields`].
@@ -1302,7 +1372,7 @@ impl Engine {
         self.group_ids.insert(req.clone(), g);
         self.group_channels.push(req.channel);
         self.waiting.add_group();
-        self.groups.push(Group { req: req.clone(), ready: DenseQueue::default() });
+        self.groups.push(Group { req: req.clone(), ready: ReadyQueue::new(self.rules.strategy.len()) });
         for a in 0..u32::try_from(self.agents.len()).unwrap_or(0) {
             if self.agents[a as usize].logged_in && self.can_serve(a, &req) {
                 self.agents[a as usize].groups.push(g);
