@@ -6,6 +6,12 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 
+/// The allocator the `tierwise` command and the Python module ship with
+/// (`cli/src/main.rs` says why), so these figures are what they get. The
+/// core itself leaves the allocator to its host.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod calendar;
 mod data;
 mod engine;
