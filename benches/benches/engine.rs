@@ -77,7 +77,8 @@ impl Desk {
         self.engine.apply_owned(Event::new(at, kind), &mut self.out).expect("valid event");
     }
 
-    /// Accepts every offer in the last decisions; returns how many.
+    /// Accepts every offer in the last decisions and those the acceptances
+    /// bring; returns how many.
     fn accept_offers(&mut self) -> usize {
         self.accept_offers_to().len()
     }

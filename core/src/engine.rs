@@ -129,6 +129,7 @@ impl ReadyQueue {
 
     // A single key is an `AgentKey` whose other three parts are zero.
     fn single(key: AgentKey) -> (i64, Reverse<u32>) {
+        debug_assert_eq!(key.0[1..], [0; 3], "a one-key strategy's agent key");
         (key.0[0], key.1)
     }
 
@@ -2048,11 +2049,21 @@ impl Engine {
         match kind {
             TimerKind::WrapUp { agent, channel } => self.unload(agent, channel),
             TimerKind::Recheck { agent } => {
-                let window = self.rules.fairness.map_or(0, |f| f.1);
+                let (max, window) = self.rules.fairness.map_or((0, 0), |(max, window)| (max as usize, window));
                 let now = self.now;
                 let slot = &mut self.agents[agent as usize];
                 while slot.recent_offers.front().is_some_and(|&t| t + window <= now) {
                     slot.recent_offers.pop_front();
+                }
+                // Still at the cap (a recheck for another reason, or one set
+                // under a reloaded policy's other window): look again when
+                // the oldest offer leaves the window. That recheck always
+                // lifts the cap, so these never chain.
+                if max > 0
+                    && slot.recent_offers.len() >= max
+                    && let Some(&oldest) = slot.recent_offers.front()
+                {
+                    self.schedule(oldest + window, TimerKind::Recheck { agent });
                 }
                 self.refresh_agent(agent);
                 // A skip may have ended: the agent's groups may now match.
@@ -2218,6 +2229,21 @@ impl Engine {
         for t in 0..u32::try_from(engine.tickets.len()).unwrap_or(0) {
             if !engine.tickets[t as usize].ticket.id.is_empty() {
                 engine.arm(t);
+            }
+        }
+        // Offers counted by the fairness cap leave it when the new window
+        // says (the pending rechecks were set for the old one): those past
+        // it now, the others at their time.
+        if let Some((_, window)) = engine.rules.fairness {
+            let now = engine.now;
+            for a in 0..u32::try_from(engine.agents.len()).unwrap_or(0) {
+                let recent = &mut engine.agents[a as usize].recent_offers;
+                while recent.front().is_some_and(|&t| t + window <= now) {
+                    recent.pop_front();
+                }
+                if let Some(&oldest) = recent.front() {
+                    engine.schedule(oldest + window, TimerKind::Recheck { agent: a });
+                }
             }
         }
         engine.dirty_agents = (0..u32::try_from(engine.agents.len()).unwrap_or(0))
@@ -2835,6 +2861,37 @@ impl From<Problem> for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// A one-key ready queue behaves exactly as the whole-key one for
+        /// keys whose other parts are zero (what a one-key strategy makes):
+        /// same tops, same pops, same filed keys, after every operation.
+        #[test]
+        fn prop_single_key_ready_queue_acts_as_the_whole_key_one(
+            ops in proptest::collection::vec((0u8..3, 0u32..12, -4i64..4), 1..200),
+        ) {
+            let (mut single, mut whole) = (ReadyQueue::new(1), ReadyQueue::new(2));
+            prop_assert!(matches!(single, ReadyQueue::Single(_)) && matches!(whole, ReadyQueue::Multi(_)));
+            for (op, agent, key) in ops {
+                match op {
+                    0 | 1 => {
+                        // Few distinct keys: ties go to the earlier roster position.
+                        let key = AgentKey([key, 0, 0, 0], Reverse(agent));
+                        single.push(agent, key);
+                        whole.push(agent, key);
+                    }
+                    _ => prop_assert_eq!(single.pop(), whole.pop()),
+                }
+                prop_assert_eq!(single.peek(), whole.peek());
+                prop_assert_eq!(single.is_empty(), whole.is_empty());
+                for a in 0..12 {
+                    prop_assert_eq!(single.contains(a), whole.contains(a));
+                    prop_assert_eq!(single.key_of(a), whole.key_of(a));
+                }
+            }
+        }
+    }
 
     /// Snapshots write these tagged records with serde's derive and read them
     /// through flat records: both ways must agree on every kind.

@@ -10,7 +10,7 @@ const LANGS: [&str; 2] = ["en", "es"];
 const CHANNELS: [&str; 3] = ["chat", "phone", "email"];
 const LEVELS: [&str; 3] = ["high", "medium", "low"];
 
-const POLICIES: [&str; 4] = [
+const POLICIES: [&str; 5] = [
     "",
     r#"
     [routing]
@@ -53,6 +53,15 @@ const POLICIES: [&str; 4] = [
     [routing]
     exclusive_channels = []
     offer_timeout = "45s"
+    "#,
+    // Two keys that cannot rise (agents filed lazily, whole keys in the
+    // ready queues), and a fairness cap whose window differs from policy
+    // 1's, so reloads between them move the cap's window.
+    r#"
+    [routing]
+    strategy = ["best_skill_match", "longest_idle"]
+    fairness = { max_offers = 2, window = "10m" }
+    reject_cooldown = "1m"
     "#,
 ];
 

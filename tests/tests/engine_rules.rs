@@ -352,6 +352,44 @@ fn wrap_up_and_fairness_cap() {
     assert_eq!(offers(&d), pairs(&[("t3", "a")]));
 }
 
+/// A desk whose one agent hit a fairness cap of one offer in 30 minutes at
+/// 09:00, then had its policy reloaded at 09:02 with another window; and the
+/// decisions of the reload.
+fn capped_then_reloaded(window: &str) -> (Desk, Vec<Decision>) {
+    let cap = |window: &str| format!("[routing]\nfairness = {{ max_offers = 1, window = \"{window}\" }}");
+    let mut desk = Desk::new(&cap("30m"), &[r#"{"id": "a", "tier": "L1", "capacity": {"chat": 1}}"#]);
+    desk.login(T0, "a");
+    desk.ticket("2026-03-02T09:00:00Z", "t1", "");
+    desk.send("2026-03-02T09:00:05Z", r#""event": "offer_accepted", "agent": "a", "ticket": "t1""#);
+    desk.send("2026-03-02T09:01:00Z", r#""event": "agent_finished", "agent": "a", "ticket": "t1""#);
+    assert!(offers(&desk.ticket("2026-03-02T09:02:00Z", "t2", "")).is_empty(), "capped until 09:30");
+    let mut out = Vec::new();
+    desk.engine.reload(policy(&cap(window)), &mut out).unwrap();
+    (desk, out)
+}
+
+#[test]
+fn a_reloaded_fairness_window_holds_from_the_capped_offers() {
+    // Longer: the cap holds past 09:30 and ends at 11:00 (it used to hold
+    // for good: the only recheck was set for the old window's end).
+    let (mut desk, reloaded) = capped_then_reloaded("2h");
+    assert!(offers(&reloaded).is_empty(), "{reloaded:?}");
+    assert!(offers(&desk.send("2026-03-02T09:30:00Z", r#""event": "tick""#)).is_empty());
+    assert!(offers(&desk.send("2026-03-02T10:59:00Z", r#""event": "tick""#)).is_empty());
+    assert_eq!(offers(&desk.send("2026-03-02T11:00:00Z", r#""event": "tick""#)), pairs(&[("t2", "a")]));
+    assert!(desk.engine.audit().is_empty());
+
+    // Shorter: the cap ends at 09:10, not at the old window's 09:30.
+    let (mut desk, reloaded) = capped_then_reloaded("10m");
+    assert!(offers(&reloaded).is_empty(), "{reloaded:?}");
+    assert_eq!(offers(&desk.send("2026-03-02T09:10:00Z", r#""event": "tick""#)), pairs(&[("t2", "a")]));
+
+    // Shorter than the time since the offer: the cap ends with the reload.
+    let (desk, reloaded) = capped_then_reloaded("1m");
+    assert_eq!(offers(&reloaded), pairs(&[("t2", "a")]));
+    assert!(desk.engine.audit().is_empty());
+}
+
 #[test]
 fn updates_that_add_confidentiality_withdraw_offers() {
     let mut desk = Desk::new("", &[r#"{"id": "a", "tier": "L1"}"#]);
