@@ -112,10 +112,14 @@ struct Group {
 /// A group's ready agents, best first. With a single strategy key (the
 /// usual case: longest idle) only that key and the roster position are
 /// stored, a 24-byte entry instead of 48: the sifts after every offer touch
-/// half the memory, which at thousands of agents is most of their cost.
+/// half the memory, which at thousands of agents is most of their cost. The
+/// WebAssembly build, for the small desks a browser previews and under a size
+/// budget, keeps whole keys only (the two orders are the same: a property
+/// test below holds them equal).
 #[derive(Clone, Debug)]
 enum ReadyQueue {
     /// The strategy has one key: `(key, roster position)`.
+    #[cfg(not(target_arch = "wasm32"))]
     Single(DenseQueue<(i64, Reverse<u32>)>),
     /// Two to four keys: the whole [`AgentKey`].
     Multi(DenseQueue<AgentKey>),
@@ -124,21 +128,29 @@ enum ReadyQueue {
 impl ReadyQueue {
     /// An empty queue for a strategy of `keys` keys.
     fn new(keys: usize) -> ReadyQueue {
-        if keys <= 1 { ReadyQueue::Single(DenseQueue::default()) } else { ReadyQueue::Multi(DenseQueue::default()) }
+        #[cfg(not(target_arch = "wasm32"))]
+        if keys <= 1 {
+            return ReadyQueue::Single(DenseQueue::default());
+        }
+        let _ = keys;
+        ReadyQueue::Multi(DenseQueue::default())
     }
 
     // A single key is an `AgentKey` whose other three parts are zero.
+    #[cfg(not(target_arch = "wasm32"))]
     fn single(key: AgentKey) -> (i64, Reverse<u32>) {
         debug_assert_eq!(key.0[1..], [0; 3], "a one-key strategy's agent key");
         (key.0[0], key.1)
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
     fn whole((key, agent): (i64, Reverse<u32>)) -> AgentKey {
         AgentKey([key, 0, 0, 0], agent)
     }
 
     fn is_empty(&self) -> bool {
         match self {
+            #[cfg(not(target_arch = "wasm32"))]
             ReadyQueue::Single(q) => q.is_empty(),
             ReadyQueue::Multi(q) => q.is_empty(),
         }
@@ -146,6 +158,7 @@ impl ReadyQueue {
 
     fn contains(&self, a: u32) -> bool {
         match self {
+            #[cfg(not(target_arch = "wasm32"))]
             ReadyQueue::Single(q) => q.contains(a),
             ReadyQueue::Multi(q) => q.contains(a),
         }
@@ -153,6 +166,7 @@ impl ReadyQueue {
 
     fn key_of(&self, a: u32) -> Option<AgentKey> {
         match self {
+            #[cfg(not(target_arch = "wasm32"))]
             ReadyQueue::Single(q) => q.key_of(a).map(Self::whole),
             ReadyQueue::Multi(q) => q.key_of(a),
         }
@@ -160,6 +174,7 @@ impl ReadyQueue {
 
     fn push(&mut self, a: u32, key: AgentKey) {
         match self {
+            #[cfg(not(target_arch = "wasm32"))]
             ReadyQueue::Single(q) => q.push(a, Self::single(key)),
             ReadyQueue::Multi(q) => q.push(a, key),
         }
@@ -167,6 +182,7 @@ impl ReadyQueue {
 
     fn peek(&self) -> Option<(u32, AgentKey)> {
         match self {
+            #[cfg(not(target_arch = "wasm32"))]
             ReadyQueue::Single(q) => q.peek().map(|(a, k)| (a, Self::whole(k))),
             ReadyQueue::Multi(q) => q.peek(),
         }
@@ -174,6 +190,7 @@ impl ReadyQueue {
 
     fn pop(&mut self) -> Option<(u32, AgentKey)> {
         match self {
+            #[cfg(not(target_arch = "wasm32"))]
             ReadyQueue::Single(q) => q.pop().map(|(a, k)| (a, Self::whole(k))),
             ReadyQueue::Multi(q) => q.pop(),
         }
@@ -2863,6 +2880,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    #[cfg(not(target_arch = "wasm32"))]
     proptest! {
         /// A one-key ready queue behaves exactly as the whole-key one for
         /// keys whose other parts are zero (what a one-key strategy makes):
