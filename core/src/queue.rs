@@ -536,5 +536,34 @@ mod tests {
                 }
             }
         }
+
+        /// With repeated keys (a few values, no id to break ties) a pop
+        /// gives some id with the greatest key, and every other id keeps its
+        /// key and its place: what the bottom-up sift must get right when
+        /// it meets equal entries on its way down and back up.
+        #[test]
+        fn repeated_keys_pop_a_greatest(ops in proptest::collection::vec(op(), 0..300)) {
+            let mut queue = DenseQueue::default();
+            let mut model: BTreeMap<u32, i32> = BTreeMap::new();
+            for op in ops {
+                match op {
+                    Op::Push(id, k) => {
+                        queue.push(id, k % 4);
+                        model.insert(id, k % 4);
+                    }
+                    Op::Pop => match queue.pop() {
+                        Some((id, key)) => {
+                            prop_assert_eq!(model.remove(&id), Some(key));
+                            prop_assert!(model.values().all(|&k| k <= key), "{} popped before a greater key", key);
+                        }
+                        None => prop_assert!(model.is_empty()),
+                    },
+                }
+                prop_assert_eq!(queue.len(), model.len());
+                for id in 0..40 {
+                    prop_assert_eq!(queue.key_of(id), model.get(&id).copied());
+                }
+            }
+        }
     }
 }
