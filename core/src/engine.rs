@@ -1366,7 +1366,7 @@ impl Engine {
             return Some("declined this ticket recently".to_owned());
         }
         if let Some((max, _)) = self.rules.fairness
-            && agent.recent_offers.len() >= max as usize
+            && self.at_fairness_cap(a)
         {
             return Some(format!("reached the fairness cap ({max} offers)"));
         }
@@ -1596,11 +1596,7 @@ impl Engine {
 
     fn open_for_work(&self, a: u32) -> bool {
         let agent = &self.agents[a as usize];
-        agent.logged_in
-            && !agent.away
-            && agent.on_shift
-            && agent.exclusive_load == 0
-            && self.rules.fairness.is_none_or(|(max, _)| agent.recent_offers.len() < max as usize)
+        agent.logged_in && !agent.away && agent.on_shift && agent.exclusive_load == 0 && !self.at_fairness_cap(a)
     }
 
     fn agent_key(&self, a: u32, g: u32) -> AgentKey {
@@ -2062,25 +2058,37 @@ impl Engine {
         }
     }
 
+    /// Drops agent `a`'s offers that have left the fairness window (all of
+    /// them without a cap); returns when the oldest of the rest leaves it.
+    fn forget_old_offers(&mut self, a: u32) -> Option<i64> {
+        let window = self.rules.fairness.map_or(0, |(_, window)| window);
+        let now = self.now;
+        let recent = &mut self.agents[a as usize].recent_offers;
+        while recent.front().is_some_and(|&t| t + window <= now) {
+            recent.pop_front();
+        }
+        recent.front().map(|&t| t + window)
+    }
+
+    /// Whether agent `a` has had as many offers in the fairness window as
+    /// the policy allows.
+    fn at_fairness_cap(&self, a: u32) -> bool {
+        self.rules.fairness.is_some_and(|(max, _)| self.agents[a as usize].recent_offers.len() >= max as usize)
+    }
+
     fn fire(&mut self, kind: TimerKind) {
         match kind {
             TimerKind::WrapUp { agent, channel } => self.unload(agent, channel),
             TimerKind::Recheck { agent } => {
-                let (max, window) = self.rules.fairness.map_or((0, 0), |(max, window)| (max as usize, window));
-                let now = self.now;
-                let slot = &mut self.agents[agent as usize];
-                while slot.recent_offers.front().is_some_and(|&t| t + window <= now) {
-                    slot.recent_offers.pop_front();
-                }
+                let next = self.forget_old_offers(agent);
                 // Still at the cap (a recheck for another reason, or one set
                 // under a reloaded policy's other window): look again when
                 // the oldest offer leaves the window. That recheck always
                 // lifts the cap, so these never chain.
-                if max > 0
-                    && slot.recent_offers.len() >= max
-                    && let Some(&oldest) = slot.recent_offers.front()
+                if self.at_fairness_cap(agent)
+                    && let Some(next) = next
                 {
-                    self.schedule(oldest + window, TimerKind::Recheck { agent });
+                    self.schedule(next, TimerKind::Recheck { agent });
                 }
                 self.refresh_agent(agent);
                 // A skip may have ended: the agent's groups may now match.
@@ -2251,15 +2259,10 @@ impl Engine {
         // Offers counted by the fairness cap leave it when the new window
         // says (the pending rechecks were set for the old one): those past
         // it now, the others at their time.
-        if let Some((_, window)) = engine.rules.fairness {
-            let now = engine.now;
+        if engine.rules.fairness.is_some() {
             for a in 0..u32::try_from(engine.agents.len()).unwrap_or(0) {
-                let recent = &mut engine.agents[a as usize].recent_offers;
-                while recent.front().is_some_and(|&t| t + window <= now) {
-                    recent.pop_front();
-                }
-                if let Some(&oldest) = recent.front() {
-                    engine.schedule(oldest + window, TimerKind::Recheck { agent: a });
+                if let Some(next) = engine.forget_old_offers(a) {
+                    engine.schedule(next, TimerKind::Recheck { agent: a });
                 }
             }
         }
