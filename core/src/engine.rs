@@ -260,11 +260,72 @@ impl<'de> Deserialize<'de> for Status {
     }
 }
 
+/// A value that can be absent, held in the value's own space (an `Option<i64>`
+/// takes 16 bytes, this 8): [`Packed::NONE`] is a value never used.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Packed<T: Unused>(T);
+
+/// A type with a value that never occurs, to mark absence in [`Packed`].
+trait Unused: Copy + Eq {
+    const UNUSED: Self;
+}
+
+impl Unused for i64 {
+    /// No instant is this far back.
+    const UNUSED: i64 = i64::MIN;
+}
+
+impl Unused for u32 {
+    /// No group or agent has this number.
+    const UNUSED: u32 = u32::MAX;
+}
+
+impl<T: Unused> Packed<T> {
+    const NONE: Packed<T> = Packed(T::UNUSED);
+
+    fn new(value: Option<T>) -> Packed<T> {
+        Packed(value.unwrap_or(T::UNUSED))
+    }
+
+    fn get(self) -> Option<T> {
+        (self.0 != T::UNUSED).then_some(self.0)
+    }
+
+    fn take(&mut self) -> Option<T> {
+        std::mem::replace(self, Packed::NONE).get()
+    }
+}
+
+impl<T: Unused> Default for Packed<T> {
+    fn default() -> Packed<T> {
+        Packed::NONE
+    }
+}
+
+impl<T: Unused + std::fmt::Debug> std::fmt::Debug for Packed<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.get().fmt(f)
+    }
+}
+
+/// What a slot's [`TicketSlot::channel`] holds between reading a snapshot
+/// and restoring from it, which copies the ticket's.
+fn channel_until_restored() -> Channel {
+    Channel::Phone
+}
+
+/// A ticket in the engine. What routing reads on every event is kept small
+/// (three cache lines): the ticket itself is boxed, its channel copied out,
+/// and optional instants and group numbers are [`Packed`].
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct TicketSlot {
-    /// Boxed: the slot stays small (a quarter of its size) for what routing
-    /// reads on every event, and a new ticket moves in without a copy.
+    /// Boxed: the slot stays small for what routing reads on every event,
+    /// and a new ticket moves in without a copy.
     ticket: Box<Ticket>,
+    /// `ticket.channel`, read by every offer and release without touching
+    /// the box. Not in snapshots: a restore copies it from the ticket.
+    #[serde(skip, default = "channel_until_restored")]
+    channel: Channel,
     seq: u64,
     #[serde(skip)]
     key: Option<TicketKey>,
@@ -274,20 +335,20 @@ struct TicketSlot {
     relax: u8,
     status: Status,
     #[serde(skip)]
-    group: Option<u32>,
+    group: Packed<u32>,
     /// The next SLA alert instant as of the last rekey.
     #[serde(skip)]
-    next_sla: Option<i64>,
+    next_sla: Packed<i64>,
     /// The group its current requirements map to (reset when they change).
     #[serde(skip)]
-    req_group: Option<u32>,
+    req_group: Packed<u32>,
     /// Its priority class as of the last rekey.
     #[serde(skip)]
     class: u8,
     /// Its SLA due instants (first response, next reply, resolution) as of
     /// the last rekey.
     #[serde(skip)]
-    due: [Option<i64>; 3],
+    due: [Packed<i64>; 3],
     skip: Vec<(u32, i64)>,
     preferred: Option<u32>,
     generation: u32,
@@ -295,36 +356,30 @@ struct TicketSlot {
     /// re-arming for the same instant keeps that timer instead of leaving a
     /// stale one behind in the heap.
     #[serde(skip)]
-    armed: Option<i64>,
+    armed: Packed<i64>,
 }
 
 impl TicketSlot {
     /// Makes its pending timer, if any, stale.
     fn disarm(&mut self) {
         self.generation += 1;
-        self.armed = None;
+        self.armed = Packed::NONE;
     }
 }
 
+/// An agent in the engine. Laid out by hand, a cache line to a part: the
+/// first holds what deciding whether it can take work and filing it as ready
+/// read (load and capacity, state, its idle key, the groups it is missing
+/// from), the second the groups it serves and its recent offers, the rest
+/// what only explanations and shift changes read. Snapshots keep the fields
+/// they hold in the same order as before the layout.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[repr(C, align(64))]
 struct AgentSlot {
-    #[serde(skip)]
-    tier: u8,
-    #[serde(skip)]
-    skills: Vec<(u32, u8)>,
-    #[serde(skip)]
-    languages: Vec<u32>,
     #[serde(skip)]
     capacity: [u8; 7],
     #[serde(skip)]
-    shift: Option<Calendar>,
-    #[serde(skip)]
-    groups: Vec<u32>,
-    /// Those of `groups` whose ready queue has no entry for the agent: it was
-    /// not free when the group was made, or its entry was dropped as busy.
-    /// A free agent is filed again in just these.
-    #[serde(skip)]
-    unfiled: Vec<u32>,
+    tier: u8,
     logged_in: bool,
     away: bool,
     on_shift: bool,
@@ -332,17 +387,30 @@ struct AgentSlot {
     exclusive_load: u8,
     last_offer_at: i64,
     last_offer_seq: u64,
+    /// Those of `groups` whose ready queue has no entry for the agent: it was
+    /// not free when the group was made, or its entry was dropped as busy.
+    /// A free agent is filed again in just these.
+    #[serde(skip)]
+    unfiled: Vec<u32>,
+    #[serde(skip)]
+    groups: Vec<u32>,
     recent_offers: VecDeque<i64>,
+    #[serde(skip)]
+    shift: Option<Calendar>,
     sticky: Vec<u32>,
     generation: u32,
+    #[serde(skip)]
+    skills: Vec<(u32, u8)>,
+    #[serde(skip)]
+    languages: Vec<u32>,
 }
 
 /// The ticket and agent an event names, as `validate` found them, so that
 /// handling it does not look the ids up again.
 #[derive(Clone, Copy, Debug, Default)]
-struct Named {
-    ticket: Option<u32>,
-    agent: Option<u32>,
+pub(crate) struct Named {
+    pub(crate) ticket: Option<u32>,
+    pub(crate) agent: Option<u32>,
 }
 
 /// A timer; stale ones (generation moved on) are skipped when they fire.
@@ -481,6 +549,9 @@ pub struct Engine {
     dispatching_agents: Vec<u32>,
     dispatching_groups: Vec<u32>,
     out: Vec<Decision>,
+    /// When kept (for the simulation): the ticket slot and agent of each
+    /// offer made, in the order of the offer decisions.
+    offers_made: Option<Vec<(u32, u32)>>,
 }
 
 /// The state of an engine, as plain data: restore it with [`Engine::restore`]
@@ -563,6 +634,7 @@ impl Engine {
             dirty_groups: Vec::new(),
             dispatching_agents: Vec::new(),
             dispatching_groups: Vec::new(),
+            offers_made: None,
             out: Vec::new(),
         };
         engine.class_names = engine.policy.priority_classes().iter().map(|c| Arc::from(c.as_str())).collect();
@@ -726,7 +798,7 @@ impl Engine {
     /// # Errors
     /// As [`Engine::apply`].
     pub fn apply_into(&mut self, event: &Event, out: &mut Vec<Decision>) -> Result<(), Error> {
-        let named = self.begin(event)?;
+        let named = self.begin(event, Named::default())?;
         self.handle(event, named)?;
         self.finish(out);
         Ok(())
@@ -739,7 +811,16 @@ impl Engine {
     /// # Errors
     /// As [`Engine::apply`].
     pub fn apply_owned(&mut self, event: Event, out: &mut Vec<Decision>) -> Result<(), Error> {
-        let named = self.begin(&event)?;
+        self.apply_known(event, Named::default(), out)
+    }
+
+    /// [`Engine::apply_owned`] for a caller that already holds the slot of
+    /// the ticket and the place of the agent the event names (the
+    /// simulation, from [`Engine::take_offers_made`]), so their ids are not
+    /// looked up. The event is checked and handled exactly as it would be
+    /// by id.
+    pub(crate) fn apply_known(&mut self, event: Event, known: Named, out: &mut Vec<Decision>) -> Result<(), Error> {
+        let named = self.begin(&event, known)?;
         if let EventKind::TicketCreated { ticket, tier, preferred_agent } = event.kind {
             self.create_ticket(ticket, tier.as_deref(), preferred_agent.as_deref(), event.at)?;
         } else {
@@ -751,7 +832,7 @@ impl Engine {
 
     /// Fires the timers due by the event's instant, then checks the event;
     /// returns the ticket and agent it names.
-    fn begin(&mut self, event: &Event) -> Result<Named, Error> {
+    fn begin(&mut self, event: &Event, known: Named) -> Result<Named, Error> {
         let at = to_ms(event.at);
         if self.started && at < self.now {
             return Err(Error::new(
@@ -764,7 +845,7 @@ impl Engine {
         // fire first, and the event is checked against the state they leave.
         // If it is rejected, their decisions wait for the next call.
         self.fire_timers_until(at);
-        let named = self.validate(event)?;
+        let named = self.validate(event, known)?;
         self.now = at;
         self.started = true;
         Ok(named)
@@ -799,6 +880,44 @@ impl Engine {
         })
     }
 
+    /// From now on, keeps the ticket slot and agent place of each offer
+    /// made, for [`Engine::take_offers_made`].
+    pub(crate) fn keep_offers_made(&mut self) {
+        self.offers_made.get_or_insert_with(Vec::new);
+    }
+
+    /// Moves the (ticket slot, agent place) of the offers made since the
+    /// last call into `into`, in the order of their offer decisions: what a
+    /// caller of [`Engine::apply_known`] names them by.
+    pub(crate) fn take_offers_made(&mut self, into: &mut Vec<(u32, u32)>) {
+        if let Some(made) = &mut self.offers_made {
+            into.append(made);
+        }
+    }
+
+    /// The ticket an event names: its slot from `known` when the caller
+    /// holds it (the simulation does), else looked up by id.
+    fn ticket_named(&self, known: Named, id: &str) -> Result<u32, Error> {
+        match known.ticket {
+            Some(t) => {
+                debug_assert_eq!(self.ticket_ids.get(id.as_bytes()), Some(&t), "ticket {id} is in another slot");
+                Ok(t)
+            }
+            None => self.ticket_index(id),
+        }
+    }
+
+    /// The agent an event names: from `known`, else looked up by id.
+    fn agent_named(&self, known: Named, id: &str) -> Result<u32, Error> {
+        match known.agent {
+            Some(a) => {
+                debug_assert_eq!(self.agent_ids.get(id.as_bytes()), Some(&a), "agent {id} is at another place");
+                Ok(a)
+            }
+            None => self.agent_index(id),
+        }
+    }
+
     /// A new ticket: triaged, given a slot (a closed ticket's, if any), and
     /// queued or offered to its preferred agent.
     fn create_ticket(
@@ -815,6 +934,7 @@ impl Engine {
         let tier = u8::try_from(tier).unwrap_or(0);
         let id = IdKey::new(&ticket.id);
         let mut slot = TicketSlot {
+            channel: ticket.channel,
             ticket,
             seq: self.ticket_seq,
             key: None,
@@ -823,15 +943,15 @@ impl Engine {
             tier_since: self.now,
             relax: 0,
             status: Status::Handled,
-            group: None,
-            next_sla: None,
-            req_group: None,
+            group: Packed::NONE,
+            next_sla: Packed::NONE,
+            req_group: Packed::NONE,
             class: u8::try_from(assessment.class).unwrap_or(u8::MAX),
-            due: assessment.due.map(|d| d.map(to_ms)),
+            due: assessment.due.map(|d| Packed::new(d.map(to_ms))),
             skip: Vec::new(),
             preferred,
             generation: 0,
-            armed: None,
+            armed: Packed::NONE,
         };
         let index = match self.free_slots.pop() {
             Some(i) => {
@@ -862,13 +982,13 @@ impl Engine {
             created: assessment.key.created_ms,
             seq: slot.seq,
         });
-        slot.next_sla = assessment.next_change.map(to_ms);
+        slot.next_sla = Packed::new(assessment.next_change.map(to_ms));
         self.enqueue(index, true);
         Ok(())
     }
 
     /// Checks an event against the current state without changing anything.
-    fn validate(&self, event: &Event) -> Result<Named, Error> {
+    fn validate(&self, event: &Event, known: Named) -> Result<Named, Error> {
         let mut named = Named::default();
         match &event.kind {
             EventKind::TicketCreated { ticket, tier, preferred_agent } => {
@@ -901,7 +1021,7 @@ impl Engine {
                 // before anything changes.
             }
             EventKind::TicketUpdated { ticket, changes } => {
-                let t = self.ticket_index(ticket)?;
+                let t = self.ticket_named(known, ticket)?;
                 named.ticket = Some(t);
                 let mut updated = self.tickets[t as usize].ticket.clone();
                 apply_changes(&mut updated, changes);
@@ -912,10 +1032,10 @@ impl Engine {
             | EventKind::WaitingOnCustomer { ticket }
             | EventKind::CustomerReplied { ticket }
             | EventKind::AgentReplied { ticket } => {
-                named.ticket = Some(self.ticket_index(ticket)?);
+                named.ticket = Some(self.ticket_named(known, ticket)?);
             }
             EventKind::TicketReopened { ticket } => {
-                let t = self.ticket_index(ticket)?;
+                let t = self.ticket_named(known, ticket)?;
                 named.ticket = Some(t);
                 if !matches!(self.tickets[t as usize].status, Status::Resolved | Status::Handled) {
                     return Err(Error::new(
@@ -926,10 +1046,10 @@ impl Engine {
                 }
             }
             EventKind::AgentLoggedIn { agent } | EventKind::AgentLoggedOut { agent } => {
-                named.agent = Some(self.agent_index(agent)?);
+                named.agent = Some(self.agent_named(known, agent)?);
             }
             EventKind::AgentStateChanged { agent, .. } => {
-                let a = self.agent_index(agent)?;
+                let a = self.agent_named(known, agent)?;
                 named.agent = Some(a);
                 if !self.agents[a as usize].logged_in {
                     return Err(Error::new(
@@ -940,9 +1060,9 @@ impl Engine {
                 }
             }
             EventKind::AgentFinished { agent, ticket } => {
-                let a = self.agent_index(agent)?;
+                let a = self.agent_named(known, agent)?;
                 named.agent = Some(a);
-                let t = self.ticket_index(ticket)?;
+                let t = self.ticket_named(known, ticket)?;
                 named.ticket = Some(t);
                 let holds = match self.tickets[t as usize].status {
                     Status::Assigned { agent } => agent == a,
@@ -958,9 +1078,9 @@ impl Engine {
                 }
             }
             EventKind::OfferAccepted { agent, ticket } | EventKind::OfferRejected { agent, ticket } => {
-                let a = self.agent_index(agent)?;
+                let a = self.agent_named(known, agent)?;
                 named.agent = Some(a);
-                let t = self.ticket_index(ticket)?;
+                let t = self.ticket_named(known, ticket)?;
                 named.ticket = Some(t);
                 let on_offer = matches!(self.tickets[t as usize].status, Status::Offered { agent, .. } if agent == a);
                 // A rejection that crosses the offer's expiry (or a repeated
@@ -976,7 +1096,7 @@ impl Engine {
                 }
             }
             EventKind::EscalateRequested { ticket, to_tier } => {
-                let t = self.ticket_index(ticket)?;
+                let t = self.ticket_named(known, ticket)?;
                 named.ticket = Some(t);
                 let slot = &self.tickets[t as usize];
                 if matches!(slot.status, Status::Resolved | Status::Handled) {
@@ -1014,7 +1134,7 @@ impl Engine {
             EventKind::TicketUpdated { ticket, changes } => {
                 let t = named.ticket.map_or_else(|| self.ticket_index(ticket), Ok)?;
                 apply_changes(&mut self.tickets[t as usize].ticket, changes);
-                self.tickets[t as usize].req_group = None;
+                self.tickets[t as usize].req_group = Packed::NONE;
                 self.rekey(t);
                 match self.tickets[t as usize].status {
                     Status::Queued => {
@@ -1083,7 +1203,7 @@ impl Engine {
                 slot.tier_path.clear();
                 slot.skip.clear();
                 slot.key = None;
-                slot.req_group = None;
+                slot.req_group = Packed::NONE;
                 slot.preferred = None;
                 self.free_slots.push(t);
             }
@@ -1254,9 +1374,9 @@ impl Engine {
             let seq = slot.seq;
             let slot = &mut self.tickets[t as usize];
             slot.key = Some(TicketKey { points: a.key.points, due: a.key.due_ms, created: a.key.created_ms, seq });
-            slot.next_sla = a.next_change.map(to_ms);
+            slot.next_sla = Packed::new(a.next_change.map(to_ms));
             slot.class = u8::try_from(a.class).unwrap_or(u8::MAX);
-            slot.due = a.due.map(|d| d.map(to_ms));
+            slot.due = a.due.map(|d| Packed::new(d.map(to_ms)));
         }
     }
 
@@ -1265,7 +1385,7 @@ impl Engine {
     /// resolution), as the engine last assessed them.
     pub(crate) fn class_and_due(&self, ticket: &str) -> Option<(usize, [Option<i64>; 3])> {
         let slot = &self.tickets[*self.ticket_ids.get(ticket.as_bytes())? as usize];
-        Some((usize::from(slot.class), slot.due))
+        Some((usize::from(slot.class), slot.due.map(Packed::get)))
     }
 
     /// The ticket's requirements at its current tier and relaxation.
@@ -1438,17 +1558,17 @@ impl Engine {
     }
 
     fn enqueue_plain(&mut self, t: u32) {
-        let g = match self.tickets[t as usize].req_group {
+        let g = match self.tickets[t as usize].req_group.get() {
             Some(g) => g,
             None => {
                 let g = self.group_for(self.requirements(t));
-                self.tickets[t as usize].req_group = Some(g);
+                self.tickets[t as usize].req_group = Packed(g);
                 g
             }
         };
         let slot = &mut self.tickets[t as usize];
         slot.status = Status::Queued;
-        slot.group = Some(g);
+        slot.group = Packed(g);
         if let Some(key) = slot.key {
             self.waiting.push(g, t, key);
         }
@@ -1500,7 +1620,7 @@ impl Engine {
 
     /// Frees the capacity a ticket held with an agent, after wrap-up if `wrap`.
     fn release(&mut self, a: u32, t: u32, wrap: bool) {
-        let ch = self.tickets[t as usize].ticket.channel;
+        let ch = self.tickets[t as usize].channel;
         let wrap_ms = if wrap { self.rules.wrap_up_ms[ch.index()] } else { 0 };
         if wrap_ms > 0 {
             self.schedule(self.now + wrap_ms, TimerKind::WrapUp { agent: a, channel: ch });
@@ -1541,7 +1661,7 @@ impl Engine {
         }
         let slot = &mut self.tickets[t as usize];
         slot.tier = to;
-        slot.req_group = None;
+        slot.req_group = Packed::NONE;
         slot.tier_path.push(to);
         slot.tier_since = self.now;
         slot.relax = 0;
@@ -1730,7 +1850,7 @@ impl Engine {
                 .sticky
                 .iter()
                 .copied()
-                .filter(|&t| self.can_take(a, self.tickets[t as usize].ticket.channel))
+                .filter(|&t| self.can_take(a, self.tickets[t as usize].channel))
                 .max_by_key(|&t| self.tickets[t as usize].key);
             if let Some(t) = sticky {
                 self.agents[a as usize].sticky.retain(|&x| x != t);
@@ -1772,7 +1892,7 @@ impl Engine {
             match best {
                 Some((_, t, g)) => {
                     self.waiting.remove(g, t);
-                    self.tickets[t as usize].group = None;
+                    self.tickets[t as usize].group = Packed::NONE;
                     self.offer(t, a, Some(g));
                 }
                 None => break,
@@ -1826,7 +1946,7 @@ impl Engine {
                 self.waiting.push(g, t, k);
             }
             let Some((t, a)) = found else { break };
-            self.tickets[t as usize].group = None;
+            self.tickets[t as usize].group = Packed::NONE;
             self.offer(t, a, Some(g));
         }
     }
@@ -1868,7 +1988,7 @@ impl Engine {
     fn offer(&mut self, t: u32, a: u32, from_group: Option<u32>) {
         let now = self.now;
         let expires = now + self.rules.offer_timeout_ms;
-        let ch = self.tickets[t as usize].ticket.channel.index();
+        let ch = self.tickets[t as usize].channel.index();
         let mut why = match from_group {
             Some(g) => self.explanation(t, a, &self.groups[g as usize].req),
             None => {
@@ -1900,6 +2020,9 @@ impl Engine {
             why.idle_s = idle_ms as f64 / 1000.0;
         }
         why.preferred = slot.preferred == Some(a);
+        if let Some(made) = &mut self.offers_made {
+            made.push((t, a));
+        }
         self.out.push(Decision::Offer {
             at: from_ms(now),
             ticket: slot.ticket.id.clone(),
@@ -1995,13 +2118,13 @@ impl Engine {
             _ => {}
         }
         if !matches!(slot.status, Status::Resolved) {
-            let next_sla = match slot.next_sla {
+            let next_sla = match slot.next_sla.get() {
                 Some(n) if n > self.now => Some(n),
                 None => None,
                 Some(_) => {
                     let n = self.policy.assess(&slot.ticket, from_ms(self.now)).ok().and_then(|a| a.next_change);
                     let n = n.map(to_ms);
-                    slot.next_sla = n;
+                    slot.next_sla = Packed::new(n);
                     n
                 }
             };
@@ -2010,11 +2133,11 @@ impl Engine {
             }
         }
         let at = next.map(|at| at.max(self.now));
-        if at.is_some() && at == slot.armed {
+        if at.is_some() && at == slot.armed.get() {
             return;
         }
         slot.disarm();
-        slot.armed = at;
+        slot.armed = Packed::new(at);
         let generation = slot.generation;
         if let Some(at) = at {
             self.schedule(at, TimerKind::Ticket { ticket: t, generation });
@@ -2049,7 +2172,7 @@ impl Engine {
                 continue;
             }
             if let TimerKind::Ticket { ticket, .. } = timer.kind {
-                self.tickets[ticket as usize].armed = None;
+                self.tickets[ticket as usize].armed = Packed::NONE;
             }
             self.now = self.now.max(timer.at);
             self.started = true;
@@ -2169,7 +2292,7 @@ impl Engine {
                         detail: step.describe(),
                     });
                     self.tickets[t as usize].relax += 1;
-                    self.tickets[t as usize].req_group = None;
+                    self.tickets[t as usize].req_group = Packed::NONE;
                     relaxed = true;
                 }
                 if relaxed {
@@ -2324,10 +2447,11 @@ impl Engine {
             // What a serialized snapshot leaves out is derived, and is worked
             // out again under this policy (a reload hands over live slots).
             saved.key = None;
-            saved.group = None;
-            saved.armed = None;
-            saved.req_group = None;
-            saved.next_sla = None;
+            saved.channel = saved.ticket.channel;
+            saved.group = Packed::NONE;
+            saved.armed = Packed::NONE;
+            saved.req_group = Packed::NONE;
+            saved.next_sla = Packed::NONE;
             let index = u32::try_from(i).unwrap_or(u32::MAX);
             if !saved.ticket.id.is_empty() {
                 engine.ticket_ids.insert(IdKey::new(&saved.ticket.id), index);
@@ -2353,11 +2477,11 @@ impl Engine {
         for t in queued {
             let req = engine.requirements(t);
             let g = engine.group_for(req);
-            engine.tickets[t as usize].group = Some(g);
+            engine.tickets[t as usize].group = Packed(g);
             if let Some(key) = engine.tickets[t as usize].key {
                 engine.waiting.push(g, t, key);
             }
-            engine.tickets[t as usize].req_group = Some(g);
+            engine.tickets[t as usize].req_group = Packed(g);
         }
         for a in 0..u32::try_from(engine.agents.len()).unwrap_or(0) {
             engine.file_everywhere(a);
@@ -2367,7 +2491,7 @@ impl Engine {
         // exactly as in the engine that was saved.
         for timer in &snapshot.timers {
             if let TimerKind::Ticket { ticket, .. } = timer.kind {
-                engine.tickets[ticket as usize].armed = Some(timer.at);
+                engine.tickets[ticket as usize].armed = Packed(timer.at);
             }
         }
         engine.timers = snapshot.timers.into_iter().map(Reverse).collect();
@@ -2401,7 +2525,7 @@ impl Engine {
         }
         for slot in &self.tickets {
             if let Some(a) = self.load_holder(slot) {
-                let load = &mut loads[a as usize][slot.ticket.channel.index()];
+                let load = &mut loads[a as usize][slot.channel.index()];
                 *load = load.saturating_add(1);
             }
         }
@@ -2565,15 +2689,18 @@ impl Engine {
         for (t, slot) in self.tickets.iter().enumerate() {
             let id = &slot.ticket.id;
             let t32 = u32::try_from(t).unwrap_or(u32::MAX);
+            if slot.channel != slot.ticket.channel {
+                problems.push(format!("ticket {id} is routed as {} but is a {}", slot.channel, slot.ticket.channel));
+            }
             let (want_queue, want_sticky) = match slot.status {
                 Status::Queued => (1, 0),
                 Status::Sticky { .. } => (0, 1),
                 _ => (0, 0),
             };
-            if queued_in[t].len() != want_queue || usize::from(slot.group.is_some()) != want_queue {
+            if queued_in[t].len() != want_queue || usize::from(slot.group.get().is_some()) != want_queue {
                 problems.push(format!("ticket {id} ({:?}) is in {} group queues", slot.status, queued_in[t].len()));
             }
-            if let (Some(g), [q]) = (slot.group, queued_in[t].as_slice())
+            if let (Some(g), [q]) = (slot.group.get(), queued_in[t].as_slice())
                 && g != *q
             {
                 problems.push(format!("ticket {id} is queued in group {q} but records group {g}"));
@@ -2645,7 +2772,7 @@ impl Engine {
                 }
             }
             for &t in &agent.sticky {
-                if self.can_take(a32, self.tickets[t as usize].ticket.channel) {
+                if self.can_take(a32, self.tickets[t as usize].channel) {
                     problems.push(format!(
                         "{name} is ready while its sticky ticket {} waits",
                         self.tickets[t as usize].ticket.id

@@ -9,6 +9,7 @@ use super::dist::Rand;
 use super::metrics::{Slot, Tally};
 use super::scenario::{ArrivalPlan, Plan};
 use crate::Engine;
+use crate::engine::Named;
 use crate::error::Error;
 use crate::event::{Decision, Event, EventKind};
 use crate::hash::{IdKey, IdMap};
@@ -128,6 +129,17 @@ impl FutureEvents {
     }
 }
 
+/// What an agent holds: items in hand, and since when it has held at least
+/// one. An agent is busy while it holds any item, however many chats at once,
+/// so occupancy never passes 100% (as in the replay). Its team is kept here
+/// too, beside what is counted for the team, in one cache line.
+#[derive(Clone, Copy, Debug)]
+struct Hand {
+    held: u32,
+    team: u32,
+    since: i64,
+}
+
 /// A ticket in flight.
 #[derive(Clone, Copy, Debug, Default)]
 struct Live {
@@ -139,6 +151,8 @@ struct Live {
     channel: Option<Channel>,
     /// The first agent's handling time, if its arrival was recorded with one.
     recorded_handle_ms: Option<i64>,
+    /// Its slot in the engine, known once it is first offered.
+    engine_slot: Option<u32>,
     tier: u32,
     arrived: i64,
     tier_since: i64,
@@ -161,15 +175,16 @@ struct Sim<'a> {
     arrival_rng: Vec<Rand>,
     /// Per stream of recorded arrivals, the row that arrives next.
     next_row: Vec<usize>,
-    /// Per agent: items in hand, and since when it has held at least one.
-    /// An agent is busy while it holds any item, however many chats at
-    /// once, so occupancy never passes 100% (as in the replay).
-    in_hand: Vec<(u32, i64)>,
+    /// Per agent: its team and what it holds.
+    in_hand: Vec<Hand>,
     work_rng: Vec<Rand>,
     route_rng: Rand,
     /// Pending exponential "budget" of each stream's next arrival.
     out: Vec<Decision>,
-    accepts: Vec<(String, String)>,
+    /// The engine's (ticket slot, agent place) of the offers in `out`.
+    made: Vec<(u32, u32)>,
+    /// Offers to accept: agent id, ticket id, and the two by place.
+    accepts: Vec<(String, String, Named)>,
     arrivals: u64,
     arrivals_done: bool,
     active_streams: usize,
@@ -189,7 +204,8 @@ struct Sim<'a> {
 /// Stops early, with `Ok(None)`, once `cancel` is set (checked every 1,024
 /// steps of the loop).
 pub(crate) fn run(plan: &Plan, replication: u64, record: bool, cancel: &AtomicBool) -> Result<Option<Outcome>, Error> {
-    let engine = Engine::new(plan.policy.clone(), plan.roster.clone())?;
+    let mut engine = Engine::new(plan.policy.clone(), plan.roster.clone())?;
+    engine.keep_offers_made();
     let n_streams = plan.streams.len() as u64;
     let mut sim = Sim {
         plan,
@@ -207,10 +223,15 @@ pub(crate) fn run(plan: &Plan, replication: u64, record: bool, cancel: &AtomicBo
             .collect(),
         arrival_rng: (0..n_streams).map(|s| Rand::derive(plan.seed, replication, 2 * s)).collect(),
         next_row: vec![0; plan.streams.len()],
-        in_hand: vec![(0, 0); plan.roster.len()],
+        in_hand: plan
+            .agent_team
+            .iter()
+            .map(|&team| Hand { held: 0, team: u32::try_from(team).unwrap_or(0), since: 0 })
+            .collect(),
         work_rng: (0..n_streams).map(|s| Rand::derive(plan.seed, replication, 2 * s + 1)).collect(),
         route_rng: Rand::derive(plan.seed, replication, u64::MAX),
         out: Vec::with_capacity(16),
+        made: Vec::with_capacity(4),
         accepts: Vec::with_capacity(4),
         arrivals: 0,
         arrivals_done: false,
@@ -243,19 +264,34 @@ impl Sim<'_> {
     }
 
     fn apply(&mut self, at: i64, kind: EventKind) -> Result<(), Error> {
+        self.apply_known(at, kind, Named::default())
+    }
+
+    /// [`Sim::apply`] of an event whose ticket or agent the engine's
+    /// offers told by place (`known`), so the engine need not look them up.
+    fn apply_known(&mut self, at: i64, kind: EventKind, known: Named) -> Result<(), Error> {
         self.o.events += 1;
         self.out.clear();
+        self.made.clear();
         let mut out = std::mem::take(&mut self.out);
-        let result = self.engine.apply_owned(Event::new(from_ms(at), kind), &mut out);
+        let result = self.engine.apply_known(Event::new(from_ms(at), kind), known, &mut out);
+        self.engine.take_offers_made(&mut self.made);
         self.wake = None;
+        let mut made = 0;
         for d in out.drain(..) {
-            self.decision(d);
+            if let Decision::Offer { ticket, agent, .. } = d {
+                let (ticket_slot, agent_place) = self.made.get(made).copied().unzip();
+                made += 1;
+                self.accepts.push((agent, ticket, Named { ticket: ticket_slot, agent: agent_place }));
+            } else {
+                self.decision(d);
+            }
         }
         self.out = out;
         result?;
         // Offers are accepted at once, at the same instant.
-        while let Some((agent, ticket)) = self.accepts.pop() {
-            self.accept(at, agent, ticket)?;
+        while let Some((agent, ticket, known)) = self.accepts.pop() {
+            self.accept(at, agent, ticket, known)?;
         }
         Ok(())
     }
@@ -267,7 +303,6 @@ impl Sim<'_> {
 
     fn decision(&mut self, d: Decision) {
         match d {
-            Decision::Offer { ticket, agent, .. } => self.accepts.push((agent, ticket)),
             Decision::WakeAt { at } => self.wake = Some(to_ms(at)),
             Decision::SlaAlert { ticket, fraction, .. } if fraction >= 1.0 => {
                 if let Some(s) = Self::slot_of(&ticket)
@@ -313,12 +348,18 @@ impl Sim<'_> {
         }
     }
 
-    fn accept(&mut self, at: i64, agent: String, ticket: String) -> Result<(), Error> {
+    fn accept(&mut self, at: i64, agent: String, ticket: String, known: Named) -> Result<(), Error> {
         let Some(s) = Self::slot_of(&ticket) else { return Ok(()) };
-        let a = self.agent_ids.get(agent.as_bytes()).copied().unwrap_or(0);
-        let team = self.plan.agent_team[a as usize];
+        let a = match known.agent {
+            Some(a) => a,
+            None => self.agent_ids.get(agent.as_bytes()).copied().unwrap_or(0),
+        };
+        let team = self.in_hand[a as usize].team as usize;
         let within = self.plan.within_ms;
         let t = &mut self.live[s];
+        if known.ticket.is_some() {
+            t.engine_slot = known.ticket;
+        }
         let first = !t.answered;
         let tier_wait = at - t.tier_since;
         let (stream, tier) = (t.stream as usize, t.tier as usize);
@@ -359,15 +400,15 @@ impl Sim<'_> {
             None => handle.sample(&mut self.work_rng[stream]),
         };
         let hand = &mut self.in_hand[a as usize];
-        if hand.0 == 0 {
-            hand.1 = at;
+        if hand.held == 0 {
+            hand.since = at;
         }
-        hand.0 += 1;
+        hand.held += 1;
         self.push(at + ms, Kind::Finish { slot: u32::try_from(s).unwrap_or(0), generation, agent: a });
         let sla = self.plan.sla && first;
-        self.apply(at, EventKind::OfferAccepted { agent, ticket: ticket.clone() })?;
+        self.apply_known(at, EventKind::OfferAccepted { agent, ticket: ticket.clone() }, known)?;
         if sla {
-            self.apply(at, EventKind::AgentReplied { ticket })?;
+            self.apply_known(at, EventKind::AgentReplied { ticket }, Named { agent: None, ..known })?;
         }
         Ok(())
     }
@@ -521,6 +562,7 @@ impl Sim<'_> {
             priority: u32::try_from(priority).unwrap_or(0),
             channel: Some(template.channel),
             recorded_handle_ms: row.and_then(|r| r.handle_ms),
+            engine_slot: None,
             tier: u32::try_from(sp.tier).unwrap_or(0),
             arrived: at,
             tier_since: at,
@@ -563,10 +605,11 @@ impl Sim<'_> {
         let resolve = self.plan.tiers[tier].resolve;
         let resolved = resolve >= 1.0 || tier + 1 >= self.plan.tiers.len() || self.route_rng.uniform() < resolve;
         let ticket = self.ticket_id(s);
+        let known = Named { ticket: t.engine_slot, agent: None };
         if resolved {
             self.record(s, Some(at), "resolved");
             self.close(s);
-            self.apply(at, EventKind::TicketClosed { ticket })
+            self.apply_known(at, EventKind::TicketClosed { ticket }, known)
         } else {
             let _ = agent;
             let next = tier + 1;
@@ -581,7 +624,7 @@ impl Sim<'_> {
                 tr.tiers.push(u32::try_from(next).unwrap_or(0));
             }
             let to_tier = Some(self.plan.tiers[next].name.clone());
-            self.apply(at, EventKind::EscalateRequested { ticket, to_tier })
+            self.apply_known(at, EventKind::EscalateRequested { ticket, to_tier }, known)
         }
     }
 
@@ -678,15 +721,14 @@ impl Sim<'_> {
     /// Agent `a` puts an item down at `at`; its busy stretch ends with its last.
     fn put_down(&mut self, a: usize, at: i64) {
         let hand = &mut self.in_hand[a];
-        if hand.0 == 0 {
+        if hand.held == 0 {
             return;
         }
-        hand.0 -= 1;
-        if hand.0 == 0 {
-            let team = self.plan.agent_team[a];
+        hand.held -= 1;
+        if hand.held == 0 {
             #[allow(clippy::cast_precision_loss)]
             {
-                self.o.by_team[team].busy_ms += (at - hand.1) as f64;
+                self.o.by_team[hand.team as usize].busy_ms += (at - hand.since) as f64;
             }
         }
     }
@@ -695,11 +737,11 @@ impl Sim<'_> {
     /// stretches still open at the end close there.
     fn duty(&mut self) {
         let (a, b) = (self.plan.start_ms, self.o.end_ms.max(self.plan.start_ms + 1));
-        for (agent, &(held, since)) in self.in_hand.iter().enumerate() {
+        for &Hand { held, team, since } in &self.in_hand {
             if held > 0 {
                 #[allow(clippy::cast_precision_loss)]
                 {
-                    self.o.by_team[self.plan.agent_team[agent]].busy_ms += (b.max(since) - since) as f64;
+                    self.o.by_team[team as usize].busy_ms += (b.max(since) - since) as f64;
                 }
             }
         }
