@@ -507,7 +507,9 @@ struct Timer {
 pub struct Engine {
     policy: CompiledPolicy,
     rules: RoutingRules,
-    roster: Vec<AgentSpec>,
+    /// Shared, not copied: the simulation's replications all route one
+    /// roster.
+    roster: Arc<[AgentSpec]>,
     explain: bool,
     now: i64,
     started: bool,
@@ -600,11 +602,16 @@ impl Engine {
     /// Agents with unknown tiers, channels or shift calendars, or duplicate ids;
     /// every problem with its path (`agents[3].tier`).
     pub fn new(policy: CompiledPolicy, roster: Vec<AgentSpec>) -> Result<Engine, Error> {
+        Engine::with_roster(policy, roster.into())
+    }
+
+    /// [`Engine::new`] with a roster that may be shared.
+    pub(crate) fn with_roster(policy: CompiledPolicy, roster: Arc<[AgentSpec]>) -> Result<Engine, Error> {
         let rules = policy.inner.routing.clone();
         let mut engine = Engine {
             policy,
             rules,
-            roster: Vec::new(),
+            roster: Arc::clone(&roster),
             explain: false,
             now: i64::MIN,
             started: false,
@@ -641,8 +648,13 @@ impl Engine {
         engine.tier_names = engine.rules.tiers.iter().map(|t| Arc::from(t.as_str())).collect();
         engine.strategy_names = engine.rules.strategy.iter().map(|s| Arc::from(s.name())).collect();
         let mut problems = Vec::new();
-        for (i, spec) in roster.into_iter().enumerate() {
-            match engine.compile_agent(&spec) {
+        // Sized once: a desk of thousands of agents would otherwise copy its
+        // slots (four cache lines each) as they grow.
+        engine.agents.reserve_exact(roster.len());
+        engine.agent_ids.reserve(roster.len());
+        engine.agent_id_ends.reserve_exact(roster.len());
+        for (i, spec) in roster.iter().enumerate() {
+            match engine.compile_agent(spec) {
                 Ok(slot) => {
                     if engine.agent_ids.contains_key(spec.id.as_bytes()) {
                         problems.push(Problem::new(
@@ -657,7 +669,6 @@ impl Engine {
                     engine.agent_id_text.push_str(&spec.id);
                     engine.agent_id_ends.push(engine.agent_id_text.len());
                     engine.agents.push(slot);
-                    engine.roster.push(spec);
                 }
                 Err(e) => problems.extend(e.under(&format!("agents[{i}]")).problems().iter().cloned()),
             }
@@ -905,6 +916,11 @@ impl Engine {
             }
             None => self.ticket_index(id),
         }
+    }
+
+    /// The place of the agent with this id, if there is one.
+    pub(crate) fn agent_place(&self, id: &str) -> Option<u32> {
+        self.agent_ids.get(id.as_bytes()).copied()
     }
 
     /// The agent an event names: from `known`, else looked up by id.
@@ -2314,7 +2330,7 @@ impl Engine {
         compact_sort::sort(&mut timers);
         Snapshot {
             format: 1,
-            roster: self.roster.clone(),
+            roster: self.roster.to_vec(),
             explain: self.explain,
             now: self.now,
             started: self.started,

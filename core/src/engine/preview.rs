@@ -90,7 +90,7 @@ impl Engine {
         let now = from_ms(self.now);
         let mut ranked = Vec::new();
         let mut excluded = Vec::new();
-        for (a, spec) in (0u32..).zip(&self.roster) {
+        for (a, spec) in (0u32..).zip(self.roster.iter()) {
             let agent = &self.agents[a as usize];
             let reason = self.why_not(a, &req, ticket, None);
             let zoned = agent.shift.as_ref().map(|cal| now.to_zoned_datetime(cal.zone().clone()));

@@ -2,6 +2,7 @@
 //! patience on one heap, the real engine deciding who takes what.
 
 use std::cmp::Ordering;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 
 use super::TicketRecord;
@@ -12,7 +13,6 @@ use crate::Engine;
 use crate::engine::Named;
 use crate::error::Error;
 use crate::event::{Decision, Event, EventKind};
-use crate::hash::{IdKey, IdMap};
 use crate::ticket::Channel;
 use crate::time::{from_ms, to_ms};
 
@@ -171,7 +171,6 @@ struct Sim<'a> {
     wake: Option<i64>,
     live: Vec<Live>,
     free: Vec<u32>,
-    agent_ids: IdMap,
     arrival_rng: Vec<Rand>,
     /// Per stream of recorded arrivals, the row that arrives next.
     next_row: Vec<usize>,
@@ -204,7 +203,7 @@ struct Sim<'a> {
 /// Stops early, with `Ok(None)`, once `cancel` is set (checked every 1,024
 /// steps of the loop).
 pub(crate) fn run(plan: &Plan, replication: u64, record: bool, cancel: &AtomicBool) -> Result<Option<Outcome>, Error> {
-    let mut engine = Engine::new(plan.policy.clone(), plan.roster.clone())?;
+    let mut engine = Engine::with_roster(plan.policy.clone(), Arc::clone(&plan.roster))?;
     engine.keep_offers_made();
     let n_streams = plan.streams.len() as u64;
     let mut sim = Sim {
@@ -215,12 +214,6 @@ pub(crate) fn run(plan: &Plan, replication: u64, record: bool, cancel: &AtomicBo
         wake: None,
         live: Vec::new(),
         free: Vec::new(),
-        agent_ids: plan
-            .roster
-            .iter()
-            .enumerate()
-            .map(|(i, a)| (IdKey::new(&a.id), u32::try_from(i).unwrap_or(u32::MAX)))
-            .collect(),
         arrival_rng: (0..n_streams).map(|s| Rand::derive(plan.seed, replication, 2 * s)).collect(),
         next_row: vec![0; plan.streams.len()],
         in_hand: plan
@@ -352,7 +345,7 @@ impl Sim<'_> {
         let Some(s) = Self::slot_of(&ticket) else { return Ok(()) };
         let a = match known.agent {
             Some(a) => a,
-            None => self.agent_ids.get(agent.as_bytes()).copied().unwrap_or(0),
+            None => self.engine.agent_place(&agent).unwrap_or(0),
         };
         let team = self.in_hand[a as usize].team as usize;
         let within = self.plan.within_ms;

@@ -726,7 +726,8 @@ pub(crate) struct Plan {
     pub teams: Vec<TeamPlan>,
     pub tiers: Vec<TierPlan>,
     pub priorities: Vec<String>,
-    pub roster: Vec<AgentSpec>,
+    /// Shared by the engines of every replication.
+    pub roster: Arc<[AgentSpec]>,
     /// Team of each roster entry.
     pub agent_team: Vec<usize>,
     /// The policy the engine runs, with the teams' shift calendars added.
@@ -1544,9 +1545,18 @@ impl Plan {
                     .map(|a| a.capacity)
                     .unwrap_or_default(),
             };
+            let mut digits = itoa::Buffer::new();
             for n in 1..=team.agents {
                 let mut a = base.clone();
-                a.id = format!("{}-{n:0width$}", team.name);
+                // `{team}-{n:0width$}`, without the formatting machinery
+                // (a desk of thousands of agents is planned for every run).
+                let n = digits.format(n);
+                let mut id = String::with_capacity(team.name.len() + 1 + width);
+                id.push_str(&team.name);
+                id.push('-');
+                id.extend(std::iter::repeat_n('0', width.saturating_sub(n.len())));
+                id.push_str(n);
+                a.id = id;
                 roster.push(a);
                 agent_team.push(i);
             }
@@ -1585,7 +1595,7 @@ impl Plan {
             teams,
             tiers,
             priorities,
-            roster,
+            roster: roster.into(),
             agent_team,
             sla: compiled.sla_rule_count() > 0,
             policy: compiled,
