@@ -370,9 +370,10 @@ impl TicketSlot {
 /// An agent in the engine. Laid out by hand, a cache line to a part: the
 /// first holds what deciding whether it can take work and filing it as ready
 /// read (load and capacity, state, its idle key, the groups it is missing
-/// from), the second the groups it serves and its recent offers, the rest
-/// what only explanations and shift changes read. Snapshots keep the fields
-/// they hold in the same order as before the layout.
+/// from), the second the groups it serves and its skills and languages (an
+/// offer's explanation), the rest what only fairness caps, shift changes and
+/// sticky tickets read. Snapshots keep the fields they hold in the same
+/// order as before the layout.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[repr(C, align(64))]
 struct AgentSlot {
@@ -394,15 +395,15 @@ struct AgentSlot {
     unfiled: Vec<u32>,
     #[serde(skip)]
     groups: Vec<u32>,
+    #[serde(skip)]
+    skills: Vec<(u32, u8)>,
+    #[serde(skip)]
+    languages: Vec<u32>,
     recent_offers: VecDeque<i64>,
     #[serde(skip)]
     shift: Option<Calendar>,
     sticky: Vec<u32>,
     generation: u32,
-    #[serde(skip)]
-    skills: Vec<(u32, u8)>,
-    #[serde(skip)]
-    languages: Vec<u32>,
 }
 
 /// The ticket and agent an event names, as `validate` found them, so that
