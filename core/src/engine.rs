@@ -554,7 +554,17 @@ pub struct Engine {
     out: Vec<Decision>,
     /// When kept (for the simulation): the ticket slot and agent of each
     /// offer made, in the order of the offer decisions.
-    offers_made: Option<Vec<(u32, u32)>>,
+    offers_made: Option<OffersMade>,
+}
+
+/// The (ticket slot, agent place) of offers made, in the order of their
+/// decisions: those whose decisions were handed out, and those whose
+/// decisions still wait (made by timers before an event that was refused,
+/// handed out with the next one).
+#[derive(Default)]
+struct OffersMade {
+    handed_out: Vec<(u32, u32)>,
+    waiting: Vec<(u32, u32)>,
 }
 
 /// The state of an engine, as plain data: restore it with [`Engine::restore`]
@@ -870,6 +880,9 @@ impl Engine {
             self.out.push(Decision::WakeAt { at: from_ms(next) });
         }
         out.append(&mut self.out);
+        if let Some(made) = &mut self.offers_made {
+            made.handed_out.append(&mut made.waiting);
+        }
     }
 
     fn ticket_index(&self, id: &str) -> Result<u32, Error> {
@@ -895,15 +908,16 @@ impl Engine {
     /// From now on, keeps the ticket slot and agent place of each offer
     /// made, for [`Engine::take_offers_made`].
     pub(crate) fn keep_offers_made(&mut self) {
-        self.offers_made.get_or_insert_with(Vec::new);
+        self.offers_made.get_or_insert_with(OffersMade::default);
     }
 
-    /// Moves the (ticket slot, agent place) of the offers made since the
-    /// last call into `into`, in the order of their offer decisions: what a
-    /// caller of [`Engine::apply_known`] names them by.
+    /// Moves the (ticket slot, agent place) of the offers whose decisions
+    /// were handed out since the last call into `into`, in the order of
+    /// those decisions: what a caller of [`Engine::apply_known`] names them
+    /// by.
     pub(crate) fn take_offers_made(&mut self, into: &mut Vec<(u32, u32)>) {
         if let Some(made) = &mut self.offers_made {
-            into.append(made);
+            into.append(&mut made.handed_out);
         }
     }
 
@@ -2038,7 +2052,7 @@ impl Engine {
         }
         why.preferred = slot.preferred == Some(a);
         if let Some(made) = &mut self.offers_made {
-            made.push((t, a));
+            made.waiting.push((t, a));
         }
         self.out.push(Decision::Offer {
             at: from_ms(now),
@@ -3054,6 +3068,108 @@ mod tests {
                     prop_assert_eq!(single.contains(a), whole.contains(a));
                     prop_assert_eq!(single.key_of(a), whole.key_of(a));
                 }
+            }
+        }
+    }
+
+    /// The events of a random desk day, each applied to one engine by id and
+    /// to another by the places its offers gave (as the simulation names
+    /// them): the same decisions and errors after every event, the same
+    /// snapshot at the end.
+    #[cfg(not(target_arch = "wasm32"))]
+    mod by_place {
+        use super::*;
+        use crate::agent::AgentSpec;
+
+        fn engine() -> Engine {
+            let policy = crate::Policy::from_toml_str("version = 1\n[routing]\noffer_timeout = \"40s\"")
+                .and_then(|p| p.compile())
+                .expect("policy");
+            let roster = (0..4)
+                .map(|i| {
+                    let json = format!(r#"{{"id": "a{i}", "tier": "L1", "capacity": {{"chat": 2, "email": 3}}}}"#);
+                    serde_json::from_str::<AgentSpec>(&json).expect("agent")
+                })
+                .collect();
+            Engine::new(policy, roster).expect("engine")
+        }
+
+        /// An offer or a held ticket: ids, and places as the offer gave them.
+        type Held = (String, String, Named);
+
+        proptest! {
+            #[test]
+            fn prop_events_named_by_place_route_as_by_id(ops in proptest::collection::vec((0u8..6, 0usize..8), 1..120)) {
+                let (mut by_id, mut by_place) = (engine(), engine());
+                by_place.keep_offers_made();
+                let (mut offers, mut held): (Vec<Held>, Vec<Held>) = (Vec::new(), Vec::new());
+                let mut at = Timestamp::from_second(1_772_784_000).unwrap();
+                let (mut made, mut next_ticket) = (Vec::new(), 0);
+                let login = (0..4).map(|i| (EventKind::AgentLoggedIn { agent: format!("a{i}") }, Named::default()));
+                let mut events: Vec<(EventKind, Named)> = login.collect();
+                for (op, pick) in ops {
+                    match op {
+                        0 | 1 => {
+                            next_ticket += 1;
+                            let channel = if op == 0 { "chat" } else { "email" };
+                            let json = format!(r#"{{"id": "T{next_ticket}", "created_at": "{at}", "channel": "{channel}"}}"#);
+                            let ticket = Box::new(Ticket::from_json_str(&json).unwrap());
+                            events.push((EventKind::TicketCreated { ticket, tier: None, preferred_agent: None }, Named::default()));
+                        }
+                        2 | 3 if !offers.is_empty() => {
+                            let (ticket, agent, known) = offers.remove(pick % offers.len());
+                            if op == 2 {
+                                held.push((ticket.clone(), agent.clone(), known));
+                                events.push((EventKind::OfferAccepted { agent, ticket }, known));
+                            } else {
+                                events.push((EventKind::OfferRejected { agent, ticket }, known));
+                            }
+                        }
+                        4 if !held.is_empty() => {
+                            let (ticket, agent, known) = held.remove(pick % held.len());
+                            events.push((EventKind::AgentFinished { agent, ticket: ticket.clone() }, known));
+                            events.push((EventKind::TicketClosed { ticket }, Named { agent: None, ..known }));
+                        }
+                        _ => {
+                            at = at.checked_add(jiff::SignedDuration::from_secs(25)).unwrap();
+                            events.push((EventKind::Tick {}, Named::default()));
+                        }
+                    }
+                    at = at.checked_add(jiff::SignedDuration::from_secs(1)).unwrap();
+                    for (kind, known) in events.drain(..) {
+                        let closed = match &kind {
+                            EventKind::TicketClosed { ticket } => Some(ticket.clone()),
+                            _ => None,
+                        };
+                        let (mut a, mut b) = (Vec::new(), Vec::new());
+                        let ra = by_id.apply_owned(Event::new(at, kind.clone()), &mut a);
+                        let rb = by_place.apply_known(Event::new(at, kind), known, &mut b);
+                        prop_assert_eq!(ra.map_err(|e| e.to_string()), rb.map_err(|e| e.to_string()));
+                        prop_assert_eq!(&a, &b);
+                        made.clear();
+                        by_place.take_offers_made(&mut made);
+                        let offered = b.into_iter().filter_map(|d| match d {
+                            Decision::Offer { ticket, agent, .. } => Some((ticket, agent)),
+                            _ => None,
+                        });
+                        let offered: Vec<(String, String)> = offered.collect();
+                        prop_assert_eq!(offered.len(), made.len());
+                        for ((ticket, agent), &(t, p)) in offered.into_iter().zip(&made) {
+                            // A ticket is on offer to one agent at a time.
+                            offers.retain(|o| o.0 != ticket);
+                            offers.push((ticket, agent, Named { ticket: Some(t), agent: Some(p) }));
+                        }
+                        // A closed ticket's slot is not to be named again
+                        // (offers made by timers before the close included).
+                        if let Some(ticket) = closed {
+                            offers.retain(|o| o.0 != ticket);
+                            held.retain(|h| h.0 != ticket);
+                        }
+                    }
+                }
+                let snapshot = |e: &Engine| serde_json::to_string(&e.snapshot()).unwrap();
+                prop_assert_eq!(snapshot(&by_id), snapshot(&by_place));
+                prop_assert!(by_place.audit().is_empty(), "{:?}", by_place.audit());
             }
         }
     }
