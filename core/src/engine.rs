@@ -370,9 +370,9 @@ impl TicketSlot {
 /// An agent in the engine. Laid out by hand, a cache line to a part: the
 /// first holds what deciding whether it can take work and filing it as ready
 /// read (load and capacity, state, its idle key, the groups it is missing
-/// from), the second the groups it serves and its skills and languages (an
-/// offer's explanation), the rest what only fairness caps, shift changes and
-/// sticky tickets read. Snapshots keep the fields they hold in the same
+/// from), the second the groups it serves and its skills (an offer's
+/// explanation), the rest its languages and what only fairness caps, shift
+/// changes and sticky tickets read. Snapshots keep the fields they hold in the same
 /// order as before the layout.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[repr(C, align(64))]
@@ -409,8 +409,25 @@ struct AgentSlot {
 /// The ticket and agent an event names, as `validate` found them, so that
 /// handling it does not look the ids up again.
 #[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct Named {
-    pub(crate) ticket: Option<u32>,
+struct Named {
+    ticket: Option<u32>,
+    agent: Option<u32>,
+}
+
+/// A live ticket as the engine's offers name it: its slot, and its arrival
+/// number, which tells it from a later ticket in the same slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct TicketHandle {
+    pub(crate) slot: u32,
+    pub(crate) seq: u64,
+}
+
+/// What a caller of [`Engine::apply_known`] holds of the ticket and agent an
+/// event names.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Known {
+    pub(crate) ticket: Option<TicketHandle>,
+    /// The agent's place in the roster.
     pub(crate) agent: Option<u32>,
 }
 
@@ -563,8 +580,8 @@ pub struct Engine {
 /// handed out with the next one).
 #[derive(Default)]
 struct OffersMade {
-    handed_out: Vec<(u32, u32)>,
-    waiting: Vec<(u32, u32)>,
+    handed_out: Vec<(TicketHandle, u32)>,
+    waiting: Vec<(TicketHandle, u32)>,
 }
 
 /// The state of an engine, as plain data: restore it with [`Engine::restore`]
@@ -820,7 +837,7 @@ impl Engine {
     /// # Errors
     /// As [`Engine::apply`].
     pub fn apply_into(&mut self, event: &Event, out: &mut Vec<Decision>) -> Result<(), Error> {
-        let named = self.begin(event, Named::default())?;
+        let named = self.begin(event, Known::default())?;
         self.handle(event, named)?;
         self.finish(out);
         Ok(())
@@ -833,15 +850,18 @@ impl Engine {
     /// # Errors
     /// As [`Engine::apply`].
     pub fn apply_owned(&mut self, event: Event, out: &mut Vec<Decision>) -> Result<(), Error> {
-        self.apply_known(event, Named::default(), out)
+        self.apply_known(event, Known::default(), out)
     }
 
-    /// [`Engine::apply_owned`] for a caller that already holds the slot of
-    /// the ticket and the place of the agent the event names (the
-    /// simulation, from [`Engine::take_offers_made`]), so their ids are not
-    /// looked up. The event is checked and handled exactly as it would be
-    /// by id.
-    pub(crate) fn apply_known(&mut self, event: Event, known: Named, out: &mut Vec<Decision>) -> Result<(), Error> {
+    /// [`Engine::apply_owned`] for a caller that holds the ticket and agent
+    /// the event names as the engine's offers gave them (the simulation, from
+    /// [`Engine::take_offers_made`]), so their ids need not be looked up. A
+    /// handle that no longer fits (the ticket closed, its slot reused, an
+    /// agent place out of range or of another id) is not used: the id is
+    /// looked up instead. So the event is checked and handled exactly as it
+    /// would be by id, provided the handles are those of the ids the event
+    /// names (debug builds check that too).
+    pub(crate) fn apply_known(&mut self, event: Event, known: Known, out: &mut Vec<Decision>) -> Result<(), Error> {
         let named = self.begin(&event, known)?;
         if let EventKind::TicketCreated { ticket, tier, preferred_agent } = event.kind {
             self.create_ticket(ticket, tier.as_deref(), preferred_agent.as_deref(), event.at)?;
@@ -854,7 +874,7 @@ impl Engine {
 
     /// Fires the timers due by the event's instant, then checks the event;
     /// returns the ticket and agent it names.
-    fn begin(&mut self, event: &Event, known: Named) -> Result<Named, Error> {
+    fn begin(&mut self, event: &Event, known: Known) -> Result<Named, Error> {
         let at = to_ms(event.at);
         if self.started && at < self.now {
             return Err(Error::new(
@@ -915,19 +935,23 @@ impl Engine {
     /// were handed out since the last call into `into`, in the order of
     /// those decisions: what a caller of [`Engine::apply_known`] names them
     /// by.
-    pub(crate) fn take_offers_made(&mut self, into: &mut Vec<(u32, u32)>) {
+    pub(crate) fn take_offers_made(&mut self, into: &mut Vec<(TicketHandle, u32)>) {
         if let Some(made) = &mut self.offers_made {
             into.append(&mut made.handed_out);
         }
     }
 
-    /// The ticket an event names: its slot from `known` when the caller
-    /// holds it (the simulation does), else looked up by id.
-    fn ticket_named(&self, known: Named, id: &str) -> Result<u32, Error> {
-        match known.ticket {
-            Some(t) => {
-                debug_assert_eq!(self.ticket_ids.get(id.as_bytes()), Some(&t), "ticket {id} is in another slot");
-                Ok(t)
+    /// The slot of the ticket an event names: from `known` while that
+    /// ticket is still open in it (a closed ticket's slot has no key, a
+    /// reused one another arrival number), else looked up by id.
+    fn ticket_named(&self, known: Known, id: &str) -> Result<u32, Error> {
+        let held = known.ticket.filter(|h| {
+            self.tickets.get(h.slot as usize).and_then(|slot| slot.key).is_some_and(|key| key.seq == h.seq)
+        });
+        match held {
+            Some(h) => {
+                debug_assert_eq!(self.ticket_ids.get(id.as_bytes()), Some(&h.slot), "ticket {id} is in another slot");
+                Ok(h.slot)
             }
             None => self.ticket_index(id),
         }
@@ -938,13 +962,12 @@ impl Engine {
         self.agent_ids.get(id.as_bytes()).copied()
     }
 
-    /// The agent an event names: from `known`, else looked up by id.
-    fn agent_named(&self, known: Named, id: &str) -> Result<u32, Error> {
-        match known.agent {
-            Some(a) => {
-                debug_assert_eq!(self.agent_ids.get(id.as_bytes()), Some(&a), "agent {id} is at another place");
-                Ok(a)
-            }
+    /// The place of the agent an event names: from `known` if it is the
+    /// place of that id (agents' ids are kept together, so this reads
+    /// memory already in cache), else looked up by id.
+    fn agent_named(&self, known: Known, id: &str) -> Result<u32, Error> {
+        match known.agent.filter(|&a| (a as usize) < self.agents.len() && self.agent_id(a) == id) {
+            Some(a) => Ok(a),
             None => self.agent_index(id),
         }
     }
@@ -1019,7 +1042,7 @@ impl Engine {
     }
 
     /// Checks an event against the current state without changing anything.
-    fn validate(&self, event: &Event, known: Named) -> Result<Named, Error> {
+    fn validate(&self, event: &Event, known: Known) -> Result<Named, Error> {
         let mut named = Named::default();
         match &event.kind {
             EventKind::TicketCreated { ticket, tier, preferred_agent } => {
@@ -2052,7 +2075,8 @@ impl Engine {
         }
         why.preferred = slot.preferred == Some(a);
         if let Some(made) = &mut self.offers_made {
-            made.waiting.push((t, a));
+            let seq = self.tickets[t as usize].seq;
+            made.waiting.push((TicketHandle { slot: t, seq }, a));
         }
         self.out.push(Decision::Offer {
             at: from_ms(now),
@@ -2432,6 +2456,7 @@ impl Engine {
                 format!("the engine's state does not fit the new policy: {problem}"),
             ));
         }
+        engine.offers_made = self.offers_made.take();
         *self = engine;
         self.finish(out);
         Ok(())
@@ -3073,8 +3098,9 @@ mod tests {
     }
 
     /// The events of a random desk day, each applied to one engine by id and
-    /// to another by the places its offers gave (as the simulation names
-    /// them): the same decisions and errors after every event, the same
+    /// to another by the handles its offers gave (as the simulation names
+    /// them; handles of tickets since closed included, which must fall back
+    /// to the id): the same decisions and errors after every event, the same
     /// snapshot at the end.
     #[cfg(not(target_arch = "wasm32"))]
     mod by_place {
@@ -3094,8 +3120,8 @@ mod tests {
             Engine::new(policy, roster).expect("engine")
         }
 
-        /// An offer or a held ticket: ids, and places as the offer gave them.
-        type Held = (String, String, Named);
+        /// An offer or a held ticket: ids, and handles as the offer gave them.
+        type Held = (String, String, Known);
 
         proptest! {
             #[test]
@@ -3105,8 +3131,8 @@ mod tests {
                 let (mut offers, mut held): (Vec<Held>, Vec<Held>) = (Vec::new(), Vec::new());
                 let mut at = Timestamp::from_second(1_772_784_000).unwrap();
                 let (mut made, mut next_ticket) = (Vec::new(), 0);
-                let login = (0..4).map(|i| (EventKind::AgentLoggedIn { agent: format!("a{i}") }, Named::default()));
-                let mut events: Vec<(EventKind, Named)> = login.collect();
+                let login = (0..4).map(|i| (EventKind::AgentLoggedIn { agent: format!("a{i}") }, Known::default()));
+                let mut events: Vec<(EventKind, Known)> = login.collect();
                 for (op, pick) in ops {
                     match op {
                         0 | 1 => {
@@ -3114,7 +3140,7 @@ mod tests {
                             let channel = if op == 0 { "chat" } else { "email" };
                             let json = format!(r#"{{"id": "T{next_ticket}", "created_at": "{at}", "channel": "{channel}"}}"#);
                             let ticket = Box::new(Ticket::from_json_str(&json).unwrap());
-                            events.push((EventKind::TicketCreated { ticket, tier: None, preferred_agent: None }, Named::default()));
+                            events.push((EventKind::TicketCreated { ticket, tier: None, preferred_agent: None }, Known::default()));
                         }
                         2 | 3 if !offers.is_empty() => {
                             let (ticket, agent, known) = offers.remove(pick % offers.len());
@@ -3128,19 +3154,15 @@ mod tests {
                         4 if !held.is_empty() => {
                             let (ticket, agent, known) = held.remove(pick % held.len());
                             events.push((EventKind::AgentFinished { agent, ticket: ticket.clone() }, known));
-                            events.push((EventKind::TicketClosed { ticket }, Named { agent: None, ..known }));
+                            events.push((EventKind::TicketClosed { ticket }, Known { agent: None, ..known }));
                         }
                         _ => {
                             at = at.checked_add(jiff::SignedDuration::from_secs(25)).unwrap();
-                            events.push((EventKind::Tick {}, Named::default()));
+                            events.push((EventKind::Tick {}, Known::default()));
                         }
                     }
                     at = at.checked_add(jiff::SignedDuration::from_secs(1)).unwrap();
                     for (kind, known) in events.drain(..) {
-                        let closed = match &kind {
-                            EventKind::TicketClosed { ticket } => Some(ticket.clone()),
-                            _ => None,
-                        };
                         let (mut a, mut b) = (Vec::new(), Vec::new());
                         let ra = by_id.apply_owned(Event::new(at, kind.clone()), &mut a);
                         let rb = by_place.apply_known(Event::new(at, kind), known, &mut b);
@@ -3154,16 +3176,10 @@ mod tests {
                         });
                         let offered: Vec<(String, String)> = offered.collect();
                         prop_assert_eq!(offered.len(), made.len());
-                        for ((ticket, agent), &(t, p)) in offered.into_iter().zip(&made) {
+                        for ((ticket, agent), &(handle, place)) in offered.into_iter().zip(&made) {
                             // A ticket is on offer to one agent at a time.
                             offers.retain(|o| o.0 != ticket);
-                            offers.push((ticket, agent, Named { ticket: Some(t), agent: Some(p) }));
-                        }
-                        // A closed ticket's slot is not to be named again
-                        // (offers made by timers before the close included).
-                        if let Some(ticket) = closed {
-                            offers.retain(|o| o.0 != ticket);
-                            held.retain(|h| h.0 != ticket);
+                            offers.push((ticket, agent, Known { ticket: Some(handle), agent: Some(place) }));
                         }
                     }
                 }

@@ -10,7 +10,7 @@ use super::dist::Rand;
 use super::metrics::{Slot, Tally};
 use super::scenario::{ArrivalPlan, Plan};
 use crate::Engine;
-use crate::engine::Named;
+use crate::engine::{Known, TicketHandle};
 use crate::error::Error;
 use crate::event::{Decision, Event, EventKind};
 use crate::ticket::Channel;
@@ -152,7 +152,7 @@ struct Live {
     /// The first agent's handling time, if its arrival was recorded with one.
     recorded_handle_ms: Option<i64>,
     /// Its slot in the engine, known once it is first offered.
-    engine_slot: Option<u32>,
+    engine_slot: Option<TicketHandle>,
     tier: u32,
     arrived: i64,
     tier_since: i64,
@@ -181,9 +181,9 @@ struct Sim<'a> {
     /// Pending exponential "budget" of each stream's next arrival.
     out: Vec<Decision>,
     /// The engine's (ticket slot, agent place) of the offers in `out`.
-    made: Vec<(u32, u32)>,
+    made: Vec<(TicketHandle, u32)>,
     /// Offers to accept: agent id, ticket id, and the two by place.
-    accepts: Vec<(String, String, Named)>,
+    accepts: Vec<(String, String, Known)>,
     arrivals: u64,
     arrivals_done: bool,
     active_streams: usize,
@@ -257,12 +257,12 @@ impl Sim<'_> {
     }
 
     fn apply(&mut self, at: i64, kind: EventKind) -> Result<(), Error> {
-        self.apply_known(at, kind, Named::default())
+        self.apply_known(at, kind, Known::default())
     }
 
     /// [`Sim::apply`] of an event whose ticket or agent the engine's
     /// offers told by place (`known`), so the engine need not look them up.
-    fn apply_known(&mut self, at: i64, kind: EventKind, known: Named) -> Result<(), Error> {
+    fn apply_known(&mut self, at: i64, kind: EventKind, known: Known) -> Result<(), Error> {
         self.o.events += 1;
         self.out.clear();
         self.made.clear();
@@ -273,9 +273,9 @@ impl Sim<'_> {
         let mut made = 0;
         for d in out.drain(..) {
             if let Decision::Offer { ticket, agent, .. } = d {
-                let (ticket_slot, agent_place) = self.made.get(made).copied().unzip();
+                let (handle, place) = self.made.get(made).copied().unzip();
                 made += 1;
-                self.accepts.push((agent, ticket, Named { ticket: ticket_slot, agent: agent_place }));
+                self.accepts.push((agent, ticket, Known { ticket: handle, agent: place }));
             } else {
                 self.decision(d);
             }
@@ -292,6 +292,14 @@ impl Sim<'_> {
     /// The slot of a ticket id made by [`Sim::ticket_id`].
     fn slot_of(ticket: &str) -> Option<usize> {
         ticket.split_once('.').and_then(|(s, _)| s.parse().ok())
+    }
+
+    /// The slot of a ticket id made by [`Sim::ticket_id`], if that ticket is
+    /// still in it (not closed, the slot not reused).
+    fn live_slot_of(&self, ticket: &str) -> Option<usize> {
+        let (s, generation) = ticket.split_once('.')?;
+        let (s, generation): (usize, u32) = (s.parse().ok()?, generation.parse().ok()?);
+        self.live.get(s).filter(|t| t.in_use && t.generation == generation).map(|_| s)
     }
 
     fn decision(&mut self, d: Decision) {
@@ -341,8 +349,10 @@ impl Sim<'_> {
         }
     }
 
-    fn accept(&mut self, at: i64, agent: String, ticket: String, known: Named) -> Result<(), Error> {
-        let Some(s) = Self::slot_of(&ticket) else { return Ok(()) };
+    fn accept(&mut self, at: i64, agent: String, ticket: String, known: Known) -> Result<(), Error> {
+        // An offer made by a timer due at the instant the ticket was
+        // abandoned, before the abandonment closed it, is moot.
+        let Some(s) = self.live_slot_of(&ticket) else { return Ok(()) };
         let a = match known.agent {
             Some(a) => a,
             None => self.engine.agent_place(&agent).unwrap_or(0),
@@ -401,7 +411,7 @@ impl Sim<'_> {
         let sla = self.plan.sla && first;
         self.apply_known(at, EventKind::OfferAccepted { agent, ticket: ticket.clone() }, known)?;
         if sla {
-            self.apply_known(at, EventKind::AgentReplied { ticket }, Named { agent: None, ..known })?;
+            self.apply_known(at, EventKind::AgentReplied { ticket }, Known { agent: None, ..known })?;
         }
         Ok(())
     }
@@ -598,7 +608,7 @@ impl Sim<'_> {
         let resolve = self.plan.tiers[tier].resolve;
         let resolved = resolve >= 1.0 || tier + 1 >= self.plan.tiers.len() || self.route_rng.uniform() < resolve;
         let ticket = self.ticket_id(s);
-        let known = Named { ticket: t.engine_slot, agent: None };
+        let known = Known { ticket: t.engine_slot, agent: None };
         if resolved {
             self.record(s, Some(at), "resolved");
             self.close(s);
