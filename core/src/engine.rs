@@ -920,7 +920,7 @@ impl Engine {
     }
 
     fn agent_index(&self, id: &str) -> Result<u32, Error> {
-        self.agent_ids.get(id.as_bytes()).copied().ok_or_else(|| {
+        self.agent_place(id).ok_or_else(|| {
             crate::error::unknown_name("agent", "agent", id, self.roster.iter().map(|a| a.id.as_str())).into()
         })
     }

@@ -484,31 +484,11 @@ fn an_agent_holding_three_chats_is_busy_once_not_three_times() {
 fn an_offer_made_as_its_caller_abandons_is_not_taken() {
     let policy =
         Policy::from_toml_str("version = 1\n[routing]\nwrap_up = { phone = \"30s\" }").unwrap().compile().unwrap();
-    let mut scenario = Scenario::from_toml_str(
-        r#"
-        [run]
-        start = "2026-03-02T09:00:00Z"
-        duration = "1h"
-        seed = 1
-        [targets]
-        answer_within = "20s"
-        [[streams]]
-        name = "calls"
-        channel = "phone"
-        arrivals = "calls.csv"
-        handle = { dist = "fixed", mean = "30s" }
-        patience = { dist = "fixed", mean = "60s" }
-        [[teams]]
-        name = "desk"
-        agents = 1
-        tier = "L1"
-        "#,
-    )
-    .unwrap();
     // Two calls at once: the first is answered, handled for 30 s and wrapped
     // up for 30 s; the second gives up after 60 s, as the wrap-up ends.
     let csv = "timestamp,handle_s\n2026-03-02T09:00:00Z,30\n2026-03-02T09:00:00Z,30\n";
-    scenario.load_arrivals(|_| Ok(csv.to_owned())).unwrap();
+    let mut scenario = recorded(csv, "duration = \"1h\"");
+    scenario.streams[0].patience = Some(serde_json::from_str(r#"{"dist": "fixed", "mean": "60s"}"#).unwrap());
     let r = simulate(&scenario, &policy, 1).unwrap();
     assert_eq!((r.overall.arrived, r.overall.answered, r.overall.abandoned), (2.0, 1.0, 1.0));
 }

@@ -151,8 +151,8 @@ struct Live {
     channel: Option<Channel>,
     /// The first agent's handling time, if its arrival was recorded with one.
     recorded_handle_ms: Option<i64>,
-    /// Its slot in the engine, known once it is first offered.
-    engine_slot: Option<TicketHandle>,
+    /// Its handle in the engine, known once it is first offered.
+    engine_handle: Option<TicketHandle>,
     tier: u32,
     arrived: i64,
     tier_since: i64,
@@ -294,11 +294,11 @@ impl Sim<'_> {
         ticket.split_once('.').and_then(|(s, _)| s.parse().ok())
     }
 
-    /// The slot of a ticket id made by [`Sim::ticket_id`], if that ticket is
-    /// still in it (not closed, the slot not reused).
+    /// [`Sim::slot_of`], if that ticket is still in the slot (not closed,
+    /// the slot not reused: the generation in its id is the slot's).
     fn live_slot_of(&self, ticket: &str) -> Option<usize> {
-        let (s, generation) = ticket.split_once('.')?;
-        let (s, generation): (usize, u32) = (s.parse().ok()?, generation.parse().ok()?);
+        let s = Self::slot_of(ticket)?;
+        let generation: u32 = ticket.split_once('.')?.1.parse().ok()?;
         self.live.get(s).filter(|t| t.in_use && t.generation == generation).map(|_| s)
     }
 
@@ -361,7 +361,7 @@ impl Sim<'_> {
         let within = self.plan.within_ms;
         let t = &mut self.live[s];
         if known.ticket.is_some() {
-            t.engine_slot = known.ticket;
+            t.engine_handle = known.ticket;
         }
         let first = !t.answered;
         let tier_wait = at - t.tier_since;
@@ -565,7 +565,7 @@ impl Sim<'_> {
             priority: u32::try_from(priority).unwrap_or(0),
             channel: Some(template.channel),
             recorded_handle_ms: row.and_then(|r| r.handle_ms),
-            engine_slot: None,
+            engine_handle: None,
             tier: u32::try_from(sp.tier).unwrap_or(0),
             arrived: at,
             tier_since: at,
@@ -608,7 +608,7 @@ impl Sim<'_> {
         let resolve = self.plan.tiers[tier].resolve;
         let resolved = resolve >= 1.0 || tier + 1 >= self.plan.tiers.len() || self.route_rng.uniform() < resolve;
         let ticket = self.ticket_id(s);
-        let known = Known { ticket: t.engine_slot, agent: None };
+        let known = Known { ticket: t.engine_handle, agent: None };
         if resolved {
             self.record(s, Some(at), "resolved");
             self.close(s);
