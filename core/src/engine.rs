@@ -582,6 +582,11 @@ pub struct Engine {
 struct OffersMade {
     handed_out: Vec<(TicketHandle, u32)>,
     waiting: Vec<(TicketHandle, u32)>,
+    /// Whether offers are taken the instant they are made (see
+    /// [`Engine::take_offers_at_once`]).
+    taken_at_once: bool,
+    /// The handle of the last ticket created, until taken.
+    created: Option<TicketHandle>,
 }
 
 /// The state of an engine, as plain data: restore it with [`Engine::restore`]
@@ -927,8 +932,25 @@ impl Engine {
 
     /// From now on, keeps the ticket slot and agent place of each offer
     /// made, for [`Engine::take_offers_made`].
+    #[cfg(test)]
     pub(crate) fn keep_offers_made(&mut self) {
         self.offers_made.get_or_insert_with(OffersMade::default);
+    }
+
+    /// From now on, every offer is taken the instant it is made, as if its
+    /// agent accepted it at once: the ticket is assigned without an offer
+    /// decision, an expiry timer, or an acceptance event, and the offer is
+    /// reported only by place, through [`Engine::take_offers_made`]. This is
+    /// how the simulation's agents work; it skips building decisions and
+    /// explanations that nobody reads, and one event per ticket.
+    pub(crate) fn take_offers_at_once(&mut self) {
+        self.offers_made.get_or_insert_with(OffersMade::default).taken_at_once = true;
+    }
+
+    /// The handle of the ticket the last `TicketCreated` event made, once
+    /// (when offers made are kept).
+    pub(crate) fn take_created(&mut self) -> Option<TicketHandle> {
+        self.offers_made.as_mut().and_then(|made| made.created.take())
     }
 
     /// Moves the (ticket slot, agent place) of the offers whose decisions
@@ -1037,6 +1059,10 @@ impl Engine {
             seq: slot.seq,
         });
         slot.next_sla = Packed::new(assessment.next_change.map(to_ms));
+        let seq = slot.seq;
+        if let Some(made) = &mut self.offers_made {
+            made.created = Some(TicketHandle { slot: index, seq });
+        }
         self.enqueue(index, true);
         Ok(())
     }
@@ -2043,13 +2069,14 @@ impl Engine {
         let now = self.now;
         let expires = now + self.rules.offer_timeout_ms;
         let ch = self.tickets[t as usize].channel.index();
-        let mut why = match from_group {
+        let at_once = self.offers_made.as_ref().is_some_and(|made| made.taken_at_once);
+        let why = (!at_once).then(|| match from_group {
             Some(g) => self.explanation(t, a, &self.groups[g as usize].req),
             None => {
                 let req = self.requirements(t);
                 self.explanation(t, a, &req)
             }
-        };
+        });
         let agent = &mut self.agents[a as usize];
         let load_before = (agent.load[ch], agent.capacity[ch]);
         let idle_ms = if agent.last_offer_at == i64::MIN { 0 } else { now - agent.last_offer_at };
@@ -2064,9 +2091,15 @@ impl Engine {
             agent.recent_offers.push_back(now);
             self.schedule(now + window, TimerKind::Recheck { agent: a });
         }
-        self.tickets[t as usize].status = Status::Offered { agent: a, expires };
+        self.tickets[t as usize].status =
+            if at_once { Status::Assigned { agent: a } } else { Status::Offered { agent: a, expires } };
         self.arm(t);
         self.refresh_agent(a);
+        if let Some(made) = &mut self.offers_made {
+            let seq = self.tickets[t as usize].seq;
+            made.waiting.push((TicketHandle { slot: t, seq }, a));
+        }
+        let Some(mut why) = why else { return };
         let slot = &self.tickets[t as usize];
         why.load = load_before;
         #[allow(clippy::cast_precision_loss)]
@@ -2074,10 +2107,6 @@ impl Engine {
             why.idle_s = idle_ms as f64 / 1000.0;
         }
         why.preferred = slot.preferred == Some(a);
-        if let Some(made) = &mut self.offers_made {
-            let seq = self.tickets[t as usize].seq;
-            made.waiting.push((TicketHandle { slot: t, seq }, a));
-        }
         self.out.push(Decision::Offer {
             at: from_ms(now),
             ticket: slot.ticket.id.clone(),
@@ -3186,6 +3215,147 @@ mod tests {
                 let snapshot = |e: &Engine| serde_json::to_string(&e.snapshot()).unwrap();
                 prop_assert_eq!(snapshot(&by_id), snapshot(&by_place));
                 prop_assert!(by_place.audit().is_empty(), "{:?}", by_place.audit());
+            }
+        }
+    }
+
+    /// The events of a random desk day applied to one engine whose offers
+    /// are each accepted by an event at the instant they are made, and to
+    /// another that takes offers at once (as the simulation does): the same
+    /// assignments, other decisions and errors after every event, the same
+    /// next wake-up, and the same state at the end but for the expiry
+    /// timers the first engine armed and dropped.
+    #[cfg(not(target_arch = "wasm32"))]
+    mod at_once {
+        use super::*;
+        use crate::agent::AgentSpec;
+
+        fn engine() -> Engine {
+            let policy = crate::Policy::from_toml_str(
+                "version = 1\n[routing]\noffer_timeout = \"40s\"\nwrap_up = { chat = \"20s\" }",
+            )
+            .and_then(|p| p.compile())
+            .expect("policy");
+            let roster = (0..4)
+                .map(|i| {
+                    let json = format!(r#"{{"id": "a{i}", "tier": "L1", "capacity": {{"chat": 2, "email": 3}}}}"#);
+                    serde_json::from_str::<AgentSpec>(&json).expect("agent")
+                })
+                .collect();
+            Engine::new(policy, roster).expect("engine")
+        }
+
+        /// The state without what differs by design: timer numbering and
+        /// ticket generations (the accepting engine armed expiry timers).
+        fn state(e: &Engine) -> serde_json::Value {
+            fn strip(v: &mut serde_json::Value) {
+                match v {
+                    serde_json::Value::Object(map) => {
+                        for key in ["timer_seq", "seq", "generation"] {
+                            map.remove(key);
+                        }
+                        map.values_mut().for_each(strip);
+                    }
+                    serde_json::Value::Array(items) => items.iter_mut().for_each(strip),
+                    _ => {}
+                }
+            }
+            let mut v = serde_json::to_value(e.snapshot()).unwrap();
+            strip(&mut v);
+            v
+        }
+
+        /// The decisions other than offers and wake-ups, and the last wake-up.
+        fn split(decisions: Vec<Decision>) -> (Vec<Decision>, Option<Decision>) {
+            let mut wake = None;
+            let mut rest = Vec::new();
+            for d in decisions {
+                match d {
+                    Decision::WakeAt { .. } => wake = Some(d),
+                    Decision::Offer { .. } => {}
+                    d => rest.push(d),
+                }
+            }
+            (rest, wake)
+        }
+
+        proptest! {
+            #[test]
+            fn prop_offers_taken_at_once_assign_as_accepted_offers(ops in proptest::collection::vec((0u8..6, 0usize..8), 1..120)) {
+                let (mut accepting, mut at_once) = (engine(), engine());
+                at_once.take_offers_at_once();
+                let mut held: Vec<(String, String)> = Vec::new();
+                let mut at = Timestamp::from_second(1_772_784_000).unwrap();
+                let (mut made, mut next_ticket) = (Vec::new(), 0);
+                let mut events: Vec<EventKind> = (0..4).map(|i| EventKind::AgentLoggedIn { agent: format!("a{i}") }).collect();
+                for (op, pick) in ops {
+                    match op {
+                        0 | 1 => {
+                            next_ticket += 1;
+                            let channel = if op == 0 { "chat" } else { "email" };
+                            let json = format!(r#"{{"id": "T{next_ticket}", "created_at": "{at}", "channel": "{channel}"}}"#);
+                            let ticket = Box::new(Ticket::from_json_str(&json).unwrap());
+                            events.push(EventKind::TicketCreated { ticket, tier: None, preferred_agent: None });
+                        }
+                        2 if !held.is_empty() => {
+                            let (ticket, agent) = held.remove(pick % held.len());
+                            events.push(EventKind::AgentFinished { agent, ticket: ticket.clone() });
+                            events.push(EventKind::TicketClosed { ticket });
+                        }
+                        3 => {
+                            // Work is taken back at a logout, and offered again.
+                            let agent = format!("a{}", pick % 4);
+                            held.retain(|(_, a)| *a != agent);
+                            events.push(EventKind::AgentLoggedOut { agent: agent.clone() });
+                            events.push(EventKind::AgentLoggedIn { agent });
+                        }
+                        _ => {
+                            at = at.checked_add(jiff::SignedDuration::from_secs(25)).unwrap();
+                            events.push(EventKind::Tick {});
+                        }
+                    }
+                    at = at.checked_add(jiff::SignedDuration::from_secs(1)).unwrap();
+                    for kind in events.drain(..) {
+                        let (mut a, mut b) = (Vec::new(), Vec::new());
+                        let ra = accepting.apply_owned(Event::new(at, kind.clone()), &mut a);
+                        let rb = at_once.apply_owned(Event::new(at, kind), &mut b);
+                        prop_assert_eq!(ra.map_err(|e| e.to_string()), rb.map_err(|e| e.to_string()));
+                        // Every offer is accepted at once, each acceptance an
+                        // event; the wake-up is the one after the last.
+                        let mut offers: Vec<(String, String)> = Vec::new();
+                        let (mut rest, mut wake) = split(a.clone());
+                        let mut i = 0;
+                        while i < a.len() {
+                            if let Decision::Offer { ticket, agent, .. } = &a[i] {
+                                offers.push((ticket.clone(), agent.clone()));
+                                let accepted = EventKind::OfferAccepted { agent: agent.clone(), ticket: ticket.clone() };
+                                let mut after = Vec::new();
+                                accepting.apply_owned(Event::new(at, accepted), &mut after).unwrap();
+                                let (more, next) = split(after.clone());
+                                rest.extend(more);
+                                wake = next;
+                                a.extend(after);
+                            }
+                            i += 1;
+                        }
+                        made.clear();
+                        at_once.take_offers_made(&mut made);
+                        let taken: Vec<(String, String)> = made
+                            .iter()
+                            .map(|&(h, p)| (at_once.tickets[h.slot as usize].ticket.id.clone(), at_once.agent_id(p).to_owned()))
+                            .collect();
+                        prop_assert_eq!(&offers, &taken);
+                        let no_offers = !b.iter().any(|d| matches!(d, Decision::Offer { .. }));
+                        prop_assert!(no_offers, "offers taken at once make no offer decisions");
+                        prop_assert_eq!((rest, wake), split(b));
+                        for (ticket, agent) in offers {
+                            held.retain(|(t, _)| *t != ticket);
+                            held.push((ticket, agent));
+                        }
+                        prop_assert!(at_once.audit().is_empty(), "{:?}", at_once.audit());
+                    }
+                }
+                prop_assert_eq!(state(&accepting), state(&at_once));
             }
         }
     }

@@ -151,7 +151,7 @@ struct Live {
     channel: Option<Channel>,
     /// The first agent's handling time, if its arrival was recorded with one.
     recorded_handle_ms: Option<i64>,
-    /// Its handle in the engine, known once it is first offered.
+    /// Its handle in the engine, known once the engine has created it.
     engine_handle: Option<TicketHandle>,
     tier: u32,
     arrived: i64,
@@ -182,8 +182,12 @@ struct Sim<'a> {
     out: Vec<Decision>,
     /// The engine's (ticket slot, agent place) of the offers in `out`.
     made: Vec<(TicketHandle, u32)>,
-    /// Offers to accept: agent id, ticket id, and the two by place.
-    accepts: Vec<(String, String, Known)>,
+    /// Offers to take: the engine's ticket handle and agent place.
+    accepts: Vec<(TicketHandle, u32)>,
+    /// Per ticket slot of the engine, the slot in `live` of the ticket it holds.
+    by_engine_slot: Vec<u32>,
+    /// The slot in `live` of the ticket being created.
+    creating: usize,
     arrivals: u64,
     arrivals_done: bool,
     active_streams: usize,
@@ -204,7 +208,7 @@ struct Sim<'a> {
 /// steps of the loop).
 pub(crate) fn run(plan: &Plan, replication: u64, record: bool, cancel: &AtomicBool) -> Result<Option<Outcome>, Error> {
     let mut engine = Engine::with_roster(plan.policy.clone(), Arc::clone(&plan.roster))?;
-    engine.keep_offers_made();
+    engine.take_offers_at_once();
     let n_streams = plan.streams.len() as u64;
     let mut sim = Sim {
         plan,
@@ -226,6 +230,8 @@ pub(crate) fn run(plan: &Plan, replication: u64, record: bool, cancel: &AtomicBo
         out: Vec::with_capacity(16),
         made: Vec::with_capacity(4),
         accepts: Vec::with_capacity(4),
+        by_engine_slot: Vec::new(),
+        creating: 0,
         arrivals: 0,
         arrivals_done: false,
         active_streams: plan.streams.len(),
@@ -268,23 +274,27 @@ impl Sim<'_> {
         self.made.clear();
         let mut out = std::mem::take(&mut self.out);
         let result = self.engine.apply_known(Event::new(from_ms(at), kind), known, &mut out);
-        self.engine.take_offers_made(&mut self.made);
-        self.wake = None;
-        let mut made = 0;
-        for d in out.drain(..) {
-            if let Decision::Offer { ticket, agent, .. } = d {
-                let (handle, place) = self.made.get(made).copied().unzip();
-                made += 1;
-                self.accepts.push((agent, ticket, Known { ticket: handle, agent: place }));
-            } else {
-                self.decision(d);
+        if let Some(handle) = self.engine.take_created() {
+            let e = handle.slot as usize;
+            if self.by_engine_slot.len() <= e {
+                self.by_engine_slot.resize(e + 1, u32::MAX);
             }
+            self.by_engine_slot[e] = u32::try_from(self.creating).unwrap_or(u32::MAX);
+            self.live[self.creating].engine_handle = Some(handle);
+        }
+        // The engine assigns offers at once and tells them only by place
+        // (`Engine::take_offers_at_once`): there are no offer decisions.
+        self.engine.take_offers_made(&mut self.accepts);
+        self.wake = None;
+        for d in out.drain(..) {
+            self.decision(d);
         }
         self.out = out;
         result?;
-        // Offers are accepted at once, at the same instant.
-        while let Some((agent, ticket, known)) = self.accepts.pop() {
-            self.accept(at, agent, ticket, known)?;
+        // Taken in the order the simulation has always accepted them in
+        // (last first), which decides the order of handling-time draws.
+        while let Some((handle, agent)) = self.accepts.pop() {
+            self.accept(at, handle, agent)?;
         }
         Ok(())
     }
@@ -292,14 +302,6 @@ impl Sim<'_> {
     /// The slot of a ticket id made by [`Sim::ticket_id`].
     fn slot_of(ticket: &str) -> Option<usize> {
         ticket.split_once('.').and_then(|(s, _)| s.parse().ok())
-    }
-
-    /// [`Sim::slot_of`], if that ticket is still in the slot (not closed,
-    /// the slot not reused: the generation in its id is the slot's).
-    fn live_slot_of(&self, ticket: &str) -> Option<usize> {
-        let s = Self::slot_of(ticket)?;
-        let generation: u32 = ticket.split_once('.')?.1.parse().ok()?;
-        self.live.get(s).filter(|t| t.in_use && t.generation == generation).map(|_| s)
     }
 
     fn decision(&mut self, d: Decision) {
@@ -349,20 +351,17 @@ impl Sim<'_> {
         }
     }
 
-    fn accept(&mut self, at: i64, agent: String, ticket: String, known: Known) -> Result<(), Error> {
+    /// Agent `a` takes the ticket the engine assigned it by `handle`.
+    fn accept(&mut self, at: i64, handle: TicketHandle, a: u32) -> Result<(), Error> {
         // An offer made by a timer due at the instant the ticket was
         // abandoned, before the abandonment closed it, is moot.
-        let Some(s) = self.live_slot_of(&ticket) else { return Ok(()) };
-        let a = match known.agent {
-            Some(a) => a,
-            None => self.engine.agent_place(&agent).unwrap_or(0),
-        };
+        let Some(s) = self.by_engine_slot.get(handle.slot as usize).map(|&s| s as usize) else { return Ok(()) };
+        if !self.live.get(s).is_some_and(|t| t.in_use && t.engine_handle == Some(handle)) {
+            return Ok(());
+        }
         let team = self.in_hand[a as usize].team as usize;
         let within = self.plan.within_ms;
         let t = &mut self.live[s];
-        if known.ticket.is_some() {
-            t.engine_handle = known.ticket;
-        }
         let first = !t.answered;
         let tier_wait = at - t.tier_since;
         let (stream, tier) = (t.stream as usize, t.tier as usize);
@@ -394,13 +393,13 @@ impl Sim<'_> {
             tr.answers.push((a, u32::try_from(tier).unwrap_or(0), tier_wait));
         }
         let recorded = if first { t.recorded_handle_ms } else { None };
-        let handle = match &self.plan.tiers[tier].handle {
+        let work = match &self.plan.tiers[tier].handle {
             Some(d) => d,
             None => &self.plan.streams[stream].handle,
         };
         let ms = match recorded {
             Some(ms) => ms,
-            None => handle.sample(&mut self.work_rng[stream]),
+            None => work.sample(&mut self.work_rng[stream]),
         };
         let hand = &mut self.in_hand[a as usize];
         if hand.held == 0 {
@@ -408,12 +407,12 @@ impl Sim<'_> {
         }
         hand.held += 1;
         self.push(at + ms, Kind::Finish { slot: u32::try_from(s).unwrap_or(0), generation, agent: a });
-        let sla = self.plan.sla && first;
-        self.apply_known(at, EventKind::OfferAccepted { agent, ticket: ticket.clone() }, known)?;
-        if sla {
-            self.apply_known(at, EventKind::AgentReplied { ticket }, Known { agent: None, ..known })?;
+        if self.plan.sla && first {
+            let ticket = self.ticket_id(s);
+            self.apply_known(at, EventKind::AgentReplied { ticket }, Known { ticket: Some(handle), agent: None })
+        } else {
+            Ok(())
         }
-        Ok(())
     }
 
     /// `slot.generation`, in one allocation (a simulated ticket's id is
@@ -593,6 +592,7 @@ impl Sim<'_> {
         ticket.created_at = from_ms(at);
         ticket.confidential = confidential;
         let tier = (sp.tier > 0).then(|| plan.tiers[sp.tier].name.clone());
+        self.creating = s;
         self.apply(at, EventKind::TicketCreated { ticket, tier, preferred_agent: None })
     }
 
