@@ -197,15 +197,30 @@ impl ReadyQueue {
     }
 }
 
+/// The expiry of an offer that never expires.
+const NEVER: i64 = i64::MAX;
+
 /// Where a ticket is. Snapshots read it through [`StatusFields`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub(crate) enum Status {
     Queued,
-    Sticky { agent: u32, until: i64 },
-    Offered { agent: u32, expires: i64 },
-    Assigned { agent: u32 },
-    Pending { agent: Option<u32> },
+    Sticky {
+        agent: u32,
+        until: i64,
+    },
+    /// On offer until `expires` ([`NEVER`] for an offer taken when the
+    /// event's handling ends, see [`Engine::take_offers_at_once`]).
+    Offered {
+        agent: u32,
+        expires: i64,
+    },
+    Assigned {
+        agent: u32,
+    },
+    Pending {
+        agent: Option<u32>,
+    },
     Handled,
     Resolved,
 }
@@ -555,6 +570,11 @@ pub struct Engine {
     strategy_names: Arc<[Arc<str>]>,
     groups: Vec<Group>,
     group_ids: FastMap<Requirements, u32>,
+    /// Per (tier, channel, confidential) of tickets that ask for no skill and
+    /// no language and are not relaxed, their group (`u32::MAX`: not yet
+    /// known): such tickets, all of them on a desk without skills routing,
+    /// find their group without building and hashing their requirements.
+    plain_groups: Vec<u32>,
     /// The waiting tickets of each group (by group number), with the copies
     /// of their tops a freed agent compares.
     waiting: GroupQueues<TicketKey>,
@@ -577,7 +597,8 @@ pub struct Engine {
 /// The (ticket slot, agent place) of offers made, in the order of their
 /// decisions: those whose decisions were handed out, and those whose
 /// decisions still wait (made by timers before an event that was refused,
-/// handed out with the next one).
+/// handed out with the next one). When offers are taken at once, the same
+/// for the offers taken.
 #[derive(Default)]
 struct OffersMade {
     handed_out: Vec<(TicketHandle, u32)>,
@@ -666,6 +687,7 @@ impl Engine {
             strategy_names: Arc::from(Vec::new()),
             groups: Vec::new(),
             group_ids: HashMap::default(),
+            plain_groups: Vec::new(),
             waiting: GroupQueues::new(),
             group_channels: Vec::new(),
             timers: BinaryHeap::new(),
@@ -901,6 +923,7 @@ impl Engine {
     /// Offers what can be offered after an event, and hands out the decisions.
     fn finish(&mut self, out: &mut Vec<Decision>) {
         self.dispatch();
+        self.take_offers_made_at_once();
         if let Some(next) = self.next_timer() {
             self.out.push(Decision::WakeAt { at: from_ms(next) });
         }
@@ -937,18 +960,40 @@ impl Engine {
         self.offers_made.get_or_insert_with(OffersMade::default);
     }
 
-    /// From now on, every offer is taken the instant it is made, as if its
-    /// agent accepted it at once: the ticket is assigned without an offer
-    /// decision, an expiry timer, or an acceptance event, and the offer is
-    /// reported only by place, through [`Engine::take_offers_made`]. This is
-    /// how the simulation's agents work; it skips building decisions and
-    /// explanations that nobody reads, and one event per ticket.
+    /// From now on, every offer is taken at the instant it is made, as if
+    /// its agent accepted it by an event right after the one being handled:
+    /// the offer has no decision, explanation or expiry, and when the event's
+    /// handling ends, each offer still on offer is assigned (one closed or
+    /// taken back meanwhile is dropped). Offers taken are reported only by
+    /// place, through [`Engine::take_offers_made`]. This is how the
+    /// simulation's agents work; it skips the decisions and explanations
+    /// nobody reads, and one event per ticket.
     pub(crate) fn take_offers_at_once(&mut self) {
         self.offers_made.get_or_insert_with(OffersMade::default).taken_at_once = true;
     }
 
+    /// [`Engine::take_offers_at_once`]: the offers made during this event
+    /// that are still on offer are assigned; the others are forgotten.
+    fn take_offers_made_at_once(&mut self) {
+        let Some(made) = self.offers_made.as_mut().filter(|made| made.taken_at_once && !made.waiting.is_empty()) else {
+            return;
+        };
+        let tickets = &mut self.tickets;
+        made.waiting.retain(|&(h, a)| {
+            let slot = &mut tickets[h.slot as usize];
+            let on_offer = slot.key.is_some_and(|key| key.seq == h.seq)
+                && matches!(slot.status, Status::Offered { agent, expires: NEVER } if agent == a);
+            if on_offer {
+                // Its timer stays as armed: `arm` treats an offer that never
+                // expires as it treats an assignment.
+                slot.status = Status::Assigned { agent: a };
+            }
+            on_offer
+        });
+    }
+
     /// The handle of the ticket the last `TicketCreated` event made, once
-    /// (when offers made are kept).
+    /// (when offers are taken at once, or their places kept).
     pub(crate) fn take_created(&mut self) -> Option<TicketHandle> {
         self.offers_made.as_mut().and_then(|made| made.created.take())
     }
@@ -956,7 +1001,8 @@ impl Engine {
     /// Moves the (ticket slot, agent place) of the offers whose decisions
     /// were handed out since the last call into `into`, in the order of
     /// those decisions: what a caller of [`Engine::apply_known`] names them
-    /// by.
+    /// by. When offers are taken at once, there are no offer decisions, and
+    /// these are the offers taken, in the order they were made.
     pub(crate) fn take_offers_made(&mut self, into: &mut Vec<(TicketHandle, u32)>) {
         if let Some(made) = &mut self.offers_made {
             into.append(&mut made.handed_out);
@@ -1582,6 +1628,28 @@ impl Engine {
         }
     }
 
+    /// The routing group of ticket `t` as it stands (tier, relaxation).
+    fn group_of(&mut self, t: u32) -> u32 {
+        let slot = &self.tickets[t as usize];
+        let ticket = &slot.ticket;
+        if slot.relax > 0 || !ticket.skills.is_empty() || ticket.language.is_some() {
+            return self.group_for(self.requirements(t));
+        }
+        let plain =
+            (usize::from(slot.tier) * Channel::ALL.len() + slot.channel.index()) * 2 + usize::from(ticket.confidential);
+        if let Some(&g) = self.plain_groups.get(plain)
+            && g != u32::MAX
+        {
+            return g;
+        }
+        let g = self.group_for(self.requirements(t));
+        if self.plain_groups.len() <= plain {
+            self.plain_groups.resize(plain + 1, u32::MAX);
+        }
+        self.plain_groups[plain] = g;
+        g
+    }
+
     fn group_for(&mut self, req: Requirements) -> u32 {
         if let Some(&g) = self.group_ids.get(&req) {
             return g;
@@ -1641,7 +1709,7 @@ impl Engine {
         let g = match self.tickets[t as usize].req_group.get() {
             Some(g) => g,
             None => {
-                let g = self.group_for(self.requirements(t));
+                let g = self.group_of(t);
                 self.tickets[t as usize].req_group = Packed(g);
                 g
             }
@@ -2067,9 +2135,9 @@ impl Engine {
 
     fn offer(&mut self, t: u32, a: u32, from_group: Option<u32>) {
         let now = self.now;
-        let expires = now + self.rules.offer_timeout_ms;
-        let ch = self.tickets[t as usize].channel.index();
         let at_once = self.offers_made.as_ref().is_some_and(|made| made.taken_at_once);
+        let expires = if at_once { NEVER } else { now + self.rules.offer_timeout_ms };
+        let ch = self.tickets[t as usize].channel.index();
         let why = (!at_once).then(|| match from_group {
             Some(g) => self.explanation(t, a, &self.groups[g as usize].req),
             None => {
@@ -2091,8 +2159,7 @@ impl Engine {
             agent.recent_offers.push_back(now);
             self.schedule(now + window, TimerKind::Recheck { agent: a });
         }
-        self.tickets[t as usize].status =
-            if at_once { Status::Assigned { agent: a } } else { Status::Offered { agent: a, expires } };
+        self.tickets[t as usize].status = Status::Offered { agent: a, expires };
         self.arm(t);
         self.refresh_agent(a);
         if let Some(made) = &mut self.offers_made {
@@ -2189,7 +2256,7 @@ impl Engine {
         let mut next: Option<i64> = None;
         let mut consider = |x: i64| next = Some(next.map_or(x, |n: i64| n.min(x)));
         match slot.status {
-            Status::Offered { expires, .. } => consider(expires),
+            Status::Offered { expires, .. } if expires != NEVER => consider(expires),
             Status::Sticky { until, .. } => consider(until),
             Status::Queued => {
                 if let Some(step) = self.rules.relaxation.get(usize::from(slot.relax)) {
@@ -2560,8 +2627,7 @@ impl Engine {
             (0..count).filter(|&t| engine.tickets[t as usize].status == Status::Queued).collect();
         compact_sort::sort_by_key(&mut queued, |&t| engine.tickets[t as usize].seq);
         for t in queued {
-            let req = engine.requirements(t);
-            let g = engine.group_for(req);
+            let g = engine.group_of(t);
             engine.tickets[t as usize].group = Packed(g);
             if let Some(key) = engine.tickets[t as usize].key {
                 engine.waiting.push(g, t, key);
@@ -3220,63 +3286,127 @@ mod tests {
     }
 
     /// The events of a random desk day applied to one engine whose offers
-    /// are each accepted by an event at the instant they are made, and to
-    /// another that takes offers at once (as the simulation does): the same
-    /// assignments, other decisions and errors after every event, the same
-    /// next wake-up, and the same state at the end but for the expiry
-    /// timers the first engine armed and dropped.
+    /// are each accepted by an event right after the one that made them (if
+    /// still on offer: that event may have closed the ticket or taken it
+    /// back from the agent), and to another that takes offers at once (as
+    /// the simulation does), each ticked while it asks to be woken at the
+    /// same instant (as the simulation does): after every event, the same
+    /// offers taken, the same other decisions and errors, and the same next
+    /// wake-up; at the end, the same state but for what numbers timers (the
+    /// first engine armed an expiry timer per offer, and re-armed the ticket
+    /// on accepting it). The policy has timers of every kind; tickets are
+    /// closed while they wait too, some at the instant a wrap-up ends and
+    /// offers them (where a ticket taken at once, not merely offered, would
+    /// wrongly send its agent into wrap-up).
     #[cfg(not(target_arch = "wasm32"))]
     mod at_once {
         use super::*;
         use crate::agent::AgentSpec;
 
         fn engine() -> Engine {
+            // Timers of every kind: wrap-ups, the fairness window, escalation
+            // out of the first tier, a relaxation step.
             let policy = crate::Policy::from_toml_str(
-                "version = 1\n[routing]\noffer_timeout = \"40s\"\nwrap_up = { chat = \"20s\" }",
+                r#"version = 1
+                [routing]
+                offer_timeout = "40s"
+                wrap_up = { chat = "3s" }
+                fairness = { max_offers = 3, window = "20s" }
+                [[routing.escalation]]
+                tier = "L1"
+                max_wait = "30s"
+                [[routing.relaxation]]
+                after = "4s"
+                widen_tier = true"#,
             )
             .and_then(|p| p.compile())
             .expect("policy");
-            let roster = (0..4)
+            // Few agents with little capacity, so that tickets queue.
+            let roster = (0..3)
                 .map(|i| {
-                    let json = format!(r#"{{"id": "a{i}", "tier": "L1", "capacity": {{"chat": 2, "email": 3}}}}"#);
+                    let json = format!(r#"{{"id": "a{i}", "tier": "L1", "capacity": {{"chat": 1, "email": 2}}}}"#);
                     serde_json::from_str::<AgentSpec>(&json).expect("agent")
                 })
                 .collect();
             Engine::new(policy, roster).expect("engine")
         }
 
-        /// The state without what differs by design: timer numbering and
-        /// ticket generations (the accepting engine armed expiry timers).
+        /// The state without what differs by design: how timers are numbered
+        /// (the accepting engine armed an expiry timer per offer) and the
+        /// generations of tickets' timers (it re-armed each ticket on accepting).
         fn state(e: &Engine) -> serde_json::Value {
-            fn strip(v: &mut serde_json::Value) {
-                match v {
-                    serde_json::Value::Object(map) => {
-                        for key in ["timer_seq", "seq", "generation"] {
-                            map.remove(key);
-                        }
-                        map.values_mut().for_each(strip);
-                    }
-                    serde_json::Value::Array(items) => items.iter_mut().for_each(strip),
-                    _ => {}
-                }
-            }
             let mut v = serde_json::to_value(e.snapshot()).unwrap();
-            strip(&mut v);
+            v.as_object_mut().unwrap().remove("timer_seq");
+            for ticket in v["tickets"].as_array_mut().unwrap() {
+                ticket.as_object_mut().unwrap().remove("generation");
+            }
+            for timer in v["timers"].as_array_mut().unwrap() {
+                timer.as_object_mut().unwrap().remove("seq");
+                timer["kind"].as_object_mut().unwrap().remove("generation");
+            }
             v
         }
 
-        /// The decisions other than offers and wake-ups, and the last wake-up.
-        fn split(decisions: Vec<Decision>) -> (Vec<Decision>, Option<Decision>) {
-            let mut wake = None;
-            let mut rest = Vec::new();
-            for d in decisions {
-                match d {
-                    Decision::WakeAt { .. } => wake = Some(d),
-                    Decision::Offer { .. } => {}
-                    d => rest.push(d),
+        /// Whether `ticket` is on offer to `agent`.
+        fn on_offer(e: &Engine, ticket: &str, agent: &str) -> bool {
+            let (Ok(t), Some(a)) = (e.ticket_index(ticket), e.agent_place(agent)) else { return false };
+            matches!(e.tickets[t as usize].status, Status::Offered { agent, .. } if agent == a)
+        }
+
+        /// What a step did: the event's outcome, the offers taken (ticket,
+        /// agent), the other decisions but wake-ups, and the next wake-up.
+        type Step = (Result<(), String>, Vec<(String, String)>, Vec<Decision>, Option<i64>);
+
+        /// Applies `kind` at `at` to an engine whose offers are accepted by
+        /// events: each offer still on offer is accepted (and those the
+        /// acceptances make), and the engine is ticked while it asks to be
+        /// woken at `at`, as the simulation does.
+        fn accepting_step(e: &mut Engine, at: Timestamp, kind: EventKind) -> Step {
+            let mut out = Vec::new();
+            let result = e.apply_owned(Event::new(at, kind), &mut out).map_err(|e| e.to_string());
+            let (mut offers, mut rest) = (Vec::new(), Vec::new());
+            let mut queue: std::collections::VecDeque<Decision> = out.into();
+            for _ in 0..8 {
+                while let Some(d) = queue.pop_front() {
+                    match d {
+                        Decision::Offer { ticket, agent, .. } if on_offer(e, &ticket, &agent) => {
+                            let accepted = EventKind::OfferAccepted { agent: agent.clone(), ticket: ticket.clone() };
+                            let mut after = Vec::new();
+                            e.apply_owned(Event::new(at, accepted), &mut after).unwrap();
+                            queue.extend(after);
+                            offers.push((ticket, agent));
+                        }
+                        Decision::Offer { .. } | Decision::WakeAt { .. } => {}
+                        d => rest.push(d),
+                    }
                 }
+                if e.next_timer() != Some(to_ms(at)) {
+                    break;
+                }
+                let mut after = Vec::new();
+                e.apply_owned(Event::new(at, EventKind::Tick {}), &mut after).unwrap();
+                queue.extend(after);
             }
-            (rest, wake)
+            (result, offers, rest, e.next_timer())
+        }
+
+        /// The same for an engine that takes offers at once.
+        fn at_once_step(e: &mut Engine, at: Timestamp, kind: EventKind) -> Step {
+            let mut out = Vec::new();
+            let result = e.apply_owned(Event::new(at, kind), &mut out).map_err(|e| e.to_string());
+            for _ in 0..8 {
+                if e.next_timer() != Some(to_ms(at)) {
+                    break;
+                }
+                e.apply_owned(Event::new(at, EventKind::Tick {}), &mut out).unwrap();
+            }
+            let mut made = Vec::new();
+            e.take_offers_made(&mut made);
+            let offers =
+                made.iter().map(|&(h, a)| (e.tickets[h.slot as usize].ticket.id.clone(), e.agent_id(a).to_owned()));
+            let offers = offers.collect();
+            let rest = out.into_iter().filter(|d| !matches!(d, Decision::WakeAt { .. })).collect();
+            (result, offers, rest, e.next_timer())
         }
 
         proptest! {
@@ -3285,26 +3415,45 @@ mod tests {
                 let (mut accepting, mut at_once) = (engine(), engine());
                 at_once.take_offers_at_once();
                 let mut held: Vec<(String, String)> = Vec::new();
+                // Tickets created and not closed, oldest first.
+                let mut open: Vec<String> = Vec::new();
                 let mut at = Timestamp::from_second(1_772_784_000).unwrap();
-                let (mut made, mut next_ticket) = (Vec::new(), 0);
-                let mut events: Vec<EventKind> = (0..4).map(|i| EventKind::AgentLoggedIn { agent: format!("a{i}") }).collect();
-                for (op, pick) in ops {
+                let mut next_ticket = 0;
+                let mut events: Vec<EventKind> = (0..3).map(|i| EventKind::AgentLoggedIn { agent: format!("a{i}") }).collect();
+                // A last tick hands out what a refused last event left waiting.
+                for (op, pick) in ops.into_iter().chain([(4, 0)]) {
                     match op {
                         0 | 1 => {
                             next_ticket += 1;
                             let channel = if op == 0 { "chat" } else { "email" };
                             let json = format!(r#"{{"id": "T{next_ticket}", "created_at": "{at}", "channel": "{channel}"}}"#);
+                            open.push(format!("T{next_ticket}"));
                             let ticket = Box::new(Ticket::from_json_str(&json).unwrap());
                             events.push(EventKind::TicketCreated { ticket, tier: None, preferred_agent: None });
                         }
                         2 if !held.is_empty() => {
                             let (ticket, agent) = held.remove(pick % held.len());
+                            open.retain(|t| *t != ticket);
                             events.push(EventKind::AgentFinished { agent, ticket: ticket.clone() });
+                            events.push(EventKind::TicketClosed { ticket });
+                        }
+                        5 if !open.is_empty() => {
+                            // One of the two oldest tickets not in hand (the
+                            // next to be offered) closed while it waits, or
+                            // one in hand closed without being finished.
+                            let waiting: Vec<&String> = open.iter().filter(|t| !held.iter().any(|(h, _)| h == *t)).collect();
+                            let ticket = if pick < 6 && !waiting.is_empty() {
+                                waiting[pick % waiting.len().min(2)].clone()
+                            } else {
+                                open[pick % open.len()].clone()
+                            };
+                            open.retain(|t| *t != ticket);
+                            held.retain(|(t, _)| *t != ticket);
                             events.push(EventKind::TicketClosed { ticket });
                         }
                         3 => {
                             // Work is taken back at a logout, and offered again.
-                            let agent = format!("a{}", pick % 4);
+                            let agent = format!("a{}", pick % 3);
                             held.retain(|(_, a)| *a != agent);
                             events.push(EventKind::AgentLoggedOut { agent: agent.clone() });
                             events.push(EventKind::AgentLoggedIn { agent });
@@ -3316,39 +3465,12 @@ mod tests {
                     }
                     at = at.checked_add(jiff::SignedDuration::from_secs(1)).unwrap();
                     for kind in events.drain(..) {
-                        let (mut a, mut b) = (Vec::new(), Vec::new());
-                        let ra = accepting.apply_owned(Event::new(at, kind.clone()), &mut a);
-                        let rb = at_once.apply_owned(Event::new(at, kind), &mut b);
-                        prop_assert_eq!(ra.map_err(|e| e.to_string()), rb.map_err(|e| e.to_string()));
-                        // Every offer is accepted at once, each acceptance an
-                        // event; the wake-up is the one after the last.
-                        let mut offers: Vec<(String, String)> = Vec::new();
-                        let (mut rest, mut wake) = split(a.clone());
-                        let mut i = 0;
-                        while i < a.len() {
-                            if let Decision::Offer { ticket, agent, .. } = &a[i] {
-                                offers.push((ticket.clone(), agent.clone()));
-                                let accepted = EventKind::OfferAccepted { agent: agent.clone(), ticket: ticket.clone() };
-                                let mut after = Vec::new();
-                                accepting.apply_owned(Event::new(at, accepted), &mut after).unwrap();
-                                let (more, next) = split(after.clone());
-                                rest.extend(more);
-                                wake = next;
-                                a.extend(after);
-                            }
-                            i += 1;
-                        }
-                        made.clear();
-                        at_once.take_offers_made(&mut made);
-                        let taken: Vec<(String, String)> = made
-                            .iter()
-                            .map(|&(h, p)| (at_once.tickets[h.slot as usize].ticket.id.clone(), at_once.agent_id(p).to_owned()))
-                            .collect();
-                        prop_assert_eq!(&offers, &taken);
-                        let no_offers = !b.iter().any(|d| matches!(d, Decision::Offer { .. }));
+                        let by_events = accepting_step(&mut accepting, at, kind.clone());
+                        let taken = at_once_step(&mut at_once, at, kind);
+                        let no_offers = !taken.2.iter().any(|d| matches!(d, Decision::Offer { .. }));
                         prop_assert!(no_offers, "offers taken at once make no offer decisions");
-                        prop_assert_eq!((rest, wake), split(b));
-                        for (ticket, agent) in offers {
+                        prop_assert_eq!(&by_events, &taken);
+                        for (ticket, agent) in by_events.1 {
                             held.retain(|(t, _)| *t != ticket);
                             held.push((ticket, agent));
                         }

@@ -479,16 +479,19 @@ fn an_agent_holding_three_chats_is_busy_once_not_three_times() {
 
 /// A caller gives up at the very instant the only agent's wrap-up ends: the
 /// engine fires its timer first and offers the call, then closes it for the
-/// abandonment. That offer is moot, and the run goes on.
+/// abandonment. That offer is moot: the call is not answered, the agent does
+/// not wrap up a call it never took, and the run goes on.
 #[test]
 fn an_offer_made_as_its_caller_abandons_is_not_taken() {
     let policy =
         Policy::from_toml_str("version = 1\n[routing]\nwrap_up = { phone = \"30s\" }").unwrap().compile().unwrap();
     // Two calls at once: the first is answered, handled for 30 s and wrapped
-    // up for 30 s; the second gives up after 60 s, as the wrap-up ends.
-    let csv = "timestamp,handle_s\n2026-03-02T09:00:00Z,30\n2026-03-02T09:00:00Z,30\n";
+    // up for 30 s; the second gives up after 60 s, as the wrap-up ends. A
+    // third call, 10 s later, finds the agent free.
+    let csv = "timestamp,handle_s\n2026-03-02T09:00:00Z,30\n2026-03-02T09:00:00Z,30\n2026-03-02T09:01:10Z,30\n";
     let mut scenario = recorded(csv, "duration = \"1h\"");
     scenario.streams[0].patience = Some(serde_json::from_str(r#"{"dist": "fixed", "mean": "60s"}"#).unwrap());
     let r = simulate(&scenario, &policy, 1).unwrap();
-    assert_eq!((r.overall.arrived, r.overall.answered, r.overall.abandoned), (2.0, 1.0, 1.0));
+    assert_eq!((r.overall.arrived, r.overall.answered, r.overall.abandoned), (3.0, 2.0, 1.0));
+    assert_eq!(r.overall.mean_wait_s, 0.0, "both answered calls are answered at once");
 }

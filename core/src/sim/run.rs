@@ -178,10 +178,8 @@ struct Sim<'a> {
     in_hand: Vec<Hand>,
     work_rng: Vec<Rand>,
     route_rng: Rand,
-    /// Pending exponential "budget" of each stream's next arrival.
+    /// The decisions of the event being applied (kept for its memory).
     out: Vec<Decision>,
-    /// The engine's (ticket slot, agent place) of the offers in `out`.
-    made: Vec<(TicketHandle, u32)>,
     /// Offers to take: the engine's ticket handle and agent place.
     accepts: Vec<(TicketHandle, u32)>,
     /// Per ticket slot of the engine, the slot in `live` of the ticket it holds.
@@ -228,7 +226,6 @@ pub(crate) fn run(plan: &Plan, replication: u64, record: bool, cancel: &AtomicBo
         work_rng: (0..n_streams).map(|s| Rand::derive(plan.seed, replication, 2 * s + 1)).collect(),
         route_rng: Rand::derive(plan.seed, replication, u64::MAX),
         out: Vec::with_capacity(16),
-        made: Vec::with_capacity(4),
         accepts: Vec::with_capacity(4),
         by_engine_slot: Vec::new(),
         creating: 0,
@@ -271,7 +268,6 @@ impl Sim<'_> {
     fn apply_known(&mut self, at: i64, kind: EventKind, known: Known) -> Result<(), Error> {
         self.o.events += 1;
         self.out.clear();
-        self.made.clear();
         let mut out = std::mem::take(&mut self.out);
         let result = self.engine.apply_known(Event::new(from_ms(at), kind), known, &mut out);
         if let Some(handle) = self.engine.take_created() {
@@ -282,7 +278,7 @@ impl Sim<'_> {
             self.by_engine_slot[e] = u32::try_from(self.creating).unwrap_or(u32::MAX);
             self.live[self.creating].engine_handle = Some(handle);
         }
-        // The engine assigns offers at once and tells them only by place
+        // The engine takes offers at once and tells them only by place
         // (`Engine::take_offers_at_once`): there are no offer decisions.
         self.engine.take_offers_made(&mut self.accepts);
         self.wake = None;
@@ -353,8 +349,10 @@ impl Sim<'_> {
 
     /// Agent `a` takes the ticket the engine assigned it by `handle`.
     fn accept(&mut self, at: i64, handle: TicketHandle, a: u32) -> Result<(), Error> {
-        // An offer made by a timer due at the instant the ticket was
-        // abandoned, before the abandonment closed it, is moot.
+        // The engine hands out only offers still on offer when an event's
+        // handling ends (one made by a timer due at the instant its caller
+        // abandoned, before the abandonment closed the ticket, is dropped);
+        // this is a guard.
         let Some(s) = self.by_engine_slot.get(handle.slot as usize).map(|&s| s as usize) else { return Ok(()) };
         if !self.live.get(s).is_some_and(|t| t.in_use && t.engine_handle == Some(handle)) {
             return Ok(());
