@@ -200,27 +200,17 @@ impl ReadyQueue {
 /// The expiry of an offer that never expires.
 const NEVER: i64 = i64::MAX;
 
-/// Where a ticket is. Snapshots read it through [`StatusFields`].
+/// Where a ticket is. Snapshots read it through [`StatusFields`]. An offer
+/// taken when the event's handling ends ([`Engine::take_offers_at_once`])
+/// is `Offered` until then, and `expires` [`NEVER`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub(crate) enum Status {
     Queued,
-    Sticky {
-        agent: u32,
-        until: i64,
-    },
-    /// On offer until `expires` ([`NEVER`] for an offer taken when the
-    /// event's handling ends, see [`Engine::take_offers_at_once`]).
-    Offered {
-        agent: u32,
-        expires: i64,
-    },
-    Assigned {
-        agent: u32,
-    },
-    Pending {
-        agent: Option<u32>,
-    },
+    Sticky { agent: u32, until: i64 },
+    Offered { agent: u32, expires: i64 },
+    Assigned { agent: u32 },
+    Pending { agent: Option<u32> },
     Handled,
     Resolved,
 }
