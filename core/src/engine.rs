@@ -2368,26 +2368,9 @@ impl Engine {
         let now = self.now;
         let id = self.tickets[t as usize].ticket.id.clone();
         // SLA alerts due now.
-        if let Ok(triage) = self.policy.triage(&self.tickets[t as usize].ticket, from_ms(now)) {
-            for d in &triage.deadlines {
-                for w in &d.warnings {
-                    if w.at.map(to_ms) == Some(now) && d.state != crate::ClockState::Paused {
-                        self.out.push(Decision::SlaAlert {
-                            at: from_ms(now),
-                            ticket: id.clone(),
-                            metric: d.metric,
-                            fraction: w.fraction,
-                        });
-                    }
-                }
-                if d.due.map(to_ms) == Some(now) && matches!(d.state, crate::ClockState::Breached) {
-                    self.out.push(Decision::SlaAlert {
-                        at: from_ms(now),
-                        ticket: id.clone(),
-                        metric: d.metric,
-                        fraction: 1.0,
-                    });
-                }
+        if let Ok(alerts) = self.policy.alerts_due(&self.tickets[t as usize].ticket, from_ms(now)) {
+            for (metric, fraction) in alerts {
+                self.out.push(Decision::SlaAlert { at: from_ms(now), ticket: id.clone(), metric, fraction });
             }
         }
         let slot = &self.tickets[t as usize];

@@ -119,7 +119,7 @@ impl CompiledPolicy {
     /// with the ticket field's path.
     pub fn triage(&self, ticket: &Ticket, now: Timestamp) -> Result<Triage, Error> {
         let mut words = Words::default();
-        let a = self.evaluate(ticket, now, Some(&mut words))?;
+        let a = self.evaluate(ticket, now, Some(&mut words), None)?;
         let c = &self.inner;
         Ok(Triage {
             ticket: ticket.id.clone(),
@@ -142,7 +142,18 @@ impl CompiledPolicy {
     /// # Errors
     /// As [`CompiledPolicy::triage`].
     pub fn assess(&self, ticket: &Ticket, now: Timestamp) -> Result<Assessment, Error> {
-        self.evaluate(ticket, now, None)
+        self.evaluate(ticket, now, None, None)
+    }
+
+    /// The SLA alerts due exactly at `now`, in the order of the clocks and
+    /// of their warnings: (clock, fraction) for each warning reached now on a
+    /// clock that is not paused, and (clock, 1.0) for each deadline that
+    /// passes now. What [`CompiledPolicy::triage`]'s deadlines say about
+    /// `now`, without the words (an engine's timers ask this often).
+    pub(crate) fn alerts_due(&self, ticket: &Ticket, now: Timestamp) -> Result<Vec<(Metric, f64)>, Error> {
+        let mut alerts = Vec::new();
+        self.evaluate(ticket, now, None, Some(&mut alerts))?;
+        Ok(alerts)
     }
 
     pub(crate) fn classify_ticket<'t>(&self, ticket: &'t Ticket) -> Result<Classified<'t>, Error> {
@@ -184,7 +195,15 @@ impl CompiledPolicy {
         })
     }
 
-    fn evaluate(&self, ticket: &Ticket, now: Timestamp, mut words: Option<&mut Words>) -> Result<Assessment, Error> {
+    /// The assessment of `ticket` at `now`; with `words`, its explanation
+    /// too; with `alerts`, the alerts due now (see [`CompiledPolicy::alerts_due`]).
+    fn evaluate(
+        &self,
+        ticket: &Ticket,
+        now: Timestamp,
+        mut words: Option<&mut Words>,
+        mut alerts: Option<&mut Vec<(Metric, f64)>>,
+    ) -> Result<Assessment, Error> {
         let c = &self.inner;
         let classified = self.classify_ticket(ticket)?;
         ticket.check_history()?;
@@ -240,7 +259,27 @@ impl CompiledPolicy {
                         w.deadlines.push(deadline);
                         figures
                     }
-                    None => sla::figures(target, span, now_ms, &mut cache, None).map_err(under)?,
+                    None => match alerts.as_deref_mut() {
+                        Some(alerts) => {
+                            let before = alerts.len();
+                            let figures = {
+                                let mut report = |fraction: f64, at: Option<i64>, _reached: bool| {
+                                    if at == Some(now_ms) {
+                                        alerts.push((metric, fraction));
+                                    }
+                                };
+                                sla::figures(target, span, now_ms, &mut cache, Some(&mut report)).map_err(under)?
+                            };
+                            if figures.state == ClockState::Paused {
+                                alerts.truncate(before);
+                            }
+                            if figures.due == Some(now_ms) && figures.state == ClockState::Breached {
+                                alerts.push((metric, 1.0));
+                            }
+                            figures
+                        }
+                        None => sla::figures(target, span, now_ms, &mut cache, None).map_err(under)?,
+                    },
                 };
                 due[i] = figures.due.map(from_ms);
                 state[i] = Some(figures.state);
@@ -286,5 +325,96 @@ fn default_step(field: &str, levels: &[String], class: &str) -> PriorityStep {
         source: "default".to_owned(),
         detail: format!("no {field} given: the least severe, {}", levels[levels.len() - 1]),
         class: class.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use jiff::{SignedDuration, Timestamp};
+
+    use crate::sla::{ClockState, Metric};
+    use crate::{Policy, Ticket};
+
+    /// The alerts a triage's deadlines show at `now`: warnings reached at
+    /// that very instant on clocks not paused, and deadlines passing then.
+    fn alerts_by_triage(policy: &crate::CompiledPolicy, ticket: &Ticket, now: Timestamp) -> Vec<(Metric, f64)> {
+        let Ok(triage) = policy.triage(ticket, now) else { return Vec::new() };
+        let mut alerts = Vec::new();
+        for d in &triage.deadlines {
+            for w in &d.warnings {
+                if w.at == Some(now) && d.state != ClockState::Paused {
+                    alerts.push((d.metric, w.fraction));
+                }
+            }
+            if d.due == Some(now) && d.state == ClockState::Breached {
+                alerts.push((d.metric, 1.0));
+            }
+        }
+        alerts
+    }
+
+    /// The lean alerts agree with the triage at every instant a warning or a
+    /// deadline of the example tickets falls on (and a millisecond either
+    /// side), with business calendars, several clocks and a pause.
+    #[test]
+    fn alerts_due_say_what_the_triage_says() {
+        let compile = |text: &str| Policy::from_toml_str(text).and_then(|p| p.compile()).expect("an example policy");
+        let global = compile(include_str!("../../examples/policies/global-desk.toml"));
+        let madrid = compile(include_str!("../../examples/policies/madrid-office.toml"));
+        let ticket = |json: &str| Ticket::from_json_str(json).expect("an example ticket");
+        let waiting = ticket(include_str!("../../examples/tickets/madrid-email-waiting.json"));
+        // The same ticket, paused while it waited, under the policy with warnings.
+        let mut waiting_anywhere = waiting.clone();
+        waiting_anywhere.customer_tier = None;
+        let cases = [
+            (&global, ticket(include_str!("../../examples/tickets/spanish-chat.json"))),
+            (&global, ticket(include_str!("../../examples/tickets/vip-outage-alert.json"))),
+            (&global, waiting_anywhere),
+            (&madrid, waiting),
+        ];
+        let mut alerts_seen = 0;
+        for (policy, mut ticket) in cases {
+            // The instants that matter, from the triage after the last event
+            // and from one at creation (before any pause).
+            let history = std::mem::take(&mut ticket.history);
+            let mut instants = Vec::new();
+            for (t, at) in [(ticket.clone(), ticket.created_at), {
+                let mut full = ticket.clone();
+                full.history = history.clone();
+                let last = history.last().map_or(ticket.created_at, |e| e.at());
+                (full, last)
+            }] {
+                let triage = policy.triage(&t, at).expect("triage");
+                for d in &triage.deadlines {
+                    instants.extend(d.warnings.iter().filter_map(|w| w.at));
+                    instants.extend(d.due);
+                }
+            }
+            ticket.history = history;
+            let ms = SignedDuration::from_millis(1);
+            for at in instants {
+                for now in [at.checked_sub(ms).unwrap(), at, at.checked_add(ms).unwrap()] {
+                    let lean = policy.alerts_due(&ticket, now).unwrap_or_default();
+                    assert_eq!(lean, alerts_by_triage(policy, &ticket, now), "{} at {now}", ticket.id);
+                    alerts_seen += lean.len();
+                }
+            }
+        }
+        assert!(alerts_seen >= 20, "the instants hit warnings and deadlines: {alerts_seen}");
+        // A wait on the customer that starts at the very instant a warning is
+        // reached: the clock is paused then, and that warning is no alert.
+        let chat = ticket(include_str!("../../examples/tickets/spanish-chat.json"));
+        let triage = global.triage(&chat, chat.created_at).expect("triage");
+        let mut paused_at_a_warning = 0;
+        for w in triage.deadlines.iter().flat_map(|d| &d.warnings).filter_map(|w| w.at) {
+            let mut waiting = chat.clone();
+            waiting.history = vec![crate::ticket::TicketEvent::WaitingOnCustomer { at: w }];
+            let lean = global.alerts_due(&waiting, w).unwrap_or_default();
+            assert_eq!(lean, alerts_by_triage(&global, &waiting, w), "waiting from {w}");
+            paused_at_a_warning += usize::from(global.triage(&waiting, w).is_ok_and(|t| {
+                t.deadlines.iter().any(|d| d.state == ClockState::Paused && d.warnings.iter().any(|x| x.at == Some(w)))
+            }));
+        }
+        assert!(paused_at_a_warning > 0, "some clock is paused at one of its warnings");
     }
 }
