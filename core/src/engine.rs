@@ -365,6 +365,12 @@ struct TicketSlot {
 }
 
 impl TicketSlot {
+    /// Whether this slot holds, still open, the ticket `h` names (a closed
+    /// ticket's slot has no key; a reused one, another arrival number).
+    fn holds(&self, h: TicketHandle) -> bool {
+        self.key.is_some_and(|key| key.seq == h.seq)
+    }
+
     /// Makes its pending timer, if any, stale.
     fn disarm(&mut self) {
         self.generation += 1;
@@ -913,7 +919,7 @@ impl Engine {
     /// Offers what can be offered after an event, and hands out the decisions.
     fn finish(&mut self, out: &mut Vec<Decision>) {
         self.dispatch();
-        self.take_offers_made_at_once();
+        self.assign_offers_still_on_offer();
         if let Some(next) = self.next_timer() {
             self.out.push(Decision::WakeAt { at: from_ms(next) });
         }
@@ -964,15 +970,15 @@ impl Engine {
 
     /// [`Engine::take_offers_at_once`]: the offers made during this event
     /// that are still on offer are assigned; the others are forgotten.
-    fn take_offers_made_at_once(&mut self) {
+    fn assign_offers_still_on_offer(&mut self) {
         let Some(made) = self.offers_made.as_mut().filter(|made| made.taken_at_once && !made.waiting.is_empty()) else {
             return;
         };
         let tickets = &mut self.tickets;
         made.waiting.retain(|&(h, a)| {
             let slot = &mut tickets[h.slot as usize];
-            let on_offer = slot.key.is_some_and(|key| key.seq == h.seq)
-                && matches!(slot.status, Status::Offered { agent, expires: NEVER } if agent == a);
+            let on_offer =
+                slot.holds(h) && matches!(slot.status, Status::Offered { agent, expires: NEVER } if agent == a);
             if on_offer {
                 // Its timer stays as armed: `arm` treats an offer that never
                 // expires as it treats an assignment.
@@ -1003,9 +1009,7 @@ impl Engine {
     /// ticket is still open in it (a closed ticket's slot has no key, a
     /// reused one another arrival number), else looked up by id.
     fn ticket_named(&self, known: Known, id: &str) -> Result<u32, Error> {
-        let held = known.ticket.filter(|h| {
-            self.tickets.get(h.slot as usize).and_then(|slot| slot.key).is_some_and(|key| key.seq == h.seq)
-        });
+        let held = known.ticket.filter(|&h| self.tickets.get(h.slot as usize).is_some_and(|slot| slot.holds(h)));
         match held {
             Some(h) => {
                 debug_assert_eq!(self.ticket_ids.get(id.as_bytes()), Some(&h.slot), "ticket {id} is in another slot");
@@ -1013,6 +1017,11 @@ impl Engine {
             }
             None => self.ticket_index(id),
         }
+    }
+
+    /// The handle of the ticket in slot `t`.
+    fn handle_of(&self, t: u32) -> TicketHandle {
+        TicketHandle { slot: t, seq: self.tickets[t as usize].seq }
     }
 
     /// The place of the agent with this id, if there is one.
@@ -1095,9 +1104,9 @@ impl Engine {
             seq: slot.seq,
         });
         slot.next_sla = Packed::new(assessment.next_change.map(to_ms));
-        let seq = slot.seq;
+        let handle = self.handle_of(index);
         if let Some(made) = &mut self.offers_made {
-            made.created = Some(TicketHandle { slot: index, seq });
+            made.created = Some(handle);
         }
         self.enqueue(index, true);
         Ok(())
@@ -2152,9 +2161,9 @@ impl Engine {
         self.tickets[t as usize].status = Status::Offered { agent: a, expires };
         self.arm(t);
         self.refresh_agent(a);
+        let handle = self.handle_of(t);
         if let Some(made) = &mut self.offers_made {
-            let seq = self.tickets[t as usize].seq;
-            made.waiting.push((TicketHandle { slot: t, seq }, a));
+            made.waiting.push((handle, a));
         }
         let Some(mut why) = why else { return };
         let slot = &self.tickets[t as usize];
@@ -3165,6 +3174,28 @@ mod tests {
         }
     }
 
+    /// An engine under `policy` (TOML) with agents `a0`, `a1`, ... of tier L1,
+    /// each with `chat` chats and `email` emails at once, none logged in.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn small_desk(policy: &str, agents: usize, chat: u8, email: u8) -> Engine {
+        let policy = crate::Policy::from_toml_str(policy).and_then(|p| p.compile()).expect("policy");
+        let roster = (0..agents)
+            .map(|i| {
+                let json =
+                    format!(r#"{{"id": "a{i}", "tier": "L1", "capacity": {{"chat": {chat}, "email": {email}}}}}"#);
+                serde_json::from_str::<crate::agent::AgentSpec>(&json).expect("agent")
+            })
+            .collect();
+        Engine::new(policy, roster).expect("engine")
+    }
+
+    /// Ticket `T{n}`, created at `at` on `channel`, asking for nothing else.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn plain_ticket(n: usize, at: Timestamp, channel: &str) -> Box<Ticket> {
+        let json = format!(r#"{{"id": "T{n}", "created_at": "{at}", "channel": "{channel}"}}"#);
+        Box::new(Ticket::from_json_str(&json).expect("ticket"))
+    }
+
     /// The events of a random desk day, each applied to one engine by id and
     /// to another by the handles its offers gave (as the simulation names
     /// them; handles of tickets since closed included, which must fall back
@@ -3173,19 +3204,9 @@ mod tests {
     #[cfg(not(target_arch = "wasm32"))]
     mod by_place {
         use super::*;
-        use crate::agent::AgentSpec;
 
         fn engine() -> Engine {
-            let policy = crate::Policy::from_toml_str("version = 1\n[routing]\noffer_timeout = \"40s\"")
-                .and_then(|p| p.compile())
-                .expect("policy");
-            let roster = (0..4)
-                .map(|i| {
-                    let json = format!(r#"{{"id": "a{i}", "tier": "L1", "capacity": {{"chat": 2, "email": 3}}}}"#);
-                    serde_json::from_str::<AgentSpec>(&json).expect("agent")
-                })
-                .collect();
-            Engine::new(policy, roster).expect("engine")
+            small_desk("version = 1\n[routing]\noffer_timeout = \"40s\"", 4, 2, 3)
         }
 
         /// An offer or a held ticket: ids, and handles as the offer gave them.
@@ -3206,8 +3227,7 @@ mod tests {
                         0 | 1 => {
                             next_ticket += 1;
                             let channel = if op == 0 { "chat" } else { "email" };
-                            let json = format!(r#"{{"id": "T{next_ticket}", "created_at": "{at}", "channel": "{channel}"}}"#);
-                            let ticket = Box::new(Ticket::from_json_str(&json).unwrap());
+                            let ticket = plain_ticket(next_ticket, at, channel);
                             events.push((EventKind::TicketCreated { ticket, tier: None, preferred_agent: None }, Known::default()));
                         }
                         2 | 3 if !offers.is_empty() => {
@@ -3274,13 +3294,12 @@ mod tests {
     #[cfg(not(target_arch = "wasm32"))]
     mod at_once {
         use super::*;
-        use crate::agent::AgentSpec;
 
         fn engine() -> Engine {
             // Timers of every kind: wrap-ups, the fairness window, escalation
-            // out of the first tier, a relaxation step.
-            let policy = crate::Policy::from_toml_str(
-                r#"version = 1
+            // out of the first tier, a relaxation step. Few agents with
+            // little capacity, so that tickets queue.
+            let policy = r#"version = 1
                 [routing]
                 offer_timeout = "40s"
                 wrap_up = { chat = "3s" }
@@ -3290,18 +3309,8 @@ mod tests {
                 max_wait = "30s"
                 [[routing.relaxation]]
                 after = "4s"
-                widen_tier = true"#,
-            )
-            .and_then(|p| p.compile())
-            .expect("policy");
-            // Few agents with little capacity, so that tickets queue.
-            let roster = (0..3)
-                .map(|i| {
-                    let json = format!(r#"{{"id": "a{i}", "tier": "L1", "capacity": {{"chat": 1, "email": 2}}}}"#);
-                    serde_json::from_str::<AgentSpec>(&json).expect("agent")
-                })
-                .collect();
-            Engine::new(policy, roster).expect("engine")
+                widen_tier = true"#;
+            small_desk(policy, 3, 1, 2)
         }
 
         /// The state without what differs by design: how timers are numbered
@@ -3399,9 +3408,8 @@ mod tests {
                         0 | 1 => {
                             next_ticket += 1;
                             let channel = if op == 0 { "chat" } else { "email" };
-                            let json = format!(r#"{{"id": "T{next_ticket}", "created_at": "{at}", "channel": "{channel}"}}"#);
                             open.push(format!("T{next_ticket}"));
-                            let ticket = Box::new(Ticket::from_json_str(&json).unwrap());
+                            let ticket = plain_ticket(next_ticket, at, channel);
                             events.push(EventKind::TicketCreated { ticket, tier: None, preferred_agent: None });
                         }
                         2 if !held.is_empty() => {
