@@ -546,7 +546,11 @@ pub struct Engine {
     offer_seq: u64,
     timer_seq: u64,
     tickets: Vec<TicketSlot>,
+    /// Open tickets by id, unless tickets are named by handle
+    /// ([`Engine::name_tickets_by_handle`]).
     ticket_ids: IdMap,
+    /// Whether callers name open tickets by handle only.
+    tickets_by_handle: bool,
     /// Slots of closed tickets, reused last-in first-out.
     free_slots: Vec<u32>,
     agents: Vec<AgentSlot>,
@@ -693,6 +697,7 @@ impl Engine {
             dispatching_agents: Vec::new(),
             dispatching_groups: Vec::new(),
             offers_made: None,
+            tickets_by_handle: false,
             out: Vec::new(),
         };
         engine.class_names = engine.policy.priority_classes().iter().map(|c| Arc::from(c.as_str())).collect();
@@ -883,7 +888,8 @@ impl Engine {
     /// agent place out of range or of another id) is not used: the id is
     /// looked up instead. So the event is checked and handled exactly as it
     /// would be by id, provided the handles are those of the ids the event
-    /// names (debug builds check that too).
+    /// names (debug builds check that too). When tickets are named by handle
+    /// ([`Engine::name_tickets_by_handle`]), a ticket's id may be left empty.
     pub(crate) fn apply_known(&mut self, event: Event, known: Known, out: &mut Vec<Decision>) -> Result<(), Error> {
         let named = self.begin(&event, known)?;
         if let EventKind::TicketCreated { ticket, tier, preferred_agent } = event.kind {
@@ -968,6 +974,18 @@ impl Engine {
         self.offers_made.get_or_insert_with(OffersMade::default).taken_at_once = true;
     }
 
+    /// From now on, the caller names every ticket it created by the handle
+    /// [`Engine::take_created`] gave, through [`Engine::apply_known`] (an
+    /// event's ticket id may then be left empty), and keeps ticket ids unique
+    /// itself: the engine keeps no table of ids, which saves hashing each id
+    /// when its ticket is created and again when it is closed. An event whose
+    /// handle no longer fits is refused as naming an unknown ticket. This is
+    /// how the simulation names its tickets.
+    pub(crate) fn name_tickets_by_handle(&mut self) {
+        self.tickets_by_handle = true;
+        self.ticket_ids.clear();
+    }
+
     /// [`Engine::take_offers_at_once`]: the offers made during this event
     /// that are still on offer are assigned; the others are forgotten.
     fn assign_offers_still_on_offer(&mut self) {
@@ -1012,7 +1030,14 @@ impl Engine {
         let held = known.ticket.filter(|&h| self.tickets.get(h.slot as usize).is_some_and(|slot| slot.holds(h)));
         match held {
             Some(h) => {
-                debug_assert_eq!(self.ticket_ids.get(id.as_bytes()), Some(&h.slot), "ticket {id} is in another slot");
+                debug_assert!(
+                    if self.tickets_by_handle {
+                        id.is_empty() || self.tickets[h.slot as usize].ticket.id == id
+                    } else {
+                        self.ticket_ids.get(id.as_bytes()) == Some(&h.slot)
+                    },
+                    "ticket {id} is in another slot"
+                );
                 Ok(h.slot)
             }
             None => self.ticket_index(id),
@@ -1053,7 +1078,7 @@ impl Engine {
         self.ticket_seq += 1;
         let preferred = preferred_agent.and_then(|a| self.agent_ids.get(a.as_bytes()).copied());
         let tier = u8::try_from(tier).unwrap_or(0);
-        let id = IdKey::new(&ticket.id);
+        let id = (!self.tickets_by_handle).then(|| IdKey::new(&ticket.id));
         let mut slot = TicketSlot {
             channel: ticket.channel,
             ticket,
@@ -1095,7 +1120,9 @@ impl Engine {
                 u32::try_from(self.tickets.len() - 1).unwrap_or(u32::MAX)
             }
         };
-        self.ticket_ids.insert(id, index);
+        if let Some(id) = id {
+            self.ticket_ids.insert(id, index);
+        }
         let slot = &mut self.tickets[index as usize];
         slot.key = Some(TicketKey {
             points: assessment.key.points,
@@ -1117,7 +1144,7 @@ impl Engine {
         let mut named = Named::default();
         match &event.kind {
             EventKind::TicketCreated { ticket, tier, preferred_agent } => {
-                if self.ticket_ids.contains_key(ticket.id.as_bytes()) {
+                if !self.tickets_by_handle && self.ticket_ids.contains_key(ticket.id.as_bytes()) {
                     return Err(Error::new(
                         ErrorKind::Duplicate,
                         "ticket.id",
@@ -1307,7 +1334,9 @@ impl Engine {
                 if self.tickets[t as usize].status != Status::Resolved {
                     self.close(t, Status::Resolved);
                 }
-                self.ticket_ids.remove(ticket.as_bytes());
+                if !self.tickets_by_handle {
+                    self.ticket_ids.remove(ticket.as_bytes());
+                }
                 let slot = &mut self.tickets[t as usize];
                 slot.disarm();
                 *slot.ticket = Ticket {
@@ -2535,6 +2564,9 @@ impl Engine {
             ));
         }
         engine.offers_made = self.offers_made.take();
+        if self.tickets_by_handle {
+            engine.name_tickets_by_handle();
+        }
         *self = engine;
         self.finish(out);
         Ok(())
@@ -3282,8 +3314,9 @@ mod tests {
     /// are each accepted by an event right after the one that made them (if
     /// still on offer: that event may have closed the ticket or taken it
     /// back from the agent), and to another that takes offers at once (as
-    /// the simulation does), each ticked while it asks to be woken at the
-    /// same instant (as the simulation does): after every event, the same
+    /// the simulation does, naming its tickets by handle), each ticked while
+    /// it asks to be woken at the same instant (as the simulation does):
+    /// after every event, the same
     /// offers taken, the same other decisions and errors, and the same next
     /// wake-up; at the end, the same state but for what numbers timers (the
     /// first engine armed an expiry timer per offer, and re-armed the ticket
@@ -3372,10 +3405,33 @@ mod tests {
             (result, offers, rest, e.next_timer())
         }
 
-        /// The same for an engine that takes offers at once.
-        fn at_once_step(e: &mut Engine, at: Timestamp, kind: EventKind) -> Step {
+        /// The same for an engine that takes offers at once and is told its
+        /// tickets by handle, as the simulation tells them: `handles` holds
+        /// the handle of each ticket it created, and an event that names a
+        /// ticket it holds carries the handle and an empty id.
+        fn at_once_step(
+            e: &mut Engine,
+            handles: &mut HashMap<String, TicketHandle>,
+            at: Timestamp,
+            kind: EventKind,
+        ) -> Step {
+            let mut kind = kind;
+            let created = match &kind {
+                EventKind::TicketCreated { ticket, .. } => Some(ticket.id.clone()),
+                _ => None,
+            };
+            let mut known = Known::default();
+            if let EventKind::TicketClosed { ticket } | EventKind::AgentFinished { ticket, .. } = &mut kind
+                && let Some(&handle) = handles.get(ticket.as_str())
+            {
+                known.ticket = Some(handle);
+                ticket.clear();
+            }
             let mut out = Vec::new();
-            let result = e.apply_owned(Event::new(at, kind), &mut out).map_err(|e| e.to_string());
+            let result = e.apply_known(Event::new(at, kind), known, &mut out).map_err(|e| e.to_string());
+            if let (Some(id), Some(handle)) = (created, e.take_created()) {
+                handles.insert(id, handle);
+            }
             for _ in 0..8 {
                 if e.next_timer() != Some(to_ms(at)) {
                     break;
@@ -3396,6 +3452,8 @@ mod tests {
             fn prop_offers_taken_at_once_assign_as_accepted_offers(ops in proptest::collection::vec((0u8..6, 0usize..8), 1..120)) {
                 let (mut accepting, mut at_once) = (engine(), engine());
                 at_once.take_offers_at_once();
+                at_once.name_tickets_by_handle();
+                let mut handles = HashMap::new();
                 let mut held: Vec<(String, String)> = Vec::new();
                 // Tickets created and not closed, oldest first.
                 let mut open: Vec<String> = Vec::new();
@@ -3447,7 +3505,7 @@ mod tests {
                     at = at.checked_add(jiff::SignedDuration::from_secs(1)).unwrap();
                     for kind in events.drain(..) {
                         let by_events = accepting_step(&mut accepting, at, kind.clone());
-                        let taken = at_once_step(&mut at_once, at, kind);
+                        let taken = at_once_step(&mut at_once, &mut handles, at, kind);
                         let no_offers = !taken.2.iter().any(|d| matches!(d, Decision::Offer { .. }));
                         prop_assert!(no_offers, "offers taken at once make no offer decisions");
                         prop_assert_eq!(&by_events, &taken);

@@ -207,6 +207,7 @@ struct Sim<'a> {
 pub(crate) fn run(plan: &Plan, replication: u64, record: bool, cancel: &AtomicBool) -> Result<Option<Outcome>, Error> {
     let mut engine = Engine::with_roster(plan.policy.clone(), Arc::clone(&plan.roster))?;
     engine.take_offers_at_once();
+    engine.name_tickets_by_handle();
     let n_streams = plan.streams.len() as u64;
     let mut sim = Sim {
         plan,
@@ -406,16 +407,20 @@ impl Sim<'_> {
         hand.held += 1;
         self.push(at + ms, Kind::Finish { slot: u32::try_from(s).unwrap_or(0), generation, agent: a });
         if self.plan.sla && first {
-            let ticket = self.ticket_id(s);
-            self.apply_known(at, EventKind::AgentReplied { ticket }, Known { ticket: Some(handle), agent: None })
+            self.apply_known(
+                at,
+                EventKind::AgentReplied { ticket: String::new() },
+                Known { ticket: Some(handle), agent: None },
+            )
         } else {
             Ok(())
         }
     }
 
-    /// `slot.generation`, in one allocation (a simulated ticket's id is
-    /// made when it arrives and again when it finishes). Written with `itoa`:
-    /// through `write!` it took a twentieth of a simulation.
+    /// `slot.generation`, in one allocation, made when the ticket arrives
+    /// (later events name it by handle: `Engine::name_tickets_by_handle`).
+    /// Written with `itoa`: through `write!` it took a twentieth of a
+    /// simulation.
     fn ticket_id(&self, s: usize) -> String {
         let mut digits = itoa::Buffer::new();
         let mut id = String::with_capacity(24);
@@ -605,7 +610,7 @@ impl Sim<'_> {
         let tier = t.tier as usize;
         let resolve = self.plan.tiers[tier].resolve;
         let resolved = resolve >= 1.0 || tier + 1 >= self.plan.tiers.len() || self.route_rng.uniform() < resolve;
-        let ticket = self.ticket_id(s);
+        let ticket = String::new();
         let known = Known { ticket: t.engine_handle, agent: None };
         if resolved {
             self.record(s, Some(at), "resolved");
@@ -640,10 +645,10 @@ impl Sim<'_> {
         self.o.by_stream[stream].abandoned += 1;
         self.o.by_priority[t.priority as usize].abandoned += 1;
         self.o.by_tier[t.tier as usize].abandoned += 1;
-        let ticket = self.ticket_id(s);
         self.record(s, Some(at), "abandoned");
         self.close(s);
-        self.apply(at, EventKind::TicketClosed { ticket })
+        let known = Known { ticket: t.engine_handle, agent: None };
+        self.apply_known(at, EventKind::TicketClosed { ticket: String::new() }, known)
     }
 
     /// Records interval snapshots up to `t`.
