@@ -197,6 +197,9 @@ impl ReadyQueue {
     }
 }
 
+/// Most boxes of closed tickets kept for reuse ([`Engine::spare_ticket`]).
+const SPARE_TICKETS: usize = 64;
+
 /// The expiry of an offer that never expires.
 const NEVER: i64 = i64::MAX;
 
@@ -551,6 +554,12 @@ pub struct Engine {
     ticket_ids: IdMap,
     /// Whether callers name open tickets by handle only.
     tickets_by_handle: bool,
+    /// When tickets are named by handle: the boxes of closed tickets whose
+    /// slots new tickets took, for the caller's next tickets
+    /// ([`Engine::spare_ticket`]). Boxes, as the slots and events hold them:
+    /// what is reused is their memory.
+    #[allow(clippy::vec_box)]
+    spare_tickets: Vec<Box<Ticket>>,
     /// Slots of closed tickets, reused last-in first-out.
     free_slots: Vec<u32>,
     agents: Vec<AgentSlot>,
@@ -698,6 +707,7 @@ impl Engine {
             dispatching_groups: Vec::new(),
             offers_made: None,
             tickets_by_handle: false,
+            spare_tickets: Vec::new(),
             out: Vec::new(),
         };
         engine.class_names = engine.policy.priority_classes().iter().map(|c| Arc::from(c.as_str())).collect();
@@ -986,6 +996,13 @@ impl Engine {
         self.ticket_ids.clear();
     }
 
+    /// When tickets are named by handle, the box of a closed ticket (emptied,
+    /// its id's memory kept), for the caller to fill with its next ticket:
+    /// a box that is still in cache, where a new one would not be.
+    pub(crate) fn spare_ticket(&mut self) -> Option<Box<Ticket>> {
+        self.spare_tickets.pop()
+    }
+
     /// [`Engine::take_offers_at_once`]: the offers made during this event
     /// that are still on offer are assigned; the others are forgotten.
     fn assign_offers_still_on_offer(&mut self) {
@@ -1111,7 +1128,10 @@ impl Engine {
                 slot.skip = std::mem::take(&mut old.skip);
                 slot.skip.clear();
                 slot.tier_path.push(tier);
-                *old = slot;
+                let closed = std::mem::replace(old, slot).ticket;
+                if self.tickets_by_handle && self.spare_tickets.len() < SPARE_TICKETS {
+                    self.spare_tickets.push(closed);
+                }
                 i
             }
             None => {
@@ -1339,8 +1359,12 @@ impl Engine {
                 }
                 let slot = &mut self.tickets[t as usize];
                 slot.disarm();
+                // An empty id marks a free slot; its memory is kept for the
+                // next ticket's id when the caller reuses the box.
+                let mut id = std::mem::take(&mut slot.ticket.id);
+                id.clear();
                 *slot.ticket = Ticket {
-                    id: String::new(),
+                    id,
                     created_at: slot.ticket.created_at,
                     channel: slot.ticket.channel,
                     impact: None,
