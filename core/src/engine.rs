@@ -899,7 +899,9 @@ impl Engine {
     /// looked up instead. So the event is checked and handled exactly as it
     /// would be by id, provided the handles are those of the ids the event
     /// names (debug builds check that too). When tickets are named by handle
-    /// ([`Engine::name_tickets_by_handle`]), a ticket's id may be left empty.
+    /// ([`Engine::name_tickets_by_handle`]), a ticket's id may be left empty,
+    /// and a ticket whose handle no longer fits is refused as unknown (there
+    /// is no table of ids to look it up in).
     pub(crate) fn apply_known(&mut self, event: Event, known: Known, out: &mut Vec<Decision>) -> Result<(), Error> {
         let named = self.begin(&event, known)?;
         if let EventKind::TicketCreated { ticket, tier, preferred_agent } = event.kind {
@@ -945,6 +947,9 @@ impl Engine {
         }
     }
 
+    /// The slot of the open ticket `id`. When tickets are named by handle
+    /// there is no table of ids, and no id is found: callers that look
+    /// tickets up by id (`triage`, `class_and_due`) are for other hosts.
     fn ticket_index(&self, id: &str) -> Result<u32, Error> {
         self.ticket_ids
             .get(id.as_bytes())
@@ -990,7 +995,8 @@ impl Engine {
     /// itself: the engine keeps no table of ids, which saves hashing each id
     /// when its ticket is created and again when it is closed. An event whose
     /// handle no longer fits is refused as naming an unknown ticket. This is
-    /// how the simulation names its tickets.
+    /// how the simulation names its tickets (which never reloads a policy:
+    /// a reload would rebuild the table, and refuse ids the mode let repeat).
     pub(crate) fn name_tickets_by_handle(&mut self) {
         self.tickets_by_handle = true;
         self.ticket_ids.clear();
@@ -1042,7 +1048,8 @@ impl Engine {
 
     /// The slot of the ticket an event names: from `known` while that
     /// ticket is still open in it (a closed ticket's slot has no key, a
-    /// reused one another arrival number), else looked up by id.
+    /// reused one another arrival number), else looked up by id (which, when
+    /// tickets are named by handle, finds none).
     fn ticket_named(&self, known: Known, id: &str) -> Result<u32, Error> {
         let held = known.ticket.filter(|&h| self.tickets.get(h.slot as usize).is_some_and(|slot| slot.holds(h)));
         match held {
@@ -1242,6 +1249,7 @@ impl Engine {
                     _ => false,
                 };
                 if !holds {
+                    let ticket = &self.tickets[t as usize].ticket.id;
                     return Err(Error::new(
                         ErrorKind::Inconsistent,
                         "ticket",
@@ -1260,6 +1268,7 @@ impl Engine {
                 let declined_already = matches!(event.kind, EventKind::OfferRejected { .. })
                     && self.tickets[t as usize].skip.iter().any(|&(x, _)| x == a);
                 if !on_offer && !declined_already {
+                    let ticket = &self.tickets[t as usize].ticket.id;
                     return Err(Error::new(
                         ErrorKind::Inconsistent,
                         "ticket",
@@ -1323,7 +1332,7 @@ impl Engine {
                             if matches!(self.tickets[t as usize].status, Status::Offered { .. }) {
                                 self.out.push(Decision::OfferWithdrawn {
                                     at: from_ms(self.now),
-                                    ticket: ticket.clone(),
+                                    ticket: self.tickets[t as usize].ticket.id.clone(),
                                     agent: self.agent_id(agent).to_owned(),
                                     reason: reason.clone(),
                                 });
@@ -1359,8 +1368,10 @@ impl Engine {
                 }
                 let slot = &mut self.tickets[t as usize];
                 slot.disarm();
-                // An empty id marks a free slot; its memory is kept for the
-                // next ticket's id when the caller reuses the box.
+                // An empty id marks a free slot. Its memory is kept with the
+                // box: a caller given the box back reuses it for its next
+                // ticket's id (`Engine::spare_ticket`); otherwise it goes
+                // when the slot's next ticket replaces the box.
                 let mut id = std::mem::take(&mut slot.ticket.id);
                 id.clear();
                 *slot.ticket = Ticket {
@@ -3431,8 +3442,10 @@ mod tests {
 
         /// The same for an engine that takes offers at once and is told its
         /// tickets by handle, as the simulation tells them: `handles` holds
-        /// the handle of each ticket it created, and an event that names a
-        /// ticket it holds carries the handle and an empty id.
+        /// the handle of each ticket it created, an event that names a
+        /// ticket it holds carries the handle and an empty id, and a new
+        /// ticket comes in the box of a closed one when the engine has one
+        /// to spare (its id written in the closed id's memory).
         fn at_once_step(
             e: &mut Engine,
             handles: &mut HashMap<String, TicketHandle>,
@@ -3440,10 +3453,21 @@ mod tests {
             kind: EventKind,
         ) -> Step {
             let mut kind = kind;
-            let created = match &kind {
-                EventKind::TicketCreated { ticket, .. } => Some(ticket.id.clone()),
-                _ => None,
-            };
+            let mut created = None;
+            if let EventKind::TicketCreated { ticket, .. } = &mut kind {
+                created = Some(ticket.id.clone());
+                if let Some(mut spare) = e.spare_ticket() {
+                    let t = &*spare;
+                    let fields = [&t.impact, &t.urgency, &t.priority, &t.category, &t.customer_tier, &t.language];
+                    let emptied = t.id.is_empty() && t.skills.is_empty() && t.history.is_empty() && !t.confidential;
+                    assert!(emptied && fields.iter().all(|f| f.is_none()), "a spare box holds an emptied ticket");
+                    let mut id = std::mem::take(&mut spare.id);
+                    *spare = (**ticket).clone();
+                    id.push_str(&ticket.id);
+                    spare.id = id;
+                    *ticket = spare;
+                }
+            }
             let mut known = Known::default();
             if let EventKind::TicketClosed { ticket } | EventKind::AgentFinished { ticket, .. } = &mut kind
                 && let Some(&handle) = handles.get(ticket.as_str())
