@@ -3263,6 +3263,44 @@ mod tests {
         Box::new(Ticket::from_json_str(&json).expect("ticket"))
     }
 
+    /// Tickets named by handle: the events after creation name the ticket by
+    /// its handle alone; once it is closed the handle no longer fits, and
+    /// neither the handle nor the id finds it (there is no table of ids).
+    /// The closed ticket's box comes back emptied when the next ticket takes
+    /// its slot.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn tickets_named_by_handle() {
+        let mut e = small_desk("version = 1", 1, 1, 1);
+        e.take_offers_at_once();
+        e.name_tickets_by_handle();
+        let at = Timestamp::from_second(1_772_784_000).unwrap();
+        let mut out = Vec::new();
+        let known = |handle| Known { ticket: Some(handle), agent: None };
+        let mut apply = |e: &mut Engine, kind, k| e.apply_known(Event::new(at, kind), k, &mut out);
+        apply(&mut e, EventKind::AgentLoggedIn { agent: "a0".into() }, Known::default()).unwrap();
+        let created =
+            EventKind::TicketCreated { ticket: plain_ticket(1, at, "chat"), tier: None, preferred_agent: None };
+        apply(&mut e, created, Known::default()).unwrap();
+        let handle = e.take_created().expect("the new ticket's handle");
+        assert!(e.ticket_ids.is_empty(), "no table of ids");
+        assert_eq!(e.spare_ticket(), None, "no ticket has closed yet");
+        apply(&mut e, EventKind::AgentReplied { ticket: String::new() }, known(handle)).unwrap();
+        apply(&mut e, EventKind::TicketClosed { ticket: String::new() }, known(handle)).unwrap();
+        assert_eq!((e.stats().assigned, e.stats().resolved), (0, 0), "closed: its slot is free");
+        for (id, k) in
+            [(String::new(), known(handle)), ("T1".to_owned(), known(handle)), ("T1".to_owned(), Known::default())]
+        {
+            let refused = apply(&mut e, EventKind::TicketClosed { ticket: id }, k).expect_err("a closed ticket");
+            assert_eq!((refused.kind(), refused.path()), (ErrorKind::UnknownName, "ticket"), "{refused}");
+        }
+        let next = EventKind::TicketCreated { ticket: plain_ticket(2, at, "email"), tier: None, preferred_agent: None };
+        apply(&mut e, next, Known::default()).unwrap();
+        let spare = e.spare_ticket().expect("the closed ticket's box");
+        assert!(spare.id.is_empty() && spare.id.capacity() >= 2, "emptied, its id's memory kept");
+        assert_ne!(e.take_created(), Some(handle), "the slot's new ticket has a new handle");
+    }
+
     /// The events of a random desk day, each applied to one engine by id and
     /// to another by the handles its offers gave (as the simulation names
     /// them; handles of tickets since closed included, which must fall back
