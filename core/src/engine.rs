@@ -1009,6 +1009,23 @@ impl Engine {
         self.spare_tickets.pop()
     }
 
+    /// A copy of `template` with an empty id, for the caller's next ticket:
+    /// in a closed ticket's box, its id's memory kept, when there is one to
+    /// spare ([`Engine::spare_ticket`]); else in a new box.
+    pub(crate) fn ticket_box(&mut self, template: &Ticket) -> Box<Ticket> {
+        let (mut ticket, mut id) = match self.spare_ticket() {
+            Some(mut spare) => {
+                let id = std::mem::take(&mut spare.id);
+                *spare = template.clone();
+                (spare, id)
+            }
+            None => (Box::new(template.clone()), String::new()),
+        };
+        id.clear();
+        ticket.id = id;
+        ticket
+    }
+
     /// [`Engine::take_offers_at_once`]: the offers made during this event
     /// that are still on offer are assigned; the others are forgotten.
     fn assign_offers_still_on_offer(&mut self) {
@@ -3494,15 +3511,12 @@ mod tests {
             let mut created = None;
             if let EventKind::TicketCreated { ticket, .. } = &mut kind {
                 created = Some(ticket.id.clone());
-                if let Some(mut spare) = e.spare_ticket() {
-                    let t = &*spare;
+                if let Some(t) = e.spare_tickets.last() {
                     let fields = [&t.impact, &t.urgency, &t.priority, &t.category, &t.customer_tier, &t.language];
                     let emptied = t.id.is_empty() && t.skills.is_empty() && t.history.is_empty() && !t.confidential;
                     assert!(emptied && fields.iter().all(|f| f.is_none()), "a spare box holds an emptied ticket");
-                    let mut id = std::mem::take(&mut spare.id);
-                    *spare = (**ticket).clone();
-                    id.push_str(&ticket.id);
-                    spare.id = id;
+                    let mut spare = e.ticket_box(ticket);
+                    spare.id.push_str(&ticket.id);
                     *ticket = spare;
                 }
             }

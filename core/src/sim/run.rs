@@ -417,14 +417,13 @@ impl Sim<'_> {
         }
     }
 
-    /// Writes `slot.generation` into `id` (in the memory of a closed ticket's
-    /// id when the engine gave back its box), made when the ticket arrives
+    /// Writes `slot.generation` into the empty `id` (in the memory of a closed
+    /// ticket's id: `Engine::ticket_box`), made when the ticket arrives
     /// (later events name it by handle: `Engine::name_tickets_by_handle`).
     /// Written with `itoa`: through `write!` it took a twentieth of a
     /// simulation.
     fn write_ticket_id(&self, s: usize, id: &mut String) {
         let mut digits = itoa::Buffer::new();
-        id.clear();
         id.reserve(24);
         id.push_str(digits.format(s));
         id.push('.');
@@ -591,15 +590,7 @@ impl Sim<'_> {
             let ms = p.sample(rng);
             self.push(at + ms, Kind::Abandon { slot: u32::try_from(s).unwrap_or(0), generation });
         }
-        let mut ticket = match self.engine.spare_ticket() {
-            Some(mut spare) => {
-                let id = std::mem::take(&mut spare.id);
-                *spare = template.clone();
-                spare.id = id;
-                spare
-            }
-            None => Box::new(template.clone()),
-        };
+        let mut ticket = self.engine.ticket_box(template);
         self.write_ticket_id(s, &mut ticket.id);
         ticket.created_at = from_ms(at);
         ticket.confidential = confidential;
