@@ -47,6 +47,7 @@ use crate::error::{Error, ErrorKind, Problem, unknown_name};
 use crate::event::{Decision, Event, EventKind, OfferExplanation, PassedOver, Presence, SkillMatch, TicketChanges};
 use crate::hash::{FastMap, IdKey, IdMap};
 use crate::policy::{CompiledPolicy, only_fields, required_field};
+use crate::prefetch::prefetch;
 use crate::queue::{DenseQueue, GroupQueues};
 use crate::routing::{RoutingRules, Strategy};
 use crate::ticket::{Channel, Ticket, TicketEvent};
@@ -400,6 +401,10 @@ struct AgentSlot {
     on_shift: bool,
     load: [u8; 7],
     exclusive_load: u8,
+    /// Whether `sticky` holds any ticket: read by every dispatch of the
+    /// agent, here in the first line rather than in the list's own (cold).
+    #[serde(skip)]
+    any_sticky: bool,
     last_offer_at: i64,
     last_offer_seq: u64,
     /// Those of `groups` whose ready queue has no entry for the agent: it was
@@ -418,6 +423,20 @@ struct AgentSlot {
     shift: Option<Calendar>,
     sticky: Vec<u32>,
     generation: u32,
+}
+
+impl AgentSlot {
+    /// Sticky ticket `t` now waits for this agent.
+    fn add_sticky(&mut self, t: u32) {
+        self.sticky.push(t);
+        self.any_sticky = true;
+    }
+
+    /// Sticky ticket `t` no longer waits for this agent.
+    fn drop_sticky(&mut self, t: u32) {
+        self.sticky.retain(|&x| x != t);
+        self.any_sticky = !self.sticky.is_empty();
+    }
 }
 
 /// The ticket and agent an event names, as `validate` found them, so that
@@ -843,6 +862,7 @@ impl Engine {
             on_shift: false,
             load: [0; CHANNELS],
             exclusive_load: 0,
+            any_sticky: false,
             last_offer_at: i64::MIN,
             last_offer_seq: 0,
             recent_offers: VecDeque::new(),
@@ -1088,6 +1108,36 @@ impl Engine {
     /// The handle of the ticket in slot `t`.
     fn handle_of(&self, t: u32) -> TicketHandle {
         TicketHandle { slot: t, seq: self.tickets[t as usize].seq }
+    }
+
+    /// Starts loading ticket `h`'s slot (its first and last fields bound the
+    /// cache lines it spans) and its box (all of it: closing a ticket resets
+    /// every field). A hint only: see [`crate::prefetch`].
+    pub(crate) fn prefetch_ticket(&self, h: TicketHandle) {
+        let Some(slot) = self.tickets.get(h.slot as usize) else { return };
+        prefetch(&slot.key);
+        prefetch(&slot.skip);
+        prefetch(&slot.tier_since);
+        prefetch(&slot.class);
+        // Reading where the box is waits for the slot; fields 48 to 72 bytes
+        // apart, first to last, cover every line of the box whatever its
+        // alignment.
+        let ticket = &*slot.ticket;
+        prefetch(&ticket.id);
+        prefetch(&ticket.impact);
+        prefetch(&ticket.priority);
+        prefetch(&ticket.customer_tier);
+        prefetch(&ticket.created_at);
+        prefetch(&ticket.channel);
+    }
+
+    /// Starts loading agent `a`'s slot: the line deciding whether it can take
+    /// work, and the line with the groups it serves.
+    pub(crate) fn prefetch_agent(&self, a: u32) {
+        if let Some(agent) = self.agents.get(a as usize) {
+            prefetch(&agent.capacity);
+            prefetch(&agent.groups);
+        }
     }
 
     /// The place of the agent with this id, if there is one.
@@ -1518,7 +1568,7 @@ impl Engine {
                     }
                     match status {
                         Status::Sticky { .. } => {
-                            self.agents[a as usize].sticky.retain(|&x| x != t);
+                            self.agents[a as usize].drop_sticky(t);
                             self.tickets[t as usize].status = Status::Handled;
                             self.enqueue_plain(t);
                         }
@@ -1776,7 +1826,7 @@ impl Engine {
             if self.can_serve(p, &req) && (self.rules.sticky_wait_ms > 0 || self.can_take(p, req.channel)) {
                 let until = self.now + self.rules.sticky_wait_ms;
                 self.tickets[t as usize].status = Status::Sticky { agent: p, until };
-                self.agents[p as usize].sticky.push(t);
+                self.agents[p as usize].add_sticky(t);
                 self.dirty_agents.push(p);
                 self.arm(t);
                 return;
@@ -1815,7 +1865,7 @@ impl Engine {
                 }
             }
             Status::Sticky { agent, .. } => {
-                self.agents[agent as usize].sticky.retain(|&x| x != t);
+                self.agents[agent as usize].drop_sticky(t);
             }
             _ => {}
         }
@@ -2074,14 +2124,19 @@ impl Engine {
     fn dispatch_agent(&mut self, a: u32) {
         while self.can_take_any(a) {
             // Sticky tickets waiting for this agent come first.
-            let sticky = self.agents[a as usize]
-                .sticky
-                .iter()
-                .copied()
-                .filter(|&t| self.can_take(a, self.tickets[t as usize].channel))
-                .max_by_key(|&t| self.tickets[t as usize].key);
+            let agent = &self.agents[a as usize];
+            let sticky = if agent.any_sticky {
+                agent
+                    .sticky
+                    .iter()
+                    .copied()
+                    .filter(|&t| self.can_take(a, self.tickets[t as usize].channel))
+                    .max_by_key(|&t| self.tickets[t as usize].key)
+            } else {
+                None
+            };
             if let Some(t) = sticky {
-                self.agents[a as usize].sticky.retain(|&x| x != t);
+                self.agents[a as usize].drop_sticky(t);
                 self.offer(t, a, None);
                 continue;
             }
@@ -2475,7 +2530,7 @@ impl Engine {
                 self.enqueue_plain(t);
             }
             Status::Sticky { agent, until } if until <= now => {
-                self.agents[agent as usize].sticky.retain(|&x| x != t);
+                self.agents[agent as usize].drop_sticky(t);
                 self.enqueue_plain(t);
             }
             Status::Queued => {
@@ -2658,6 +2713,7 @@ impl Engine {
             slot.last_offer_at = saved.last_offer_at;
             slot.last_offer_seq = saved.last_offer_seq;
             slot.recent_offers = saved.recent_offers;
+            slot.any_sticky = !saved.sticky.is_empty();
             slot.sticky = saved.sticky;
             slot.generation = saved.generation;
         }
@@ -2987,6 +3043,9 @@ impl Engine {
                         self.tickets[t as usize].ticket.id
                     ));
                 }
+            }
+            if agent.any_sticky == agent.sticky.is_empty() {
+                problems.push(format!("{name}'s flag for sticky tickets disagrees with its list"));
             }
             for &t in &agent.sticky {
                 if self.can_take(a32, self.tickets[t as usize].channel) {

@@ -67,6 +67,7 @@ mod event;
 mod hash;
 pub mod history;
 pub mod policy;
+mod prefetch;
 mod priority;
 mod queue;
 mod routing;

@@ -409,6 +409,25 @@ mod tests {
     }
 
     #[test]
+    fn prefetching_changes_nothing() {
+        // The default desk: skills, three tiers, escalations, abandonment.
+        let (mut scenario, policy) = default_desk().unwrap();
+        scenario.run.duration = Some(crate::policy::DurationText(jiff::SignedDuration::from_hours(24)));
+        let plan = Plan::new(&scenario, &policy).unwrap();
+        let cancel = AtomicBool::new(false);
+        let outcome = |prefetch| {
+            let mut o = run::run_prefetching(&plan, 1, true, &cancel, prefetch).unwrap().unwrap();
+            let records = std::mem::take(&mut o.records);
+            (merge(&plan, vec![o], 1), records)
+        };
+        let (without, records_without) = outcome(false);
+        let (with, records_with) = outcome(true);
+        assert!(without.overall.arrived > 1000.0 && without.overall.abandoned > 0.0, "{:?}", without.overall);
+        assert_eq!(without, with);
+        assert_eq!(records_without, records_with);
+    }
+
+    #[test]
     fn a_cancelled_simulation_stops_with_none() {
         let (scenario, policy) = default_desk().unwrap();
         assert!(simulate_cancellable(&scenario, &policy, 2, false, &AtomicBool::new(true)).unwrap().is_none());

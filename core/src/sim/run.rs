@@ -13,6 +13,7 @@ use crate::Engine;
 use crate::engine::{Known, TicketHandle};
 use crate::error::Error;
 use crate::event::{Decision, Event, EventKind};
+use crate::prefetch::prefetch;
 use crate::ticket::Channel;
 use crate::time::{from_ms, to_ms};
 
@@ -198,13 +199,35 @@ struct Sim<'a> {
     replication: u32,
     /// Per-slot traces, when recording tickets.
     traces: Option<Vec<Trace>>,
+    /// Whether to prefetch what the next events name (large desks only).
+    prefetch: bool,
 }
+
+/// From this many agents on, the simulation prefetches what its next events
+/// name. The tickets in flight grow with the desk (about one per busy agent),
+/// and with them what the events touch: some 600 bytes a ticket, past a
+/// core's own cache (1 MB here) from about 2,000 agents. Measured on M/M/c
+/// at 96% occupancy, 1,000,000 tickets: the hints cost 5% at 50 agents and
+/// 4% at 500, break even at 2,000, and save 10% at 5,000.
+const PREFETCH_FROM_AGENTS: usize = 2_000;
 
 /// Runs replication `replication` of `plan`.
 /// With `record`, a [`TicketRecord`] is kept for every ticket.
 /// Stops early, with `Ok(None)`, once `cancel` is set (checked every 1,024
 /// steps of the loop).
 pub(crate) fn run(plan: &Plan, replication: u64, record: bool, cancel: &AtomicBool) -> Result<Option<Outcome>, Error> {
+    run_prefetching(plan, replication, record, cancel, plan.roster.len() >= PREFETCH_FROM_AGENTS)
+}
+
+/// [`run`], prefetching what the next events name if `prefetch` is set
+/// (which never changes the outcome).
+pub(crate) fn run_prefetching(
+    plan: &Plan,
+    replication: u64,
+    record: bool,
+    cancel: &AtomicBool,
+    prefetch: bool,
+) -> Result<Option<Outcome>, Error> {
     let mut engine = Engine::with_roster(plan.policy.clone(), Arc::clone(&plan.roster))?;
     engine.take_offers_at_once();
     engine.name_tickets_by_handle();
@@ -247,6 +270,7 @@ pub(crate) fn run(plan: &Plan, replication: u64, record: bool, cancel: &AtomicBo
         },
         replication: u32::try_from(replication).unwrap_or(u32::MAX),
         traces: record.then(Vec::new),
+        prefetch,
     };
     if !sim.go(cancel)? {
         return Ok(None);
@@ -705,6 +729,9 @@ impl Sim<'_> {
                 continue;
             }
             let Some(item) = self.heap.pop() else { break };
+            if self.prefetch {
+                self.prefetch_upcoming();
+            }
             match item.kind {
                 Kind::Arrival { stream } => self.arrive(item.at, stream as usize)?,
                 Kind::Finish { slot, generation, agent } => self.finish(item.at, slot as usize, generation, agent)?,
@@ -722,6 +749,33 @@ impl Sim<'_> {
         }
         self.duty();
         Ok(true)
+    }
+
+    /// On a large desk the tickets and agents the next events name are cold
+    /// (thousands of others were touched since). Start loading them while
+    /// this event is handled: two events ahead the simulation's own records
+    /// of the ticket and agent, one event ahead the engine's (found through
+    /// those records, by then in cache).
+    fn prefetch_upcoming(&self) {
+        let items = &self.heap.items;
+        if let Some(&Item { kind: Kind::Finish { slot, agent, .. }, .. }) = items.first() {
+            if let Some(h) = self.live.get(slot as usize).and_then(|live| live.engine_handle) {
+                self.engine.prefetch_ticket(h);
+            }
+            self.engine.prefetch_agent(agent);
+        }
+        let children = items.get(1..items.len().min(5)).unwrap_or_default();
+        let Some(second) = children.iter().min() else { return };
+        if let Kind::Finish { slot, agent, .. } = second.kind {
+            if let Some(live) = self.live.get(slot as usize) {
+                // 88 bytes: its first and last fields bound the lines it spans.
+                prefetch(live);
+                prefetch(&live.in_use);
+            }
+            if let Some(hand) = self.in_hand.get(agent as usize) {
+                prefetch(hand);
+            }
+        }
     }
 
     /// Agent `a` puts an item down at `at`; its busy stretch ends with its last.
