@@ -45,7 +45,7 @@ use crate::calendar::Calendar;
 use crate::compact_sort;
 use crate::error::{Error, ErrorKind, Problem, unknown_name};
 use crate::event::{Decision, Event, EventKind, OfferExplanation, PassedOver, Presence, SkillMatch, TicketChanges};
-use crate::hash::{FastMap, IdKey, IdMap, insert_churning};
+use crate::hash::{FastMap, IdKey, IdMap};
 use crate::policy::{CompiledPolicy, only_fields, required_field};
 use crate::prefetch::prefetch;
 use crate::queue::{DenseQueue, GroupQueues};
@@ -1215,7 +1215,7 @@ impl Engine {
             }
         };
         if let Some(id) = id {
-            insert_churning(&mut self.ticket_ids, id, index);
+            self.ticket_ids.insert(id, index);
         }
         let slot = &mut self.tickets[index as usize];
         slot.key = Some(TicketKey {

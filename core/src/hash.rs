@@ -115,21 +115,6 @@ impl std::hash::Hash for IdKey {
 /// Ids to slot numbers.
 pub(crate) type IdMap = FastMap<IdKey, u32>;
 
-/// Inserts into a table whose ids keep coming and going (open tickets),
-/// keeping it at most half full. In a fuller table a removal mostly leaves a
-/// tombstone rather than an empty bucket (it may sit inside a probe chain),
-/// and once tombstones fill the room left the table is rehashed in place,
-/// every bucket: at 110,000 open tickets, one in 84% of 131,072 buckets, that
-/// came every few thousand tickets and cost 4 cache misses a ticket. At most
-/// half full, nearly every removal empties its bucket.
-pub(crate) fn insert_churning(map: &mut IdMap, key: IdKey, value: u32) {
-    let len = map.len();
-    if map.capacity() < 2 * (len + 1) {
-        map.reserve(len + 2);
-    }
-    map.insert(key, value);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,20 +139,5 @@ mod tests {
         assert_eq!(map.get(&long.as_bytes()[..INLINE_ID]), None);
         assert_eq!(map.remove(&b"t1"[..]), Some(1));
         assert_eq!(map.get(&b"t1"[..]), None);
-    }
-
-    #[test]
-    fn a_churning_table_stays_at_most_half_full() {
-        let mut map = IdMap::default();
-        for n in 0..50_000u32 {
-            insert_churning(&mut map, IdKey::new(&format!("t{n}")), n);
-            if n >= 10_000 {
-                let gone = n - 10_000;
-                assert_eq!(map.remove(format!("t{gone}").as_bytes()), Some(gone));
-            }
-            assert!(map.capacity() >= 2 * map.len(), "{} in room for {}", map.len(), map.capacity());
-        }
-        assert_eq!(map.len(), 10_000);
-        assert_eq!(map.get(&b"t49999"[..]), Some(&49_999));
     }
 }
