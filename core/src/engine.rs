@@ -1110,18 +1110,19 @@ impl Engine {
         TicketHandle { slot: t, seq: self.tickets[t as usize].seq }
     }
 
-    /// Starts loading ticket `h`'s slot (its first and last fields bound the
-    /// cache lines it spans) and its box (all of it: closing a ticket resets
-    /// every field). A hint only: see [`crate::prefetch`].
+    /// Starts loading ticket `h`'s slot and its box, all of both (closing a
+    /// ticket resets every field of the box). A hint only: see
+    /// [`crate::prefetch`]. The fields prefetched are at most 64 bytes apart,
+    /// first to last, so every cache line is loaded wherever the slot and
+    /// the box start (`tests::prefetches_cover_every_line` checks this against
+    /// the compiler's layout).
     pub(crate) fn prefetch_ticket(&self, h: TicketHandle) {
         let Some(slot) = self.tickets.get(h.slot as usize) else { return };
         prefetch(&slot.key);
         prefetch(&slot.skip);
         prefetch(&slot.tier_since);
         prefetch(&slot.class);
-        // Reading where the box is waits for the slot; fields 48 to 72 bytes
-        // apart, first to last, cover every line of the box whatever its
-        // alignment.
+        // Reading where the box is waits for the slot.
         let ticket = &*slot.ticket;
         prefetch(&ticket.id);
         prefetch(&ticket.impact);
@@ -3285,6 +3286,31 @@ impl From<Problem> for Error {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn prefetches_cover_every_line() {
+        use crate::prefetch::covers_every_line;
+        use std::mem::offset_of;
+        // The fields `Engine::prefetch_ticket` and `prefetch_agent` prefetch.
+        let slot = [
+            offset_of!(TicketSlot, key),
+            offset_of!(TicketSlot, skip),
+            offset_of!(TicketSlot, tier_since),
+            offset_of!(TicketSlot, class),
+        ];
+        assert!(covers_every_line::<TicketSlot>(&slot), "{slot:?} of {}", size_of::<TicketSlot>());
+        let ticket = [
+            offset_of!(Ticket, id),
+            offset_of!(Ticket, impact),
+            offset_of!(Ticket, priority),
+            offset_of!(Ticket, customer_tier),
+            offset_of!(Ticket, created_at),
+            offset_of!(Ticket, channel),
+        ];
+        assert!(covers_every_line::<Ticket>(&ticket), "{ticket:?} of {}", size_of::<Ticket>());
+        // An agent: its first two lines (the slot is laid out by hand).
+        assert_eq!((offset_of!(AgentSlot, capacity), offset_of!(AgentSlot, groups)), (0, 64));
+    }
 
     #[cfg(not(target_arch = "wasm32"))]
     proptest! {

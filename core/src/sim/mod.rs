@@ -11,8 +11,8 @@
 //! replications (in parallel, each seeded from the scenario's seed and its
 //! index, merged in order: results never depend on the number of threads).
 //!
-//! Each replication keeps its own event heap of arrivals, handling
-//! completions and patience expiries, and feeds the [`crate::Engine`] the
+//! Each replication keeps its own queue of what is due (arrivals, handling
+//! completions, patience expiries), and feeds the [`crate::Engine`] the
 //! events a desk would: agents log in at the start (the engine follows their
 //! shifts), tickets are created, every offer is accepted at once, handling
 //! ends in a resolution or an escalation to the next tier, and a customer out

@@ -1,5 +1,6 @@
 //! The event loop of one replication: simulated arrivals, handling and
-//! patience on one heap, the real engine deciding who takes what.
+//! patience in due order (two heaps, one of arrivals), the real engine
+//! deciding who takes what.
 
 use std::cmp::Ordering;
 use std::sync::Arc;
@@ -13,7 +14,7 @@ use crate::Engine;
 use crate::engine::{Known, TicketHandle};
 use crate::error::Error;
 use crate::event::{Decision, Event, EventKind};
-use crate::prefetch::prefetch;
+use crate::prefetch::{self, prefetch};
 use crate::ticket::Channel;
 use crate::time::{from_ms, to_ms};
 
@@ -169,9 +170,10 @@ struct Sim<'a> {
     engine: Engine,
     /// What is due to happen but arrivals: finishes and abandonments, one
     /// per ticket in hand or waiting with patience.
-    heap: FutureEvents,
+    finishes_due: FutureEvents,
     /// The next arrival of each stream, kept apart: a few entries instead of
-    /// every other entry of `heap`, taken out and put back once per ticket.
+    /// every other entry of `finishes_due`, taken out and put back once per
+    /// ticket.
     /// Both order by (instant, sequence number), so the events come in the
     /// same order as from one heap.
     arrivals_due: FutureEvents,
@@ -207,7 +209,7 @@ struct Sim<'a> {
     /// Per-slot traces, when recording tickets.
     traces: Option<Vec<Trace>>,
     /// Whether to prefetch what the next events name (large desks only).
-    prefetch: bool,
+    prefetching: bool,
 }
 
 /// From this many agents on, the simulation prefetches what its next events
@@ -223,17 +225,18 @@ const PREFETCH_FROM_AGENTS: usize = 2_000;
 /// Stops early, with `Ok(None)`, once `cancel` is set (checked every 1,024
 /// steps of the loop).
 pub(crate) fn run(plan: &Plan, replication: u64, record: bool, cancel: &AtomicBool) -> Result<Option<Outcome>, Error> {
-    run_prefetching(plan, replication, record, cancel, plan.roster.len() >= PREFETCH_FROM_AGENTS)
+    let prefetching = prefetch::AVAILABLE && plan.roster.len() >= PREFETCH_FROM_AGENTS;
+    run_prefetching(plan, replication, record, cancel, prefetching)
 }
 
-/// [`run`], prefetching what the next events name if `prefetch` is set
+/// [`run`], prefetching what the next events name if `prefetching` is set
 /// (which never changes the outcome).
 pub(crate) fn run_prefetching(
     plan: &Plan,
     replication: u64,
     record: bool,
     cancel: &AtomicBool,
-    prefetch: bool,
+    prefetching: bool,
 ) -> Result<Option<Outcome>, Error> {
     let mut engine = Engine::with_roster(plan.policy.clone(), Arc::clone(&plan.roster))?;
     engine.take_offers_at_once();
@@ -242,7 +245,7 @@ pub(crate) fn run_prefetching(
     let mut sim = Sim {
         plan,
         engine,
-        heap: FutureEvents::default(),
+        finishes_due: FutureEvents::default(),
         arrivals_due: FutureEvents::default(),
         seq: 0,
         wake: None,
@@ -278,7 +281,7 @@ pub(crate) fn run_prefetching(
         },
         replication: u32::try_from(replication).unwrap_or(u32::MAX),
         traces: record.then(Vec::new),
-        prefetch,
+        prefetching,
     };
     if !sim.go(cancel)? {
         return Ok(None);
@@ -292,7 +295,7 @@ impl Sim<'_> {
         let item = Item { at, seq: self.seq, kind };
         match kind {
             Kind::Arrival { .. } => self.arrivals_due.push(item),
-            _ => self.heap.push(item),
+            _ => self.finishes_due.push(item),
         }
     }
 
@@ -741,7 +744,7 @@ impl Sim<'_> {
                 continue;
             }
             let Some(item) = self.pop() else { break };
-            if self.prefetch {
+            if self.prefetching {
                 self.prefetch_upcoming();
             }
             match item.kind {
@@ -764,29 +767,31 @@ impl Sim<'_> {
     }
 
     /// The event due next: the sooner of the next arrival and the next
-    /// finish or abandonment.
+    /// finish or abandonment (by instant, then sequence number: the order
+    /// one heap of both would give).
     fn peek(&self) -> Option<&Item> {
-        match (self.arrivals_due.peek(), self.heap.peek()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
+        match (self.arrivals_due.peek(), self.finishes_due.peek()) {
+            (Some(arrival), Some(other)) => Some(arrival.min(other)),
+            (arrival, other) => arrival.or(other),
         }
     }
 
     fn pop(&mut self) -> Option<Item> {
-        let arrival_first = match (self.arrivals_due.peek(), self.heap.peek()) {
-            (Some(a), Some(b)) => a < b,
-            (a, _) => a.is_some(),
+        let arrival_first = match (self.arrivals_due.peek(), self.finishes_due.peek()) {
+            (Some(arrival), Some(other)) => arrival < other,
+            (arrival, _) => arrival.is_some(),
         };
-        if arrival_first { self.arrivals_due.pop() } else { self.heap.pop() }
+        if arrival_first { self.arrivals_due.pop() } else { self.finishes_due.pop() }
     }
 
-    /// On a large desk the tickets and agents the next events name are cold
+    /// On a large desk the tickets and agents the next finishes name are cold
     /// (thousands of others were touched since). Start loading them while
-    /// this event is handled: two events ahead the simulation's own records
-    /// of the ticket and agent, one event ahead the engine's (found through
-    /// those records, by then in cache).
+    /// this event is handled: for the finish after next (the soonest of the
+    /// root's children in `finishes_due`) the simulation's own records of the
+    /// ticket and agent, for the next one the engine's (found through those
+    /// records, by then in cache).
     fn prefetch_upcoming(&self) {
-        let items = &self.heap.items;
+        let items = &self.finishes_due.items;
         if let Some(&Item { kind: Kind::Finish { slot, agent, .. }, .. }) = items.first() {
             if let Some(h) = self.live.get(slot as usize).and_then(|live| live.engine_handle) {
                 self.engine.prefetch_ticket(h);
@@ -797,9 +802,11 @@ impl Sim<'_> {
         let Some(second) = children.iter().min() else { return };
         if let Kind::Finish { slot, agent, .. } = second.kind {
             if let Some(live) = self.live.get(slot as usize) {
-                // 88 bytes: its first and last fields bound the lines it spans.
-                prefetch(live);
-                prefetch(&live.in_use);
+                // Fields at most 64 bytes apart, first to last: every line
+                // of the record (`tests::prefetches_cover_every_line`).
+                prefetch(&live.recorded_handle_ms);
+                prefetch(&live.arrived);
+                prefetch(&live.channel);
             }
             if let Some(hand) = self.in_hand.get(agent as usize) {
                 prefetch(hand);
@@ -844,5 +851,19 @@ impl Sim<'_> {
                 self.o.by_team[i].duty_ms = span as f64 * f64::from(team.agents);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Live;
+    use crate::prefetch::covers_every_line;
+    use std::mem::offset_of;
+
+    #[test]
+    fn prefetches_cover_every_line() {
+        // The fields `Sim::prefetch_upcoming` prefetches.
+        let fields = [offset_of!(Live, recorded_handle_ms), offset_of!(Live, arrived), offset_of!(Live, channel)];
+        assert!(covers_every_line::<Live>(&fields), "{fields:?} of {} bytes", size_of::<Live>());
     }
 }
