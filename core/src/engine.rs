@@ -1025,7 +1025,7 @@ impl Engine {
     /// When tickets are named by handle, the box of a closed ticket (emptied,
     /// its id's memory kept), for the caller to fill with its next ticket:
     /// a box that is still in cache, where a new one would not be.
-    pub(crate) fn spare_ticket(&mut self) -> Option<Box<Ticket>> {
+    fn spare_ticket(&mut self) -> Option<Box<Ticket>> {
         self.spare_tickets.pop()
     }
 

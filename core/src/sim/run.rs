@@ -103,6 +103,11 @@ impl FutureEvents {
         self.items.first()
     }
 
+    /// The item due after the soonest: the soonest of the root's children.
+    fn peek_second(&self) -> Option<&Item> {
+        self.items.get(1..self.items.len().min(5))?.iter().min()
+    }
+
     fn pop(&mut self) -> Option<Item> {
         let last = self.items.pop()?;
         let Some(&soonest) = self.items.first() else { return Some(last) };
@@ -791,16 +796,13 @@ impl Sim<'_> {
     /// ticket and agent, for the next one the engine's (found through those
     /// records, by then in cache).
     fn prefetch_upcoming(&self) {
-        let items = &self.finishes_due.items;
-        if let Some(&Item { kind: Kind::Finish { slot, agent, .. }, .. }) = items.first() {
+        if let Some(&Item { kind: Kind::Finish { slot, agent, .. }, .. }) = self.finishes_due.peek() {
             if let Some(h) = self.live.get(slot as usize).and_then(|live| live.engine_handle) {
                 self.engine.prefetch_ticket(h);
             }
             self.engine.prefetch_agent(agent);
         }
-        let children = items.get(1..items.len().min(5)).unwrap_or_default();
-        let Some(second) = children.iter().min() else { return };
-        if let Kind::Finish { slot, agent, .. } = second.kind {
+        if let Some(&Item { kind: Kind::Finish { slot, agent, .. }, .. }) = self.finishes_due.peek_second() {
             if let Some(live) = self.live.get(slot as usize) {
                 // Fields at most 64 bytes apart, first to last: every line
                 // of the record (`tests::prefetches_cover_every_line`).
