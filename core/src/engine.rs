@@ -1033,16 +1033,14 @@ impl Engine {
     /// in a closed ticket's box, its id's memory kept, when there is one to
     /// spare ([`Engine::spare_ticket`]); else in a new box.
     pub(crate) fn ticket_box(&mut self, template: &Ticket) -> Box<Ticket> {
-        let (mut ticket, mut id) = match self.spare_ticket() {
+        let mut ticket = match self.spare_ticket() {
             Some(mut spare) => {
-                let id = std::mem::take(&mut spare.id);
-                *spare = template.clone();
-                (spare, id)
+                Ticket::clone_from(&mut spare, template);
+                spare
             }
-            None => (Box::new(template.clone()), String::new()),
+            None => Box::new(template.clone()),
         };
-        id.clear();
-        ticket.id = id;
+        ticket.id.clear();
         ticket
     }
 
@@ -1440,22 +1438,7 @@ impl Engine {
                 // box: a caller given the box back reuses it for its next
                 // ticket's id (`Engine::spare_ticket`); otherwise it goes
                 // when the slot's next ticket replaces the box.
-                let mut id = std::mem::take(&mut slot.ticket.id);
-                id.clear();
-                *slot.ticket = Ticket {
-                    id,
-                    created_at: slot.ticket.created_at,
-                    channel: slot.ticket.channel,
-                    impact: None,
-                    urgency: None,
-                    priority: None,
-                    category: None,
-                    customer_tier: None,
-                    language: None,
-                    skills: BTreeMap::new(),
-                    confidential: false,
-                    history: Vec::new(),
-                };
+                slot.ticket.empty();
                 // Kept for the slot's next ticket.
                 slot.tier_path.clear();
                 slot.skip.clear();

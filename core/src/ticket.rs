@@ -84,7 +84,7 @@ impl fmt::Display for Channel {
 /// the ticket is triaged. A ticket's current classification applies from its
 /// creation: reclassify it and its SLA targets change, measured from the start
 /// with every earlier pause kept.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Ticket {
     /// The host's identifier, shown in explanations.
@@ -125,6 +125,84 @@ pub struct Ticket {
     pub history: Vec<TicketEvent>,
 }
 
+/// Written out so that `clone_from` reuses the memory of the ticket it
+/// overwrites, field by field: the engine refills closed tickets' boxes this
+/// way (`Engine::ticket_box`). Each function names every field, so a new field
+/// cannot be forgotten in one of them.
+impl Clone for Ticket {
+    fn clone(&self) -> Self {
+        let Ticket {
+            id,
+            created_at,
+            channel,
+            impact,
+            urgency,
+            priority,
+            category,
+            customer_tier,
+            language,
+            skills,
+            confidential,
+            history,
+        } = self;
+        Ticket {
+            id: id.clone(),
+            created_at: *created_at,
+            channel: *channel,
+            impact: impact.clone(),
+            urgency: urgency.clone(),
+            priority: priority.clone(),
+            category: category.clone(),
+            customer_tier: customer_tier.clone(),
+            language: language.clone(),
+            skills: skills.clone(),
+            confidential: *confidential,
+            history: history.clone(),
+        }
+    }
+
+    fn clone_from(&mut self, source: &Self) {
+        let Ticket {
+            id,
+            created_at,
+            channel,
+            impact,
+            urgency,
+            priority,
+            category,
+            customer_tier,
+            language,
+            skills,
+            confidential,
+            history,
+        } = source;
+        self.id.clone_from(id);
+        self.created_at = *created_at;
+        self.channel = *channel;
+        let names = [
+            (&mut self.impact, impact),
+            (&mut self.urgency, urgency),
+            (&mut self.priority, priority),
+            (&mut self.category, category),
+            (&mut self.customer_tier, customer_tier),
+            (&mut self.language, language),
+        ];
+        for (to, from) in names {
+            // Most are absent on both sides: nothing to do.
+            if to.is_some() || from.is_some() {
+                to.clone_from(from);
+            }
+        }
+        // A map has no `clone_from` of its own: it would clone and drop,
+        // which costs even when both maps are empty.
+        if !(self.skills.is_empty() && skills.is_empty()) {
+            self.skills.clone_from(skills);
+        }
+        self.confidential = *confidential;
+        self.history.clone_from(history);
+    }
+}
+
 impl Ticket {
     /// Parses a ticket from JSON.
     ///
@@ -140,6 +218,35 @@ impl Ticket {
     /// As [`Ticket::from_json_str`].
     pub fn from_value(value: serde_json::Value) -> Result<Ticket, Error> {
         crate::policy::read_value(value)
+    }
+
+    /// Empties every field but the creation instant and channel, keeping
+    /// the id's memory: what is left of a closed ticket's box.
+    pub(crate) fn empty(&mut self) {
+        let Ticket {
+            id,
+            created_at: _,
+            channel: _,
+            impact,
+            urgency,
+            priority,
+            category,
+            customer_tier,
+            language,
+            skills,
+            confidential,
+            history,
+        } = self;
+        id.clear();
+        for field in [impact, urgency, priority, category, customer_tier, language] {
+            *field = None;
+        }
+        // Dropping a map walks it even when it is empty.
+        if !skills.is_empty() {
+            *skills = BTreeMap::new();
+        }
+        *confidential = false;
+        *history = Vec::new();
     }
 
     /// Checks that the history is in time order and starts after creation.
@@ -244,5 +351,67 @@ impl TicketEvent {
             | TicketEvent::Resolved { at }
             | TicketEvent::Reopened { at } => at,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain(id: &str) -> Ticket {
+        Ticket {
+            id: id.to_owned(),
+            created_at: "2026-03-02T09:00:00Z".parse().unwrap(),
+            channel: Channel::Email,
+            impact: None,
+            urgency: None,
+            priority: None,
+            category: None,
+            customer_tier: None,
+            language: None,
+            skills: BTreeMap::new(),
+            confidential: false,
+            history: Vec::new(),
+        }
+    }
+
+    fn full(id: &str) -> Ticket {
+        Ticket {
+            channel: Channel::Phone,
+            created_at: "2026-03-03T10:30:00Z".parse().unwrap(),
+            impact: Some("high".into()),
+            urgency: Some("medium".into()),
+            priority: Some("P2".into()),
+            category: Some("network".into()),
+            customer_tier: Some("gold".into()),
+            language: Some("es".into()),
+            skills: BTreeMap::from([("network".to_owned(), 3), ("vpn".to_owned(), 2)]),
+            confidential: true,
+            history: vec![TicketEvent::AgentReplied { at: "2026-03-03T10:40:00Z".parse().unwrap() }],
+            ..plain(id)
+        }
+    }
+
+    #[test]
+    fn clone_from_overwrites_every_field_whatever_was_there() {
+        let mixed = Ticket { impact: None, language: Some("fr".into()), skills: BTreeMap::new(), ..full("m-1") };
+        for source in [plain("a-1"), full("b-22"), mixed.clone()] {
+            for before in [plain("x"), full("a-much-longer-id-than-the-others"), mixed.clone()] {
+                let mut into = before.clone();
+                into.clone_from(&source);
+                assert_eq!(into, source, "{source:?} over {before:?}");
+                assert_eq!(source.clone(), source);
+            }
+        }
+    }
+
+    #[test]
+    fn emptying_keeps_only_the_creation_instant_channel_and_id_memory() {
+        let mut ticket = full("t-42");
+        let capacity = ticket.id.capacity();
+        ticket.empty();
+        let full = full("");
+        assert_eq!(ticket, Ticket { created_at: full.created_at, channel: full.channel, ..plain("") });
+        assert_eq!(ticket.id.capacity(), capacity);
     }
 }
