@@ -15,10 +15,13 @@
 //!   next day. It belongs to the day it starts on: a holiday on that day closes it.
 //! - `"24:00"` is allowed as an end time; `"00:00-24:00"` is a whole day.
 //! - Local times that do not exist (skipped by a DST change) resolve to the
-//!   instant just after the gap; local times that occur twice resolve to the
-//!   first occurrence (jiff's "compatible" rule, as RFC 5545 prescribes). So an
-//!   interval covering the skipped hour is one hour shorter that day, and one
-//!   covering the repeated hour is one hour longer: the time really worked.
+//!   instant the clocks jumped, just after the gap: on 2026-03-08 in New York
+//!   both 02:00 and 02:30 resolve to 03:00 EDT. Local times that occur twice
+//!   resolve to their first occurrence. So an interval covering the skipped
+//!   hour is one hour shorter that day, one reaching into it is as much shorter
+//!   as it reaches, and one covering the repeated hour is one hour longer: the
+//!   time really worked.
+//! - A day's intervals may be listed in any order.
 //! - Calendars answer for instants in years 1900 to 2999; outside that they
 //!   return an [`ErrorKind::OutOfRange`] error.
 
@@ -26,7 +29,7 @@ use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 use jiff::civil::{Date, Time, Weekday};
-use jiff::tz::TimeZone;
+use jiff::tz::{AmbiguousOffset, TimeZone};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::error::{Error, ErrorKind, Problem};
@@ -175,7 +178,16 @@ impl WeeklyHours {
                 format!("\"{}\" overlaps {}", days[d][i], describe(last)),
             ));
         }
-        if problems.is_empty() { Ok(WeeklyHours { days }) } else { Err(problems) }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        // Each day in order of start, so the year's open periods come out in
+        // order (an overnight interval, ending after midnight, is its day's last).
+        let mut days = days;
+        for intervals in &mut days {
+            intervals.sort_by_key(|iv| iv.start);
+        }
+        Ok(WeeklyHours { days })
     }
 
     /// The intervals of `day`.
@@ -559,8 +571,20 @@ impl Calendar {
         let time =
             Time::new(i8::try_from(secs / 3600).unwrap_or(0), i8::try_from((secs % 3600) / 60).unwrap_or(0), 0, 0)
                 .unwrap_or(Time::midnight());
-        let ts = self.inner.zone.to_ambiguous_timestamp(date.to_datetime(time)).compatible().unwrap_or(Timestamp::MAX);
-        to_ms(ts)
+        let zone = &self.inner.zone;
+        let local = zone.to_ambiguous_timestamp(date.to_datetime(time));
+        let ts = match local.offset() {
+            // Skipped: the first instant after the gap is the transition that
+            // follows the instant the offset before the gap would give.
+            AmbiguousOffset::Gap { after, .. } => after
+                .to_timestamp(date.to_datetime(time))
+                .ok()
+                .and_then(|before_gap| zone.following(before_gap).next())
+                .map(|transition| transition.timestamp()),
+            // Unambiguous, or the first of two occurrences.
+            AmbiguousOffset::Unambiguous { .. } | AmbiguousOffset::Fold { .. } => local.earlier().ok(),
+        };
+        to_ms(ts.unwrap_or(Timestamp::MAX))
     }
 
     fn is_holiday(&self, date: Date) -> bool {
@@ -596,8 +620,10 @@ impl Calendar {
                 Err(_) => break,
             }
         }
-        // Sorted and disjoint by construction (validated week, monotone local ->
-        // UTC mapping); merge touching segments to keep the table small.
+        // Sorted and disjoint by construction (each day's intervals sorted and
+        // disjoint, the local -> UTC mapping never going back); merge touching
+        // segments to keep the table small.
+        debug_assert!(seg_start.windows(2).all(|w| w[0] <= w[1]), "segments in order");
         let mut merged_start: Vec<i64> = Vec::with_capacity(seg_start.len());
         let mut merged_end: Vec<i64> = Vec::with_capacity(seg_end.len());
         for (s, e) in seg_start.into_iter().zip(seg_end) {
@@ -750,6 +776,54 @@ mod tests {
             ts("2026-11-02T15:00:00Z"),
             "Friday 16:00 EDT + 2h = Monday 10:00 EST"
         );
+    }
+
+    #[test]
+    fn times_skipped_by_spring_forward_open_and_close_when_the_clocks_jump() {
+        // 2026-03-08 in New York: 02:00 EST -> 03:00 EDT (07:00Z).
+        let daily = |d: &'static [&'static str]| cal("America/New_York", [d, d, d, d, d, d, d], &[]);
+        // Opening at 02:30, which is skipped: open from 03:00 EDT.
+        let c = daily(&["02:30-05:00"]);
+        assert_eq!(c.add(ts("2026-03-08T06:00:00Z"), hours(1)).unwrap(), ts("2026-03-08T08:00:00Z"));
+        assert_eq!(c.between(ts("2026-03-08T00:00:00Z"), ts("2026-03-09T00:00:00Z")).unwrap(), hours(2));
+        // Both ends skipped but the end still after the jump: 03:00-03:15 EDT.
+        let c = daily(&["02:30-03:15"]);
+        let ten_minutes = SignedDuration::from_mins(10);
+        assert_eq!(c.add(ts("2026-03-08T06:00:00Z"), ten_minutes).unwrap(), ts("2026-03-08T07:10:00Z"));
+        // Two intervals in and after the gap keep their order: 02:30-02:45 is
+        // gone that night, 03:00-03:20 EDT stays whole.
+        let c = daily(&["02:30-02:45", "03:00-03:20"]);
+        assert_eq!(
+            c.between(ts("2026-03-08T00:00:00Z"), ts("2026-03-09T00:00:00Z")).unwrap(),
+            SignedDuration::from_mins(20)
+        );
+        // Closing at 02:30, skipped: Saturday night 22:00 EST closes at 03:00
+        // EDT, 4 real hours; 15 more minutes run from Sunday 22:00 EDT.
+        let c = daily(&["22:00-02:30"]);
+        let target = hours(4) + SignedDuration::from_mins(15);
+        assert_eq!(c.add(ts("2026-03-08T03:00:00Z"), target).unwrap(), ts("2026-03-09T02:15:00Z"));
+        // Whole days across the jump count real time, as ever.
+        let c = daily(&["00:00-24:00"]);
+        assert_eq!(c.between(ts("2026-03-08T05:00:00Z"), ts("2026-03-09T04:00:00Z")).unwrap(), hours(23));
+    }
+
+    #[test]
+    fn a_days_intervals_count_in_any_order() {
+        let d: &[&str] = &["14:00-18:00", "09:00-13:00"];
+        let unsorted = cal("UTC", [d, d, d, d, d, &[], &[]], &[]);
+        let d: &[&str] = &["09:00-13:00", "14:00-18:00"];
+        let sorted = cal("UTC", [d, d, d, d, d, &[], &[]], &[]);
+        for c in [&unsorted, &sorted] {
+            // Monday 2026-03-02.
+            assert_eq!(c.add(ts("2026-03-02T09:00:00Z"), hours(2)).unwrap(), ts("2026-03-02T11:00:00Z"));
+            assert_eq!(c.add(ts("2026-03-02T09:00:00Z"), hours(5)).unwrap(), ts("2026-03-02T15:00:00Z"));
+            assert_eq!(c.between(ts("2026-03-02T00:00:00Z"), ts("2026-03-09T00:00:00Z")).unwrap(), hours(40));
+        }
+        // An overnight interval listed first on its day.
+        let d: &[&str] = &["22:00-02:00", "09:00-17:00"];
+        let c = cal("UTC", [d, &[], &[], &[], &[], &[], &[]], &[]);
+        assert_eq!(c.between(ts("2026-03-02T00:00:00Z"), ts("2026-03-03T12:00:00Z")).unwrap(), hours(12));
+        assert_eq!(c.add(ts("2026-03-02T09:00:00Z"), hours(9)).unwrap(), ts("2026-03-02T23:00:00Z"));
     }
 
     #[test]
