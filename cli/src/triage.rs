@@ -116,6 +116,8 @@ fn report(t: &Triage) -> String {
                     (Some(due), Some(local)) => {
                         let _ = writeln!(out, "  {:<15} due {}  = {local}", "", when(due, t.now));
                     }
+                    // Met: its stop below says when; a pause since does not matter.
+                    _ if matches!(d.state, ClockState::Met) => {}
                     _ => {
                         let _ = writeln!(out, "  {:<15} due: not while waiting on the customer", "");
                     }
@@ -123,7 +125,9 @@ fn report(t: &Triage) -> String {
                 if let Some(stop) = d.stopped_at {
                     let _ = writeln!(out, "  {:<15} stopped {}", "", when(stop, t.now));
                 }
-                for w in &d.warnings {
+                // A met clock's warnings not reached by then never will be.
+                let met = matches!(d.state, ClockState::Met);
+                for w in d.warnings.iter().filter(|w| w.reached || !met) {
                     if let Some(at) = w.at {
                         let mark = if w.reached { "reached" } else { "pending" };
                         let _ = writeln!(

@@ -105,6 +105,36 @@ fn triage_explains_in_text_and_json() {
 }
 
 #[test]
+fn triage_shows_a_met_clock_without_what_no_longer_applies() {
+    // First response met at 09:05; later the ticket waits on the customer.
+    let replied = r#"{"id": "N1", "created_at": "2026-03-02T09:00:00Z", "channel": "email", "impact": "high",
+        "urgency": "high", "history": [{"event": "agent_replied", "at": "2026-03-02T09:05:00Z"}"#;
+    let paused = format!(r#"{replied}, {{"event": "waiting_on_customer", "at": "2026-03-02T09:06:00Z"}}]}}"#);
+    let replied = format!("{replied}]}}");
+    let triage = |name: &str, ticket: &str| {
+        let path = temp_file(name, ticket.as_bytes());
+        let args = ["triage", "--policy", "examples/policies/global-desk.toml", "--ticket", &path];
+        let out = tierwise(&[&args[..], &["--now", "2026-03-02T09:08:00Z"]].concat());
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    // Running: the met clock keeps its deadline and the warning reached
+    // before it was met (50% at 09:07:30 is after 09:05: none), and drops
+    // the warnings it will never reach; the running clock keeps them all.
+    let stdout = triage("met.json", &replied);
+    let met = stdout.split("first_response").nth(1).and_then(|s| s.split("resolution").next()).unwrap();
+    assert!(met.contains("due 2026-03-02 09:15 UTC") && met.contains("stopped 2026-03-02 09:05 UTC"), "{stdout}");
+    assert!(!met.contains("warning"), "{stdout}");
+    assert_eq!(stdout.matches("[pending]").count(), 3, "{stdout}");
+    // Paused since: the met clock does not say it is due "not while
+    // waiting on the customer"; the paused resolution clock does.
+    let stdout = triage("met-paused.json", &paused);
+    assert_eq!(stdout.matches("not while waiting on the customer").count(), 1, "{stdout}");
+    let resolution = stdout.split("resolution").nth(1).unwrap();
+    assert!(resolution.contains("not while waiting on the customer"), "{stdout}");
+}
+
+#[test]
 fn triage_ranks_a_rosters_agents_for_the_ticket() {
     let args = [
         "triage",
