@@ -187,6 +187,11 @@ struct Sim<'a> {
     live: Vec<Live>,
     free: Vec<u32>,
     arrival_rng: Vec<Rand>,
+    /// Per Poisson stream, the exact instant (ms, fractional) of its last
+    /// arrival: each gap is drawn from there, and only the event's instant
+    /// is rounded up to the millisecond (drawing from the rounded instant
+    /// made every gap half a millisecond long on average too long).
+    arrival_clock: Vec<f64>,
     /// Per stream of recorded arrivals, the row that arrives next.
     next_row: Vec<usize>,
     /// Per agent: its team and what it holds.
@@ -257,6 +262,8 @@ pub(crate) fn run_prefetching(
         live: Vec::new(),
         free: Vec::new(),
         arrival_rng: (0..n_streams).map(|s| Rand::derive(plan.seed, replication, 2 * s)).collect(),
+        #[allow(clippy::cast_precision_loss)]
+        arrival_clock: vec![plan.start_ms as f64; plan.streams.len()],
         next_row: vec![0; plan.streams.len()],
         in_hand: plan
             .agent_team
@@ -514,8 +521,8 @@ impl Sim<'_> {
         self.outstanding -= 1;
     }
 
-    /// Schedules a stream's next arrival after `t`, or ends arrivals.
-    fn schedule_arrival(&mut self, stream: usize, t: i64) {
+    /// Schedules a stream's next arrival, or ends arrivals.
+    fn schedule_arrival(&mut self, stream: usize) {
         let rate = match &self.plan.streams[stream].arrivals {
             ArrivalPlan::Poisson(rate) => rate,
             ArrivalPlan::Recorded(rows) => {
@@ -528,7 +535,7 @@ impl Sim<'_> {
             }
         };
         let mut budget = self.arrival_rng[stream].exp1();
-        let mut t = t as f64;
+        let mut t = self.arrival_clock[stream];
         // Walk the pieces of constant rate (bounded: a few years of 15 minutes).
         for _ in 0..200_000 {
             #[allow(clippy::cast_possible_truncation)]
@@ -536,9 +543,10 @@ impl Sim<'_> {
             #[allow(clippy::cast_precision_loss)]
             let span = end as f64 - t;
             if r > 0.0 && r * span >= budget {
-                let at = t + budget / r;
+                let exact = t + budget / r;
+                self.arrival_clock[stream] = exact;
                 #[allow(clippy::cast_possible_truncation)]
-                let at = at.ceil() as i64;
+                let at = exact.ceil() as i64;
                 if self.plan.stop_ms.is_none_or(|stop| at < stop) {
                     self.push(at, Kind::Arrival { stream: u32::try_from(stream).unwrap_or(0) });
                 } else {
@@ -578,7 +586,7 @@ impl Sim<'_> {
         if self.plan.max_arrivals.is_some_and(|m| self.arrivals >= m) {
             self.arrivals_done = true;
         } else {
-            self.schedule_arrival(stream, at);
+            self.schedule_arrival(stream);
         }
         let template = row.and_then(|r| r.ticket.as_deref()).unwrap_or(&sp.template);
         let priority = row.map_or(sp.priority, |r| r.priority);
@@ -718,7 +726,7 @@ impl Sim<'_> {
             self.apply(start, EventKind::AgentLoggedIn { agent })?;
         }
         for s in 0..self.plan.streams.len() {
-            self.schedule_arrival(s, start);
+            self.schedule_arrival(s);
         }
         loop {
             steps = steps.wrapping_add(1);
