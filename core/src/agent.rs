@@ -35,8 +35,10 @@ pub struct AgentSpec {
     /// on duty whenever logged in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shift: Option<ShiftSpec>,
-    /// Items the agent can hold at once, by channel. Default: 1 phone, 3 chat,
-    /// 3 sms, 3 social, 8 email, 8 web, 8 alert.
+    /// Items the agent can hold at once, by channel. Given, it lists every
+    /// channel the agent takes: a channel left out is one the agent does not
+    /// take (capacity 0). Absent: 1 phone, 3 chat, 3 sms, 3 social, 8 email,
+    /// 8 web, 8 alert.
     #[serde(default = "default_capacity")]
     pub capacity: BTreeMap<String, u8>,
 }

@@ -933,6 +933,14 @@ impl Engine {
         Ok(())
     }
 
+    /// Moves into `out` the decisions of the timers that fired before the
+    /// last event was refused ([`Engine::begin`] fires them first): a host
+    /// that stops at the refusal hands them out; one that goes on gets them
+    /// with its next event's.
+    pub(crate) fn take_decisions_of_a_refused_event(&mut self, out: &mut Vec<Decision>) {
+        out.append(&mut self.out);
+    }
+
     /// Fires the timers due by the event's instant, then checks the event;
     /// returns the ticket and agent it names.
     fn begin(&mut self, event: &Event, known: Known) -> Result<Named, Error> {
@@ -1388,9 +1396,15 @@ impl Engine {
                         self.dequeue(t);
                         self.enqueue(t, false);
                     }
+                    // Still for its agent, until the same instant; the agent
+                    // looks again (its new key may change what comes first).
+                    Status::Sticky { agent, .. } if self.can_serve(agent, &self.requirements(t)) => {
+                        self.dirty_agents.push(agent);
+                        self.arm(t);
+                    }
                     Status::Sticky { .. } => {
                         self.dequeue(t);
-                        self.enqueue(t, true);
+                        self.enqueue(t, false);
                     }
                     Status::Offered { agent, .. } | Status::Assigned { agent } => {
                         if !self.can_serve(agent, &self.requirements(t)) {
@@ -1451,12 +1465,15 @@ impl Engine {
                 let t = named.ticket.map_or_else(|| self.ticket_index(ticket), Ok)?;
                 self.push_history(t, TicketEvent::Reopened { at: from_ms(self.now) });
                 self.rekey(t);
+                // Its wait in its tier starts again (escalation counts from here).
+                self.tickets[t as usize].tier_since = self.now;
                 self.enqueue(t, true);
             }
             EventKind::WaitingOnCustomer { ticket } => {
                 let t = named.ticket.map_or_else(|| self.ticket_index(ticket), Ok)?;
                 self.push_history(t, TicketEvent::WaitingOnCustomer { at: from_ms(self.now) });
-                let holder = match self.tickets[t as usize].status {
+                let before = self.tickets[t as usize].status;
+                let holder = match before {
                     Status::Queued | Status::Sticky { .. } => {
                         self.dequeue(t);
                         None
@@ -1474,7 +1491,9 @@ impl Engine {
                     Status::Pending { agent } => agent,
                     Status::Handled | Status::Resolved => None,
                 };
-                if !matches!(self.tickets[t as usize].status, Status::Handled | Status::Resolved) {
+                // Releasing the agent leaves the ticket handled: it waits on
+                // the customer all the same.
+                if !matches!(before, Status::Handled | Status::Resolved) {
                     self.tickets[t as usize].status = Status::Pending { agent: holder };
                 }
                 self.rekey(t);
@@ -1490,12 +1509,19 @@ impl Engine {
                         self.arm(t);
                     }
                     Status::Pending { agent } => {
+                        let slot = &mut self.tickets[t as usize];
                         if let Some(agent) = agent {
-                            self.tickets[t as usize].preferred = Some(agent);
+                            slot.preferred = Some(agent);
                         }
+                        // Back in the desk's hands: its wait in its tier
+                        // starts again (escalation counts from here).
+                        slot.tier_since = self.now;
                         self.enqueue(t, true);
                     }
-                    Status::Handled | Status::Resolved => self.enqueue(t, true),
+                    Status::Handled | Status::Resolved => {
+                        self.tickets[t as usize].tier_since = self.now;
+                        self.enqueue(t, true);
+                    }
                     Status::Queued => {
                         self.dequeue(t);
                         self.enqueue(t, false);
@@ -1537,6 +1563,7 @@ impl Engine {
                         Status::Offered { agent, .. } | Status::Assigned { agent } | Status::Sticky { agent, .. } => {
                             agent == a
                         }
+                        Status::Pending { agent: Some(agent) } => agent == a && self.rules.pending_consumes_capacity,
                         _ => false,
                     })
                     .collect();
@@ -1556,6 +1583,13 @@ impl Engine {
                             self.tickets[t as usize].status = Status::Handled;
                             self.enqueue_plain(t);
                         }
+                        // Still waiting on the customer: its capacity is
+                        // freed, and it is queued when the customer replies.
+                        Status::Pending { .. } => {
+                            self.release(a, t, false);
+                            self.tickets[t as usize].status = Status::Pending { agent: None };
+                            self.arm(t);
+                        }
                         _ => {
                             self.release(a, t, false);
                             self.requeue(t, "the agent logged out");
@@ -1573,7 +1607,11 @@ impl Engine {
                 let a = named.agent.map_or_else(|| self.agent_index(agent), Ok)?;
                 let t = named.ticket.map_or_else(|| self.ticket_index(ticket), Ok)?;
                 self.release(a, t, true);
-                self.tickets[t as usize].status = Status::Handled;
+                let slot = &mut self.tickets[t as usize];
+                slot.status = Status::Handled;
+                // Its last agent, preferred if the customer replies or it is
+                // reopened.
+                slot.preferred = Some(a);
                 self.arm(t);
             }
             EventKind::OfferAccepted { agent, ticket } => {
@@ -1596,7 +1634,12 @@ impl Engine {
                     Some(name) => self.rules.tiers.iter().position(|x| x == name).unwrap_or(0),
                     None => usize::from(self.tickets[t as usize].tier) + 1,
                 };
-                self.escalate(t, u8::try_from(target).unwrap_or(0), "requested");
+                let target = u8::try_from(target).unwrap_or(0);
+                // Naming the tier makes the request idempotent: a ticket
+                // already there stays as it is.
+                if target != self.tickets[t as usize].tier {
+                    self.escalate(t, target, "requested");
+                }
             }
             EventKind::Tick {} => {}
         }
@@ -1867,7 +1910,8 @@ impl Engine {
     }
 
     fn close(&mut self, t: u32, status: Status) {
-        match self.tickets[t as usize].status {
+        let before = self.tickets[t as usize].status;
+        match before {
             Status::Queued | Status::Sticky { .. } => self.dequeue(t),
             Status::Offered { agent, .. } => self.release(agent, t, false),
             Status::Assigned { agent } => self.release(agent, t, true),
@@ -1875,6 +1919,10 @@ impl Engine {
                 self.release(agent, t, true);
             }
             _ => {}
+        }
+        // The agent who worked it, preferred if it is reopened.
+        if let Status::Assigned { agent } | Status::Pending { agent: Some(agent) } = before {
+            self.tickets[t as usize].preferred = Some(agent);
         }
         self.tickets[t as usize].status = status;
         self.tickets[t as usize].disarm();
@@ -1915,10 +1963,14 @@ impl Engine {
 
     fn escalate(&mut self, t: u32, to: u8, reason: &str) {
         let from = self.tickets[t as usize].tier;
-        match self.tickets[t as usize].status {
+        let before = self.tickets[t as usize].status;
+        match before {
             Status::Queued | Status::Sticky { .. } => self.dequeue(t),
             Status::Offered { agent, .. } => self.release(agent, t, false),
             Status::Assigned { agent } => self.release(agent, t, true),
+            Status::Pending { agent: Some(agent) } if self.rules.pending_consumes_capacity => {
+                self.release(agent, t, true);
+            }
             _ => {}
         }
         let slot = &mut self.tickets[t as usize];
@@ -1935,7 +1987,16 @@ impl Engine {
             to_tier: self.rules.tiers[usize::from(to)].clone(),
             reason: reason.to_owned(),
         });
-        self.enqueue_plain(t);
+        if matches!(before, Status::Pending { .. }) {
+            // Still waiting on the customer: queued in the new tier when
+            // the customer replies, by whoever is there then.
+            let slot = &mut self.tickets[t as usize];
+            slot.status = Status::Pending { agent: None };
+            slot.preferred = None;
+            self.arm(t);
+        } else {
+            self.enqueue_plain(t);
+        }
     }
 
     fn update_shift(&mut self, a: u32) {

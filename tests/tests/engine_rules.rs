@@ -592,3 +592,151 @@ fn reload_switches_policy_keeping_state_or_refuses_and_changes_nothing() {
     assert_eq!(serde_json::to_string(&desk.engine.snapshot()).unwrap(), before);
     assert!(desk.engine.audit().is_empty());
 }
+
+/// The decisions of one kind, as (ticket, agent or tier).
+fn escalations(decisions: &[Decision]) -> Vec<(String, String)> {
+    decisions
+        .iter()
+        .filter_map(|d| match d {
+            Decision::Escalated { ticket, to_tier, .. } => Some((ticket.clone(), to_tier.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+impl Desk {
+    fn on(&mut self, at: &str, event: &str, ticket: &str) -> Vec<Decision> {
+        self.send(at, &format!(r#""event": "{event}", "ticket": "{ticket}""#))
+    }
+
+    fn by(&mut self, at: &str, event: &str, agent: &str, ticket: &str) -> Vec<Decision> {
+        self.send(at, &format!(r#""event": "{event}", "agent": "{agent}", "ticket": "{ticket}""#))
+    }
+
+    fn refused(&mut self, at: &str, body: &str) -> String {
+        let json = format!(r#"{{"at": "{at}", {body}}}"#);
+        self.engine.apply(&ev(&json)).map(|d| format!("{d:?}")).expect_err(&json).to_string()
+    }
+}
+
+const TWO_L1: [&str; 3] = [
+    r#"{"id": "a", "tier": "L1", "capacity": {"chat": 1}}"#,
+    r#"{"id": "b", "tier": "L1", "capacity": {"chat": 1}}"#,
+    r#"{"id": "c", "tier": "L2", "capacity": {"chat": 1}}"#,
+];
+
+#[test]
+fn a_ticket_waiting_on_the_customer_comes_back_to_its_agent() {
+    // By default waiting on the customer frees the agent's capacity; the
+    // ticket still waits (not handled), and the reply brings it back to its
+    // agent even though another agent has been free longer.
+    let mut desk = Desk::new("", &TWO_L1);
+    desk.login(T0, "b");
+    desk.login("2026-03-02T09:00:05Z", "a");
+    desk.ticket("2026-03-02T09:01:00Z", "T1", "");
+    desk.by("2026-03-02T09:01:05Z", "offer_rejected", "b", "T1");
+    desk.by("2026-03-02T09:01:10Z", "offer_accepted", "a", "T1");
+    desk.on("2026-03-02T09:02:00Z", "waiting_on_customer", "T1");
+    // Still open: it cannot be reopened, and it can be escalated.
+    let refused = desk.refused("2026-03-02T09:03:00Z", r#""event": "ticket_reopened", "ticket": "T1""#);
+    assert!(refused.contains("only a resolved or handled ticket can be reopened"), "{refused}");
+    let d = desk.on("2026-03-02T09:30:00Z", "customer_replied", "T1");
+    assert_eq!(offers(&d), pairs(&[("T1", "a")]));
+}
+
+#[test]
+fn a_reopened_ticket_prefers_its_last_agent() {
+    let mut desk = Desk::new("", &TWO_L1);
+    desk.login(T0, "b");
+    desk.login("2026-03-02T09:00:05Z", "a");
+    desk.ticket("2026-03-02T09:01:00Z", "T0", "");
+    desk.by("2026-03-02T09:01:05Z", "offer_rejected", "b", "T0");
+    desk.by("2026-03-02T09:01:10Z", "offer_accepted", "a", "T0");
+    desk.on("2026-03-02T09:10:00Z", "ticket_resolved", "T0");
+    // b has been idle longer, but a worked the ticket.
+    let d = desk.on("2026-03-02T09:20:00Z", "ticket_reopened", "T0");
+    assert_eq!(offers(&d), pairs(&[("T0", "a")]));
+    // So too when the agent finished it before the customer wrote again.
+    desk.by("2026-03-02T09:20:05Z", "offer_accepted", "a", "T0");
+    desk.by("2026-03-02T09:30:00Z", "agent_finished", "a", "T0");
+    let d = desk.on("2026-03-02T09:40:00Z", "customer_replied", "T0");
+    assert_eq!(offers(&d), pairs(&[("T0", "a")]));
+}
+
+#[test]
+fn escalating_to_the_tier_a_ticket_is_in_does_nothing() {
+    let mut desk = Desk::new("", &TWO_L1);
+    desk.login(T0, "c");
+    desk.ticket(T0, "T1", "");
+    let to_l2 = r#""event": "escalate_requested", "ticket": "T1", "to_tier": "L2""#;
+    let d = desk.send("2026-03-02T09:01:00Z", to_l2);
+    assert_eq!((escalations(&d), offers(&d)), (pairs(&[("T1", "L2")]), pairs(&[("T1", "c")])));
+    let again = desk.send("2026-03-02T09:01:00Z", to_l2);
+    assert_eq!((escalations(&again), offers(&again)), (vec![], vec![]), "{again:?}");
+}
+
+#[test]
+fn pending_work_that_holds_capacity_is_freed_by_escalation_and_logout() {
+    let consumes = "[routing]\npending_consumes_capacity = true\noffer_timeout = \"30s\"";
+    // Escalated while waiting on the customer: the agent's capacity comes
+    // back, and the ticket is not routed until the customer replies.
+    let mut desk = Desk::new(consumes, &TWO_L1);
+    desk.login(T0, "a");
+    desk.ticket(T0, "T1", "");
+    desk.by("2026-03-02T09:00:10Z", "offer_accepted", "a", "T1");
+    desk.on("2026-03-02T09:01:00Z", "waiting_on_customer", "T1");
+    let d = desk.on("2026-03-02T09:02:00Z", "escalate_requested", "T1");
+    assert_eq!(escalations(&d), pairs(&[("T1", "L2")]));
+    let d = desk.ticket("2026-03-02T09:03:00Z", "T2", "");
+    assert_eq!(offers(&d), pairs(&[("T2", "a")]), "a's capacity is free again");
+    assert!(offers(&desk.login("2026-03-02T09:04:00Z", "c")).is_empty(), "T1 still waits on the customer");
+    let d = desk.on("2026-03-02T09:05:00Z", "customer_replied", "T1");
+    assert_eq!(offers(&d), pairs(&[("T1", "c")]));
+
+    // Logged out while holding a ticket that waits on the customer: it goes
+    // back, to whoever is free when the customer replies.
+    let mut desk = Desk::new(consumes, &TWO_L1);
+    desk.login(T0, "a");
+    desk.ticket(T0, "T1", "");
+    desk.by("2026-03-02T09:00:10Z", "offer_accepted", "a", "T1");
+    desk.on("2026-03-02T09:01:00Z", "waiting_on_customer", "T1");
+    desk.send("2026-03-02T09:02:00Z", r#""event": "agent_logged_out", "agent": "a""#);
+    desk.login("2026-03-02T09:02:00Z", "b");
+    let d = desk.on("2026-03-02T09:03:00Z", "customer_replied", "T1");
+    assert_eq!(offers(&d), pairs(&[("T1", "b")]));
+    let refused = desk.refused("2026-03-02T09:04:00Z", r#""event": "agent_finished", "agent": "a", "ticket": "T1""#);
+    assert!(refused.contains("not working on ticket"), "{refused}");
+}
+
+#[test]
+fn updating_a_ticket_waiting_for_its_preferred_agent_keeps_the_wait() {
+    let mut desk = Desk::new("[routing]\nsticky_wait = \"2m\"\noffer_timeout = \"30s\"", &TWO_L1);
+    desk.login(T0, "a");
+    desk.login(T0, "b");
+    desk.ticket("2026-03-02T09:00:01Z", "X", "");
+    desk.by("2026-03-02T09:00:02Z", "offer_accepted", "a", "X");
+    let created = r#""event": "ticket_created", "preferred_agent": "a", "ticket": {"id": "T1", "created_at": "2026-03-02T09:00:10Z", "channel": "chat"}"#;
+    assert!(offers(&desk.send("2026-03-02T09:00:10Z", created)).is_empty(), "waits for a");
+    let update =
+        |level: &str| format!(r#""event": "ticket_updated", "ticket": "T1", "changes": {{"urgency": "{level}"}}"#);
+    desk.send("2026-03-02T09:01:30Z", &update("high"));
+    // The wait for a ends two minutes after creation, updates or not.
+    let d = desk.send("2026-03-02T09:02:10Z", r#""event": "tick""#);
+    assert_eq!(offers(&d), pairs(&[("T1", "b")]));
+}
+
+#[test]
+fn a_reopened_ticket_waits_in_its_tier_from_the_reopening() {
+    let escalate = "[routing]\noffer_timeout = \"30s\"\n[[routing.escalation]]\ntier = \"L1\"\nmax_wait = \"10m\"";
+    let mut desk = Desk::new(escalate, &TWO_L1);
+    desk.login(T0, "a");
+    desk.ticket(T0, "T1", "");
+    desk.by("2026-03-02T09:00:10Z", "offer_accepted", "a", "T1");
+    desk.on("2026-03-02T09:20:00Z", "ticket_resolved", "T1");
+    desk.send("2026-03-03T09:00:00Z", r#""event": "agent_state_changed", "agent": "a", "state": "away""#);
+    let d = desk.on("2026-03-03T09:00:00Z", "ticket_reopened", "T1");
+    assert!(escalations(&d).is_empty(), "{d:?}");
+    assert!(escalations(&desk.send("2026-03-03T09:09:59Z", r#""event": "tick""#)).is_empty());
+    let d = desk.send("2026-03-03T09:10:00Z", r#""event": "tick""#);
+    assert_eq!(escalations(&d), pairs(&[("T1", "L2")]));
+}

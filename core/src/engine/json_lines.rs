@@ -71,7 +71,8 @@ impl Engine {
     /// The first line that is not an event or that the engine refuses
     /// ([`LinesStopped::Event`]), or the first failure of `lines` or
     /// `decided` ([`LinesStopped::Caller`]). Every decision made before it
-    /// has been handed to `decided`.
+    /// has been handed to `decided`, including those of the timers that
+    /// fired by the refused event's instant (an offer that expired, say).
     pub fn apply_json_lines<S, E>(
         &mut self,
         lines: impl Iterator<Item = Result<(u64, S), E>> + Send,
@@ -178,7 +179,16 @@ impl Engine {
                 };
                 let event = event.map_err(|error| LinesStopped::Event { line, error })?;
                 out.clear();
-                self.apply_owned(event, &mut out).map_err(|error| LinesStopped::Event { line, error })?;
+                if let Err(error) = self.apply_owned(event, &mut out) {
+                    // The timers due by the refused event's instant fired
+                    // before it was checked: what they decided is handed
+                    // out before the stop, not lost with the rest.
+                    self.take_decisions_of_a_refused_event(&mut out);
+                    if !out.is_empty() {
+                        routed(Routed::Event(&mut out)).map_err(LinesStopped::Caller)?;
+                    }
+                    return Err(LinesStopped::Event { line, error });
+                }
                 routed(Routed::Event(&mut out)).map_err(LinesStopped::Caller)?;
             }
             waiting = from_reader.try_recv().ok();
@@ -421,6 +431,29 @@ mod tests {
         let stopped = engine.route_json_lines(numbered, &mut out);
         assert!(matches!(stopped, Err(LinesStopped::Event { line: l, .. }) if Some(l) == line));
         assert_eq!(String::from_utf8(out).expect("UTF-8"), String::from_utf8(text).expect("UTF-8"));
+    }
+
+    #[test]
+    fn a_refused_line_stops_after_what_its_timers_decided() {
+        // The offer expires at 09:00:30; accepting it at 09:01 is refused,
+        // but the expiry happened and is written before the stop.
+        let policy = crate::Policy::from_toml_str("version = 1\n[routing]\noffer_timeout = \"30s\"")
+            .and_then(|p| p.compile())
+            .expect("policy");
+        let roster = vec![serde_json::from_str::<AgentSpec>(r#"{"id": "a0", "tier": "L1"}"#).expect("agent")];
+        let mut engine = Engine::new(policy, roster).expect("engine");
+        let input = [
+            r#"{"at": "2026-03-02T09:00:00Z", "event": "agent_logged_in", "agent": "a0"}"#,
+            r#"{"at": "2026-03-02T09:00:00Z", "event": "ticket_created", "ticket": {"id": "T0", "created_at": "2026-03-02T09:00:00Z", "channel": "email"}}"#,
+            r#"{"at": "2026-03-02T09:01:00Z", "event": "offer_accepted", "agent": "a0", "ticket": "T0"}"#,
+        ];
+        let mut out = Vec::new();
+        let numbered = input.iter().zip(1u64..).map(|(l, i)| Ok::<_, ()>((i, l)));
+        let stopped = engine.route_json_lines(numbered, &mut out);
+        assert!(matches!(stopped, Err(LinesStopped::Event { line: 3, .. })), "{stopped:?}");
+        let text = String::from_utf8(out).expect("UTF-8");
+        let last = text.lines().last().expect("decisions");
+        assert!(last.contains(r#""decision":"offer_expired","at":"2026-03-02T09:00:30Z""#), "{text}");
     }
 
     /// Keeps what is written, taking `pause` over each write, until it has
