@@ -1408,17 +1408,13 @@ impl Engine {
                     }
                     Status::Offered { agent, .. } | Status::Assigned { agent } => {
                         if !self.can_serve(agent, &self.requirements(t)) {
-                            let reason = "the agent no longer meets the ticket's requirements".to_owned();
+                            let reason = "the agent no longer meets the ticket's requirements";
                             if matches!(self.tickets[t as usize].status, Status::Offered { .. }) {
-                                self.out.push(Decision::OfferWithdrawn {
-                                    at: from_ms(self.now),
-                                    ticket: self.tickets[t as usize].ticket.id.clone(),
-                                    agent: self.agent_id(agent).to_owned(),
-                                    reason: reason.clone(),
-                                });
+                                self.withdraw_offer(t, agent, reason);
+                            } else {
+                                self.release(agent, t, false);
                             }
-                            self.release(agent, t, false);
-                            self.requeue(t, &reason);
+                            self.requeue(t, reason);
                         } else {
                             self.arm(t);
                         }
@@ -1479,7 +1475,7 @@ impl Engine {
                         None
                     }
                     Status::Offered { agent, .. } => {
-                        self.release(agent, t, false);
+                        self.withdraw_offer(t, agent, "the ticket waits on the customer");
                         None
                     }
                     Status::Assigned { agent } => {
@@ -1569,14 +1565,6 @@ impl Engine {
                     .collect();
                 for t in held {
                     let status = self.tickets[t as usize].status;
-                    if let Status::Offered { .. } = status {
-                        self.out.push(Decision::OfferWithdrawn {
-                            at: from_ms(self.now),
-                            ticket: self.tickets[t as usize].ticket.id.clone(),
-                            agent: agent.clone(),
-                            reason: "the agent logged out".to_owned(),
-                        });
-                    }
                     match status {
                         Status::Sticky { .. } => {
                             self.agents[a as usize].drop_sticky(t);
@@ -1589,6 +1577,10 @@ impl Engine {
                             self.release(a, t, false);
                             self.tickets[t as usize].status = Status::Pending { agent: None };
                             self.arm(t);
+                        }
+                        Status::Offered { .. } => {
+                            self.withdraw_offer(t, a, "the agent logged out");
+                            self.requeue(t, "the agent logged out");
                         }
                         _ => {
                             self.release(a, t, false);
@@ -1913,7 +1905,7 @@ impl Engine {
         let before = self.tickets[t as usize].status;
         match before {
             Status::Queued | Status::Sticky { .. } => self.dequeue(t),
-            Status::Offered { agent, .. } => self.release(agent, t, false),
+            Status::Offered { agent, .. } => self.withdraw_offer(t, agent, "the ticket was resolved"),
             Status::Assigned { agent } => self.release(agent, t, true),
             Status::Pending { agent: Some(agent) } if self.rules.pending_consumes_capacity => {
                 self.release(agent, t, true);
@@ -1938,6 +1930,19 @@ impl Engine {
             self.unload(a, ch);
         }
         self.tickets[t as usize].status = Status::Handled;
+    }
+
+    /// Ends the offer of ticket `t` to agent `a` for a reason other than the
+    /// agent's answer or the offer's expiry, and tells the host, whose agent
+    /// may be looking at it.
+    fn withdraw_offer(&mut self, t: u32, a: u32, reason: &str) {
+        self.out.push(Decision::OfferWithdrawn {
+            at: from_ms(self.now),
+            ticket: self.tickets[t as usize].ticket.id.clone(),
+            agent: self.agent_id(a).to_owned(),
+            reason: reason.to_owned(),
+        });
+        self.release(a, t, false);
     }
 
     fn unload(&mut self, a: u32, ch: Channel) {
@@ -1966,7 +1971,7 @@ impl Engine {
         let before = self.tickets[t as usize].status;
         match before {
             Status::Queued | Status::Sticky { .. } => self.dequeue(t),
-            Status::Offered { agent, .. } => self.release(agent, t, false),
+            Status::Offered { agent, .. } => self.withdraw_offer(t, agent, "the ticket was escalated"),
             Status::Assigned { agent } => self.release(agent, t, true),
             Status::Pending { agent: Some(agent) } if self.rules.pending_consumes_capacity => {
                 self.release(agent, t, true);

@@ -740,3 +740,33 @@ fn a_reopened_ticket_waits_in_its_tier_from_the_reopening() {
     let d = desk.send("2026-03-03T09:10:00Z", r#""event": "tick""#);
     assert_eq!(escalations(&d), pairs(&[("T1", "L2")]));
 }
+
+#[test]
+fn an_offer_ended_by_another_event_is_withdrawn_aloud() {
+    let withdrawn = |decisions: &[Decision]| -> Vec<(String, String, String)> {
+        decisions
+            .iter()
+            .filter_map(|d| match d {
+                Decision::OfferWithdrawn { ticket, agent, reason, .. } => {
+                    Some((ticket.clone(), agent.clone(), reason.clone()))
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    let mut desk = Desk::new("[routing]\noffer_timeout = \"30s\"", &TWO_L1);
+    desk.login(T0, "a");
+    let mut ended = Vec::new();
+    for (ticket, event) in [("T1", "waiting_on_customer"), ("T2", "escalate_requested"), ("T3", "ticket_resolved")] {
+        let d = desk.ticket("2026-03-02T09:01:00Z", ticket, "");
+        assert_eq!(offers(&d), pairs(&[(ticket, "a")]));
+        ended.extend(withdrawn(&desk.on("2026-03-02T09:01:00Z", event, ticket)));
+    }
+    let expected = [
+        ("T1", "the ticket waits on the customer"),
+        ("T2", "the ticket was escalated"),
+        ("T3", "the ticket was resolved"),
+    ];
+    let expected: Vec<_> = expected.iter().map(|(t, r)| ((*t).to_owned(), "a".to_owned(), (*r).to_owned())).collect();
+    assert_eq!(ended, expected);
+}

@@ -543,8 +543,9 @@ pub enum Decision {
         /// Whose offer.
         agent: String,
     },
-    /// An outstanding offer was withdrawn (the agent logged out, or is no
-    /// longer eligible after the ticket changed).
+    /// An outstanding offer was ended by another event: the agent logged
+    /// out, or is no longer eligible after the ticket changed; the ticket
+    /// waits on the customer, was escalated or resolved.
     OfferWithdrawn {
         /// When.
         at: Timestamp,
