@@ -1267,8 +1267,11 @@ impl Engine {
                 {
                     return Err(unknown_name("tier", "tier", t, self.rules.tiers.iter().map(String::as_str)).into());
                 }
-                if let Some(a) = preferred_agent {
-                    self.agent_index(a).map_err(|e| e.under("preferred_agent"))?;
+                if let Some(a) = preferred_agent
+                    && self.agent_place(a).is_none()
+                {
+                    let agents = self.roster.iter().map(|agent| agent.id.as_str());
+                    return Err(unknown_name("preferred_agent", "agent", a, agents).into());
                 }
                 // The ticket itself is assessed (once) when it is handled,
                 // before anything changes.

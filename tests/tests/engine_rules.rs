@@ -423,6 +423,11 @@ fn bad_events_are_rejected_with_paths() {
         .apply(&ev(r#"{"at": "2026-03-02T09:00:00Z", "event": "ticket_created", "ticket": {"id": "x", "created_at": "2026-03-02T09:00:00Z", "channel": "chat", "impact": "huge"}}"#))
         .unwrap_err();
     assert_eq!(err.path(), "ticket.impact");
+    let err = desk
+        .engine
+        .apply(&ev(r#"{"at": "2026-03-02T09:00:00Z", "event": "ticket_created", "preferred_agent": "b", "ticket": {"id": "y", "created_at": "2026-03-02T09:00:00Z", "channel": "chat"}}"#))
+        .unwrap_err();
+    assert_eq!((err.code(), err.path()), ("unknown_name", "preferred_agent"));
 }
 
 #[test]

@@ -124,7 +124,7 @@ fn occupancy_bars(result: &SimulationResult) -> String {
     let height = row * teams.len() as f64 + 10.0;
     let max = teams.iter().map(|t| t.1).fold(1.0_f64, f64::max);
     let mut svg = format!(
-        r#"<figure><figcaption>Occupancy by team (work time over time on duty; above 100% means items handled at once)</figcaption><svg viewBox="0 0 {WIDTH} {height}" role="img" aria-label="Occupancy by team">"#
+        r#"<figure><figcaption>Occupancy by team (share of time on duty holding at least one item)</figcaption><svg viewBox="0 0 {WIDTH} {height}" role="img" aria-label="Occupancy by team">"#
     );
     #[allow(clippy::cast_precision_loss)]
     for (i, (name, o)) in teams.iter().enumerate() {

@@ -62,8 +62,10 @@ pub struct Figures {
     pub asa_s: f64,
     /// Share abandoned.
     pub abandon_rate: f64,
-    /// Work time over on-duty agent time (teams and tiers, and overall).
-    /// Above 1 when agents hold several chats or emails at once.
+    /// The share of on-duty agent time in which agents held at least one
+    /// item (teams and tiers, and overall), from the start of the run to its
+    /// last finish, the drain after the last arrival included. Several chats
+    /// at once count once, so it never passes 1.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub occupancy: Option<f64>,
     /// Share of tickets with at least one SLA target breached.
