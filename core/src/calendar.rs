@@ -185,7 +185,7 @@ impl WeeklyHours {
         // order (an overnight interval, ending after midnight, is its day's last).
         let mut days = days;
         for intervals in &mut days {
-            intervals.sort_by_key(|iv| iv.start);
+            crate::compact_sort::sort_by_key(intervals, |iv| iv.start);
         }
         Ok(WeeklyHours { days })
     }
@@ -574,13 +574,27 @@ impl Calendar {
         let zone = &self.inner.zone;
         let local = zone.to_ambiguous_timestamp(date.to_datetime(time));
         let ts = match local.offset() {
-            // Skipped: the first instant after the gap is the transition that
-            // follows the instant the offset before the gap would give.
-            AmbiguousOffset::Gap { after, .. } => after
-                .to_timestamp(date.to_datetime(time))
-                .ok()
-                .and_then(|before_gap| zone.following(before_gap).next())
-                .map(|transition| transition.timestamp()),
+            // Skipped: the clocks jumped from `before` to `after` between the
+            // two instants the skipped time reads as; find the jump by halving
+            // (it falls on a whole second), asking the zone only for offsets.
+            AmbiguousOffset::Gap { before, after } => {
+                let local = date.to_datetime(time);
+                match (after.to_timestamp(local), before.to_timestamp(local)) {
+                    (Ok(early), Ok(late)) => {
+                        // The offset is `before` at `low` and `after` at `high`.
+                        let (mut low, mut high) = (early.as_second(), late.as_second());
+                        while high - low > 1 {
+                            let middle = low + (high - low) / 2;
+                            match Timestamp::from_second(middle) {
+                                Ok(t) if zone.to_offset(t) == after => high = middle,
+                                _ => low = middle,
+                            }
+                        }
+                        Timestamp::from_second(high).ok()
+                    }
+                    _ => None,
+                }
+            }
             // Unambiguous, or the first of two occurrences.
             AmbiguousOffset::Unambiguous { .. } | AmbiguousOffset::Fold { .. } => local.earlier().ok(),
         };

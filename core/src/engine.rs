@@ -937,6 +937,7 @@ impl Engine {
     /// last event was refused ([`Engine::begin`] fires them first): a host
     /// that stops at the refusal hands them out; one that goes on gets them
     /// with its next event's.
+    #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn take_decisions_of_a_refused_event(&mut self, out: &mut Vec<Decision>) {
         out.append(&mut self.out);
     }
