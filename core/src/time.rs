@@ -15,6 +15,9 @@ use serde::{Deserializer, Serializer};
 pub(crate) const HOUR_MS: i64 = 3_600_000;
 /// Milliseconds in one day.
 pub(crate) const DAY_MS: i64 = 86_400_000;
+/// The longest duration read, text or number: 200 years, far beyond any SLA
+/// target or scenario.
+pub(crate) const MAX_DURATION_SECS: i64 = 200 * 366 * 86_400;
 
 /// An instant as whole milliseconds since the Unix epoch.
 pub(crate) fn to_ms(t: Timestamp) -> i64 {
@@ -406,7 +409,7 @@ pub fn parse_duration(text: &str) -> Result<SignedDuration, String> {
         total += value * unit_ms;
         seen_any = true;
         // Bounded: 200 years is far beyond any SLA target or scenario.
-        if total > 200 * 366 * 86_400_000 {
+        if total > i128::from(MAX_DURATION_SECS) * 1000 {
             return Err(format!("duration \"{text}\" is longer than 200 years"));
         }
     }
@@ -467,19 +470,27 @@ pub(crate) mod duration_serde {
         }
 
         fn visit_i64<E: Error>(self, secs: i64) -> Result<SignedDuration, E> {
+            if secs.unsigned_abs() > super::MAX_DURATION_SECS.unsigned_abs() {
+                return Err(E::custom(format!("duration {secs} s is longer than 200 years")));
+            }
             Ok(SignedDuration::from_secs(secs))
         }
 
         fn visit_u64<E: Error>(self, secs: u64) -> Result<SignedDuration, E> {
-            i64::try_from(secs)
-                .map(SignedDuration::from_secs)
-                .map_err(|_| E::custom(format!("invalid duration {secs}")))
+            match i64::try_from(secs) {
+                Ok(secs) => self.visit_i64(secs),
+                Err(_) => Err(E::custom(format!("duration {secs} s is longer than 200 years"))),
+            }
         }
 
         fn visit_f64<E: Error>(self, secs: f64) -> Result<SignedDuration, E> {
-            if secs.is_finite() && secs.abs() < 1e10 {
+            #[allow(clippy::cast_precision_loss)]
+            let max = super::MAX_DURATION_SECS as f64;
+            if secs.is_finite() && secs.abs() <= max {
                 #[allow(clippy::cast_possible_truncation)]
                 Ok(SignedDuration::from_millis((secs * 1000.0).round() as i64))
+            } else if secs.is_finite() {
+                Err(E::custom(format!("duration {secs} s is longer than 200 years")))
             } else {
                 Err(E::custom(format!("invalid duration {secs}")))
             }
@@ -527,6 +538,26 @@ pub(crate) fn utc_day(at: Timestamp) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_as_text_or_numbers_stop_at_200_years() {
+        #[derive(serde::Deserialize)]
+        struct D(#[serde(with = "duration_serde")] SignedDuration);
+        let read = |json: &str| serde_json::from_str::<D>(json).map(|d| d.0.as_secs()).map_err(|e| e.to_string());
+        let max = MAX_DURATION_SECS;
+        assert_eq!(read(&max.to_string()), Ok(max));
+        assert_eq!(read(&format!("\"{}d\"", max / 86_400)), Ok(max));
+        assert_eq!(read("90.5"), Ok(90));
+        for too_long in [
+            (max + 1).to_string(),
+            format!("{}.0", max + 1),
+            "9223372036854775807".into(),
+            "18446744073709551615".into(),
+        ] {
+            assert!(read(&too_long).is_err_and(|e| e.contains("longer than 200 years")), "{too_long}");
+        }
+        assert!(read(&format!("\"{}d\"", max / 86_400 + 1)).is_err_and(|e| e.contains("longer than 200 years")));
+    }
 
     #[test]
     fn instants_are_written_as_jiff_writes_them() {
