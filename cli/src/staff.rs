@@ -99,7 +99,8 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
 }
 
 fn number(flag: &str, text: &str) -> Result<f64, String> {
-    text.trim().parse::<f64>().map_err(|_| format!("error: {flag} {text:?} is not a number"))
+    // Adding 0 turns "-0" into 0, which is how it is echoed.
+    text.trim().parse::<f64>().map(|x| x + 0.0).map_err(|_| format!("error: {flag} {text:?} is not a number"))
 }
 
 /// A share written `0.8` or `80%`.

@@ -151,7 +151,12 @@ impl Figures {
             let (m, h) = mean_ci(&xs);
             mean[k] = m;
             if reps.len() > 1 && (occupancy || NAMES[k] != "occupancy") {
-                ci.insert(NAMES[k], [m - h, m + h]);
+                // Every figure is a count, a time or a share: the interval
+                // stops at 0, and a share's at 1.
+                let share =
+                    matches!(NAMES[k], "p_wait" | "service_level" | "abandon_rate" | "occupancy" | "sla_breach_rate");
+                let high = if share { (m + h).min(1.0) } else { m + h };
+                ci.insert(NAMES[k], [(m - h).max(0.0), high]);
             }
         }
         Figures {
@@ -196,4 +201,27 @@ pub(crate) struct Slot {
     pub within: u64,
     /// Tickets waiting at the interval's start.
     pub waiting: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intervals_stop_at_zero_and_shares_at_one() {
+        // Two replications far apart: 10 answered of 10 at once, then 10
+        // answered of 10 after waiting 60 s each, all within the target in
+        // the first, none in the second.
+        let quick = Tally { arrived: 10, answered: 10, at_once: 10, within: 10, ..Tally::default() };
+        let slow = Tally { arrived: 10, answered: 10, wait_ms: 600_000, ..Tally::default() };
+        let f = Figures::from_reps(&[quick, slow], false);
+        let ci = f.ci95.expect("two replications");
+        // Unclipped, mean 30 s +- 12.706 * 30 s and 0.5 +- 12.706 * 0.5.
+        assert_eq!(ci["asa_s"][0], 0.0);
+        assert!(ci["asa_s"][1] > 300.0);
+        assert_eq!(ci["service_level"], [0.0, 1.0]);
+        assert_eq!(ci["p_wait"], [0.0, 1.0]);
+        assert_eq!(ci["arrived"], [10.0, 10.0]);
+        assert!(!ci.contains_key("occupancy"));
+    }
 }
