@@ -317,6 +317,13 @@ fn merge(plan: &Plan, mut outcomes: Vec<Outcome>, replications: u32) -> Simulati
                 .sum()
         })
         .collect();
+    // Shares of nothing are written as 0: say so, rather than let a 0%
+    // service level pass for a measured one.
+    let no_arrivals = (overall.arrived == 0.0).then(|| {
+        "no ticket arrived during the run: its shares (service level, p_wait, abandon and breach \
+         rates) are 0 for want of tickets, not measured"
+            .to_owned()
+    });
     #[allow(clippy::cast_precision_loss)]
     let mean = |f: &dyn Fn(&Outcome) -> u64| outcomes.iter().map(|o| f(o) as f64).sum::<f64>() / n;
     #[allow(clippy::cast_precision_loss)]
@@ -329,7 +336,7 @@ fn merge(plan: &Plan, mut outcomes: Vec<Outcome>, replications: u32) -> Simulati
         answer_within_s: plan.within_ms as f64 / 1000.0,
         engine_events: mean(&|o| o.events),
         peak_waiting: mean(&|o| o.peak_waiting),
-        warnings: plan.warnings.iter().map(ToString::to_string).collect(),
+        warnings: plan.warnings.iter().map(ToString::to_string).chain(no_arrivals).collect(),
         overall,
         by_priority: Groups(by_priority),
         by_stream: Groups(by_stream),
@@ -457,6 +464,39 @@ mod tests {
         let arrived = simulate(&scenario, &policy, 1).unwrap().overall.arrived;
         // 10,000 expected; a Poisson count's standard deviation is 100.
         assert!((arrived - 10_000.0).abs() < 500.0, "{arrived}");
+    }
+
+    #[test]
+    fn a_run_without_arrivals_says_its_shares_are_not_measured() {
+        let scenario = |per_hour: &str| {
+            Scenario::from_toml_str(&format!(
+                r#"
+                [run]
+                start = "2026-03-02T00:00:00Z"
+                duration = "1h"
+                [targets]
+                answer_within = "20s"
+                [[streams]]
+                name = "calls"
+                channel = "phone"
+                per_hour = {per_hour}
+                handle = {{ dist = "exponential", mean = "6m" }}
+                [[teams]]
+                name = "desk"
+                agents = 2
+                tier = "L1"
+                timezone = "UTC"
+                shifts = "24/7"
+                "#
+            ))
+            .unwrap()
+        };
+        let policy = Policy::from_toml_str("version = 1").unwrap().compile().unwrap();
+        let empty = simulate(&scenario("1e-300"), &policy, 1).unwrap();
+        assert_eq!((empty.overall.arrived, empty.overall.service_level), (0.0, 0.0));
+        assert!(empty.warnings.iter().any(|w| w.contains("no ticket arrived")), "{:?}", empty.warnings);
+        let busy = simulate(&scenario("10"), &policy, 1).unwrap();
+        assert!(busy.overall.arrived > 0.0 && busy.warnings.is_empty(), "{:?}", busy.warnings);
     }
 
     #[test]
