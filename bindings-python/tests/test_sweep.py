@@ -47,8 +47,11 @@ def test_sweep_errors(small):
 
 
 def test_ctrl_c_interrupts_a_simulation(ctrl_c_handled):
+    # Far longer than the half second before the interrupt on any machine
+    # (about 8 s here): with 70 days the run once ended first, and the test
+    # failed for want of anything to interrupt.
     scenario = tierwise.Scenario.default()
-    scenario.set("run.duration", "70d")
+    scenario.set("run.duration", "1000d")
     timer = threading.Timer(0.5, _thread.interrupt_main)
     timer.start()
     try:
@@ -66,7 +69,7 @@ def test_ctrl_c_interrupts_a_sweep(ctrl_c_handled):
     timer.start()
     try:
         with pytest.raises(KeyboardInterrupt):
-            tierwise.sweep_rows(scenario, {"run.seed": range(200)})
+            tierwise.sweep_rows(scenario, {"run.seed": range(2000)})
     finally:
         timer.cancel()
 
