@@ -1465,9 +1465,7 @@ impl Engine {
                 let t = named.ticket.map_or_else(|| self.ticket_index(ticket), Ok)?;
                 self.push_history(t, TicketEvent::Reopened { at: from_ms(self.now) });
                 self.rekey(t);
-                // Its wait in its tier starts again (escalation counts from here).
-                self.tickets[t as usize].tier_since = self.now;
-                self.enqueue(t, true);
+                self.return_to_desk(t);
             }
             EventKind::WaitingOnCustomer { ticket } => {
                 let t = named.ticket.map_or_else(|| self.ticket_index(ticket), Ok)?;
@@ -1509,19 +1507,12 @@ impl Engine {
                         self.arm(t);
                     }
                     Status::Pending { agent } => {
-                        let slot = &mut self.tickets[t as usize];
                         if let Some(agent) = agent {
-                            slot.preferred = Some(agent);
+                            self.tickets[t as usize].preferred = Some(agent);
                         }
-                        // Back in the desk's hands: its wait in its tier
-                        // starts again (escalation counts from here).
-                        slot.tier_since = self.now;
-                        self.enqueue(t, true);
+                        self.return_to_desk(t);
                     }
-                    Status::Handled | Status::Resolved => {
-                        self.tickets[t as usize].tier_since = self.now;
-                        self.enqueue(t, true);
-                    }
+                    Status::Handled | Status::Resolved => self.return_to_desk(t),
                     Status::Queued => {
                         self.dequeue(t);
                         self.enqueue(t, false);
@@ -1836,6 +1827,14 @@ impl Engine {
         let agent = &mut self.agents[a as usize];
         agent.groups = groups;
         agent.unfiled = unfiled;
+    }
+
+    /// A ticket back in the desk's hands (reopened, or the customer
+    /// replied): its wait in its tier starts again, escalation counting from
+    /// here, and it is queued preferring its last agent.
+    fn return_to_desk(&mut self, t: u32) {
+        self.tickets[t as usize].tier_since = self.now;
+        self.enqueue(t, true);
     }
 
     /// Queues a ticket (or offers it straight to its preferred agent).
