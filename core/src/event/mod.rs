@@ -785,10 +785,10 @@ pub struct PassedOver {
 
 impl Decision {
     /// Appends the decision as one line of JSON: byte for byte what
-    /// `serde_json::to_writer` writes, then a newline. Offers and wake-ups,
-    /// nearly every decision routing makes, are written directly, without
-    /// serde's field-by-field machinery (what `tierwise route` and Python's
-    /// `apply_many(..., output="json")` spend most of their writing on).
+    /// `serde_json::to_writer` writes, then a newline, but written directly,
+    /// without serde's field-by-field machinery (what `tierwise route` and
+    /// Python's `apply_many(..., output="json")` spent most of their writing
+    /// on).
     ///
     /// # Errors
     /// Only if serde would fail (it does not for a decision).
@@ -812,7 +812,70 @@ impl Decision {
                 crate::time::write_instant_json(out, *at);
                 out.push(b'}');
             }
-            other => serde_json::to_writer(&mut *out, other)?,
+            Decision::OfferExpired { at, ticket, agent } => {
+                out.extend_from_slice(br#"{"decision":"offer_expired","at":"#);
+                crate::time::write_instant_json(out, *at);
+                out.extend_from_slice(br#","ticket":"#);
+                json_str(out, ticket)?;
+                out.extend_from_slice(br#","agent":"#);
+                json_str(out, agent)?;
+                out.push(b'}');
+            }
+            Decision::OfferWithdrawn { at, ticket, agent, reason } => {
+                out.extend_from_slice(br#"{"decision":"offer_withdrawn","at":"#);
+                crate::time::write_instant_json(out, *at);
+                out.extend_from_slice(br#","ticket":"#);
+                json_str(out, ticket)?;
+                out.extend_from_slice(br#","agent":"#);
+                json_str(out, agent)?;
+                out.extend_from_slice(br#","reason":"#);
+                json_str(out, reason)?;
+                out.push(b'}');
+            }
+            Decision::Requeued { at, ticket, reason } => {
+                out.extend_from_slice(br#"{"decision":"requeued","at":"#);
+                crate::time::write_instant_json(out, *at);
+                out.extend_from_slice(br#","ticket":"#);
+                json_str(out, ticket)?;
+                out.extend_from_slice(br#","reason":"#);
+                json_str(out, reason)?;
+                out.push(b'}');
+            }
+            Decision::Escalated { at, ticket, from_tier, to_tier, reason } => {
+                out.extend_from_slice(br#"{"decision":"escalated","at":"#);
+                crate::time::write_instant_json(out, *at);
+                out.extend_from_slice(br#","ticket":"#);
+                json_str(out, ticket)?;
+                out.extend_from_slice(br#","from_tier":"#);
+                json_str(out, from_tier)?;
+                out.extend_from_slice(br#","to_tier":"#);
+                json_str(out, to_tier)?;
+                out.extend_from_slice(br#","reason":"#);
+                json_str(out, reason)?;
+                out.push(b'}');
+            }
+            Decision::Relaxed { at, ticket, step, detail } => {
+                out.extend_from_slice(br#"{"decision":"relaxed","at":"#);
+                crate::time::write_instant_json(out, *at);
+                out.extend_from_slice(br#","ticket":"#);
+                json_str(out, ticket)?;
+                out.extend_from_slice(br#","step":"#);
+                serde_json::to_writer(&mut *out, step)?;
+                out.extend_from_slice(br#","detail":"#);
+                json_str(out, detail)?;
+                out.push(b'}');
+            }
+            Decision::SlaAlert { at, ticket, metric, fraction } => {
+                out.extend_from_slice(br#"{"decision":"sla_alert","at":"#);
+                crate::time::write_instant_json(out, *at);
+                out.extend_from_slice(br#","ticket":"#);
+                json_str(out, ticket)?;
+                out.extend_from_slice(br#","metric":"#);
+                json_str(out, metric.name())?;
+                out.extend_from_slice(br#","fraction":"#);
+                serde_json::to_writer(&mut *out, fraction)?;
+                out.push(b'}');
+            }
         }
         out.push(b'\n');
         Ok(())
@@ -824,13 +887,13 @@ impl OfferExplanation {
         out.extend_from_slice(br#"{"priority":"#);
         json_str(out, &self.priority)?;
         out.extend_from_slice(br#","score":"#);
-        serde_json::to_writer(&mut *out, &self.score)?;
+        json_f64(out, self.score)?;
         if let Some(due) = self.due {
             out.extend_from_slice(br#","due":"#);
             crate::time::write_instant_json(out, due);
         }
         out.extend_from_slice(br#","waited_s":"#);
-        serde_json::to_writer(&mut *out, &self.waited_s)?;
+        json_f64(out, self.waited_s)?;
         out.extend_from_slice(br#","tier":"#);
         json_str(out, &self.tier)?;
         out.extend_from_slice(br#","strategy":["#);
@@ -846,9 +909,13 @@ impl OfferExplanation {
             serde_json::to_writer(&mut *out, &self.skills)?;
         }
         out.extend_from_slice(br#","load":"#);
-        serde_json::to_writer(&mut *out, &self.load)?;
+        out.push(b'[');
+        push_decimal(out, u64::from(self.load.0));
+        out.push(b',');
+        push_decimal(out, u64::from(self.load.1));
+        out.push(b']');
         out.extend_from_slice(br#","idle_s":"#);
-        serde_json::to_writer(&mut *out, &self.idle_s)?;
+        json_f64(out, self.idle_s)?;
         out.extend_from_slice(if self.preferred { br#","preferred":true"# } else { br#","preferred":false"# });
         if !self.relaxation.is_empty() {
             out.extend_from_slice(br#","relaxation":"#);
@@ -863,9 +930,41 @@ impl OfferExplanation {
     }
 }
 
+/// A number as serde_json writes it; whole non-negative numbers below 10^15
+/// (most waits and idle times, in whole seconds) directly, as `"12.0"`.
+fn json_f64(out: &mut Vec<u8>, value: f64) -> Result<(), serde_json::Error> {
+    if value.is_sign_positive() && value < 1e15 && value.fract() == 0.0 {
+        // Whole, non-negative and below 10^15, so exact as a u64.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        push_decimal(out, value as u64);
+        out.extend_from_slice(b".0");
+        Ok(())
+    } else {
+        serde_json::to_writer(&mut *out, &value)
+    }
+}
+
+/// Appends `n` in decimal.
+fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        // A remainder below 10.
+        #[allow(clippy::cast_possible_truncation)]
+        let digit = (n % 10) as u8;
+        digits[at] = b'0' + digit;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
+}
+
 /// A string as JSON: copied as it is when nothing in it needs escaping.
 fn json_str(out: &mut Vec<u8>, s: &str) -> Result<(), serde_json::Error> {
-    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+    if quick::string_end(s.as_bytes()).is_none() {
         out.push(b'"');
         out.extend_from_slice(s.as_bytes());
         out.push(b'"');
@@ -892,7 +991,16 @@ mod tests {
     }
 
     fn seconds() -> impl Strategy<Value = f64> {
-        prop_oneof![Just(0.0), 0.0..1e7f64, any::<f64>(), (0u32..100_000).prop_map(|n| f64::from(n) / 1000.0)]
+        prop_oneof![
+            Just(0.0),
+            Just(-0.0),
+            0.0..1e7f64,
+            any::<f64>(),
+            (0u32..100_000).prop_map(|n| f64::from(n) / 1000.0),
+            // Whole numbers, on both sides of where serde_json turns to exponents.
+            (0u32..100_000).prop_map(f64::from),
+            (-20i64..20, 0u32..20).prop_map(|(n, e)| (n as f64) * 10f64.powi(e as i32)),
+        ]
     }
 
     fn names(n: usize) -> impl Strategy<Value = Vec<String>> {
@@ -945,6 +1053,33 @@ mod tests {
             instant().prop_map(|at| Decision::WakeAt { at }),
             (instant(), text(), text()).prop_map(|(at, ticket, agent)| Decision::OfferExpired { at, ticket, agent }),
             (instant(), text(), text()).prop_map(|(at, ticket, reason)| Decision::Requeued { at, ticket, reason }),
+            (instant(), text(), text(), text()).prop_map(|(at, ticket, agent, reason)| Decision::OfferWithdrawn {
+                at,
+                ticket,
+                agent,
+                reason
+            }),
+            (instant(), text(), text(), text(), text()).prop_map(|(at, ticket, from_tier, to_tier, reason)| {
+                Decision::Escalated { at, ticket, from_tier, to_tier, reason }
+            }),
+            (instant(), text(), any::<usize>(), text()).prop_map(|(at, ticket, step, detail)| Decision::Relaxed {
+                at,
+                ticket,
+                step,
+                detail
+            }),
+            (
+                instant(),
+                text(),
+                prop_oneof![Just(Metric::FirstResponse), Just(Metric::NextReply), Just(Metric::Resolution)],
+                seconds()
+            )
+                .prop_map(|(at, ticket, metric, fraction)| Decision::SlaAlert {
+                    at,
+                    ticket,
+                    metric,
+                    fraction
+                }),
         ]
     }
 

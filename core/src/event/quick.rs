@@ -178,7 +178,7 @@ fn named<'a, T: Deserialize<'a>>(name: &'a str) -> Option<T> {
 /// at a time: a byte equal to `c` is a zero byte of `word ^ c`, and a zero
 /// byte, or one below 0x20, borrows in a subtraction from every byte; the
 /// lowest byte flagged is always a real one.
-fn string_end(bytes: &[u8]) -> Option<usize> {
+pub(super) fn string_end(bytes: &[u8]) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let zero_in = |w: u64| w.wrapping_sub(ONES) & !w;
