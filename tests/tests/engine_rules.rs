@@ -775,3 +775,18 @@ fn an_offer_ended_by_another_event_is_withdrawn_aloud() {
     let expected: Vec<_> = expected.iter().map(|(t, r)| ((*t).to_owned(), "a".to_owned(), (*r).to_owned())).collect();
     assert_eq!(ended, expected);
 }
+
+/// Numbers read from JSON are the nearest doubles, as TOML's reader gives and
+/// as serde_json writes them: a policy, a snapshot or a pickle sent as JSON
+/// comes back with the same weights, so the same scores to the last bit.
+#[test]
+fn numbers_survive_json_text_to_the_last_bit() {
+    for weight in [1275.3451286971085_f64, 429.83012037151605, 0.1 + 0.2, 1990.2572916671634] {
+        let json = Policy::from_json_str(&format!(r#"{{"version": 1, "scoring": {{"per_hour_waiting": {weight:?}}}}}"#));
+        let toml = Policy::from_toml_str(&format!("version = 1\n[scoring]\nper_hour_waiting = {weight:?}"));
+        assert_eq!(json.unwrap().scoring.per_hour_waiting.to_bits(), weight.to_bits(), "{weight:?} from JSON");
+        assert_eq!(toml.unwrap().scoring.per_hour_waiting.to_bits(), weight.to_bits(), "{weight:?} from TOML");
+        let written = serde_json::to_string(&weight).unwrap();
+        assert_eq!(serde_json::from_str::<f64>(&written).unwrap().to_bits(), weight.to_bits());
+    }
+}
