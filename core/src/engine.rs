@@ -643,6 +643,10 @@ struct OffersMade {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Snapshot {
     format: u32,
+    /// The policy's tiers when it was taken: tickets name theirs by position.
+    /// (Absent from snapshots written before it was added: not checked.)
+    #[serde(default)]
+    tiers: Vec<String>,
     roster: Vec<AgentSpec>,
     explain: bool,
     now: i64,
@@ -770,6 +774,13 @@ impl Engine {
         self.explain = explain;
     }
 
+    /// Whether offers list every agent passed over (see
+    /// [`Engine::set_explain`]).
+    #[must_use]
+    pub fn explains(&self) -> bool {
+        self.explain
+    }
+
     /// The policy the engine routes by.
     #[must_use]
     pub fn policy(&self) -> &CompiledPolicy {
@@ -877,7 +888,8 @@ impl Engine {
     /// Timers due by the event's instant fire first, in order, each at its own
     /// instant. A rejected event (unknown ticket, out of time order, an offer
     /// that is not outstanding) changes nothing itself; decisions of timers
-    /// that fired before it are kept and returned by the next successful call.
+    /// that fired before it are kept and returned by the next successful call,
+    /// or taken at once with [`Engine::take_decisions_of_a_refused_event`].
     ///
     /// # Errors
     /// Events earlier than the last one, references to unknown tickets or
@@ -934,11 +946,11 @@ impl Engine {
     }
 
     /// Moves into `out` the decisions of the timers that fired before the
-    /// last event was refused ([`Engine::begin`] fires them first): a host
-    /// that stops at the refusal hands them out; one that goes on gets them
-    /// with its next event's.
-    #[cfg(not(target_arch = "wasm32"))]
-    pub(crate) fn take_decisions_of_a_refused_event(&mut self, out: &mut Vec<Decision>) {
+    /// last event was refused: time passes to a refused event's instant, so
+    /// offers due to expire by then expire, and so on. A host that stops at
+    /// the refusal takes them here; one that goes on gets them with its next
+    /// event's decisions. Does nothing after an event that was applied.
+    pub fn take_decisions_of_a_refused_event(&mut self, out: &mut Vec<Decision>) {
         out.append(&mut self.out);
     }
 
@@ -2448,10 +2460,10 @@ impl Engine {
             Status::Sticky { until, .. } => consider(until),
             Status::Queued => {
                 if let Some(step) = self.rules.relaxation.get(usize::from(slot.relax)) {
-                    consider(slot.tier_since + step.after_ms);
+                    consider(slot.tier_since.saturating_add(step.after_ms));
                 }
                 if let Some(Some(wait)) = self.rules.escalate_after_ms.get(usize::from(slot.tier)) {
-                    consider(slot.tier_since + wait);
+                    consider(slot.tier_since.saturating_add(*wait));
                 }
             }
             _ => {}
@@ -2588,7 +2600,7 @@ impl Engine {
             }
             Status::Queued => {
                 let tier = usize::from(slot.tier);
-                let waited = now - slot.tier_since;
+                let waited = now.saturating_sub(slot.tier_since);
                 if let Some(Some(wait)) = self.rules.escalate_after_ms.get(tier)
                     && waited >= *wait
                     && tier + 1 < self.rules.tiers.len()
@@ -2636,6 +2648,7 @@ impl Engine {
         compact_sort::sort(&mut timers);
         Snapshot {
             format: 1,
+            tiers: self.rules.tiers.clone(),
             roster: self.roster.to_vec(),
             explain: self.explain,
             now: self.now,
@@ -2739,6 +2752,7 @@ impl Engine {
         if snapshot.format != 1 {
             return Err(Error::new(ErrorKind::UnsupportedVersion, "format", "unknown snapshot format"));
         }
+        Engine::check_instants_of(&snapshot)?;
         let mut engine = Engine::new(policy, snapshot.roster)?;
         if snapshot.agents.len() != engine.agents.len() {
             return Err(Error::new(ErrorKind::Inconsistent, "agents", "the snapshot's agents do not match its roster"));
@@ -2748,6 +2762,17 @@ impl Engine {
             for slot in &mut snapshot.tickets {
                 slot.relax = slot.relax.min(steps);
             }
+        }
+        // Tickets hold their tier and tier path by position in the policy's
+        // list: under a policy that names those positions otherwise they
+        // would silently change tier.
+        let tiers = &engine.rules.tiers;
+        if let Some(i) = snapshot.tiers.iter().zip(tiers).position(|(then, now)| then != now) {
+            return Err(Error::new(
+                ErrorKind::Inconsistent,
+                format!("tiers[{i}]"),
+                "tiers renamed or reordered since the snapshot (only adding at the end keeps tickets' tiers)",
+            ));
         }
         engine.check_references(&snapshot.tickets, &snapshot.agents, &snapshot.free_slots, &snapshot.timers)?;
         engine.explain = snapshot.explain;
@@ -2871,6 +2896,34 @@ impl Engine {
 
     /// Checks that every ticket, agent, tier and relaxation step a snapshot
     /// refers to exists, before anything is looked up by those numbers.
+    /// Whether every instant in `snapshot` is one the engine can hold (within
+    /// the years jiff represents, or the "never" and "not yet" marks where
+    /// those are used): an edited one far outside would overflow the
+    /// engine's arithmetic on waits and timers.
+    fn check_instants_of(snapshot: &Snapshot) -> Result<(), Error> {
+        let far = |ms: i64| Timestamp::from_millisecond(ms).is_err();
+        let ticket = snapshot.tickets.iter().position(|slot| {
+            let until = match slot.status {
+                Status::Offered { expires, .. } if expires != NEVER => expires,
+                Status::Sticky { until, .. } => until,
+                _ => 0,
+            };
+            far(until) || (!slot.ticket.id.is_empty() && far(slot.tier_since)) || slot.skip.iter().any(|s| far(s.1))
+        });
+        let agent = snapshot.agents.iter().position(|agent| {
+            (agent.last_offer_at != i64::MIN && far(agent.last_offer_at))
+                || agent.recent_offers.iter().any(|&at| far(at))
+        });
+        let path = match (ticket, agent) {
+            _ if snapshot.started && far(snapshot.now) => "now".to_owned(),
+            (Some(i), _) => format!("tickets[{i}]"),
+            (None, Some(a)) => format!("agents[{a}]"),
+            (None, None) if snapshot.timers.iter().any(|t| far(t.at)) => "timers".to_owned(),
+            (None, None) => return Ok(()),
+        };
+        Err(Error::new(ErrorKind::Inconsistent, &path, "an instant outside the years -9999 to 9999"))
+    }
+
     fn check_references(
         &self,
         tickets: &[TicketSlot],
@@ -2917,6 +2970,10 @@ impl Engine {
         }
         if let Some(i) = free_slots.iter().position(|&t| !ticket_ok(t) || !tickets[t as usize].ticket.id.is_empty()) {
             return bad(format!("free_slots[{i}]"), "not an empty ticket slot".to_owned());
+        }
+        let mut free = vec![false; tickets.len()];
+        if let Some(i) = free_slots.iter().position(|&t| std::mem::replace(&mut free[t as usize], true)) {
+            return bad(format!("free_slots[{i}]"), "listed twice".to_owned());
         }
         for (i, timer) in timers.iter().enumerate() {
             let ok = match timer.kind {

@@ -492,7 +492,7 @@ fn snapshots_read_from_json_text_and_junk_is_refused() {
         ("not a snapshot", "syntax", ""),
         (&text[..text.len() / 2], "syntax", ""),
         ("{}", "missing_field", "format"),
-        ("[1, 2]", "invalid_value", "roster"),
+        ("[1, 2]", "invalid_value", "tiers"),
         (&wrong_load, "invalid_value", "agents[1].load"),
     ];
     for (text, code, path) in junk {
@@ -782,11 +782,53 @@ fn an_offer_ended_by_another_event_is_withdrawn_aloud() {
 #[test]
 fn numbers_survive_json_text_to_the_last_bit() {
     for weight in [1275.3451286971085_f64, 429.83012037151605, 0.1 + 0.2, 1990.2572916671634] {
-        let json = Policy::from_json_str(&format!(r#"{{"version": 1, "scoring": {{"per_hour_waiting": {weight:?}}}}}"#));
+        let json =
+            Policy::from_json_str(&format!(r#"{{"version": 1, "scoring": {{"per_hour_waiting": {weight:?}}}}}"#));
         let toml = Policy::from_toml_str(&format!("version = 1\n[scoring]\nper_hour_waiting = {weight:?}"));
         assert_eq!(json.unwrap().scoring.per_hour_waiting.to_bits(), weight.to_bits(), "{weight:?} from JSON");
         assert_eq!(toml.unwrap().scoring.per_hour_waiting.to_bits(), weight.to_bits(), "{weight:?} from TOML");
         let written = serde_json::to_string(&weight).unwrap();
         assert_eq!(serde_json::from_str::<f64>(&written).unwrap().to_bits(), weight.to_bits());
     }
+}
+
+/// Edits found by review that restored and then misrouted or hung: an instant
+/// far outside the calendar (the engine re-armed a timer at `now` forever), a
+/// free slot listed twice (two tickets in one slot: one lost), and tiers
+/// renamed or reordered (tickets hold theirs by position).
+#[test]
+fn snapshots_with_impossible_instants_shared_slots_or_moved_tiers_are_refused() {
+    let mut desk = Desk::new(
+        "tiers = [\"L1\", \"L2\", \"L3\"]\n[[routing.relaxation]]\nafter = \"2m\"\nlower_levels = 1",
+        &[r#"{"id": "ana", "tier": "L1", "capacity": {"chat": 1}}"#],
+    );
+    desk.login("2026-03-02T09:00:00Z", "ana");
+    desk.ticket("2026-03-02T09:00:00Z", "T1", "");
+    desk.ticket("2026-03-02T09:00:10Z", "T2", r#""skills": {"network": 3}"#);
+    desk.ticket("2026-03-02T09:00:20Z", "T3", "");
+    desk.send("2026-03-02T09:00:30Z", r#""event": "ticket_closed", "ticket": "T3""#);
+    let policy = desk.engine.policy().clone();
+    let snapshot = serde_json::to_value(desk.engine.snapshot()).unwrap();
+    assert!(restore(&policy, &snapshot).is_ok());
+    let queued = snapshot["tickets"].as_array().unwrap().iter().position(|t| t["ticket"]["id"] == "T2").unwrap();
+    for far in [i64::MAX, i64::MIN, 253_402_300_800_000] {
+        let mut bad = snapshot.clone();
+        bad["tickets"][queued]["tier_since"] = far.into();
+        let err = restore(&policy, &bad).err().unwrap();
+        assert!(err.starts_with("inconsistent: ") && err.contains(&format!("tickets[{queued}]")), "{err}");
+    }
+    let mut bad = snapshot.clone();
+    let free = bad["free_slots"][0].clone();
+    bad["free_slots"] = serde_json::json!([free, free]);
+    let err = restore(&policy, &bad).err().unwrap();
+    assert!(err.contains("free_slots[1]") && err.contains("twice"), "{err}");
+
+    let reordered =
+        self::policy("tiers = [\"L2\", \"L1\", \"L3\"]\n[[routing.relaxation]]\nafter = \"2m\"\nlower_levels = 1");
+    let err = restore(&reordered, &snapshot).err().unwrap();
+    assert!(err.starts_with("inconsistent: ") && err.contains("tiers[0]"), "{err}");
+    let added = self::policy(
+        "tiers = [\"L1\", \"L2\", \"L3\", \"L4\"]\n[[routing.relaxation]]\nafter = \"2m\"\nlower_levels = 1",
+    );
+    assert!(restore(&added, &snapshot).is_ok(), "a tier added at the end is fine");
 }

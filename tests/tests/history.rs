@@ -254,3 +254,83 @@ fn long_histories_are_read_in_pieces_with_the_right_line_numbers() {
     let paths: Vec<&str> = err.problems().iter().map(|p| p.path()).collect();
     assert_eq!(paths, ["lines[30].at".to_owned(), format!("lines[{}].at", n / 2), format!("lines[{}].at", n - 1)]);
 }
+
+/// Occupancy is measured over the history: a ticket nobody can take keeps
+/// the replay draining after the last line, but agents' duty stops there.
+#[test]
+fn occupancy_stops_at_the_historys_end() {
+    let lines = [
+        r#"{"event":"roster_agent","agent":{"id":"ana","tier":"L1","languages":["en"]}}"#,
+        r#"{"at":"2026-03-02T09:00:00Z","event":"agent_logged_in","agent":"ana"}"#,
+        r#"{"at":"2026-03-02T09:00:00Z","event":"ticket_created","ticket":{"id":"T1","created_at":"2026-03-02T09:00:00Z","channel":"chat","impact":"medium","urgency":"medium","category":"access"}}"#,
+        r#"{"at":"2026-03-02T09:00:00Z","event":"assigned","ticket":"T1","agent":"ana"}"#,
+        r#"{"at":"2026-03-02T17:00:00Z","event":"handled","ticket":"T1","agent":"ana","outcome":"resolved"}"#,
+    ];
+    let unservable = r#"{"at":"2026-03-02T16:00:00Z","event":"ticket_created","ticket":{"id":"T2","created_at":"2026-03-02T16:00:00Z","channel":"email","impact":"low","urgency":"low","category":"access","skills":{"kernel":5}}}"#;
+    let policies = vec![("desk".to_owned(), desk_policy(""))];
+    let occupancy = |lines: &[&str]| {
+        let history = History::from_jsonl_str(&lines.join("\n")).unwrap();
+        let report = history::replay(&history, &policies, Handling::Recorded).unwrap();
+        let ana = &report.runs[0].kpis.agents[0];
+        (ana.duty_h, ana.busy_h, ana.occupancy)
+    };
+    assert_eq!(occupancy(&lines), (8.0, 8.0, 1.0));
+    let mut with_t2 = lines.to_vec();
+    with_t2.insert(5, unservable);
+    assert_eq!(occupancy(&with_t2), (8.0, 8.0, 1.0), "the drain after 17:00 is not duty");
+}
+
+/// Found by review: lines the replay's engine would refuse halfway, with an
+/// error naming no line, or that it took without a word.
+#[test]
+fn work_handled_by_another_agent_and_state_changes_while_logged_out_name_their_line() {
+    let roster = [
+        r#"{"event":"roster_agent","agent":{"id":"ana","tier":"L1"}}"#,
+        r#"{"event":"roster_agent","agent":{"id":"bo","tier":"L1"}}"#,
+    ];
+    let created = r#"{"at":"2026-03-02T09:00:00Z","event":"ticket_created","ticket":{"id":"T1","created_at":"2026-03-02T09:00:00Z","channel":"chat"}}"#;
+    let cases = [
+        (
+            vec![
+                r#"{"at":"2026-03-02T08:00:00Z","event":"agent_state_changed","agent":"ana","state":"away"}"#,
+                r#"{"at":"2026-03-02T08:30:00Z","event":"agent_logged_in","agent":"ana"}"#,
+            ],
+            "lines[3].agent",
+            "not logged in",
+        ),
+        (
+            vec![
+                r#"{"at":"2026-03-02T08:00:00Z","event":"agent_logged_in","agent":"ana"}"#,
+                created,
+                r#"{"at":"2026-03-02T09:00:00Z","event":"assigned","ticket":"T1","agent":"ana"}"#,
+                r#"{"at":"2026-03-02T09:30:00Z","event":"handled","ticket":"T1","agent":"bo","outcome":"resolved"}"#,
+            ],
+            "lines[6].agent",
+            "assigned to \"ana\"",
+        ),
+    ];
+    for (lines, path, says) in cases {
+        let text = roster.iter().chain(&lines).copied().collect::<Vec<_>>().join("\n");
+        let err = History::from_jsonl_str(&text).unwrap_err();
+        assert_eq!(err.problems()[0].path(), path, "{err}");
+        assert!(err.to_string().contains(says), "{err}");
+    }
+    // Logged in, away, back: fine.
+    let fine = [
+        r#"{"at":"2026-03-02T08:00:00Z","event":"agent_logged_in","agent":"ana"}"#,
+        r#"{"at":"2026-03-02T08:10:00Z","event":"agent_state_changed","agent":"ana","state":"away"}"#,
+        r#"{"at":"2026-03-02T08:20:00Z","event":"agent_state_changed","agent":"ana","state":"available"}"#,
+    ];
+    let text = roster.iter().chain(&fine).copied().collect::<Vec<_>>().join("\n");
+    assert!(History::from_jsonl_str(&text).is_ok());
+}
+
+#[test]
+fn generated_histories_are_bounded_in_tickets() {
+    let policy = desk_policy("");
+    let spec = DeskSpec { agents: 5, days: 1, tickets_per_day: Some(1_000_000_000), ..DeskSpec::default() };
+    let err = history::generate(&spec, &policy).unwrap_err();
+    assert_eq!((err.code(), err.path()), ("too_large", "tickets_per_day"), "{err}");
+    let spec = DeskSpec { agents: 5_000, days: 366, ..DeskSpec::default() };
+    assert_eq!(history::generate(&spec, &policy).unwrap_err().path(), "agents");
+}

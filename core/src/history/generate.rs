@@ -43,6 +43,9 @@ impl Default for DeskSpec {
 pub const MAX_GENERATED_AGENTS: u32 = 5_000;
 /// Most days.
 pub const MAX_GENERATED_DAYS: u32 = 366;
+/// Most tickets over all days: with their assignments and handling, about as
+/// many records as a replay reads ([`super::MAX_HISTORY_RECORDS`]).
+pub const MAX_GENERATED_TICKETS: u64 = 4_000_000;
 
 struct Region {
     prefix: &'static str,
@@ -189,7 +192,8 @@ fn roster(spec: &DeskSpec, draws: &mut Draws) -> Result<Vec<AgentSpec>, Error> {
 ///
 /// # Errors
 /// A spec out of bounds (no agents, more than [`MAX_GENERATED_AGENTS`], no
-/// days or more than [`MAX_GENERATED_DAYS`]), or a policy that cannot route
+/// days or more than [`MAX_GENERATED_DAYS`], more than
+/// [`MAX_GENERATED_TICKETS`] tickets in all), or a policy that cannot route
 /// the desk.
 pub fn generate(spec: &DeskSpec, policy: &CompiledPolicy) -> Result<History, Error> {
     if spec.agents == 0 || spec.agents > MAX_GENERATED_AGENTS {
@@ -197,6 +201,17 @@ pub fn generate(spec: &DeskSpec, policy: &CompiledPolicy) -> Result<History, Err
     }
     if spec.days == 0 || spec.days > MAX_GENERATED_DAYS {
         return Err(Error::new(ErrorKind::InvalidValue, "days", format!("must be 1 to {MAX_GENERATED_DAYS}")));
+    }
+    let per_day = spec.tickets_per_day.unwrap_or(spec.agents.saturating_mul(40));
+    let tickets = u64::from(per_day) * u64::from(spec.days);
+    if tickets > MAX_GENERATED_TICKETS {
+        let path = if spec.tickets_per_day.is_some() { "tickets_per_day" } else { "agents" };
+        let message = format!(
+            "{per_day} tickets a day for {} days is {tickets} tickets; the limit is {MAX_GENERATED_TICKETS} \
+             (about what a replay reads)",
+            spec.days
+        );
+        return Err(Error::new(ErrorKind::TooLarge, path, message));
     }
     let mut draws = Draws { seed: spec.seed, n: 0, stream: 1 };
     let roster = roster(spec, &mut draws)?;

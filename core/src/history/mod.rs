@@ -29,7 +29,7 @@ use crate::hash::FastMap;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-pub use generate::{DeskSpec, MAX_GENERATED_AGENTS, MAX_GENERATED_DAYS, generate};
+pub use generate::{DeskSpec, MAX_GENERATED_AGENTS, MAX_GENERATED_DAYS, MAX_GENERATED_TICKETS, generate};
 pub use replay::{
     AgentKpis, Diff, DiffEntry, DiffSide, FairnessKpis, Handling, Kpis, PolicyRun, PriorityKpis, RegionKpis,
     ReplayReport, TicketOutcome, TierKpis, Waits, replay,
@@ -247,8 +247,11 @@ impl History {
         mine: &dyn Fn(&str) -> bool,
     ) -> Vec<(usize, u8, Problem)> {
         let mut problems = Vec::new();
-        // Per ticket: whether its latest assignment is still open.
-        let mut tickets: FastMap<&str, bool> = FastMap::default();
+        // Per ticket: the agent of its latest assignment while that is open.
+        let mut tickets: FastMap<&str, Option<&str>> = FastMap::default();
+        // Per agent: whether logged in (the engine takes a state change only
+        // from an agent who is).
+        let mut logged_in: FastMap<&str, bool> = FastMap::default();
         for (i, (record, &line)) in self.records.iter().zip(lines).enumerate() {
             let at = LinePath(line);
             let agent_ref = |id: &str, problems: &mut Vec<(usize, u8, Problem)>| {
@@ -260,14 +263,31 @@ impl History {
             match record {
                 Record::Input(event) => match &event.kind {
                     EventKind::TicketCreated { ticket, .. }
-                        if mine(&ticket.id) && tickets.insert(ticket.id.as_str(), false).is_some() =>
+                        if mine(&ticket.id) && tickets.insert(ticket.id.as_str(), None).is_some() =>
                     {
                         let message = format!("ticket \"{}\" is created twice", ticket.id);
                         problems.push((i, 1, Problem::new(ErrorKind::Duplicate, format!("{at}.ticket.id"), message)));
                     }
-                    EventKind::AgentLoggedIn { agent }
-                    | EventKind::AgentLoggedOut { agent }
-                    | EventKind::AgentStateChanged { agent, .. } => agent_ref(agent, &mut problems),
+                    EventKind::AgentLoggedIn { agent } | EventKind::AgentLoggedOut { agent } => {
+                        agent_ref(agent, &mut problems);
+                        if agent_refs {
+                            logged_in.insert(agent, matches!(event.kind, EventKind::AgentLoggedIn { .. }));
+                        }
+                    }
+                    EventKind::AgentStateChanged { agent, .. } => {
+                        agent_ref(agent, &mut problems);
+                        if agent_refs
+                            && agents.contains_key(agent.as_str())
+                            && logged_in.get(agent.as_str()) != Some(&true)
+                        {
+                            let message = format!("agent \"{agent}\" changes state while not logged in");
+                            problems.push((
+                                i,
+                                0,
+                                Problem::new(ErrorKind::Inconsistent, format!("{at}.agent"), message),
+                            ));
+                        }
+                    }
                     _ => {}
                 },
                 Record::Assigned { ticket, agent, .. } | Record::Handled { ticket, agent, .. } => {
@@ -284,13 +304,18 @@ impl History {
                     };
                     let problem = match tickets.get_mut(ticket.as_str()) {
                         None => Some(unknown_ticket(at, ticket, what)),
-                        Some(open) if *open == assigned => Some(Problem::new(
+                        Some(open) if open.is_some() == assigned => Some(Problem::new(
                             ErrorKind::Inconsistent,
                             format!("{at}.ticket"),
                             format!("ticket \"{ticket}\" {wrong}"),
                         )),
+                        Some(Some(holder)) if *holder != agent.as_str() => Some(Problem::new(
+                            ErrorKind::Inconsistent,
+                            format!("{at}.agent"),
+                            format!("ticket \"{ticket}\" is handled by \"{agent}\" but was assigned to \"{holder}\""),
+                        )),
                         Some(open) => {
-                            *open = assigned;
+                            *open = assigned.then_some(agent.as_str());
                             None
                         }
                     };

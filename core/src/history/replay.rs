@@ -576,15 +576,17 @@ impl<'h> Host<'h> {
             next += 1;
             self.input(event)?;
         }
-        // Close duty and busy stretches at the end.
-        let end = self.end.max(self.engine.now().map_or(0, to_ms));
+        // Close duty and busy stretches at the history's end: occupancy is
+        // measured over the history, not over the drain after it (agents
+        // never logged out would be on duty for the whole drain).
+        let end = self.end;
         for a in 0..self.agents.len() {
             if let Some(since) = self.agents[a].login_since.take() {
                 self.agents[a].duty_ms += self.duty(a, since, end);
             }
             let agent = &mut self.agents[a];
             if agent.active > 0 {
-                agent.busy_ms += end - agent.busy_since;
+                agent.busy_ms += (end - agent.busy_since).max(0);
                 agent.active = 0;
             }
         }
@@ -728,7 +730,8 @@ impl<'h> Host<'h> {
         if agent.active > 0 {
             agent.active -= 1;
             if agent.active == 0 {
-                agent.busy_ms += at - agent.busy_since;
+                // Within the history only (see `go`).
+                agent.busy_ms += (at.min(self.end) - agent.busy_since.min(self.end)).max(0);
             }
         }
     }

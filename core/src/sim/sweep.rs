@@ -199,7 +199,19 @@ pub fn sweep(
     let mut total: usize = 1;
     for (path, values) in grid {
         total = total.saturating_mul(values.len());
-        segments(path)?;
+        let segs = segments(path)?;
+        // Files and the policy are the host's to read and compile, once: a
+        // grid over them would simulate every point under the same ones.
+        let fixed = match segs.first().map(String::as_str) {
+            Some("policy") => Some("the policy is compiled once for the whole sweep; sweep each policy separately"),
+            Some("streams") if segs.iter().skip(2).any(|s| s == "arrivals" || s == "recorded") => {
+                Some("recorded arrivals are read once for the whole sweep; sweep each file separately")
+            }
+            _ => None,
+        };
+        if let Some(why) = fixed {
+            return Err(Error::new(ErrorKind::InvalidValue, path.as_str(), why));
+        }
     }
     if total > MAX_SWEEP_POINTS {
         return Err(Error::new(
@@ -334,5 +346,14 @@ mod tests {
         let big: Vec<Value> = (0..400).map(Value::from).collect();
         let grid = vec![("run.seed".to_owned(), big.clone()), ("run.seed".to_owned(), big)];
         assert_eq!(sweep(&s, &policy, &grid, 1, &AtomicBool::new(false)).unwrap_err().code(), "too_large");
+        // What the host reads and compiles once cannot vary by point.
+        for path in ["policy", "policy.sla.policies[0].first_response", "streams.calls.arrivals", "streams[0].recorded"]
+        {
+            let grid = vec![(path.to_owned(), vec![Value::from("x"), Value::from("y")])];
+            let e = sweep(&s, &policy, &grid, 1, &AtomicBool::new(false)).unwrap_err();
+            assert_eq!((e.path(), e.code()), (path, "invalid_value"), "{e}");
+        }
+        let grid = vec![("run.arrivals".to_owned(), vec![Value::from(50)])];
+        assert!(sweep(&s, &policy, &grid, 1, &AtomicBool::new(false)).is_ok(), "a count of arrivals is fine");
     }
 }
