@@ -70,6 +70,16 @@ impl<'py> Sink<'py> {
     }
 }
 
+/// `error`, carrying in `.decisions` every decision `apply_many` made before
+/// it stopped (a list of dicts, or JSON lines as bytes): the events before
+/// the bad one stay applied, so the host must see what they decided.
+fn stopped<'py>(py: Python<'py>, error: PyErr, sink: Sink<'py>) -> PyErr {
+    match sink.finish(py).and_then(|decisions| error.value(py).setattr("decisions", decisions)) {
+        Ok(()) => error,
+        Err(e) => e,
+    }
+}
+
 impl Engine {
     /// `apply_many` with the collector paused.
     fn apply_all<'py>(
@@ -101,17 +111,18 @@ impl Engine {
                 engine.apply_json_lines(lines, |decisions| sink.push(py, decisions).map_err(Stopped::Python))
             }
         })?;
-        match routed {
-            Ok(()) => sink.finish(py),
-            Err(LinesStopped::Event { line, error }) => {
-                Err(errors::map_under(py, Domain::Event, &error, &item_path(line)))
-            }
+        let error = match routed {
+            Ok(()) => return sink.finish(py),
+            Err(LinesStopped::Event { line, error }) => errors::map_under(py, Domain::Event, &error, &item_path(line)),
             Err(LinesStopped::Caller(Stopped::NotUtf8 { line, error })) => {
-                Err(errors::one(py, Domain::Event, &item_path(line), &format!("not UTF-8: {error}"), "syntax"))
+                errors::one(py, Domain::Event, &item_path(line), &format!("not UTF-8: {error}"), "syntax")
             }
-            Err(LinesStopped::Caller(Stopped::Python(e))) => Err(e),
-            Err(LinesStopped::Output(e)) => Err(errors::one(py, Domain::Event, "", &e.to_string(), "internal")),
-        }
+            Err(LinesStopped::Caller(Stopped::Python(e))) => e,
+            Err(LinesStopped::Output(e)) => errors::one(py, Domain::Event, "", &e.to_string(), "internal"),
+        };
+        // The core handed out every decision made before the stop, those of
+        // the refused line's timers included.
+        Err(stopped(py, error, sink))
     }
 
     /// `apply_many` on an iterable of events (dicts or JSON texts).
@@ -125,9 +136,20 @@ impl Engine {
             events.try_iter().map_err(|_| errors::type_error("events", "expected an iterable of event dicts"))?;
         let mut out = Vec::new();
         for (i, item) in iter.enumerate() {
-            let event = Engine::event_of(py, &item?, || item_path(i))?;
+            let event = match item.and_then(|item| Engine::event_of(py, &item, || item_path(i))) {
+                Ok(event) => event,
+                Err(error) => return Err(stopped(py, error, sink)),
+            };
             out.clear();
-            self.step(py, event, &mut out, Some(i))?;
+            if let Err(error) = self.step(py, event, &mut out, Some(i)) {
+                if !self.broken {
+                    self.inner.take_decisions_of_a_refused_event(&mut out);
+                }
+                return Err(match sink.push(py, &out) {
+                    Ok(()) => stopped(py, error, sink),
+                    Err(e) => e,
+                });
+            }
             sink.push(py, &out)?;
         }
         sink.finish(py)
@@ -232,7 +254,11 @@ impl Engine {
     /// GIL is released while routing, so other Python threads run meanwhile
     /// (this engine is busy then: calling it from another thread raises
     /// `RuntimeError`). On a bad event the error's paths start with
-    /// `events[i]`; the events before it stay applied. A line that is not
+    /// `events[i]` (for JSON lines, `i` is the line's index from 0, blank and
+    /// comment lines counted); the events before it stay applied, and the error's
+    /// `decisions` holds what they decided (in the form `output` asks for),
+    /// with the decisions of timers that fired by the bad event's instant
+    /// (time passes to it even though it is refused). A line that is not
     /// UTF-8 (in a str, one with a lone surrogate) is an `EventError` with
     /// code `syntax`.
     #[pyo3(signature = (events, *, output = "dicts"))]
@@ -252,8 +278,14 @@ impl Engine {
                 )));
             }
         };
-        // The decisions built here hold no cycles: pause the cyclic collector,
-        // which would otherwise rescan the growing list again and again.
+        if json {
+            // No Python objects are made, and the GIL is released: other
+            // threads must find the collector as they left it.
+            return self.apply_all(py, events, json);
+        }
+        // The decision dicts hold no cycles: pause the cyclic collector, which
+        // would otherwise rescan the growing list again and again. The GIL is
+        // held throughout, so no other thread sees it paused.
         let gc = py.import("gc")?;
         let was_enabled = gc.call_method0("isenabled")?.is_truthy()?;
         if was_enabled {

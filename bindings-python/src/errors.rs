@@ -186,3 +186,17 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("HistoryError", py.get_type::<HistoryError>())?;
     Ok(())
 }
+
+/// A seed: an `int` from 0 to 2**64 - 1 (a `TypeError` for anything else
+/// than an `int`, an error of `domain` at `seed` for one out of range).
+pub fn seed(py: Python<'_>, domain: Domain, value: &Bound<'_, PyAny>) -> PyResult<u64> {
+    if value.is_instance_of::<pyo3::types::PyBool>() || !value.is_instance_of::<pyo3::types::PyInt>() {
+        return Err(type_error("seed", "expected an int"));
+    }
+    value.extract().map_err(|_| seed_out_of_range(py, domain, value))
+}
+
+/// The error of `domain` for a seed outside 0 to 2**64 - 1.
+pub fn seed_out_of_range(py: Python<'_>, domain: Domain, value: impl std::fmt::Display) -> PyErr {
+    one(py, domain, "seed", &format!("must be 0 to 2**64 - 1, not {value}"), "out_of_range")
+}

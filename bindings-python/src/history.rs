@@ -56,7 +56,7 @@ impl History {
     #[staticmethod]
     fn from_file(py: Python<'_>, path: std::path::PathBuf) -> PyResult<History> {
         let path = path.to_string_lossy().into_owned();
-        let text = read_file(&path, MAX_HISTORY_BYTES)?;
+        let text = read_file(py, Domain::History, &path, MAX_HISTORY_BYTES)?;
         History::parse(py, &text)
     }
 
@@ -69,10 +69,11 @@ impl History {
         agents: u32,
         days: u32,
         start: Option<&Bound<'_, PyAny>>,
-        seed: u64,
+        seed: i128,
         tickets_per_day: Option<u32>,
         policy: Option<PyRef<'_, Policy>>,
     ) -> PyResult<History> {
+        let seed = u64::try_from(seed).map_err(|_| errors::seed_out_of_range(py, Domain::History, seed))?;
         let mut spec = DeskSpec { agents, days, seed, tickets_per_day, ..DeskSpec::default() };
         if let Some(start) = start {
             let module = py.import("datetime")?;
@@ -149,12 +150,7 @@ pub fn _replay(
     handling: &str,
     seed: &Bound<'_, PyAny>,
 ) -> PyResult<(String, String)> {
-    if seed.is_instance_of::<pyo3::types::PyBool>() || !seed.is_instance_of::<pyo3::types::PyInt>() {
-        return Err(errors::type_error("seed", "expected an int"));
-    }
-    let seed: u64 = seed.extract().map_err(|_| {
-        errors::one(py, Domain::History, "seed", &format!("must be 0 to 2**64 - 1, not {seed}"), "out_of_range")
-    })?;
+    let seed = errors::seed(py, Domain::History, seed)?;
     let handling = match handling {
         "recorded" => Handling::Recorded,
         "resampled" => Handling::Resampled { seed },

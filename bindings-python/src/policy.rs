@@ -34,16 +34,17 @@ impl Policy {
     }
 }
 
-/// Reads a text file of at most `limit` bytes.
-pub(crate) fn read_file(path: &str, limit: usize) -> PyResult<String> {
+/// Reads a text file of at most `limit` bytes: `OSError` if it cannot be
+/// read, an error of `domain` (code `too_large` or `syntax`) if it is too
+/// large or not UTF-8 text.
+pub(crate) fn read_file(py: Python<'_>, domain: Domain, path: &str, limit: usize) -> PyResult<String> {
     let meta = std::fs::metadata(path)?;
     if meta.len() > limit as u64 {
-        return Err(pyo3::exceptions::PyValueError::new_err(format!(
-            "{path} is {} bytes; the limit is {limit}",
-            meta.len()
-        )));
+        let message = format!("{path} is {} bytes; the limit is {limit}", meta.len());
+        return Err(errors::one(py, domain, "", &message, "too_large"));
     }
-    Ok(std::fs::read_to_string(path)?)
+    String::from_utf8(std::fs::read(path)?)
+        .map_err(|e| errors::one(py, domain, "", &format!("{path} is not UTF-8 text: {}", e.utf8_error()), "syntax"))
 }
 
 /// The format of a file: its extension, else its content.
@@ -93,7 +94,7 @@ impl Policy {
     #[staticmethod]
     fn from_file(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Policy> {
         let path = path.to_string_lossy().into_owned();
-        let text = read_file(&path, MAX_POLICY_BYTES)?;
+        let text = read_file(py, Domain::Policy, &path, MAX_POLICY_BYTES)?;
         let mut policy = Policy::parse(py, &text, format_of(&path, &text))?;
         policy.file = Some(path);
         Ok(policy)

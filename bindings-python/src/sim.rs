@@ -23,35 +23,48 @@ pub struct Scenario {
     pub(crate) inner: sim::Scenario,
     /// The policy the scenario names or holds, compiled; `None`: the default.
     pub(crate) policy: Option<Policy>,
+    /// The folder of the scenario's file, which the files it names are
+    /// relative to; `None`: the working directory.
+    base: Option<PathBuf>,
 }
 
 fn scenario_err(py: Python<'_>, e: &tierwise::Error) -> PyErr {
     errors::map(py, Domain::Scenario, e)
 }
 
+/// Reads the recorded arrivals files `inner` names (those not read yet),
+/// relative to `base`.
+fn load_arrivals(py: Python<'_>, inner: &mut sim::Scenario, base: Option<&Path>) -> PyResult<()> {
+    let read = |file: &str| {
+        let full: PathBuf = base.map_or_else(|| PathBuf::from(file), |b| b.join(file));
+        let len = std::fs::metadata(&full).map_err(|e| format!("cannot read {}: {e}", full.display()))?.len();
+        if len > sim::MAX_ARRIVALS_BYTES as u64 {
+            return Err(format!("{} is {len} bytes; the limit is {}", full.display(), sim::MAX_ARRIVALS_BYTES));
+        }
+        std::fs::read_to_string(&full).map_err(|e| format!("cannot read {}: {e}", full.display()))
+    };
+    errors::guard(|| inner.load_arrivals(read))?.map_err(|e| scenario_err(py, &e))
+}
+
+/// The policy `inner` names (a file relative to `base`) or holds, compiled.
+fn policy_of(py: Python<'_>, inner: &sim::Scenario, base: Option<&Path>) -> PyResult<Option<Policy>> {
+    Ok(match &inner.policy {
+        None => None,
+        Some(PolicyRef::Inline(p)) => Some(Policy::build(py, (**p).clone(), "policy")?),
+        Some(PolicyRef::File(f)) => {
+            let full: PathBuf = base.map_or_else(|| PathBuf::from(f), |b| b.join(f));
+            let path = full.to_string_lossy().into_owned();
+            let text = read_file(py, Domain::Policy, &path, MAX_POLICY_BYTES)?;
+            Some(Policy::parse(py, &text, format_of(&path, &text))?)
+        }
+    })
+}
+
 impl Scenario {
     fn resolve(py: Python<'_>, mut inner: sim::Scenario, base: Option<&Path>) -> PyResult<Scenario> {
-        // Recorded arrivals files, relative to the scenario file.
-        let read = |file: &str| {
-            let full: PathBuf = base.map_or_else(|| PathBuf::from(file), |b| b.join(file));
-            let len = std::fs::metadata(&full).map_err(|e| format!("cannot read {}: {e}", full.display()))?.len();
-            if len > sim::MAX_ARRIVALS_BYTES as u64 {
-                return Err(format!("{} is {len} bytes; the limit is {}", full.display(), sim::MAX_ARRIVALS_BYTES));
-            }
-            std::fs::read_to_string(&full).map_err(|e| format!("cannot read {}: {e}", full.display()))
-        };
-        errors::guard(|| inner.load_arrivals(read))?.map_err(|e| scenario_err(py, &e))?;
-        let policy = match &inner.policy {
-            None => None,
-            Some(PolicyRef::Inline(p)) => Some(Policy::build(py, (**p).clone(), "policy")?),
-            Some(PolicyRef::File(f)) => {
-                let full: PathBuf = base.map_or_else(|| PathBuf::from(f), |b| b.join(f));
-                let path = full.to_string_lossy().into_owned();
-                let text = read_file(&path, MAX_POLICY_BYTES)?;
-                Some(Policy::parse(py, &text, format_of(&path, &text))?)
-            }
-        };
-        Ok(Scenario { inner, policy })
+        load_arrivals(py, &mut inner, base)?;
+        let policy = policy_of(py, &inner, base)?;
+        Ok(Scenario { inner, policy, base: base.map(Path::to_path_buf) })
     }
 
     fn parse(py: Python<'_>, text: &str, format: tierwise::policy::Format, base: Option<&Path>) -> PyResult<Scenario> {
@@ -119,16 +132,19 @@ impl Scenario {
     #[staticmethod]
     fn from_file(py: Python<'_>, path: PathBuf) -> PyResult<Scenario> {
         let p = path.to_string_lossy().into_owned();
-        let text = read_file(&p, sim::MAX_SCENARIO_BYTES)?;
+        let text = read_file(py, Domain::Scenario, &p, sim::MAX_SCENARIO_BYTES)?;
         Scenario::parse(py, &text, format_of(&p, &text), path.parent())
     }
 
     /// The embedded default: a week of a global desk, with its policy.
     #[staticmethod]
     fn default(py: Python<'_>) -> PyResult<Scenario> {
-        let (inner, _) = errors::guard(sim::default_desk)?.map_err(|e| scenario_err(py, &e))?;
+        let (mut inner, _) = errors::guard(sim::default_desk)?.map_err(|e| scenario_err(py, &e))?;
         let policy = Policy::parse(py, sim::DEFAULT_POLICY, tierwise::policy::Format::Toml)?;
-        Ok(Scenario { inner, policy: Some(policy) })
+        // In the document too, so that `to_dict()` and `to_json()` are the
+        // whole desk.
+        inner.policy = Some(PolicyRef::Inline(Box::new(policy.source.clone())));
+        Ok(Scenario { inner, policy: Some(policy), base: None })
     }
 
     /// The value at a field path: `run.seed`, `teams.desk.agents`,
@@ -138,13 +154,32 @@ impl Scenario {
         convert::to_py(py, &v)
     }
 
-    /// Sets the value at a field path, checking the scenario again; on error
-    /// (a `ScenarioError` naming the path) nothing changes.
+    /// Sets the value at a field path, checking the scenario again against
+    /// its policy (a stream that names another arrivals file reads it; a new
+    /// `policy` is read and compiled); on error (a `ScenarioError` or
+    /// `PolicyError` naming the path) nothing changes.
     fn set(&mut self, py: Python<'_>, path: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
         let v = convert::value_of(value, path, Domain::Scenario)?;
         let mut edited = self.inner.clone();
         errors::guard(|| edited.set(path, v))?.map_err(|e| scenario_err(py, &e))?;
+        for (i, stream) in edited.streams.iter_mut().enumerate() {
+            if self.inner.streams.get(i).map(|s| &s.arrivals) != Some(&stream.arrivals) {
+                stream.recorded.clear();
+            }
+        }
+        load_arrivals(py, &mut edited, self.base.as_deref())?;
+        let policy = if serde_json::to_value(&edited.policy).ok() == serde_json::to_value(&self.inner.policy).ok() {
+            self.policy.clone()
+        } else {
+            policy_of(py, &edited, self.base.as_deref())?
+        };
+        let compiled = match &policy {
+            Some(p) => p.compiled.clone(),
+            None => Policy::build(py, tierwise::Policy::default(), "")?.compiled,
+        };
+        errors::guard(|| edited.check(&compiled))?.map_err(|e| scenario_err(py, &e))?;
         self.inner = edited;
+        self.policy = policy;
         Ok(())
     }
 
@@ -211,12 +246,17 @@ impl Scenario {
 /// Rebuilds a scenario from `__reduce__`'s state.
 #[pyfunction]
 pub fn _scenario_restore(py: Python<'_>, doc: &str, policy: Option<&str>) -> PyResult<Scenario> {
-    let inner = errors::guard(|| sim::Scenario::from_json_str(doc))?.map_err(|e| scenario_err(py, &e))?;
+    let mut inner = errors::guard(|| sim::Scenario::from_json_str(doc))?.map_err(|e| scenario_err(py, &e))?;
     let policy = match policy {
         Some(text) => Some(Policy::parse(py, text, tierwise::policy::Format::Json)?),
         None => None,
     };
-    Ok(Scenario { inner, policy })
+    // The policy travels inside the document: a file it was read from may not
+    // be where the scenario is unpickled.
+    if let Some(p) = &policy {
+        inner.policy = Some(PolicyRef::Inline(Box::new(p.source.clone())));
+    }
+    Ok(Scenario { inner, policy, base: None })
 }
 
 fn records_to_columns<'py>(py: Python<'py>, records: &[TicketRecord]) -> PyResult<Bound<'py, PyDict>> {
@@ -306,7 +346,7 @@ fn interruptible<T: Send>(py: Python<'_>, work: impl FnOnce(&AtomicBool) -> T + 
 pub fn _simulate<'py>(
     py: Python<'py>,
     scenario: PyRef<'py, Scenario>,
-    seed: Option<u64>,
+    seed: Option<Bound<'py, PyAny>>,
     replications: i64,
     policy: Option<Bound<'py, Policy>>,
     records: bool,
@@ -315,7 +355,7 @@ pub fn _simulate<'py>(
     let compiled = scenario.policy_for(py, policy.as_ref())?;
     let mut inner = scenario.inner.clone();
     if let Some(seed) = seed {
-        inner.run.seed = seed;
+        inner.run.seed = errors::seed(py, Domain::Simulation, &seed)?;
     }
     let outcome =
         interruptible(py, |cancel| sim::simulate_cancellable(&inner, &compiled, replications, records, cancel))?;
@@ -337,13 +377,13 @@ pub fn _sweep<'py>(
     grid: &Bound<'py, PyList>,
     replications: i64,
     policy: Option<Bound<'py, Policy>>,
-    seed: Option<u64>,
+    seed: Option<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyList>> {
     let replications = check_replications(py, replications)?;
     let compiled = scenario.policy_for(py, policy.as_ref())?;
     let mut inner = scenario.inner.clone();
     if let Some(seed) = seed {
-        inner.run.seed = seed;
+        inner.run.seed = errors::seed(py, Domain::Simulation, &seed)?;
     }
     let mut params: Vec<(String, Vec<Value>)> = Vec::new();
     for item in grid.iter() {

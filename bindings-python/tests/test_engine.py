@@ -431,3 +431,57 @@ def test_instants_python_cannot_hold_raise_overflow_error(global_policy, roster)
     engine.apply('{"at": "0000-06-01T00:00:00Z", "event": "tick"}')
     with pytest.raises(OverflowError):
         engine.now
+
+
+BAD_AT_NINE = '{"at": "2026-03-06T09:00:00Z", "event": "agent_logged_in", "agent": "nobody"}\n'
+TICK_AT_NINE = '{"at": "2026-03-06T09:00:00Z", "event": "tick"}\n'
+
+
+@pytest.mark.parametrize("form", ["dicts", "iterator", "str", "bytes", "json"])
+def test_apply_many_stopping_at_a_bad_event_hands_out_what_it_decided(global_policy, roster, events_text, form):
+    # Never stopping: the events, then a tick at the bad event's instant.
+    output = "json" if form == "json" else "dicts"
+    reference = tierwise.Engine(global_policy, roster).apply_many(events_text + TICK_AT_NINE, output=output)
+    timers = tierwise.Engine(global_policy, roster)
+    timers.apply_many(events_text)
+    assert [d["decision"] for d in timers.apply(TICK_AT_NINE)] != ["wake_at"], "timers fire by 09:00"
+
+    text = events_text + BAD_AT_NINE
+    given = {
+        "dicts": events_from(text),
+        "iterator": iter(events_from(text)),
+        "str": text,
+        "bytes": text.encode(),
+        "json": text,
+    }[form]
+    engine = tierwise.Engine(global_policy, roster)
+    with pytest.raises(tierwise.EventError) as info:
+        engine.apply_many(given, output=output)
+    assert info.value.path.endswith(".agent") and info.value.path.startswith("events[")
+    # What the good events and the timers decided comes with the error, once:
+    # the next call decides only what is new.
+    after = engine.apply_many(TICK_AT_NINE, output=output)
+    assert info.value.decisions + after == reference
+
+
+def test_apply_many_to_json_leaves_the_collector_alone_for_other_threads(global_policy, roster):
+    import gc
+    import threading
+
+    login = '{"at": "2026-03-06T08:00:00Z", "event": "agent_logged_in", "agent": "maria"}\n'
+    text = login + '{"at": "2026-03-06T08:00:00Z", "event": "tick"}\n' * 200_000
+    seen, done = set(), threading.Event()
+
+    def watch():
+        while not done.is_set():
+            seen.add(gc.isenabled())
+
+    engine = tierwise.Engine(global_policy, roster)
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        engine.apply_many(text, output="json")
+    finally:
+        done.set()
+        watcher.join()
+    assert seen == {True}

@@ -138,3 +138,18 @@ def test_ticket_dicts_are_triaged_as_the_general_way_reads_them(global_policy, e
     now = utc(2026, 3, 6, 12)
     assert _outcome(lambda t: tierwise.triage(global_policy, t, now), ticket) == \
         _outcome(lambda t: tierwise.triage(global_policy, t, now), _general(ticket))
+
+
+def test_files_too_large_or_not_text_raise_policy_errors(tmp_path):
+    big = tmp_path / "big.toml"
+    big.write_text("version = 1\n" + "# padding\n" * 1_000_000)
+    with pytest.raises(tierwise.PolicyError) as info:
+        tierwise.Policy.from_file(big)
+    assert info.value.code == "too_large"
+    latin = tmp_path / "latin.toml"
+    latin.write_bytes("version = 1\n# caf\xe9\n".encode("latin-1"))
+    with pytest.raises(tierwise.PolicyError) as info:
+        tierwise.Policy.from_file(latin)
+    assert info.value.code == "syntax"
+    with pytest.raises(OSError):
+        tierwise.Policy.from_file(tmp_path / "missing.toml")

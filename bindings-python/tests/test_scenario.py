@@ -72,3 +72,77 @@ def test_invalid_scenarios(small):
     assert info.value.path == "extra" and info.value.code == "unknown_field"
     with pytest.raises(tierwise.ScenarioError):
         tierwise.Scenario.from_toml(MMC.replace("[run]", "[rnu]"))
+
+
+def test_set_checks_the_scenario_against_its_policy(small):
+    before = small.to_dict()
+    for path, value in [("streams.calls.per_hour", -5), ("teams.desk.tier", "L9"), ("streams.calls.handle.mean", 0)]:
+        with pytest.raises(tierwise.ScenarioError) as info:
+            small.set(path, value)
+        assert info.value.path.startswith(("streams[0]", "teams[0]")), (path, info.value)
+    assert small.to_dict() == before
+
+
+def test_set_policy_compiles_it_and_simulate_uses_it(small):
+    small.set("run.arrivals", 400)
+    loose = tierwise.simulate(small, seed=3).summary()
+    # A policy with one tier, named otherwise: the desk's team (tier L1) has
+    # nowhere to be.
+    with pytest.raises(tierwise.ScenarioError):
+        small.set("policy", {"version": 1, "tiers": ["T1"]})
+    assert small.policy.tiers == tierwise.Policy.default().tiers
+    strict = {"version": 1, "sla": {"policies": [{"name": "all", "first_response": "1s", "resolution": "2s"}]}}
+    small.set("policy", strict)
+    tight = tierwise.simulate(small, seed=3).summary()
+    assert tight["overall"]["sla_breach_rate"] > loose["overall"]["sla_breach_rate"]
+    # The same as a scenario built from the edited document.
+    assert tierwise.simulate(tierwise.Scenario.from_dict(small.to_dict()), seed=3).summary() == tight
+
+
+def test_set_arrivals_file_reads_it(tmp_path):
+    (tmp_path / "a.csv").write_text("timestamp,channel\n2026-03-02T00:10:00Z,phone\n2026-03-02T00:20:00Z,phone\n")
+    (tmp_path / "b.csv").write_text("timestamp,channel\n2026-03-02T00:10:00Z,phone\n")
+    doc = (
+        '[run]\nstart = "2026-03-02T00:00:00Z"\nduration = "1d"\n'
+        '[[streams]]\nname = "calls"\nchannel = "phone"\narrivals = "a.csv"\n'
+        'handle = { dist = "fixed", mean = "5m" }\n'
+        '[[teams]]\nname = "desk"\nagents = 2\ntier = "L1"\n'
+    )
+    (tmp_path / "s.toml").write_text(doc)
+    s = tierwise.Scenario.from_file(tmp_path / "s.toml")
+    assert tierwise.simulate(s).summary()["overall"]["arrived"] == 2
+    s.set("streams.calls.arrivals", "b.csv")  # relative to the scenario's file
+    assert tierwise.simulate(s).summary()["overall"]["arrived"] == 1
+    with pytest.raises(tierwise.ScenarioError) as info:
+        s.set("streams.calls.arrivals", "missing.csv")
+    assert info.value.path == "streams[0].arrivals"
+    assert tierwise.simulate(s).summary()["overall"]["arrived"] == 1
+
+
+def test_sweeping_the_policy_or_a_file_is_refused(small):
+    for path in ["policy.sla.policies[0].first_response", "streams.calls.arrivals"]:
+        with pytest.raises(tierwise.TierwiseError) as info:
+            tierwise.sweep(small, {path: ["1s", "4h"]})
+        assert info.value.path == path
+
+
+def test_the_default_desk_as_a_document_is_the_whole_desk():
+    d = tierwise.Scenario.default()
+    d.set("run.duration", "1d")
+    again = tierwise.Scenario.from_json(d.to_json())
+    assert again.policy.priority_classes == d.policy.priority_classes
+    assert tierwise.simulate(again, seed=3).summary() == tierwise.simulate(d, seed=3).summary()
+
+
+def test_a_pickled_scenario_keeps_its_policy_in_the_document(tmp_path):
+    import pickle
+
+    (tmp_path / "p.toml").write_text('version = 1\ntiers = ["L1", "L2"]\n')
+    (tmp_path / "s.toml").write_text('policy = "p.toml"\n' + MMC)
+    s = tierwise.Scenario.from_file(tmp_path / "s.toml")
+    assert s.policy.tiers == ["L1", "L2"]
+    back = pickle.loads(pickle.dumps(s))
+    assert back.policy.tiers == ["L1", "L2"]
+    # Self-contained: the document holds the policy, not the file's name.
+    assert back.to_dict()["policy"]["tiers"] == ["L1", "L2"]
+    assert tierwise.Scenario.from_dict(back.to_dict()).policy.tiers == ["L1", "L2"]

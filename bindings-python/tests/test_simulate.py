@@ -153,3 +153,15 @@ def test_results_and_objects_pickle(small, global_policy, roster):
     e.apply({"at": "2026-03-06T08:00:00Z", "event": "agent_logged_in", "agent": "maria"})
     e2 = pickle.loads(pickle.dumps(e))
     assert e2.snapshot() == e.snapshot()
+
+
+def test_seeds_out_of_range_raise_documented_errors(small):
+    for call in (lambda: tierwise.simulate(small, seed=-1), lambda: tierwise.sweep(small, {"run.seed": [1]}, seed=2**64)):
+        with pytest.raises(tierwise.SimulationError) as info:
+            call()
+        assert (info.value.path, info.value.code) == ("seed", "out_of_range")
+    with pytest.raises(tierwise.HistoryError) as info:
+        tierwise.History.generate(agents=2, days=1, seed=-1)
+    assert (info.value.path, info.value.code) == ("seed", "out_of_range")
+    with pytest.raises(TypeError):
+        tierwise.simulate(small, seed="7")

@@ -1,4 +1,4 @@
-// Two corrections to the JavaScript glue wasm-bindgen 0.2.130 writes, so that
+// Corrections to the JavaScript glue wasm-bindgen 0.2.130 writes, so that
 // every refusal reaches JavaScript as a `TierwiseError` and a panic never as a
 // `RuntimeError`. `scripts/test-wasm` applies them to the package and to the
 // test build; the script fails if the glue no longer has what it rewrites, so
@@ -21,11 +21,29 @@
 //    but in the browser loader's network error (the `.wasm` not fetched).
 //    (The bindings' own errors go through `throw_val`, which this leaves
 //    alone.)
+// 3. `free()` (and `[Symbol.dispose]`) of an object from before a reset frees
+//    nothing: its memory went with the old instance, and freeing its pointer
+//    in the new one corrupted an object living there.
+// 4. `free()` through a `Proxy` (a Vue `reactive()` object, say) frees once.
+//    The glue unregistered the object from its FinalizationRegistry by
+//    `this`, the Proxy, which is not the token it registered, so the
+//    registry freed the pointer a second time when the object was collected.
+//    What the registry holds is now also on the object (not enumerable), and
+//    `free()` clears its pointer, through any Proxy, so the registry skips it.
+// 5. `engine.explain = value` refuses anything but a boolean, as a
+//    `TierwiseError` at path `explain` (the glue passed it on as a number, so
+//    `"true"` turned explanations off). Done here, not in Rust, where it cost
+//    the .wasm 200 bytes of its size budget.
 //
 // Usage: node patch-glue.mjs GLUE.js...
 import { readFileSync, writeFileSync } from "node:fs";
 
 const TIERWISE_ERROR = `
+function __tierwise_held(obj, held) {
+    Object.defineProperty(obj, "__wbg_held", { value: held, writable: true });
+    return held;
+}
+
 function __tierwise_error(message) {
     const error = new Error(message);
     error.name = "TierwiseError";
@@ -62,6 +80,44 @@ const corrections = [
     () =>
       "throw __tierwise_error('Invalid stale object from previous Wasm instance: it was made before an internal " +
       "error reset the module; make it again');",
+    1,
+  ],
+  [
+    "free() after a reset frees nothing",
+    /free\(\) \{\n(\s*)const ptr = this\.__destroy_into_raw\(\);\n\s*__wbg_call_guard\(\);\n\s*(wasm\.__wbg_\w+_free\(ptr, 0\);)/g,
+    (_, indent, free) =>
+      `free() {\n${indent}__wbg_call_guard();\n` +
+      `${indent}const stale = this.__wbg_inst !== undefined && this.__wbg_inst !== __wbg_instance_id;\n` +
+      `${indent}const ptr = this.__destroy_into_raw();\n${indent}if (!stale) ${free}`,
+    2,
+  ],
+  [
+    "what the registry holds is on the object",
+    /(\w+Finalization)\.register\((\w+), (\{ ptr[^}]*\}), \2\);/g,
+    (_, registry, obj, held) => `${registry}.register(${obj}, __tierwise_held(${obj}, ${held}), ${obj});`,
+    3,
+  ],
+  [
+    "free() clears the held pointer, through any Proxy",
+    /(\w+Finalization)\.unregister\(this\);/g,
+    (_, registry) => `${registry}.unregister(this);\n        if (this.__wbg_held) this.__wbg_held.ptr = 0;`,
+    2,
+  ],
+  [
+    "the registry skips a cleared pointer",
+    /if \(instance === __wbg_instance_id\) (wasm\.__wbg_\w+_free\(ptr, 1\);)/g,
+    (_, free) => `if (instance === __wbg_instance_id && ptr !== 0) ${free}`,
+    2,
+  ],
+  [
+    "explain takes only a boolean",
+    /set explain\((\w+)\) \{\n/g,
+    (whole, arg) =>
+      `${whole}        if (typeof ${arg} !== "boolean") {\n` +
+      `            const error = __tierwise_error(\`explain: expected true or false, found \${typeof ${arg}}\`);\n` +
+      `            error.path = "explain";\n` +
+      `            error.problems = [{ path: "explain", code: "invalid_value", message: error.message.slice(9) }];\n` +
+      `            throw error;\n        }\n`,
     1,
   ],
 ];

@@ -110,6 +110,49 @@ test("a panic becomes a TierwiseError (code internal) and the module recovers", 
   assertTierwiseError(() => probe.panicProbe("again"), "internal", "");
 });
 
+test("free() of an object from before a reset frees nothing of the new instance", () => {
+  const probe = require("../pkg-test/node/tierwise_wasm.js");
+  const ticket = { created_at: "2026-03-02T09:00:00Z", channel: "chat" };
+  const stale = [new probe.Policy('{"version": 1}'), new probe.Policy('{"version": 1}')];
+  try {
+    probe.panicProbe("deliberate");
+  } catch {
+    // expected: the module resets on the next call
+  }
+  const live = Array.from({ length: 4 }, () => new probe.Policy('{"version": 1}'));
+  for (const p of stale) p.free(); // as a try/finally or `using` block would
+  stale[1][Symbol.dispose]();
+  for (const p of live) assert.equal(probe.triage(p, ticket, "2026-03-02T09:00:00Z").priority, "P5");
+  const more = new probe.Policy('{"version": 1}');
+  assert.equal(probe.triage(more, ticket, "2026-03-02T09:00:00Z").priority, "P5");
+  for (const p of [...live, more]) p.free();
+});
+
+test("free() through a Proxy frees once, even when the object is collected", () => {
+  // A child process with the collector exposed: the registry's cleanup runs
+  // after a collection, between turns of the event loop.
+  const script = `
+    const tw = require(${JSON.stringify(path.join(here, "../pkg/node/tierwise_wasm.js"))});
+    const doc = '{"version": 1}';
+    const ticket = { created_at: "2026-03-02T09:00:00Z", channel: "chat" };
+    const live = Array.from({ length: 50 }, () => new tw.Policy(doc));
+    (async () => {
+      for (let round = 0; round < 5; round++) {
+        for (let i = 0; i < 50; i++) new Proxy(new tw.Policy(doc), {}).free();
+        for (let i = 0; i < 3; i++) { global.gc(); await new Promise((r) => setTimeout(r, 10)); }
+        for (const p of live) {
+          const fresh = new tw.Policy(doc);
+          if (tw.triage(p, ticket, "2026-03-02T09:00:00Z").priority !== "P5") throw new Error("corrupted");
+          fresh.free();
+        }
+      }
+      console.log("ok");
+    })().catch((e) => { console.log(String(e)); process.exit(1); });
+  `;
+  const out = execFileSync(process.execPath, ["--expose-gc", "-e", script], { encoding: "utf8" });
+  assert.equal(out.trim(), "ok");
+});
+
 // Same policy + ticket + now through the CLI and through wasm: identical JSON.
 const cli = process.env.TIERWISE_CLI ?? path.join(root, "target/debug/tierwise");
 const fixtures = [
@@ -151,6 +194,45 @@ test("engine replay of examples/routing/events.jsonl matches `tierwise route`", 
   const restored = tw.Engine.restore(new tw.Policy(readPolicy("policies/global-desk.toml")), again.snapshot());
   const rest = restored.applyAll(JSON.stringify(events.slice(half).map((e) => JSON.parse(e))));
   assert.deepEqual([...first, ...rest], native);
+});
+
+test("applyAll stopping at a refused event hands out what it decided, once", () => {
+  const events = read("routing/events.jsonl").split("\n").filter((l) => l.trim() && !l.trim().startsWith("#")).map((l) => JSON.parse(l));
+  const engine = () => new tw.Engine(new tw.Policy(readPolicy("policies/global-desk.toml")), read("routing/agents.json"));
+  const tick = { at: "2026-03-06T09:00:00Z", event: "tick" };
+  // Never stopping: the events, then a tick at the refused event's instant
+  // (offers expire by then).
+  const reference = engine().applyAll([...events, tick]);
+  const stopped = engine();
+  const bad = { at: "2026-03-06T09:00:00Z", event: "agent_logged_in", agent: "nobody" };
+  const error = assertTierwiseError(() => stopped.applyAll([...events, bad]), "unknown_name", `[${events.length}].agent`);
+  assert.ok(error.decisions.some((d) => d.decision === "offer_expired"), "the timers' decisions come with the error");
+  assert.deepEqual([...error.decisions, ...stopped.apply(tick)], reference);
+});
+
+test("a Proxy or a revoked Proxy is refused with a TierwiseError and leaves objects usable", () => {
+  const policy = new tw.Policy(readPolicy("policies/global-desk.toml"));
+  const ticket = read("tickets/spanish-chat.json");
+  assertTierwiseError(() => tw.triage(policy, ticket, new Proxy(new Date("2026-03-30T08:05:00Z"), {})), "invalid_value", "now");
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke();
+  const engine = new tw.Engine(policy, read("routing/agents.json"));
+  assert.throws(() => engine.triage(proxy), (e) => e.name === "TierwiseError");
+  assert.throws(() => tw.triage(policy, proxy, "2026-03-30T08:05:00Z"), (e) => e.name === "TierwiseError");
+  // Both still work, and free.
+  assert.equal(tw.triage(policy, ticket, "2026-03-30T08:05:00Z").priority, tw.triage(policy, ticket, new Date("2026-03-30T08:05:00Z")).priority);
+  assert.deepEqual(engine.apply({ at: "2026-03-06T08:00:00Z", event: "agent_logged_in", agent: "maria" }).length >= 0, true);
+  engine.free();
+  policy.free();
+});
+
+test("explain reads back, and only a boolean sets it", () => {
+  const engine = new tw.Engine(new tw.Policy(readPolicy("policies/global-desk.toml")), read("routing/agents.json"));
+  assert.equal(engine.explain, false);
+  engine.explain = true;
+  assert.equal(engine.explain, true);
+  assertTierwiseError(() => { engine.explain = "true"; }, "invalid_value", "explain");
+  assert.equal(engine.explain, true);
 });
 
 test("assessMany gives triage's numbers", () => {

@@ -24,7 +24,7 @@ export async function demo(policyText: string, rosterText: string): Promise<stri
   }
   const restored: Engine = Engine.restore(policy, engine.snapshot());
   out.push(String(restored.stats().waiting), restored.now ?? "");
-  const sim = simulate("[run]\nstart = \"2026-03-02T00:00:00Z\"\narrivals = 10", 1);
+  const sim = simulate('{"run": {"start": "2026-03-02T00:00:00Z", "arrivals": 10}}', 1);
   out.push(String(sim.overall.service_level));
   try {
     new Policy({ version: 1, tiers: ["L1"] });

@@ -5,10 +5,10 @@
 //! exactly what the CLI prints with `--json`.
 
 use jiff::Timestamp;
-use js_sys::Array;
 use serde::Serialize;
 use serde_json::Value;
 use tierwise::policy::{Format, parse_value};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::errors::Failure;
@@ -94,12 +94,24 @@ fn check_len(text: String, path: &str) -> Result<String, Failure> {
     Ok(text)
 }
 
+// Calls into JavaScript that can throw (on a `Proxy`, a revoked one or one
+// around a `Date`): declared with `catch`, so that the exception comes back
+// here as an `Err` instead of unwinding through Rust, which would leave the
+// object it was called on borrowed for good.
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
+    fn is_array(value: &JsValue) -> Result<bool, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["Date", "prototype", "getTime"], js_name = call)]
+    fn date_time(date: &JsValue) -> Result<f64, JsValue>;
+}
+
 /// A JavaScript type name for messages: `undefined`, `null`, `number`, ...
 #[must_use]
 pub fn type_name(value: &JsValue) -> String {
     if value.is_null() {
         "null".to_owned()
-    } else if Array::is_array(value) {
+    } else if is_array(value).unwrap_or(false) {
         "an array".to_owned()
     } else {
         value.js_typeof().as_string().unwrap_or_else(|| "a value of unknown type".to_owned())
@@ -114,8 +126,8 @@ pub fn instant(value: &JsValue, path: &str) -> Result<Timestamp, Failure> {
     if let Some(text) = value.as_string() {
         return parse_instant(&text, path);
     }
-    if let Some(date) = value.dyn_ref::<js_sys::Date>() {
-        let ms = date.get_time();
+    if value.is_instance_of::<js_sys::Date>() {
+        let ms = date_time(value).map_err(|_| Failure::new("invalid_value", path, "the Date cannot be read"))?;
         #[allow(clippy::cast_possible_truncation)]
         let whole = ms as i64;
         #[allow(clippy::cast_precision_loss)]

@@ -5,7 +5,7 @@ use tierwise::{AgentSpec, CompiledPolicy, Decision, Engine, Event, Snapshot, par
 use wasm_bindgen::prelude::*;
 
 use crate::convert::{document_text, from_json, json_items, output, to_json};
-use crate::errors::Failure;
+use crate::errors::{Failure, set};
 use crate::guard;
 use crate::policy::JsPolicy;
 
@@ -74,7 +74,9 @@ impl JsEngine {
     }
 
     /// Applies one event (object or JSON text; events come in time order) and
-    /// returns the engine's decisions. A refused event changes nothing.
+    /// returns the engine's decisions. A refused event changes nothing itself,
+    /// but time passes to its instant: timers due by then fire (an offer
+    /// expires, say), and their decisions come with the next call's.
     #[wasm_bindgen(unchecked_return_type = "Decision[]")]
     pub fn apply(
         &mut self,
@@ -85,29 +87,50 @@ impl JsEngine {
 
     /// Applies events in order (an array, or its JSON text) and returns every
     /// decision. Stops at the first refused event, naming its index
-    /// (`[12].agent`); the events before it stay applied.
+    /// (`[12].agent`); the events before it stay applied, and the error's
+    /// `decisions` holds what they decided, with the decisions of the timers
+    /// that fired by the refused event's instant.
     #[wasm_bindgen(js_name = applyAll, unchecked_return_type = "Decision[]")]
     pub fn apply_all(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "string | EngineEvent[]")] events: JsValue,
     ) -> Result<JsValue, JsValue> {
+        let mut decided = None;
         guard(|| {
             let text = document_text(&events, "events", "")?;
             let items = json_items(&text, "events")?;
             self.decisions.clear();
             for (i, item) in items.into_iter().enumerate() {
-                let at = |e: Failure| e.under(&format!("[{i}]"));
-                let event = Event::from_value(item).map_err(|e| at(e.into()))?;
-                self.engine.apply_owned(event, &mut self.decisions).map_err(|e| at(e.into()))?;
+                let applied = Event::from_value(item)
+                    .and_then(|event| self.engine.apply_owned(event, &mut self.decisions))
+                    .map_err(|e| Failure::from(e).under(&format!("[{i}]")));
+                if applied.is_err() {
+                    self.engine.take_decisions_of_a_refused_event(&mut self.decisions);
+                    decided = Some(output(&self.decisions)?);
+                }
+                applied?;
             }
             output(&self.decisions)
         })
+        .inspect_err(|error| {
+            if let Some(decided) = &decided {
+                set(error, "decisions", decided);
+            }
+        })
     }
 
-    /// Whether offers list every agent passed over and why (slower). Default off.
+    /// Whether offers list every agent passed over and why (slower). Default
+    /// off. Anything but `true` or `false` is refused with a `TierwiseError`
+    /// at path `explain` (checked in the JavaScript glue).
     #[wasm_bindgen(setter)]
     pub fn set_explain(&mut self, explain: bool) {
         self.engine.set_explain(explain);
+    }
+
+    /// Whether offers list every agent passed over and why.
+    #[wasm_bindgen(getter)]
+    pub fn explain(&self) -> bool {
+        self.engine.explains()
     }
 
     /// The instant of the last event applied (RFC 3339), or `undefined`.

@@ -32,6 +32,9 @@ export interface TierwiseError extends Error {
   path: string;
   /** Every problem found, in document order. */
   problems: Problem[];
+  /** Set by `Engine.applyAll` when it stops at a refused event: every decision made before it
+   * (the events before it stay applied), with those of timers that fired by its instant. */
+  decisions?: Decision[];
 }
 
 /** Something that happened to a ticket. */
@@ -232,7 +235,7 @@ export interface TicketChanges {
 
 /** An event for `Engine.apply`: `{ at, event, ... }`. Events come in time order. */
 export type EngineEvent = { at: Instant } & (
-  | { event: "ticket_created"; ticket: Ticket; tier?: string; preferred_agent?: string }
+  | { event: "ticket_created"; ticket: Ticket & { id: string }; tier?: string; preferred_agent?: string }
   | { event: "ticket_updated"; ticket: string; changes: TicketChanges }
   | { event: "ticket_resolved" | "ticket_closed" | "ticket_reopened"; ticket: string }
   | { event: "waiting_on_customer" | "customer_replied" | "agent_replied"; ticket: string }
@@ -288,7 +291,8 @@ export interface EngineStats {
  * `JSON.parse`); treat it as opaque. */
 export type EngineSnapshot = string & { readonly __engineSnapshot?: never };
 
-/** A staffing scenario (see docs/simulation.md); TOML/JSON/YAML text is accepted too. */
+/** A staffing scenario (see docs/simulation.md), or its JSON text (convert TOML or YAML with
+ * `tierwise convert`: the package reads JSON only). */
 export interface ScenarioDocument {
   run: { start: Instant; arrivals?: number; duration?: DurationText | number; seed?: number };
   targets?: Record<string, unknown>;
