@@ -201,6 +201,7 @@ fn text_report(r: &ReplayReport, examples: usize) -> String {
     row(&mut out, "matches history (agent and time)", r.matches_history.iter().map(|&m| pct(Some(m))).collect());
     row(&mut out, "answered", r.runs.iter().map(|run| run.kpis.answered.to_string()).collect());
     row(&mut out, "unanswered at the end", r.runs.iter().map(|run| run.kpis.unanswered.to_string()).collect());
+    row(&mut out, "  of which untriaged", r.runs.iter().map(|run| run.kpis.untriaged.to_string()).collect());
     row(&mut out, "tickets breaching an SLA", r.runs.iter().map(|run| run.kpis.breaches.to_string()).collect());
     row(&mut out, "escalations", r.runs.iter().map(|run| run.kpis.escalations.to_string()).collect());
     row(
@@ -277,6 +278,16 @@ fn text_report(r: &ReplayReport, examples: usize) -> String {
                 })
                 .collect(),
         );
+    }
+    for run in r.runs.iter().filter(|run| run.kpis.untriaged > 0) {
+        let _ = writeln!(
+            out,
+            "\nwarning: {} could not triage {} tickets (counted unanswered, in no breach count):",
+            run.policy, run.kpis.untriaged
+        );
+        for why in &run.kpis.untriaged_because {
+            let _ = writeln!(out, "  {:>8}  {}", why.tickets, why.reason);
+        }
     }
     for d in &r.diffs {
         let _ = writeln!(

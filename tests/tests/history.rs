@@ -334,3 +334,19 @@ fn generated_histories_are_bounded_in_tickets() {
     let spec = DeskSpec { agents: 5_000, days: 366, ..DeskSpec::default() };
     assert_eq!(history::generate(&spec, &policy).unwrap_err().path(), "agents");
 }
+
+/// A policy that cannot triage the history's tickets (it does not know their
+/// customer tiers) says so and why, rather than reporting a quiet desk.
+#[test]
+fn tickets_a_policy_cannot_triage_are_counted_with_their_reasons() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/policies/madrid-office.toml");
+    let madrid = Policy::from_toml_str(&std::fs::read_to_string(root).unwrap()).unwrap().compile().unwrap();
+    let policies = vec![("desk".to_owned(), desk_policy("")), ("madrid".to_owned(), madrid)];
+    let report = history::replay(week(), &policies, Handling::Recorded).unwrap();
+    let (desk, other) = (&report.runs[0].kpis, &report.runs[1].kpis);
+    assert_eq!((desk.untriaged, desk.untriaged_because.len()), (0, 0));
+    assert_eq!(other.untriaged, other.tickets);
+    assert_eq!(other.untriaged_because.iter().map(|r| r.tickets).sum::<u64>(), other.untriaged);
+    assert!(other.untriaged_because.windows(2).all(|w| w[0].tickets >= w[1].tickets));
+    assert!(other.untriaged_because[0].reason.starts_with("ticket.customer_tier: "), "{:?}", other.untriaged_because);
+}

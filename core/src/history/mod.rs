@@ -31,8 +31,8 @@ use serde::{Deserialize, Serialize};
 
 pub use generate::{DeskSpec, MAX_GENERATED_AGENTS, MAX_GENERATED_DAYS, MAX_GENERATED_TICKETS, generate};
 pub use replay::{
-    AgentKpis, Diff, DiffEntry, DiffSide, FairnessKpis, Handling, Kpis, PolicyRun, PriorityKpis, RegionKpis,
-    ReplayReport, TicketOutcome, TierKpis, Waits, replay,
+    AgentKpis, Diff, DiffEntry, DiffSide, FairnessKpis, Handling, Kpis, MAX_UNTRIAGED_REASONS, PolicyRun, PriorityKpis,
+    RegionKpis, ReplayReport, TicketOutcome, TierKpis, UntriagedReason, Waits, replay,
 };
 
 use crate::agent::AgentSpec;

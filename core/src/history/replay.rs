@@ -241,7 +241,26 @@ pub struct Kpis {
     pub fairness: Vec<FairnessKpis>,
     /// By agent, in roster order.
     pub agents: Vec<AgentKpis>,
+    /// Tickets the policy could not triage (a customer tier, category or
+    /// tier it does not know): never queued, so counted as unanswered and
+    /// in no breach count.
+    pub untriaged: u64,
+    /// Why, most frequent first (at most [`MAX_UNTRIAGED_REASONS`] reasons;
+    /// the rest under "other reasons").
+    pub untriaged_because: Vec<UntriagedReason>,
 }
+
+/// Why some tickets could not be triaged under a policy.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UntriagedReason {
+    /// The engine's error, e.g. `ticket.customer_tier: unknown customer tier "gold"`.
+    pub reason: String,
+    /// How many tickets.
+    pub tickets: u64,
+}
+
+/// Most distinct reasons [`Kpis::untriaged_because`] lists.
+pub const MAX_UNTRIAGED_REASONS: usize = 10;
 
 /// One policy's replay.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -461,6 +480,8 @@ struct Host<'h> {
     end: i64,
     /// Records of what happened (when generating a history).
     recording: Option<Vec<Record>>,
+    /// Tickets the engine refused, by reason.
+    untriaged: BTreeMap<String, u64>,
 }
 
 /// Replays one policy; with `record`, also returns the assigned and handled
@@ -496,6 +517,7 @@ fn run_one<'h>(
         events: 0,
         end: history.records.last().map_or(0, |r| to_ms(r.at())),
         recording: record.then(Vec::new),
+        untriaged: BTreeMap::new(),
     };
     host.go(history)?;
     // The share of tickets first assigned as history did: same agent, same instant.
@@ -513,7 +535,17 @@ fn run_one<'h>(
         if host.live.is_empty() { 1.0 } else { same as f64 / host.live.len() as f64 }
     });
     let tickets = host.outcomes(history);
-    let kpis = kpis(policy, &history.roster, &host.shifts, &tickets, &host.agents);
+    let mut kpis = kpis(policy, &history.roster, &host.shifts, &tickets, &host.agents);
+    kpis.untriaged = host.untriaged.values().sum();
+    let mut reasons: Vec<UntriagedReason> =
+        host.untriaged.into_iter().map(|(reason, tickets)| UntriagedReason { reason, tickets }).collect();
+    // Most frequent first; ties in the reasons' order.
+    reasons.sort_by_key(|r| Reverse(r.tickets));
+    if reasons.len() > MAX_UNTRIAGED_REASONS {
+        let rest = reasons.split_off(MAX_UNTRIAGED_REASONS - 1).iter().map(|r| r.tickets).sum();
+        reasons.push(UntriagedReason { reason: "other reasons".to_owned(), tickets: rest });
+    }
+    kpis.untriaged_because = reasons;
     let run = PolicyRun { policy: name.to_owned(), engine_events: host.events, kpis, tickets };
     Ok((run, host.recording.unwrap_or_default(), matches))
 }
@@ -652,8 +684,9 @@ impl<'h> Host<'h> {
                 Ok(())
             }
             // A ticket the policy cannot triage is skipped, not fatal: the
-            // replay reports it unanswered.
-            Err(_) if matches!(event.kind, EventKind::TicketCreated { .. }) => {
+            // replay reports it unanswered, and why.
+            Err(e) if matches!(event.kind, EventKind::TicketCreated { .. }) => {
+                *self.untriaged.entry(e.to_string()).or_default() += 1;
                 if let Some(live) = self.live.last_mut() {
                     live.open = false;
                 }
@@ -1018,6 +1051,8 @@ fn kpis(
         by_region,
         fairness,
         agents: per_agent,
+        untriaged: 0,
+        untriaged_because: Vec::new(),
     }
 }
 
