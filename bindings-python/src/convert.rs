@@ -178,7 +178,7 @@ fn to_value_at(obj: &Bound<'_, PyAny>, path: &str, depth: usize) -> Result<Value
             .ok_or_else(|| ConvError::Value(path.to_owned(), format!("{x} is not a finite number"), "invalid_value"));
     }
     if let Ok(s) = obj.cast::<PyString>() {
-        return Ok(Value::String(s.to_cow()?.into_owned()));
+        return Ok(Value::String(unicode(s, path)?));
     }
     if let Ok(d) = obj.cast::<PyDict>() {
         let mut map = Map::new();
@@ -186,7 +186,7 @@ fn to_value_at(obj: &Bound<'_, PyAny>, path: &str, depth: usize) -> Result<Value
             let Ok(key) = k.cast::<PyString>() else {
                 return Err(ConvError::Type(path.to_owned(), format!("keys must be str, not {}", type_name(&k))));
             };
-            let key = key.to_cow()?.into_owned();
+            let key = unicode(key, path)?;
             let value = to_value_at(&v, &join(path, &key), depth + 1)?;
             map.insert(key, value);
         }
@@ -232,6 +232,14 @@ fn to_value_at(obj: &Bound<'_, PyAny>, path: &str, depth: usize) -> Result<Value
         return Ok(Value::Array(items));
     }
     Err(ConvError::Type(path.to_owned(), format!("cannot use a {} here", type_name(obj))))
+}
+
+/// The text of a `str`; one that UTF-8 cannot hold (a lone surrogate, as
+/// `"\ud800"`) is an error at `path`, not Python's bare `UnicodeEncodeError`.
+fn unicode(s: &Bound<'_, PyString>, path: &str) -> Result<String, ConvError> {
+    s.to_cow().map(std::borrow::Cow::into_owned).map_err(|_| {
+        ConvError::Value(path.to_owned(), "text with a lone surrogate, which is not Unicode text".to_owned(), "syntax")
+    })
 }
 
 /// A Python value as JSON, errors raised as `domain`.

@@ -172,7 +172,10 @@ impl Engine {
     /// for the general way, which may need it).
     fn event_of(py: Python<'_>, obj: &Bound<'_, PyAny>, prefix: impl FnOnce() -> String) -> PyResult<Event> {
         if let Ok(s) = obj.cast::<PyString>() {
-            let text = s.to_cow()?;
+            let Ok(text) = s.to_cow() else {
+                let message = "text with a lone surrogate, which is not Unicode text";
+                return Err(errors::one(py, Domain::Event, &prefix(), message, "syntax"));
+            };
             let text: &str = &text;
             return errors::guard(|| Event::from_json_str(text))?
                 .map_err(|e| errors::map_under(py, Domain::Event, &e, &prefix()));

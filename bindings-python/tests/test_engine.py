@@ -485,3 +485,19 @@ def test_apply_many_to_json_leaves_the_collector_alone_for_other_threads(global_
         done.set()
         watcher.join()
     assert seen == {True}
+
+
+def test_lone_surrogates_are_errors_with_paths(global_policy, roster):
+    engine = tierwise.Engine(global_policy, roster)
+    with pytest.raises(tierwise.EventError) as info:
+        engine.apply({"at": utc(2026, 3, 6, 8, 0), "event": "agent_logged_in", "agent": "ma\ud800ria"})
+    assert info.value.path == "agent" and info.value.code == "syntax"
+    with pytest.raises(tierwise.EventError) as info:
+        engine.apply_many([{"at": utc(2026, 3, 6, 8, 0), "event": "tick"}, '{"at": "\ud800"}'])
+    assert info.value.path == "events[1]" and info.value.code == "syntax"
+    with pytest.raises(tierwise.PolicyError) as info:
+        tierwise.Policy({"version": 1, "tiers": ["L1", "\ud800"]})
+    assert info.value.path == "tiers[1]"
+    with pytest.raises(tierwise.PolicyError) as info:
+        tierwise.Policy({"version": 1, "\ud800": 1})
+    assert info.value.code == "syntax"

@@ -34,6 +34,19 @@ def test_sweep_frame_matches_single_runs(small):
     assert any(c.startswith("by_priority.") and c.endswith(".service_level") for c in df.columns)
 
 
+def test_sweep_columns_hold_the_values_given(small):
+    from datetime import timedelta
+
+    small.set("run.arrivals", 100)
+    minutes = [timedelta(minutes=5), timedelta(minutes=6)]
+    rows = tierwise.sweep_rows(small, {"streams.calls.handle.mean": minutes, "teams.desk.agents": (24, 25)})
+    assert [(r["streams.calls.handle.mean"], r["teams.desk.agents"]) for r in rows] == [
+        (minutes[0], 24), (minutes[0], 25), (minutes[1], 24), (minutes[1], 25)
+    ]
+    longer = tierwise.simulate(small.with_changes({"streams.calls.handle.mean": "6m", "teams.desk.agents": 24}))
+    assert rows[2]["service_level"] == longer.summary()["overall"]["service_level"]
+
+
 def test_sweep_errors(small):
     with pytest.raises(tierwise.ScenarioError) as info:
         tierwise.sweep_rows(small, {"teams.dsk.agents": [1]})

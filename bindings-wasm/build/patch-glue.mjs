@@ -30,6 +30,9 @@
 //    registry freed the pointer a second time when the object was collected.
 //    What the registry holds is now also on the object (not enumerable), and
 //    `free()` clears its pointer, through any Proxy, so the registry skips it.
+// 6. `replications` must be a whole number of at least 1 (the glue turned
+//    -1 into 4294967295, 2**32 + 2 into 2 and 1.9 into 1 with `>>> 0`); the
+//    Rust side checks the upper bound.
 // 5. `engine.explain = value` refuses anything but a boolean, as a
 //    `TierwiseError` at path `explain` (the glue passed it on as a number, so
 //    `"true"` turned explanations off). Done here, not in Rust, where it cost
@@ -107,6 +110,18 @@ const corrections = [
     "the registry skips a cleared pointer",
     /if \(instance === __wbg_instance_id\) (wasm\.__wbg_\w+_free\(ptr, 1\);)/g,
     (_, free) => `if (instance === __wbg_instance_id && ptr !== 0) ${free}`,
+    2,
+  ],
+  [
+    "replications are whole numbers",
+    /(simulate\(scenario, replications\) \{\n)/g,
+    (whole) =>
+      `${whole}        if (!isLikeNone(replications) && !(Number.isInteger(replications) && replications >= 1 && replications <= 0xffffffff)) {\n` +
+      `            const found = typeof replications === "number" ? replications : typeof replications;\n` +
+      `            const error = __tierwise_error(\`replications: must be a whole number of at least 1, not \${found}\`);\n` +
+      `            error.path = "replications";\n` +
+      `            error.problems = [{ path: "replications", code: "invalid_value", message: error.message.slice(14) }];\n` +
+      `            throw error;\n        }\n`,
     2,
   ],
   [

@@ -226,6 +226,20 @@ test("a Proxy or a revoked Proxy is refused with a TierwiseError and leaves obje
   policy.free();
 });
 
+test("replications must be whole numbers of at least 1", () => {
+  const scenario = {
+    run: { start: "2026-03-02T00:00:00Z", arrivals: 50, seed: 3 },
+    streams: [{ name: "calls", channel: "phone", per_hour: 60, handle: { dist: "exponential", mean: "5m" } }],
+    teams: [{ name: "desk", agents: 6, tier: "L1" }],
+  };
+  for (const bad of [-1, 0, 1.9, 2 ** 32 + 2, "2", Number.NaN]) {
+    assertTierwiseError(() => tw.simulate(scenario, bad), "invalid_value", "replications");
+  }
+  assertTierwiseError(() => tw.simulate(scenario, 101), "invalid_value", "replications");
+  assert.deepEqual(tw.simulate(scenario, 2), tw.simulate(scenario, 2));
+  assert.deepEqual(tw.simulate(scenario), tw.simulate(scenario, 1));
+});
+
 test("explain reads back, and only a boolean sets it", () => {
   const engine = new tw.Engine(new tw.Policy(readPolicy("policies/global-desk.toml")), read("routing/agents.json"));
   assert.equal(engine.explain, false);

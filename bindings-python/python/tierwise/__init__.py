@@ -13,6 +13,7 @@ out (naive ones are refused); every error is a :class:`TierwiseError`
 
 from __future__ import annotations
 
+import itertools
 from typing import Any, Iterable, Mapping, Optional
 
 from . import staffing
@@ -128,7 +129,10 @@ def sweep_rows(
     grid = _grid(params)
     points = _sweep(scenario, grid, replications, policy, seed)
     rows = []
-    for values, text in points:
+    # The values as given (a timedelta stays a timedelta), in the grid's
+    # order: the last parameter varies fastest, as in itertools.product.
+    given = itertools.product(*(values for _, values in grid))
+    for values, (_, text) in zip(given, points):
         row: dict[str, Any] = dict(zip([p for p, _ in grid], values))
         row.update(flatten_summary(text))
         rows.append(row)
