@@ -206,8 +206,11 @@ fn to_value_at(obj: &Bound<'_, PyAny>, path: &str, depth: usize) -> Result<Value
         return Ok(Value::String(obj.call_method0("isoformat")?.extract()?));
     }
     if obj.is_instance(TIMEDELTA.import(py, "datetime", "timedelta")?)? {
-        let ms = timedelta_micros(obj)?.unwrap_or(i64::MAX) / 1000;
-        return Ok(Value::String(format!("{ms}ms")));
+        let Some(micros) = timedelta_micros(obj)? else {
+            let message = "a timedelta beyond 292,000 years either way".to_owned();
+            return Err(ConvError::Value(path.to_owned(), message, "out_of_range"));
+        };
+        return Ok(Value::String(format!("{}ms", micros / 1000)));
     }
     // numpy scalars and arrays, and other containers that know how.
     if obj.hasattr("tolist")? && !obj.is_instance_of::<PyType>() {

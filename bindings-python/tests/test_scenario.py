@@ -146,3 +146,12 @@ def test_a_pickled_scenario_keeps_its_policy_in_the_document(tmp_path):
     # Self-contained: the document holds the policy, not the file's name.
     assert back.to_dict()["policy"]["tiers"] == ["L1", "L2"]
     assert tierwise.Scenario.from_dict(back.to_dict()).policy.tiers == ["L1", "L2"]
+
+
+def test_timedeltas_beyond_any_duration_are_refused_with_their_sign(small):
+    from datetime import timedelta
+
+    for extreme in (timedelta.min, timedelta.max):
+        with pytest.raises(tierwise.ScenarioError) as info:
+            small.set("streams.calls.handle.mean", extreme)
+        assert info.value.path == "streams.calls.handle.mean", info.value
