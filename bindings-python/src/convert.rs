@@ -310,6 +310,13 @@ pub fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>>
     to_py_keyed(py, value, false)
 }
 
+/// [`to_py`] of the value at a field path (`run.start`): an instant there is
+/// a `datetime`, as it is inside the dict of its parent.
+pub fn to_py_at<'py>(py: Python<'py>, value: &Value, path: &str) -> PyResult<Bound<'py, PyAny>> {
+    let last = path.rsplit('.').next().unwrap_or(path);
+    to_py_keyed(py, value, INSTANT_KEYS.contains(&last))
+}
+
 fn to_py_keyed<'py>(py: Python<'py>, value: &Value, instant_key: bool) -> PyResult<Bound<'py, PyAny>> {
     Ok(match value {
         Value::Null => py.None().into_bound(py),

@@ -287,8 +287,9 @@ impl Engine {
             return self.apply_all(py, events, json);
         }
         // The decision dicts hold no cycles: pause the cyclic collector, which
-        // would otherwise rescan the growing list again and again. The GIL is
-        // held throughout, so no other thread sees it paused.
+        // would otherwise rescan the growing list again and again. (Other
+        // threads see it paused only if the events come from a generator
+        // that lets them run.)
         let gc = py.import("gc")?;
         let was_enabled = gc.call_method0("isenabled")?.is_truthy()?;
         if was_enabled {

@@ -63,17 +63,22 @@ impl History {
     /// A synthetic desk's history (as `tierwise history generate`), routed
     /// by `policy` (default: the embedded global desk).
     #[staticmethod]
-    #[pyo3(signature = (agents = 200, days = 28, start = None, seed = 7, tickets_per_day = None, policy = None))]
+    #[pyo3(
+        signature = (agents = 200, days = 28, start = None, seed = None, tickets_per_day = None, policy = None),
+        text_signature = "(agents=200, days=28, start=None, seed=7, tickets_per_day=None, policy=None)"
+    )]
     fn generate(
         py: Python<'_>,
         agents: u32,
         days: u32,
         start: Option<&Bound<'_, PyAny>>,
-        seed: i128,
+        seed: Option<&Bound<'_, PyAny>>,
         tickets_per_day: Option<u32>,
         policy: Option<PyRef<'_, Policy>>,
     ) -> PyResult<History> {
-        let seed = u64::try_from(seed).map_err(|_| errors::seed_out_of_range(py, Domain::History, seed))?;
+        // An int from 0 to 2**64 - 1; left out (None), 7, as the text
+        // signature says.
+        let seed = seed.map_or(Ok(7), |s| errors::seed(py, Domain::History, s))?;
         let mut spec = DeskSpec { agents, days, seed, tickets_per_day, ..DeskSpec::default() };
         if let Some(start) = start {
             let module = py.import("datetime")?;

@@ -61,6 +61,45 @@ fn policy_of(py: Python<'_>, inner: &sim::Scenario, base: Option<&Path>) -> PyRe
 }
 
 impl Scenario {
+    /// This scenario with `edits` ((path, value) pairs) applied to its
+    /// document in order; then the arrivals files of streams that name
+    /// another are read, a changed policy is read and compiled, and the
+    /// whole is checked against its policy. With no policy of its own, the
+    /// default stands in, and a scenario it finds only names unknown in is
+    /// let through: they may be those of a policy given to `simulate` (which
+    /// checks the rest then).
+    fn edited(&self, py: Python<'_>, edits: Vec<(String, Value)>) -> PyResult<Scenario> {
+        let mut edited = self.inner.clone();
+        for (path, value) in edits {
+            errors::guard(|| edited.set(&path, value))?.map_err(|e| scenario_err(py, &e))?;
+        }
+        for (i, stream) in edited.streams.iter_mut().enumerate() {
+            if self.inner.streams.get(i).map(|s| &s.arrivals) != Some(&stream.arrivals) {
+                stream.recorded.clear();
+            }
+        }
+        load_arrivals(py, &mut edited, self.base.as_deref())?;
+        let policy = if serde_json::to_value(&edited.policy).ok() == serde_json::to_value(&self.inner.policy).ok() {
+            self.policy.clone()
+        } else {
+            policy_of(py, &edited, self.base.as_deref())?
+        };
+        let compiled = match &policy {
+            Some(p) => p.compiled.clone(),
+            None => Policy::build(py, tierwise::Policy::default(), "")?.compiled,
+        };
+        if let Err(e) = errors::guard(|| edited.check(&compiled))? {
+            let kept: Vec<errors::Item> = errors::items(&e, "")
+                .into_iter()
+                .filter(|(_, _, code)| policy.is_some() || code != "unknown_name")
+                .collect();
+            if !kept.is_empty() {
+                return Err(errors::raise(py, Domain::Scenario, &kept));
+            }
+        }
+        Ok(Scenario { inner: edited, policy, base: self.base.clone() })
+    }
+
     fn resolve(py: Python<'_>, mut inner: sim::Scenario, base: Option<&Path>) -> PyResult<Scenario> {
         load_arrivals(py, &mut inner, base)?;
         let policy = policy_of(py, &inner, base)?;
@@ -151,46 +190,33 @@ impl Scenario {
     /// `streams.calls.per_hour`, `streams[0].handle.mean`.
     fn get<'py>(&self, py: Python<'py>, path: &str) -> PyResult<Bound<'py, PyAny>> {
         let v = errors::guard(|| self.inner.get(path))?.map_err(|e| scenario_err(py, &e))?;
-        convert::to_py(py, &v)
+        convert::to_py_at(py, &v, path)
     }
 
     /// Sets the value at a field path, checking the scenario again against
     /// its policy (a stream that names another arrivals file reads it; a new
-    /// `policy` is read and compiled); on error (a `ScenarioError` or
-    /// `PolicyError` naming the path) nothing changes.
+    /// `policy` is read and compiled; without a policy of its own, names the
+    /// default policy does not know are let through, for `simulate(policy=)`).
+    /// On error (a `ScenarioError` or `PolicyError` naming the path, `OSError`
+    /// for a file that cannot be read) nothing changes. To change a policy
+    /// and the names it brings together, use `with_changes`.
     fn set(&mut self, py: Python<'_>, path: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
         let v = convert::value_of(value, path, Domain::Scenario)?;
-        let mut edited = self.inner.clone();
-        errors::guard(|| edited.set(path, v))?.map_err(|e| scenario_err(py, &e))?;
-        for (i, stream) in edited.streams.iter_mut().enumerate() {
-            if self.inner.streams.get(i).map(|s| &s.arrivals) != Some(&stream.arrivals) {
-                stream.recorded.clear();
-            }
-        }
-        load_arrivals(py, &mut edited, self.base.as_deref())?;
-        let policy = if serde_json::to_value(&edited.policy).ok() == serde_json::to_value(&self.inner.policy).ok() {
-            self.policy.clone()
-        } else {
-            policy_of(py, &edited, self.base.as_deref())?
-        };
-        let compiled = match &policy {
-            Some(p) => p.compiled.clone(),
-            None => Policy::build(py, tierwise::Policy::default(), "")?.compiled,
-        };
-        errors::guard(|| edited.check(&compiled))?.map_err(|e| scenario_err(py, &e))?;
-        self.inner = edited;
-        self.policy = policy;
+        *self = self.edited(py, vec![(path.to_owned(), v)])?;
         Ok(())
     }
 
-    /// A copy with `changes` ({path: value}) applied.
+    /// A copy with `changes` ({path: value}) applied, then checked once as
+    /// `set` checks (so a policy and the tier names it brings can change
+    /// together).
     fn with_changes(&self, py: Python<'_>, changes: &Bound<'_, PyDict>) -> PyResult<Scenario> {
-        let mut copy = self.clone();
+        let mut edits = Vec::new();
         for (k, v) in changes.iter() {
             let path: String = k.extract().map_err(|_| errors::type_error("changes", "keys must be str paths"))?;
-            copy.set(py, &path, &v)?;
+            let value = convert::value_of(&v, &path, Domain::Scenario)?;
+            edits.push((path, value));
         }
-        Ok(copy)
+        self.edited(py, edits)
     }
 
     /// A copy.

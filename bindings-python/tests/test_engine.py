@@ -458,10 +458,17 @@ def test_apply_many_stopping_at_a_bad_event_hands_out_what_it_decided(global_pol
     with pytest.raises(tierwise.EventError) as info:
         engine.apply_many(given, output=output)
     assert info.value.path.endswith(".agent") and info.value.path.startswith("events[")
-    # What the good events and the timers decided comes with the error, once:
-    # the next call decides only what is new.
+    # What the good events and the timers decided comes with the error, once,
+    # with when to call back: the next call decides only what is new.
+    decided = info.value.decisions
+    if output == "json":
+        decided, wake = decided.rsplit(b"\n", 2)[0] + b"\n", decided.rsplit(b"\n", 2)[1]
+        assert json.loads(wake)["decision"] == "wake_at"
+    else:
+        decided, wake = decided[:-1], decided[-1]
+        assert wake["decision"] == "wake_at"
     after = engine.apply_many(TICK_AT_NINE, output=output)
-    assert info.value.decisions + after == reference
+    assert decided + after == reference
 
 
 def test_apply_many_to_json_leaves_the_collector_alone_for_other_threads(global_policy, roster):

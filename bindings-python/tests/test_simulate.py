@@ -160,8 +160,11 @@ def test_seeds_out_of_range_raise_documented_errors(small):
         with pytest.raises(tierwise.SimulationError) as info:
             call()
         assert (info.value.path, info.value.code) == ("seed", "out_of_range")
-    with pytest.raises(tierwise.HistoryError) as info:
-        tierwise.History.generate(agents=2, days=1, seed=-1)
-    assert (info.value.path, info.value.code) == ("seed", "out_of_range")
+    for seed in (-1, 2**64, 2**200):
+        with pytest.raises(tierwise.HistoryError) as info:
+            tierwise.History.generate(agents=2, days=1, seed=seed)
+        assert (info.value.path, info.value.code) == ("seed", "out_of_range")
+    with pytest.raises(TypeError):
+        tierwise.History.generate(agents=2, days=1, seed=True)
     with pytest.raises(TypeError):
         tierwise.simulate(small, seed="7")

@@ -207,7 +207,9 @@ test("applyAll stopping at a refused event hands out what it decided, once", () 
   const bad = { at: "2026-03-06T09:00:00Z", event: "agent_logged_in", agent: "nobody" };
   const error = assertTierwiseError(() => stopped.applyAll([...events, bad]), "unknown_name", `[${events.length}].agent`);
   assert.ok(error.decisions.some((d) => d.decision === "offer_expired"), "the timers' decisions come with the error");
-  assert.deepEqual([...error.decisions, ...stopped.apply(tick)], reference);
+  // Then when to call back, as a call that succeeds ends.
+  assert.equal(error.decisions.at(-1).decision, "wake_at");
+  assert.deepEqual([...error.decisions.slice(0, -1), ...stopped.apply(tick)], reference);
 });
 
 test("a Proxy or a revoked Proxy is refused with a TierwiseError and leaves objects usable", () => {

@@ -946,12 +946,17 @@ impl Engine {
     }
 
     /// Moves into `out` the decisions of the timers that fired before the
-    /// last event was refused: time passes to a refused event's instant, so
-    /// offers due to expire by then expire, and so on. A host that stops at
-    /// the refusal takes them here; one that goes on gets them with its next
-    /// event's decisions. Does nothing after an event that was applied.
+    /// last event was refused (time passes to a refused event's instant, so
+    /// offers due to expire by then expire, and so on), then a
+    /// [`Decision::WakeAt`] for the next timer, as a successful call ends: a
+    /// refused event returns no decisions, so without this a host would not
+    /// know when to call back. A host that goes on instead gets the timers'
+    /// decisions with its next event's.
     pub fn take_decisions_of_a_refused_event(&mut self, out: &mut Vec<Decision>) {
         out.append(&mut self.out);
+        if let Some(next) = self.next_timer() {
+            out.push(Decision::WakeAt { at: from_ms(next) });
+        }
     }
 
     /// Fires the timers due by the event's instant, then checks the event;
@@ -2677,8 +2682,8 @@ impl Engine {
     ///
     /// # Errors
     /// A snapshot from another format; one that refers to what does not
-    /// exist, or whose state is inconsistent (code `inconsistent`, naming
-    /// the first problem).
+    /// exist, taken under tiers this policy renames or reorders, or whose
+    /// state is inconsistent (code `inconsistent`, naming the first problem).
     pub fn restore(policy: CompiledPolicy, snapshot: Snapshot) -> Result<Engine, Error> {
         let engine = Engine::rebuild(policy, snapshot, false)?;
         // A snapshot is data from outside: one that was edited or corrupted
@@ -2699,9 +2704,11 @@ impl Engine {
     ///
     /// # Errors
     /// The policy cannot hold the roster (an agent's tier or shift calendar
-    /// is missing), or under it an agent would hold a ticket it may not serve
-    /// (code `inconsistent`). The engine is then unchanged: finish or
-    /// withdraw those tickets, or reload a policy that keeps them servable.
+    /// is missing), it renames or reorders the tiers (tickets hold theirs by
+    /// position; tiers may only be added at the end), or under it an agent
+    /// would hold a ticket it may not serve (code `inconsistent`). The
+    /// engine is then unchanged: finish or withdraw those tickets, or reload
+    /// a policy that keeps them servable.
     pub fn reload(&mut self, policy: CompiledPolicy, out: &mut Vec<Decision>) -> Result<(), Error> {
         let mut engine = Engine::rebuild(policy, self.snapshot(), true)?;
         // Shifts follow the new calendars, and each ticket's next relaxation,
@@ -2894,8 +2901,6 @@ impl Engine {
         }
     }
 
-    /// Checks that every ticket, agent, tier and relaxation step a snapshot
-    /// refers to exists, before anything is looked up by those numbers.
     /// Whether every instant in `snapshot` is one the engine can hold (within
     /// the years jiff represents, or the "never" and "not yet" marks where
     /// those are used): an edited one far outside would overflow the
@@ -2924,6 +2929,8 @@ impl Engine {
         Err(Error::new(ErrorKind::Inconsistent, &path, "an instant outside the years -9999 to 9999"))
     }
 
+    /// Checks that every ticket, agent, tier and relaxation step a snapshot
+    /// refers to exists, before anything is looked up by those numbers.
     fn check_references(
         &self,
         tickets: &[TicketSlot],

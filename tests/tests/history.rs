@@ -350,3 +350,32 @@ fn tickets_a_policy_cannot_triage_are_counted_with_their_reasons() {
     assert!(other.untriaged_because.windows(2).all(|w| w[0].tickets >= w[1].tickets));
     assert!(other.untriaged_because[0].reason.starts_with("ticket.customer_tier: "), "{:?}", other.untriaged_because);
 }
+
+/// Found by review: a ticket the policy refuses, at the instant a timer
+/// offers another ticket, held that offer back inside the engine until the
+/// next line, by when it had expired, and the replay failed.
+#[test]
+fn an_untriaged_ticket_does_not_hold_back_what_timers_decided_at_its_instant() {
+    let policies = vec![("proposal".to_owned(), desk_policy(PROPOSAL))];
+    let mut lines = vec![
+        r#"{"event":"roster_agent","agent":{"id":"ana","tier":"L1","languages":["en"],"skills":{"network":2}}}"#.to_owned(),
+        r#"{"at":"2026-03-02T09:00:00Z","event":"agent_logged_in","agent":"ana"}"#.to_owned(),
+        r#"{"at":"2026-03-02T09:00:00Z","event":"ticket_created","ticket":{"id":"T1","created_at":"2026-03-02T09:00:00Z","channel":"chat","language":"en","skills":{"network":3}}}"#.to_owned(),
+        r#"{"at":"2026-03-02T12:00:00Z","event":"agent_logged_out","agent":"ana"}"#.to_owned(),
+    ];
+    let first_offer = |lines: &[String]| {
+        let history = History::from_jsonl_str(&lines.join("\n")).unwrap();
+        let report = history::replay(&history, &policies, Handling::Recorded).unwrap();
+        let run = &report.runs[0];
+        let t1 = run.tickets.iter().find(|t| t.ticket == "T1").unwrap();
+        (t1.first_assigned_at, run.kpis.untriaged)
+    };
+    // The relaxation step offers T1 to ana ten minutes in.
+    let (relaxed, _) = first_offer(&lines);
+    let relaxed = relaxed.expect("T1 is taken once relaxed");
+    assert_eq!(relaxed.to_string(), "2026-03-02T09:10:00Z");
+    lines.insert(3, format!(
+        r#"{{"at":"{relaxed}","event":"ticket_created","ticket":{{"id":"T2","created_at":"{relaxed}","channel":"chat","customer_tier":"gold"}}}}"#
+    ));
+    assert_eq!(first_offer(&lines), (Some(relaxed), 1));
+}

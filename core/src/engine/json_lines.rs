@@ -339,8 +339,10 @@ mod tests {
             if text.is_empty() || text.starts_with('#') {
                 continue;
             }
-            let applied = Event::from_json_str(text).and_then(|e| engine.apply_owned(e, &mut all));
-            if applied.is_err() {
+            let Ok(event) = Event::from_json_str(text) else { return (all, Some(i as u64)) };
+            if engine.apply_owned(event, &mut all).is_err() {
+                // What a host that stops at a refusal hands out.
+                engine.take_decisions_of_a_refused_event(&mut all);
                 return (all, Some(i as u64));
             }
         }
@@ -452,8 +454,10 @@ mod tests {
         let stopped = engine.route_json_lines(numbered, &mut out);
         assert!(matches!(stopped, Err(LinesStopped::Event { line: 3, .. })), "{stopped:?}");
         let text = String::from_utf8(out).expect("UTF-8");
-        let last = text.lines().last().expect("decisions");
-        assert!(last.contains(r#""decision":"offer_expired","at":"2026-03-02T09:00:30Z""#), "{text}");
+        let last: Vec<&str> = text.lines().rev().take(2).collect();
+        assert!(last[1].contains(r#""decision":"offer_expired","at":"2026-03-02T09:00:30Z""#), "{text}");
+        // Then when to call back, as a call that succeeds ends.
+        assert!(last[0].starts_with(r#"{"decision":"wake_at""#), "{text}");
     }
 
     /// Keeps what is written, taking `pause` over each write, until it has

@@ -702,16 +702,21 @@ impl<'h> Host<'h> {
         let mut out = std::mem::take(&mut self.out);
         out.clear();
         let result = self.engine.apply_owned(Event::new(from_ms(at), kind), &mut out);
+        if result.is_err() {
+            // Timers due by the refused event's instant fired: their offers
+            // are taken now (at this instant, as the engine made them), and
+            // the host learns when to wake next.
+            self.engine.take_decisions_of_a_refused_event(&mut out);
+        }
         self.wake = None;
         for d in out.drain(..) {
             self.decision(d);
         }
         self.out = out;
-        result?;
         while let Some((t, a)) = self.accepts.pop() {
             self.accept(at, t, a)?;
         }
-        Ok(())
+        result
     }
 
     fn decision(&mut self, d: Decision) {

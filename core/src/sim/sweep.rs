@@ -204,9 +204,9 @@ pub fn sweep(
         // grid over them would simulate every point under the same ones.
         let fixed = match segs.first().map(String::as_str) {
             Some("policy") => Some("the policy is compiled once for the whole sweep; sweep each policy separately"),
-            Some("streams") if segs.iter().skip(2).any(|s| s == "arrivals" || s == "recorded") => {
-                Some("recorded arrivals are read once for the whole sweep; sweep each file separately")
-            }
+            Some("streams") if segs.iter().skip(2).any(|s| s == "arrivals") => Some(
+                "an arrivals file is read once for the whole sweep; sweep each file separately, or `recorded` rows",
+            ),
             _ => None,
         };
         if let Some(why) = fixed {
@@ -347,7 +347,7 @@ mod tests {
         let grid = vec![("run.seed".to_owned(), big.clone()), ("run.seed".to_owned(), big)];
         assert_eq!(sweep(&s, &policy, &grid, 1, &AtomicBool::new(false)).unwrap_err().code(), "too_large");
         // What the host reads and compiles once cannot vary by point.
-        for path in ["policy", "policy.sla.policies[0].first_response", "streams.calls.arrivals", "streams[0].recorded"]
+        for path in ["policy", "policy.sla.policies[0].first_response", "streams.calls.arrivals", "streams[0].arrivals"]
         {
             let grid = vec![(path.to_owned(), vec![Value::from("x"), Value::from("y")])];
             let e = sweep(&s, &policy, &grid, 1, &AtomicBool::new(false)).unwrap_err();
