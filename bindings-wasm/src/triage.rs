@@ -19,7 +19,7 @@ pub struct AssessmentOut {
     pub priority: String,
     /// The urgency score at `now`.
     pub score: f64,
-    /// When the first-response clock is due, if it is running or breached.
+    /// When the first-response clock is (or was) due: running, breached or met.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_response_due: Option<Timestamp>,
     /// When the next-reply clock is due.

@@ -202,11 +202,15 @@ fn malformed_histories_name_the_line_and_field() {
         ),
         (r#"{"event": "roster_agent", "agent": {"id": "ana", "tier": "L1", "skils": {}}}"#, "lines[1].agent.skils"),
         (r#"{"at": "2026-03-02T09:00:00Z", "event": "agent_logged_in", "agent": "nobody"}"#, "lines[1].agent"),
+        (r#"{"at": "2026-03-02T09:00:00Z", "event": "asigned", "ticket": "T", "agent": "ana"}"#, "lines[1].event"),
         ("{not json", "lines[1]"),
     ];
     for (line, path) in cases {
         let err = History::from_jsonl_str(line).unwrap_err();
         assert!(err.problems()[0].path().starts_with(path), "{line}: {err}");
+        if path.ends_with(".event") {
+            assert!(err.to_string().contains("expected roster_agent"), "the history's names: {err}");
+        }
     }
     // Every bad line is reported, not just the first.
     let two = format!("{}\n\n{}", cases[0].0, cases[1].0);

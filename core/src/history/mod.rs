@@ -597,20 +597,26 @@ fn parse_line(line: &str) -> Result<Parsed, Error> {
         Some("handled") => crate::policy::read_value::<HandledLine>(value).map(|l| {
             Parsed::Record(Record::Handled { at: l.at, ticket: l.ticket, agent: l.agent, outcome: l.outcome })
         }),
-        _ => {
+        Some("ticket_created" | "agent_logged_in" | "agent_logged_out" | "agent_state_changed") | None => {
             let event = Event::from_value(value)?;
             match event.kind {
                 EventKind::TicketCreated { .. }
                 | EventKind::AgentLoggedIn { .. }
                 | EventKind::AgentLoggedOut { .. }
                 | EventKind::AgentStateChanged { .. } => Ok(Parsed::Record(Record::Input(event))),
-                _ => Err(Error::new(
-                    ErrorKind::InvalidValue,
-                    "event",
-                    "not a history record: expected roster_agent, ticket_created, agent_logged_in, \
-                     agent_logged_out, agent_state_changed, assigned or handled",
-                )),
+                _ => Err(not_a_record()),
             }
         }
+        // Any other name (an engine event such as `tick`, or a typo).
+        Some(_) => Err(not_a_record()),
     }
+}
+
+fn not_a_record() -> Error {
+    Error::new(
+        ErrorKind::InvalidValue,
+        "event",
+        "not a history record: expected roster_agent, ticket_created, agent_logged_in, agent_logged_out, \
+         agent_state_changed, assigned or handled",
+    )
 }
