@@ -353,6 +353,10 @@ fn tickets_a_policy_cannot_triage_are_counted_with_their_reasons() {
     assert_eq!(other.untriaged_because.iter().map(|r| r.tickets).sum::<u64>(), other.untriaged);
     assert!(other.untriaged_because.windows(2).all(|w| w[0].tickets >= w[1].tickets));
     assert!(other.untriaged_because[0].reason.starts_with("ticket.customer_tier: "), "{:?}", other.untriaged_because);
+    // In the diff, the cause says so too (it was filed under "priority rules").
+    let answered = desk.answered;
+    assert_eq!(report.diffs[0].by_cause.get("untriaged"), Some(&answered), "{:?}", report.diffs[0].by_cause);
+    assert_eq!(report.diffs[0].by_cause.get("priority rules"), None);
 }
 
 /// Found by review: a ticket the policy refuses, at the instant a timer

@@ -296,9 +296,9 @@ pub struct DiffSide {
 pub struct DiffEntry {
     /// The ticket.
     pub ticket: String,
-    /// The kind of cause: `priority rules`, `escalation rule`, `relaxation
-    /// step`, `strategy change`, `capacity rule`, `fairness cap`, `knock-on`
-    /// or `queue order`.
+    /// The kind of cause: `untriaged`, `priority rules`, `escalation rule`,
+    /// `relaxation step`, `strategy change`, `capacity rule`, `fairness cap`,
+    /// `knock-on` or `queue order`.
     pub cause: &'static str,
     /// The cause in words.
     pub detail: String,
@@ -562,6 +562,9 @@ fn rename_agents(e: &Error) -> Error {
         .collect();
     Error::from_problems(problems)
 }
+
+/// The priority of a ticket the policy could not triage, in its outcome.
+const UNTRIAGED: &str = "untriaged";
 
 /// Replays stop this long after the history's end if work is still queued.
 const DRAIN_MS: i64 = 30 * 24 * 3_600_000;
@@ -908,7 +911,7 @@ impl<'h> Host<'h> {
                 TicketOutcome {
                     ticket: (*id).to_owned(),
                     channel: crate::ticket::Channel::ALL.get(l.channel).map_or("?", |c| c.name()),
-                    priority: classes.get(l.priority).cloned().unwrap_or_else(|| "untriaged".to_owned()),
+                    priority: classes.get(l.priority).cloned().unwrap_or_else(|| UNTRIAGED.to_owned()),
                     created_at: from_ms(l.created),
                     first_assigned_at: l.first_at.map(from_ms),
                     wait_s,
@@ -1140,7 +1143,11 @@ fn change_cause(
     if !agent_differs && a.tiers == b.tiers && a.first_assigned_at == b.first_assigned_at {
         return None;
     }
-    Some(if a.priority != b.priority {
+    let untriaged = |t: &TicketOutcome| t.priority == UNTRIAGED;
+    Some(if untriaged(a) || untriaged(b) {
+        let (refused, by) = if untriaged(b) { (other, base) } else { (base, other) };
+        ("untriaged", format!("{refused} cannot triage it, {by} can (the reasons: untriaged_because)"))
+    } else if a.priority != b.priority {
         ("priority rules", format!("priority {} under {base}, {} under {other}", a.priority, b.priority))
     } else if a.tiers != b.tiers {
         let why = if changes.contains(&"escalation") {
