@@ -237,12 +237,15 @@ fn to_value_at(obj: &Bound<'_, PyAny>, path: &str, depth: usize) -> Result<Value
     Err(ConvError::Type(path.to_owned(), format!("cannot use a {} here", type_name(obj))))
 }
 
-/// The text of a `str`; one that UTF-8 cannot hold (a lone surrogate, as
-/// `"\ud800"`) is an error at `path`, not Python's bare `UnicodeEncodeError`.
+/// Why a `str` that UTF-8 cannot hold (a lone surrogate, as `"\ud800"`) is
+/// refused, at its path, rather than with Python's bare `UnicodeEncodeError`.
+pub const NOT_UNICODE: &str = "text with a lone surrogate, which is not Unicode text";
+
+/// The text of a `str`; one UTF-8 cannot hold is an error at `path`.
 fn unicode(s: &Bound<'_, PyString>, path: &str) -> Result<String, ConvError> {
-    s.to_cow().map(std::borrow::Cow::into_owned).map_err(|_| {
-        ConvError::Value(path.to_owned(), "text with a lone surrogate, which is not Unicode text".to_owned(), "syntax")
-    })
+    s.to_cow()
+        .map(std::borrow::Cow::into_owned)
+        .map_err(|_| ConvError::Value(path.to_owned(), NOT_UNICODE.to_owned(), "syntax"))
 }
 
 /// A Python value as JSON, errors raised as `domain`.

@@ -141,10 +141,9 @@ impl Engine {
                 Err(error) => return Err(stopped(py, error, sink)),
             };
             out.clear();
-            if let Err(error) = self.step(py, event, &mut out, Some(i)) {
-                if !self.broken {
-                    self.inner.take_decisions_of_a_refused_event(&mut out);
-                }
+            // A refused event's timers are handed out with what came before.
+            let handed_out = |engine: &mut tierwise::Engine| engine.apply_handing_out(event, &mut out);
+            if let Err(error) = self.change(py, Domain::Event, || item_path(i), handed_out) {
                 return Err(match sink.push(py, &out) {
                     Ok(()) => stopped(py, error, sink),
                     Err(e) => e,
@@ -173,8 +172,7 @@ impl Engine {
     fn event_of(py: Python<'_>, obj: &Bound<'_, PyAny>, prefix: impl FnOnce() -> String) -> PyResult<Event> {
         if let Ok(s) = obj.cast::<PyString>() {
             let Ok(text) = s.to_cow() else {
-                let message = "text with a lone surrogate, which is not Unicode text";
-                return Err(errors::one(py, Domain::Event, &prefix(), message, "syntax"));
+                return Err(errors::one(py, Domain::Event, &prefix(), convert::NOT_UNICODE, "syntax"));
             };
             let text: &str = &text;
             return errors::guard(|| Event::from_json_str(text))?
@@ -191,11 +189,9 @@ impl Engine {
         errors::guard(|| Event::from_value(value))?.map_err(|e| errors::map_under(py, Domain::Event, &e, &prefix))
     }
 
-    /// Applies one event; an error names the event's place in the list
-    /// (`index`), if it came in one.
-    fn step(&mut self, py: Python<'_>, event: Event, out: &mut Vec<Decision>, index: Option<usize>) -> PyResult<()> {
-        let prefix = || index.map_or_else(String::new, item_path);
-        self.change(py, Domain::Event, prefix, |engine| engine.apply_owned(event, out))
+    /// Applies one event.
+    fn step(&mut self, py: Python<'_>, event: Event, out: &mut Vec<Decision>) -> PyResult<()> {
+        self.change(py, Domain::Event, String::new, |engine| engine.apply_owned(event, out))
     }
 
     /// Runs a change of the engine: its error as the exception of `domain`
@@ -242,7 +238,7 @@ impl Engine {
         self.check(py)?;
         let event = Engine::event_of(py, event, String::new)?;
         let mut out = Vec::new();
-        self.step(py, event, &mut out, None)?;
+        self.step(py, event, &mut out)?;
         let list = PyList::empty(py);
         decisions_to_py(py, &out, &list)?;
         Ok(list)

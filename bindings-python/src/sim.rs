@@ -73,11 +73,6 @@ impl Scenario {
         for (path, value) in edits {
             errors::guard(|| edited.set(&path, value))?.map_err(|e| scenario_err(py, &e))?;
         }
-        for (i, stream) in edited.streams.iter_mut().enumerate() {
-            if self.inner.streams.get(i).map(|s| &s.arrivals) != Some(&stream.arrivals) {
-                stream.recorded.clear();
-            }
-        }
         load_arrivals(py, &mut edited, self.base.as_deref())?;
         let policy = if serde_json::to_value(&edited.policy).ok() == serde_json::to_value(&self.inner.policy).ok() {
             self.policy.clone()

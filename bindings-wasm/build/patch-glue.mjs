@@ -47,12 +47,12 @@ function __tierwise_held(obj, held) {
     return held;
 }
 
-function __tierwise_error(message) {
-    const error = new Error(message);
+function __tierwise_error(message, path = "") {
+    const error = new Error(path ? path + ": " + message : message);
     error.name = "TierwiseError";
     error.code = "invalid_value";
-    error.path = "";
-    error.problems = [{ path: "", code: "invalid_value", message }];
+    error.path = path;
+    error.problems = [{ path, code: "invalid_value", message }];
     return error;
 }
 `;
@@ -118,10 +118,8 @@ const corrections = [
     (whole) =>
       `${whole}        if (!isLikeNone(replications) && !(Number.isInteger(replications) && replications >= 1 && replications <= 0xffffffff)) {\n` +
       `            const found = typeof replications === "number" ? replications : typeof replications;\n` +
-      `            const error = __tierwise_error(\`replications: must be a whole number of at least 1, not \${found}\`);\n` +
-      `            error.path = "replications";\n` +
-      `            error.problems = [{ path: "replications", code: "invalid_value", message: error.message.slice(14) }];\n` +
-      `            throw error;\n        }\n`,
+      `            throw __tierwise_error(\`must be a whole number of at least 1, not \${found}\`, "replications");\n` +
+      `        }\n`,
     2,
   ],
   [
@@ -129,10 +127,8 @@ const corrections = [
     /set explain\((\w+)\) \{\n/g,
     (whole, arg) =>
       `${whole}        if (typeof ${arg} !== "boolean") {\n` +
-      `            const error = __tierwise_error(\`explain: expected true or false, found \${typeof ${arg}}\`);\n` +
-      `            error.path = "explain";\n` +
-      `            error.problems = [{ path: "explain", code: "invalid_value", message: error.message.slice(9) }];\n` +
-      `            throw error;\n        }\n`,
+      `            throw __tierwise_error(\`expected true or false, found \${typeof ${arg}}\`, "explain");\n` +
+      `        }\n`,
     1,
   ],
 ];

@@ -102,10 +102,9 @@ impl JsEngine {
             self.decisions.clear();
             for (i, item) in items.into_iter().enumerate() {
                 let applied = Event::from_value(item)
-                    .and_then(|event| self.engine.apply_owned(event, &mut self.decisions))
+                    .and_then(|event| self.engine.apply_handing_out(event, &mut self.decisions))
                     .map_err(|e| Failure::from(e).under(&format!("[{i}]")));
                 if applied.is_err() {
-                    self.engine.take_decisions_of_a_refused_event(&mut self.decisions);
                     decided = Some(output(&self.decisions)?);
                 }
                 applied?;

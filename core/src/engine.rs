@@ -889,7 +889,7 @@ impl Engine {
     /// instant. A rejected event (unknown ticket, out of time order, an offer
     /// that is not outstanding) changes nothing itself; decisions of timers
     /// that fired before it are kept and returned by the next successful call,
-    /// or taken at once with [`Engine::take_decisions_of_a_refused_event`].
+    /// or handed out at once by [`Engine::apply_handing_out`].
     ///
     /// # Errors
     /// Events earlier than the last one, references to unknown tickets or
@@ -945,14 +945,28 @@ impl Engine {
         Ok(())
     }
 
-    /// Moves into `out` the decisions of the timers that fired before the
-    /// last event was refused (time passes to a refused event's instant, so
-    /// offers due to expire by then expire, and so on), then a
-    /// [`Decision::WakeAt`] for the next timer, as a successful call ends: a
-    /// refused event returns no decisions, so without this a host would not
-    /// know when to call back. A host that goes on instead gets the timers'
-    /// decisions with its next event's.
-    pub fn take_decisions_of_a_refused_event(&mut self, out: &mut Vec<Decision>) {
+    /// As [`Engine::apply_owned`], for a host that stops at a refused event
+    /// or acts on every decision as it comes: on a refusal, `out` gets the
+    /// decisions of the timers that fired by the event's instant (time passes
+    /// to a refused event's instant, so offers due to expire by then expire,
+    /// and so on), then a [`Decision::WakeAt`] for the next timer, as a
+    /// successful call ends. (With [`Engine::apply`] they wait for the next
+    /// successful call.)
+    ///
+    /// # Errors
+    /// As [`Engine::apply`].
+    pub fn apply_handing_out(&mut self, event: Event, out: &mut Vec<Decision>) -> Result<(), Error> {
+        let applied = self.apply_owned(event, out);
+        if applied.is_err() {
+            self.take_decisions_of_a_refused_event(out);
+        }
+        applied
+    }
+
+    /// Moves into `out` the decisions kept from timers that fired before the
+    /// last event was refused, then a [`Decision::WakeAt`] for the next timer
+    /// (see [`Engine::apply_handing_out`]).
+    fn take_decisions_of_a_refused_event(&mut self, out: &mut Vec<Decision>) {
         out.append(&mut self.out);
         if let Some(next) = self.next_timer() {
             out.push(Decision::WakeAt { at: from_ms(next) });

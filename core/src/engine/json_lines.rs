@@ -179,11 +179,9 @@ impl Engine {
                 };
                 let event = event.map_err(|error| LinesStopped::Event { line, error })?;
                 out.clear();
-                if let Err(error) = self.apply_owned(event, &mut out) {
-                    // The timers due by the refused event's instant fired
-                    // before it was checked: what they decided is handed
-                    // out before the stop, not lost with the rest.
-                    self.take_decisions_of_a_refused_event(&mut out);
+                // What the timers due by a refused event's instant decided is
+                // handed out before the stop, not lost with the rest.
+                if let Err(error) = self.apply_handing_out(event, &mut out) {
                     if !out.is_empty() {
                         routed(Routed::Event(&mut out)).map_err(LinesStopped::Caller)?;
                     }
@@ -340,9 +338,7 @@ mod tests {
                 continue;
             }
             let Ok(event) = Event::from_json_str(text) else { return (all, Some(i as u64)) };
-            if engine.apply_owned(event, &mut all).is_err() {
-                // What a host that stops at a refusal hands out.
-                engine.take_decisions_of_a_refused_event(&mut all);
+            if engine.apply_handing_out(event, &mut all).is_err() {
                 return (all, Some(i as u64));
             }
         }

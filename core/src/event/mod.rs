@@ -795,91 +795,72 @@ impl Decision {
     pub fn write_json_line(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
         match self {
             Decision::Offer { at, ticket, agent, expires_at, why } => {
-                out.extend_from_slice(br#"{"decision":"offer","at":"#);
-                crate::time::write_instant_json(out, *at);
-                out.extend_from_slice(br#","ticket":"#);
-                json_str(out, ticket)?;
-                out.extend_from_slice(br#","agent":"#);
-                json_str(out, agent)?;
+                open(out, "offer", *at);
+                text(out, "ticket", ticket)?;
+                text(out, "agent", agent)?;
                 out.extend_from_slice(br#","expires_at":"#);
                 crate::time::write_instant_json(out, *expires_at);
                 out.extend_from_slice(br#","why":"#);
                 why.write_json(out)?;
-                out.push(b'}');
             }
-            Decision::WakeAt { at } => {
-                out.extend_from_slice(br#"{"decision":"wake_at","at":"#);
-                crate::time::write_instant_json(out, *at);
-                out.push(b'}');
-            }
+            Decision::WakeAt { at } => open(out, "wake_at", *at),
             Decision::OfferExpired { at, ticket, agent } => {
-                out.extend_from_slice(br#"{"decision":"offer_expired","at":"#);
-                crate::time::write_instant_json(out, *at);
-                out.extend_from_slice(br#","ticket":"#);
-                json_str(out, ticket)?;
-                out.extend_from_slice(br#","agent":"#);
-                json_str(out, agent)?;
-                out.push(b'}');
+                open(out, "offer_expired", *at);
+                text(out, "ticket", ticket)?;
+                text(out, "agent", agent)?;
             }
             Decision::OfferWithdrawn { at, ticket, agent, reason } => {
-                out.extend_from_slice(br#"{"decision":"offer_withdrawn","at":"#);
-                crate::time::write_instant_json(out, *at);
-                out.extend_from_slice(br#","ticket":"#);
-                json_str(out, ticket)?;
-                out.extend_from_slice(br#","agent":"#);
-                json_str(out, agent)?;
-                out.extend_from_slice(br#","reason":"#);
-                json_str(out, reason)?;
-                out.push(b'}');
+                open(out, "offer_withdrawn", *at);
+                text(out, "ticket", ticket)?;
+                text(out, "agent", agent)?;
+                text(out, "reason", reason)?;
             }
             Decision::Requeued { at, ticket, reason } => {
-                out.extend_from_slice(br#"{"decision":"requeued","at":"#);
-                crate::time::write_instant_json(out, *at);
-                out.extend_from_slice(br#","ticket":"#);
-                json_str(out, ticket)?;
-                out.extend_from_slice(br#","reason":"#);
-                json_str(out, reason)?;
-                out.push(b'}');
+                open(out, "requeued", *at);
+                text(out, "ticket", ticket)?;
+                text(out, "reason", reason)?;
             }
             Decision::Escalated { at, ticket, from_tier, to_tier, reason } => {
-                out.extend_from_slice(br#"{"decision":"escalated","at":"#);
-                crate::time::write_instant_json(out, *at);
-                out.extend_from_slice(br#","ticket":"#);
-                json_str(out, ticket)?;
-                out.extend_from_slice(br#","from_tier":"#);
-                json_str(out, from_tier)?;
-                out.extend_from_slice(br#","to_tier":"#);
-                json_str(out, to_tier)?;
-                out.extend_from_slice(br#","reason":"#);
-                json_str(out, reason)?;
-                out.push(b'}');
+                open(out, "escalated", *at);
+                text(out, "ticket", ticket)?;
+                text(out, "from_tier", from_tier)?;
+                text(out, "to_tier", to_tier)?;
+                text(out, "reason", reason)?;
             }
             Decision::Relaxed { at, ticket, step, detail } => {
-                out.extend_from_slice(br#"{"decision":"relaxed","at":"#);
-                crate::time::write_instant_json(out, *at);
-                out.extend_from_slice(br#","ticket":"#);
-                json_str(out, ticket)?;
+                open(out, "relaxed", *at);
+                text(out, "ticket", ticket)?;
                 out.extend_from_slice(br#","step":"#);
-                serde_json::to_writer(&mut *out, step)?;
-                out.extend_from_slice(br#","detail":"#);
-                json_str(out, detail)?;
-                out.push(b'}');
+                out.extend_from_slice(itoa::Buffer::new().format(*step).as_bytes());
+                text(out, "detail", detail)?;
             }
             Decision::SlaAlert { at, ticket, metric, fraction } => {
-                out.extend_from_slice(br#"{"decision":"sla_alert","at":"#);
-                crate::time::write_instant_json(out, *at);
-                out.extend_from_slice(br#","ticket":"#);
-                json_str(out, ticket)?;
-                out.extend_from_slice(br#","metric":"#);
-                json_str(out, metric.name())?;
+                open(out, "sla_alert", *at);
+                text(out, "ticket", ticket)?;
+                text(out, "metric", metric.name())?;
                 out.extend_from_slice(br#","fraction":"#);
                 serde_json::to_writer(&mut *out, fraction)?;
-                out.push(b'}');
             }
         }
-        out.push(b'\n');
+        out.extend_from_slice(b"}\n");
         Ok(())
     }
+}
+
+/// The start of a decision's JSON object: its tag, then its instant.
+fn open(out: &mut Vec<u8>, decision: &str, at: Timestamp) {
+    out.extend_from_slice(br#"{"decision":""#);
+    out.extend_from_slice(decision.as_bytes());
+    out.extend_from_slice(br#"","at":"#);
+    crate::time::write_instant_json(out, at);
+}
+
+/// A text field after the first: `,"key":"value"` (`key` needs no escapes).
+fn text(out: &mut Vec<u8>, key: &str, value: &str) -> Result<(), serde_json::Error> {
+    out.extend_from_slice(b",\"");
+    out.extend_from_slice(key.as_bytes());
+    out.extend_from_slice(b"\":");
+    json_str(out, value)
 }
 
 impl OfferExplanation {
@@ -910,9 +891,9 @@ impl OfferExplanation {
         }
         out.extend_from_slice(br#","load":"#);
         out.push(b'[');
-        push_decimal(out, u64::from(self.load.0));
+        out.extend_from_slice(itoa::Buffer::new().format(self.load.0).as_bytes());
         out.push(b',');
-        push_decimal(out, u64::from(self.load.1));
+        out.extend_from_slice(itoa::Buffer::new().format(self.load.1).as_bytes());
         out.push(b']');
         out.extend_from_slice(br#","idle_s":"#);
         json_f64(out, self.idle_s)?;
@@ -936,30 +917,12 @@ fn json_f64(out: &mut Vec<u8>, value: f64) -> Result<(), serde_json::Error> {
     if value.is_sign_positive() && value < 1e15 && value.fract() == 0.0 {
         // Whole, non-negative and below 10^15, so exact as a u64.
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        push_decimal(out, value as u64);
+        out.extend_from_slice(itoa::Buffer::new().format(value as u64).as_bytes());
         out.extend_from_slice(b".0");
         Ok(())
     } else {
         serde_json::to_writer(&mut *out, &value)
     }
-}
-
-/// Appends `n` in decimal.
-fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        // A remainder below 10.
-        #[allow(clippy::cast_possible_truncation)]
-        let digit = (n % 10) as u8;
-        digits[at] = b'0' + digit;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[at..]);
 }
 
 /// A string as JSON: copied as it is when nothing in it needs escaping.

@@ -704,13 +704,10 @@ impl<'h> Host<'h> {
         self.events += 1;
         let mut out = std::mem::take(&mut self.out);
         out.clear();
-        let result = self.engine.apply_owned(Event::new(from_ms(at), kind), &mut out);
-        if result.is_err() {
-            // Timers due by the refused event's instant fired: their offers
-            // are taken now (at this instant, as the engine made them), and
-            // the host learns when to wake next.
-            self.engine.take_decisions_of_a_refused_event(&mut out);
-        }
+        // Timers due by a refused event's instant fired all the same: their
+        // offers are taken now (at this instant, as the engine made them),
+        // and the host learns when to wake next.
+        let result = self.engine.apply_handing_out(Event::new(from_ms(at), kind), &mut out);
         self.wake = None;
         for d in out.drain(..) {
             self.decision(d);

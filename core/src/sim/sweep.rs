@@ -104,7 +104,9 @@ impl Scenario {
     }
 
     /// Sets the value at a field path (see [`Scenario::get`]) and checks the
-    /// whole scenario again; on error the scenario is unchanged.
+    /// whole scenario again; on error the scenario is unchanged. A stream
+    /// given another arrivals file loses its recorded rows until
+    /// [`Scenario::load_arrivals`] reads them.
     ///
     /// ```
     /// let mut s = tierwise::sim::Scenario::from_toml_str(r#"
@@ -139,7 +141,16 @@ impl Scenario {
             parent.clone_from(seg);
         }
         *at = value;
-        *self = Scenario::from_value(doc)?;
+        let mut edited = Scenario::from_value(doc)?;
+        // A stream that now names another arrivals file drops the rows read
+        // from the old one, for the host to read the new one
+        // ([`Scenario::load_arrivals`]).
+        for (i, stream) in edited.streams.iter_mut().enumerate() {
+            if self.streams.get(i).map(|s| &s.arrivals) != Some(&stream.arrivals) {
+                stream.recorded.clear();
+            }
+        }
+        *self = edited;
         Ok(())
     }
 }
