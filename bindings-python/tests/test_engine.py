@@ -294,6 +294,8 @@ def _outcome(call, argument):
     try:
         return call(argument)
     except Exception as e:  # compared whole: type, message, path and code
+        # A panic caught in Rust (code "internal") is a bug on either side.
+        assert getattr(e, "code", None) != "internal", repr(e)
         return (type(e), str(e), getattr(e, "path", None), getattr(e, "code", None))
 
 

@@ -55,8 +55,10 @@ def test_sweep_errors(small):
         tierwise.sweep_rows(small, {"teams.desk.agents": 5})
     with pytest.raises(TypeError):
         tierwise.sweep_rows(small, [("teams.desk.agents", [1])])
-    with pytest.raises(tierwise.TierwiseError):
+    with pytest.raises(tierwise.ScenarioError) as info:
         tierwise.sweep_rows(small, {"teams.desk.agents": [0]})
+    assert (info.value.path, info.value.code) == ("streams[0]", "invalid_value")
+    assert "no team with agents can take these tickets" in str(info.value)
 
 
 def test_ctrl_c_interrupts_a_simulation(ctrl_c_handled):

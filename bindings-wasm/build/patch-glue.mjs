@@ -37,6 +37,9 @@
 //    `TierwiseError` at path `explain` (the glue passed it on as a number, so
 //    `"true"` turned explanations off). Done here, not in Rust, where it cost
 //    the .wasm 200 bytes of its size budget.
+// 7. A call before `init()` (the browser build) is a `TierwiseError` with code
+//    `not_initialised` saying what to do, where the glue failed with
+//    `TypeError: Cannot read properties of undefined` on its missing module.
 //
 // Usage: node patch-glue.mjs GLUE.js...
 import { readFileSync, writeFileSync } from "node:fs";
@@ -47,18 +50,27 @@ function __tierwise_held(obj, held) {
     return held;
 }
 
-function __tierwise_error(message, path = "") {
+function __tierwise_error(message, path = "", code = "invalid_value") {
     const error = new Error(path ? path + ": " + message : message);
     error.name = "TierwiseError";
-    error.code = "invalid_value";
+    error.code = code;
     error.path = path;
-    error.problems = [{ path, code: "invalid_value", message }];
+    error.problems = [{ path, code, message }];
     return error;
 }
 `;
 
 /** [what, pattern, replacement, at least how many] */
 const corrections = [
+  [
+    "calls before init() are TierwiseErrors",
+    "function __wbg_call_guard() {\n",
+    (whole) =>
+      `${whole}    if (wasm === undefined) {\n` +
+      `        throw __tierwise_error("the module is not initialised yet: await init() (or call initSync()) first", "", "not_initialised");\n` +
+      `    }\n`,
+    1,
+  ],
   [
     "instance checks reset a panicked module first",
     /if \((this|\([\w$]+\))\.__wbg_inst !== undefined && /g,

@@ -855,12 +855,10 @@ test(
     engine.free();
     const text = snap.replace('"load":[0,0,1,0,0,0,0]', '"load":[0,0,5,0,0,0,0]');
     assert.notEqual(text, snap);
-    const restored = checked(() => tw.Engine.restore(desk, text), "Engine.restore");
-    if (restored) {
-      const broken = restored.audit();
-      restored.free();
-      assert.deepEqual(broken, [], "Engine.restore accepted a snapshot with broken invariants");
-    }
+    assert.throws(
+      () => tw.Engine.restore(desk, text),
+      (e) => e.name === "TierwiseError" && e.code === "inconsistent" && /load/.test(e.message),
+    );
   },
 );
 
@@ -873,11 +871,10 @@ test(
     engine.free();
     const text = snap.replace('"agent":3', '"agent":99');
     assert.notEqual(text, snap);
-    const restored = checked(() => tw.Engine.restore(desk, text), "Engine.restore");
-    if (!restored) return;
-    const tick = { at: iso(Date.parse(restored.now) + 60e3), event: "tick" };
-    checked(() => restored.audit(), "engine.audit()");
-    checked(() => restored.apply(tick), "engine.apply(tick)");
+    assert.throws(
+      () => tw.Engine.restore(desk, text),
+      (e) => e.name === "TierwiseError" && e.code !== "internal" && /outside the snapshot|roster/.test(e.message),
+    );
   },
 );
 

@@ -14,7 +14,8 @@ export interface Problem {
   path: string;
   /** Stable code: `syntax`, `invalid_value`, `unknown_field`, `missing_field`, `unknown_name`,
    * `duplicate`, `overlap`, `too_large`, `out_of_range`, `unsupported_version`, `inconsistent`,
-   * or `internal` (a bug in Tierwise). */
+   * `not_initialised` (a call before `init()` in the browser build), or `internal` (a bug in
+   * Tierwise). */
   code: string;
   /** What went wrong, without the path. */
   message: string;

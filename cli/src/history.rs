@@ -9,7 +9,7 @@ use std::time::Instant;
 use tierwise::history::{self, DeskSpec, Handling, History, ReplayReport};
 use tierwise::{CompiledPolicy, Policy};
 
-use crate::input::{compile_policy, describe_error, read_limited};
+use crate::input::{ReportFile, compile_policy, describe_error, output_error, read_limited};
 
 /// Largest history file read, in bytes.
 const MAX_HISTORY_BYTES: usize = 4 << 30;
@@ -114,7 +114,7 @@ fn generate(args: &GenerateArgs) -> Result<ExitCode, String> {
     match &args.out {
         None => {
             let mut stdout = std::io::stdout().lock();
-            stdout.write_all(text.as_bytes()).map_err(|e| format!("error: cannot write: {e}"))?;
+            stdout.write_all(text.as_bytes()).map_err(|e| output_error("the history", &e))?;
         }
         Some(path) => std::fs::write(path, &text).map_err(|e| format!("error: cannot write {path}: {e}"))?,
     }
@@ -139,6 +139,7 @@ pub fn run_replay(args: &ReplayArgs) -> Result<ExitCode, String> {
         args.policy.iter().map(|p| Ok((p.clone(), compile_policy(p)?))).collect::<Result<_, String>>()?;
     let handling =
         if args.handling == "resampled" { Handling::Resampled { seed: args.seed } } else { Handling::Recorded };
+    let report_file = ReportFile::open(args.report.as_deref())?;
     let clock = Instant::now();
     let report = history::replay(&history, &policies, handling)
         .map_err(|e| describe_error(&format!("history {}", args.history), &e))?;
@@ -153,8 +154,8 @@ pub fn run_replay(args: &ReplayArgs) -> Result<ExitCode, String> {
             policies.len(),
         );
     }
-    if let Some(path) = &args.report {
-        std::fs::write(path, html(&report)).map_err(|e| format!("error: cannot write {path}: {e}"))?;
+    if let Some(file) = report_file {
+        file.write(&html(&report))?;
     }
     if args.json {
         let text = serde_json::to_string(&report).map_err(|e| format!("error: {e}"))?;
@@ -316,7 +317,7 @@ fn text_report(r: &ReplayReport, examples: usize) -> String {
 /// The HTML report: KPIs side by side and bar charts per priority.
 fn html(r: &ReplayReport) -> String {
     let mut out = String::new();
-    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
     let _ = write!(
         out,
         "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
@@ -372,7 +373,7 @@ fn html(r: &ReplayReport) -> String {
                     );
                 }
             }
-            let _ = write!(out, "<text x=\"{:.0}\" y=\"218\">{class}</text>", x0);
+            let _ = write!(out, "<text x=\"{:.0}\" y=\"218\">{}</text>", x0, esc(class));
         }
         out.push_str("</svg>");
     };
@@ -399,7 +400,7 @@ fn html(r: &ReplayReport) -> String {
     row("wait p99", r.runs.iter().map(|x| mins(x.kpis.wait_s.p99)).collect());
     for (i, class) in classes.iter().enumerate() {
         row(
-            &format!("{class} resolution within target"),
+            &format!("{} resolution within target", esc(class)),
             r.runs.iter().map(|x| pct(x.kpis.by_priority.get(i).and_then(|p| p.resolution_attainment))).collect(),
         );
     }

@@ -111,3 +111,61 @@ mod tests {
         std::fs::remove_file(&path).unwrap();
     }
 }
+
+/// A report file to write once a long run is done, opened before it starts,
+/// so that a path that cannot be written fails at once instead of after the
+/// run, with its results lost. An existing file keeps its contents until the
+/// new report replaces them; a file this created is removed again if the run
+/// fails.
+pub struct ReportFile {
+    path: String,
+    file: std::fs::File,
+    created: bool,
+    written: bool,
+}
+
+impl ReportFile {
+    /// Opens `path` for writing, if given, without changing it yet.
+    pub fn open(path: Option<&str>) -> Result<Option<ReportFile>, String> {
+        path.map(|path| {
+            let created = !std::path::Path::new(path).exists();
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(path)
+                .map(|file| ReportFile { path: path.to_owned(), file, created, written: false })
+                .map_err(|e| format!("error: cannot write {path}: {e}"))
+        })
+        .transpose()
+    }
+
+    /// Replaces the file's contents with the report.
+    pub fn write(mut self, contents: &str) -> Result<(), String> {
+        use std::io::Write as _;
+        self.written = true;
+        self.file
+            .set_len(0)
+            .and_then(|()| self.file.write_all(contents.as_bytes()))
+            .map_err(|e| format!("error: cannot write {}: {e}", self.path))
+    }
+}
+
+impl Drop for ReportFile {
+    fn drop(&mut self) {
+        if self.created && !self.written {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// The error for output that could not be written. When the reader has gone
+/// (`tierwise ... | head`), that is its choice, not a failure: the process
+/// ends quietly with the status a shell pipeline expects (128 + SIGPIPE), as
+/// every command does.
+pub fn output_error(what: &str, e: &std::io::Error) -> String {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(141);
+    }
+    format!("error: cannot write {what}: {e}")
+}

@@ -14,7 +14,7 @@ use std::process::ExitCode;
 
 use tierwise::{Engine, LinesStopped, MAX_EVENT_BYTES, parse_roster};
 
-use crate::input::{describe_error, load_policy, read_limited};
+use crate::input::{describe_error, load_policy, output_error, read_limited};
 
 /// Arguments of `tierwise route`.
 #[derive(clap::Args)]
@@ -63,9 +63,9 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
             return Err(describe_error(&format!("{}:{line}", args.events), &error));
         }
         Err(LinesStopped::Caller(message)) => return Err(message),
-        Err(LinesStopped::Output(e)) => return Err(format!("error: cannot write decisions: {e}")),
+        Err(LinesStopped::Output(e)) => return Err(output_error("decisions", &e)),
     }
-    flushed.map_err(|e| format!("error: cannot write decisions: {e}"))?;
+    flushed.map_err(|e| output_error("decisions", &e))?;
     Ok(ExitCode::SUCCESS)
 }
 

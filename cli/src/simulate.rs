@@ -10,7 +10,7 @@ use tierwise::Policy;
 use tierwise::policy::Format;
 use tierwise::sim::{self, Scenario};
 
-use crate::input::{compile_policy, describe_error, read_limited};
+use crate::input::{ReportFile, compile_policy, describe_error, read_limited};
 
 /// Arguments of `tierwise simulate`.
 #[derive(clap::Args)]
@@ -27,7 +27,7 @@ pub struct Args {
     seed: Option<u64>,
     /// Independent replications, run in parallel; figures get 95% confidence
     /// intervals.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=i64::from(sim::MAX_REPLICATIONS)))]
     replications: u32,
     /// Print one JSON object instead of the report.
     #[arg(long)]
@@ -86,6 +86,7 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
         scenario.run.seed = seed;
     }
     let name = args.scenario.as_deref().unwrap_or("the embedded scenario");
+    let report_file = ReportFile::open(args.report.as_deref())?;
     let started = Instant::now();
     if std::io::stderr().is_terminal() && !args.json {
         eprintln!("tierwise: simulating {name} ({} replication(s))...", args.replications);
@@ -93,8 +94,8 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
     let result = sim::simulate(&scenario, &policy, args.replications)
         .map_err(|e| describe_error(&format!("scenario {name}"), &e))?;
     let elapsed = started.elapsed().as_secs_f64();
-    if let Some(path) = &args.report {
-        std::fs::write(path, result.html_report()).map_err(|e| format!("error: cannot write {path}: {e}"))?;
+    if let (Some(file), Some(path)) = (report_file, &args.report) {
+        file.write(&result.html_report())?;
         if !args.json {
             eprintln!("tierwise: report written to {path}");
         }

@@ -238,14 +238,22 @@ fn read_profile(path: &str) -> Result<(Vec<f64>, Vec<usize>), String> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let field = line.rsplit([',', ';', '\t']).next().unwrap_or(line).trim().trim_matches('"').trim();
+        // The last field; a quoted one whole, separators and all ("1,200"
+        // is then refused, not read as 200).
+        let field = match line.strip_suffix('"') {
+            Some(open) => open.rfind('"').map_or(open, |q| &open[q + 1..]),
+            None => line.rsplit([',', ';', '\t']).next().unwrap_or(line),
+        }
+        .trim();
         match field.parse::<f64>() {
             Ok(rate) => {
                 rates.push(rate);
                 lines.push(i + 1);
             }
-            // A header line: the first non-comment line, if it is not a number.
-            Err(_) if !seen_data => {}
+            // A header line: the first non-comment line, if its last field
+            // is a name (no digits: a mistyped first rate such as `1OO` is
+            // refused rather than skipped).
+            Err(_) if !seen_data && !field.bytes().any(|b| b.is_ascii_digit()) => {}
             Err(_) => {
                 return Err(format!(
                     "error: profile {path} line {}: {field:?} is not a number of arrivals per hour",

@@ -21,7 +21,8 @@ pub struct Args {
     /// combinations nobody on duty can serve, hour by hour over a week.
     #[arg(long)]
     roster: Option<String>,
-    /// The week to check coverage for (its Monday, YYYY-MM-DD); default: this week.
+    /// The week to check coverage for, from this day on (YYYY-MM-DD, usually
+    /// a Monday); default: this week, from its Monday.
     #[arg(long, requires = "roster")]
     week: Option<String>,
 }
@@ -36,7 +37,13 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
         Err(message) => return Err(message),
     };
     match compiled {
-        Ok(compiled) if args.roster.is_some() => coverage(args, &policy, compiled),
+        Ok(compiled) if args.roster.is_some() => match coverage(args, &policy, compiled) {
+            Err(message) if args.json => {
+                println!("{}", json!({ "ok": false, "error": message }));
+                Ok(ExitCode::FAILURE)
+            }
+            done => done,
+        },
         Ok(compiled) if args.json => {
             let out = json!({
                 "ok": true,
@@ -87,7 +94,7 @@ fn coverage(args: &Args, policy: &Policy, compiled: CompiledPolicy) -> Result<Ex
     let start = TimeZone::UTC
         .to_timestamp(monday.to_datetime(tierwise::jiff::civil::Time::midnight()))
         .map_err(|e| format!("error: --week: {e}"))?;
-    let report = engine.coverage(start);
+    let report = engine.coverage(start).map_err(|e| describe_error("--week", &e))?;
     if args.json {
         let out = json!({
             "ok": true,

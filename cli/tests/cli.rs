@@ -269,6 +269,31 @@ fn validate_with_a_roster_reports_coverage_gaps() {
     let stdout = text(&out.stdout);
     assert!(stdout.contains("tier L1, confidential (clearance): nobody on the roster can ever serve it"), "{stdout}");
     assert!(stdout.contains("tier L2: 123 h uncovered; nobody at weekends"), "{stdout}");
+
+    let validate = |week: &str, json: bool| {
+        let mut args =
+            vec!["validate", "examples/policies/global-desk.toml", "--roster", "examples/routing/agents.json"];
+        args.extend(["--week", week]);
+        if json {
+            args.push("--json");
+        }
+        tierwise(&args)
+    };
+    // From a Wednesday, the weekend is still Saturday and Sunday.
+    let out = validate("2026-03-04", false);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("; nobody at weekends"), "{}", text(&out.stdout));
+    // A week outside the calendars' years is an error, in JSON with --json.
+    let out = validate("2999-12-30", false);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("week_start"), "{}", text(&out.stderr));
+    for week in ["2999-12-30", "2026-02-30"] {
+        let out = validate(week, true);
+        assert_eq!(out.status.code(), Some(1), "{week}");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["ok"], false, "{v}");
+        assert!(v["error"].as_str().unwrap().contains("week"), "{v}");
+    }
 }
 
 #[test]
@@ -305,4 +330,37 @@ fn convert_turns_toml_and_yaml_into_the_same_policy_as_json() {
     assert_eq!(out.status.code(), Some(1));
     assert_no_panic(&out);
     assert!(text(&out.stderr).contains("invalid TOML"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn a_reader_that_goes_away_ends_every_command_quietly() {
+    use std::process::{Command, Stdio};
+    // As `tierwise ... | head -c 0`: the reader closes the pipe before the
+    // first line. Each command ends with 128 + SIGPIPE and says nothing.
+    let commands: [&[&str]; 3] = [
+        &["history", "generate", "--agents", "18", "--days", "3"],
+        &[
+            "route",
+            "--policy",
+            "examples/policies/global-desk.toml",
+            "--agents",
+            "examples/routing/agents.json",
+            "--events",
+            "examples/routing/events.jsonl",
+        ],
+        &["simulate", "--json"],
+    ];
+    for args in commands {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tierwise"))
+            .args(args)
+            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(141), "{args:?}: {}", text(&out.stderr));
+        assert_eq!(text(&out.stderr), "", "{args:?}");
+    }
 }

@@ -104,3 +104,17 @@ fn bad_histories_and_arguments_are_clear_errors() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("--start \"March\" is not a date"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn the_html_report_escapes_names_from_the_policy() {
+    let history = generate("escaped.jsonl", &[]);
+    let desk =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/policies/global-desk.toml")).unwrap();
+    let policy = temp_file("marked-up.toml", desk.replace("\"P1\"", "\"<i>P1</i>\"").as_bytes());
+    let report = temp_file("escaped.html", b"");
+    let out = tierwise(&["replay", "--history", &history, "--policy", &policy, "--report", &report]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(html.contains("&lt;i&gt;P1&lt;/i&gt;"), "the class is named");
+    assert!(!html.contains("<i>"), "a name from the policy became markup");
+}

@@ -84,6 +84,34 @@ fn report_writes_a_self_contained_html_page_with_charts() {
 }
 
 #[test]
+fn a_report_path_is_checked_before_the_run_and_a_failed_run_changes_no_report() {
+    let (code, _, err) = tierwise(&["simulate", "--report", "/nonexistent-folder/report.html"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("cannot write /nonexistent-folder/report.html"), "{err}");
+    let (code, _, err) = tierwise(&["simulate", "--replications", "0"]);
+    assert_eq!(code, 2, "a usage error");
+    assert!(err.contains("--replications") && err.contains("1..=10000"), "{err}");
+
+    let dir = std::env::temp_dir();
+    let bad = dir.join(format!("tierwise-bad-{}.toml", std::process::id()));
+    // Read and parsed, then refused by the run itself: nobody can take the calls.
+    let mmc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/scenarios/mmc.toml")).unwrap();
+    std::fs::write(&bad, mmc.replace("agents = 50", "agents = 0")).unwrap();
+    let old = dir.join(format!("tierwise-old-report-{}.html", std::process::id()));
+    std::fs::write(&old, "the last report").unwrap();
+    let new = dir.join(format!("tierwise-new-report-{}.html", std::process::id()));
+    for report in [&old, &new] {
+        let (code, _, err) =
+            tierwise(&["simulate", "--scenario", bad.to_str().unwrap(), "--report", report.to_str().unwrap()]);
+        assert_eq!(code, 1, "{err}");
+    }
+    assert_eq!(std::fs::read_to_string(&old).unwrap(), "the last report");
+    assert!(!new.exists(), "a report file made for a run that failed is removed");
+    std::fs::remove_file(&old).unwrap();
+    std::fs::remove_file(&bad).unwrap();
+}
+
+#[test]
 fn recorded_arrivals_are_read_relative_to_the_scenario() {
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/scenarios/recorded.toml");
     let (code, out, err) = tierwise(&["simulate", "--scenario", example, "--json"]);

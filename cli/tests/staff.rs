@@ -189,6 +189,16 @@ fn bad_input_names_the_flag_and_exits_1() {
     let out = staff(&["--profile", &bad, "--handle", "3m", "--target", "0.8", "--within", "20s"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("words.txt line 3: \"abc\" is not a number"), "{}", text(&out.stderr));
+    // A quoted rate is read whole: "1,200" is refused, not read as 200.
+    let bad = temp_file("quoted.csv", b"time,rate\n08:00,\"1,200\"\n09:00,100\n");
+    let out = staff(&["--profile", &bad, "--handle", "3m", "--target", "0.8", "--within", "20s"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(text(&out.stderr).contains("quoted.csv line 2: \"1,200\" is not a number"), "{}", text(&out.stderr));
+    // A mistyped first rate is not taken for a header.
+    let bad = temp_file("typo.txt", b"1OO\n200\n");
+    let out = staff(&["--profile", &bad, "--handle", "3m", "--target", "0.8", "--within", "20s"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(text(&out.stderr).contains("typo.txt line 1: \"1OO\" is not a number"), "{}", text(&out.stderr));
     let out = staff(&["--profile", "does/not/exist", "--handle", "3m", "--target", "0.8", "--within", "20s"]);
     assert_eq!(out.status.code(), Some(1));
     assert_no_panic(&out);

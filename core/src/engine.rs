@@ -3233,15 +3233,31 @@ const SLOT_MS: i64 = 15 * 60 * 1000;
 
 impl Engine {
     /// Checks, in 15-minute steps over the week starting `week_start` (a
-    /// Monday 00:00 UTC is best), which requirement combinations nobody on
+    /// Monday 00:00 UTC is best; any instant starts a week), which requirement combinations nobody on
     /// duty can serve, assuming every agent logs in for their shift. The
     /// combinations are every tier; every tier with each skill and language
     /// its agents have; and every tier with clearance for confidential work.
     /// Also reports combinations with nobody on weekends, and holidays of the
     /// shift calendars on which nobody can serve them.
-    #[must_use]
-    pub fn coverage(&self, week_start: Timestamp) -> CoverageReport {
+    ///
+    /// # Errors
+    /// `out_of_range` (at `week_start`) for a week not wholly within the
+    /// years calendars answer for ([`crate::MIN_YEAR`] to [`crate::MAX_YEAR`]).
+    pub fn coverage(&self, week_start: Timestamp) -> Result<CoverageReport, Error> {
         let start = to_ms(week_start);
+        let end = start.saturating_add(SLOTS as i64 * SLOT_MS);
+        let years = i64::from(crate::calendar::MIN_YEAR)..=i64::from(crate::calendar::MAX_YEAR);
+        if !years.contains(&crate::time::utc_year(start)) || !years.contains(&crate::time::utc_year(end - 1)) {
+            return Err(Error::new(
+                ErrorKind::OutOfRange,
+                "week_start",
+                format!(
+                    "the week of {week_start} is outside the years {} to {} that calendars answer for",
+                    years.start(),
+                    years.end()
+                ),
+            ));
+        }
         // On-duty bitmaps, one per agent.
         let duty: Vec<Vec<bool>> = self
             .agents
@@ -3253,6 +3269,14 @@ impl Engine {
                         agent.shift.as_ref().is_none_or(|c| c.is_open(at).unwrap_or(false))
                     })
                     .collect()
+            })
+            .collect();
+        // Saturdays and Sundays (UTC) of this week, wherever it starts.
+        let weekend: Vec<usize> = (0..SLOTS)
+            .filter(|&i| {
+                // 1970-01-01 was a Thursday: Monday is 0, Saturday 5.
+                let monday_zero = ((start + i as i64 * SLOT_MS).div_euclid(86_400_000) + 3).rem_euclid(7);
+                monday_zero >= 5
             })
             .collect();
         // Combinations: (tier, skill, language, clearance) with None = any.
@@ -3296,8 +3320,7 @@ impl Engine {
                 }
                 uncovered.push((from_ms(start + from as i64 * SLOT_MS), from_ms(start + i as i64 * SLOT_MS)));
             }
-            let weekend = 5 * 24 * 4..SLOTS;
-            let no_weekend_cover = weekend.clone().all(|i| !covered[i]);
+            let no_weekend_cover = weekend.iter().all(|&i| !covered[i]);
             let mut holidays_uncovered = Vec::new();
             let mut calendars: Vec<&Calendar> = members.iter().filter_map(|&a| self.agents[a].shift.as_ref()).collect();
             compact_sort::sort_by(&mut calendars, |a, b| a.name() < b.name());
@@ -3364,7 +3387,7 @@ impl Engine {
         compact_sort::sort_by(&mut gaps, |a, b| {
             b.never.cmp(&a.never).then(b.hours.total_cmp(&a.hours)).then(a.requirement.cmp(&b.requirement)).is_lt()
         });
-        CoverageReport { week_start, gaps }
+        Ok(CoverageReport { week_start, gaps })
     }
 }
 

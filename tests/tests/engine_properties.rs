@@ -324,6 +324,8 @@ fn run_with(
     let mut log = Vec::new();
     let mut resolved = std::collections::BTreeSet::new();
     let mut closed = std::collections::BTreeSet::new();
+    // Whether each ticket is confidential, as its events last said.
+    let mut confidential = std::collections::HashMap::new();
     for (i, (op, gap)) in ops.iter().enumerate() {
         if restore_at == Some(i) {
             let json = serde_json::to_string(&engine.snapshot()).unwrap();
@@ -335,6 +337,7 @@ fn run_with(
             // Reloading is not an event: no time passes. Refused or not, the
             // invariants hold and the run goes on under the policy in force.
             let mut out = Vec::new();
+            let before = serde_json::to_string(&engine.snapshot()).unwrap();
             match engine.reload(policies[*p].clone(), &mut out) {
                 Ok(()) => {
                     compiled = policies[*p].clone();
@@ -342,7 +345,18 @@ fn run_with(
                     flat(&out, &mut log);
                 }
                 Err(e) => {
+                    // The one refusal these policies can cause (they keep the
+                    // tiers and calendars): an agent would hold a ticket it may
+                    // not serve. Any other audit problem is a bug the refusal
+                    // would hide.
                     prop_assert_eq!(e.code(), "inconsistent", "reload {} refused: {}", p, e);
+                    prop_assert!(e.to_string().contains("who cannot serve it"), "reload {} refused: {}", p, e);
+                    prop_assert_eq!(
+                        serde_json::to_string(&engine.snapshot()).unwrap(),
+                        before,
+                        "a refused reload {} changed the engine",
+                        p
+                    );
                     log.push(format!("reload {p} refused: {e}"));
                 }
             }
@@ -365,9 +379,41 @@ fn run_with(
                 if let EventKind::TicketReopened { ticket } = &event.kind {
                     resolved.remove(ticket);
                 }
-                for d in &decisions {
-                    if let Decision::Offer { ticket, .. } = d {
+                // Whether each ticket is confidential after this event. Offers
+                // made by timers that fired before the event itself (earlier
+                // instants, or its own with the offer ended by the event) were
+                // made under the old value.
+                let before = confidential.clone();
+                match &event.kind {
+                    EventKind::TicketCreated { ticket, .. } => {
+                        confidential.insert(ticket.id.clone(), ticket.confidential);
+                    }
+                    EventKind::TicketUpdated { ticket, changes } => {
+                        if let Some(c) = changes.confidential {
+                            confidential.insert(ticket.clone(), c);
+                        }
+                    }
+                    _ => {}
+                }
+                for (i, d) in decisions.iter().enumerate() {
+                    if let Decision::Offer { at, ticket, agent, .. } = d {
                         prop_assert!(!resolved.contains(ticket), "resolved ticket {ticket} offered");
+                        // Checked on what the engine announces, not only on
+                        // its state (which `audit` checks below).
+                        let ended = decisions[i + 1..].iter().any(|later| match later {
+                            Decision::OfferWithdrawn { ticket: t, agent: a, .. }
+                            | Decision::OfferExpired { ticket: t, agent: a, .. } => t == ticket && a == agent,
+                            _ => false,
+                        });
+                        let earlier = *at < event.at || ended;
+                        let secret = if earlier { before.get(ticket) } else { confidential.get(ticket) };
+                        let cleared = agents[agent[1..].parse::<usize>().unwrap()].clearance;
+                        prop_assert!(
+                            cleared || secret == Some(&false),
+                            "confidential ticket {ticket} offered to {agent}, who has no clearance: {:?} gave {:?}",
+                            event,
+                            decisions
+                        );
                     }
                 }
                 if let EventKind::TicketResolved { ticket } = &event.kind {

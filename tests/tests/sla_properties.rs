@@ -2,7 +2,7 @@
 //! grow with the target.
 
 use proptest::prelude::*;
-use tierwise::jiff::{SignedDuration, Timestamp};
+use tierwise::jiff::Timestamp;
 use tierwise::{Metric, Policy, Ticket, TicketEvent};
 
 fn policy(resolution_hours: u32) -> tierwise::CompiledPolicy {
@@ -82,20 +82,40 @@ proptest! {
     fn prop_deadlines_grow_with_the_target(created in 0i64..400_000, marks in history(), h1 in 1u32..80, h2 in 1u32..80) {
         let (small, large) = (h1.min(h2), h1.max(h2));
         let now = at(created + 40_000);
-        let t = ticket(created, &marks);
-        if let (Some(a), Some(b)) = (due(&policy(small), &t, now), due(&policy(large), &t, now)) {
-            prop_assert!(a <= b);
-        }
+        // Every wait answered, so both deadlines exist and every case counts.
+        let answered = &marks[..marks.len() / 2 * 2];
+        let t = ticket(created, answered);
+        let (a, b) = (due(&policy(small), &t, now), due(&policy(large), &t, now));
+        prop_assert!(a.is_some() && b.is_some(), "{a:?} {b:?}");
+        prop_assert!(a <= b);
     }
 
     #[test]
-    fn prop_elapsed_plus_remaining_is_the_target(created in 0i64..400_000, marks in history(), later in 0i64..40_000) {
+    fn prop_elapsed_is_business_time_open_and_due_is_remaining_ahead(
+        created in 0i64..400_000, marks in history(), later in 0i64..40_000,
+    ) {
         let p = policy(16);
+        let cal = p.calendar("office").unwrap();
         let t = ticket(created, &marks);
         let now = at(created + 20_000 + later);
         let d = p.triage(&t, now).unwrap();
         let res = d.deadline(Metric::Resolution).unwrap();
-        prop_assert_eq!(res.elapsed + res.remaining, SignedDuration::from_hours(16));
+        // Counted again by the calendar alone: business time from creation to
+        // now, less the business time of each wait on the customer.
+        let mut open = cal.between(t.created_at, now).unwrap();
+        for pair in marks.chunks(2) {
+            let waiting = at(created + pair[0]);
+            let replied = pair.get(1).map_or(now, |&m| at(created + m).min(now));
+            if waiting < now {
+                open -= cal.between(waiting, replied).unwrap();
+            }
+        }
+        prop_assert_eq!(res.elapsed, open);
         prop_assert!(res.elapsed <= now.duration_since(t.created_at));
+        // Not paused and not yet due: the deadline lies `remaining` of
+        // business time ahead.
+        if let Some(due) = res.due && due > now && marks.len() % 2 == 0 {
+            prop_assert_eq!(cal.between(now, due).unwrap(), res.remaining);
+        }
     }
 }
