@@ -329,7 +329,12 @@ fn convert_turns_toml_and_yaml_into_the_same_policy_as_json() {
     let out = tierwise(&["convert", &bad]);
     assert_eq!(out.status.code(), Some(1));
     assert_no_panic(&out);
-    assert!(text(&out.stderr).contains("invalid TOML"), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("invalid TOML at line 1 column"), "{}", text(&out.stderr));
+    // Where: the line and column of the second key.
+    let twice =
+        temp_file("twice.toml", b"version = 1\n[calendars.x]\ntimezone = \"UTC\"\nname = \"a\"\n  name = \"b\"\n");
+    let out = tierwise(&["validate", &twice]);
+    assert!(text(&out.stderr).contains("invalid TOML at line 5 column 3: duplicate key"), "{}", text(&out.stderr));
 }
 
 #[test]

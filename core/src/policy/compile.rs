@@ -158,15 +158,24 @@ impl Checker {
         }
     }
 
-    fn finite(&mut self, path: &str, value: f64) -> f64 {
-        if value.is_finite() {
-            value
-        } else {
+    /// A scoring weight: finite and at most [`MAX_WEIGHT`] either way, so
+    /// that every score (weights times classes, hours and the like) stays a
+    /// finite number that orders tickets.
+    fn weight(&mut self, path: &str, value: f64) -> f64 {
+        if !value.is_finite() {
             self.error(ErrorKind::InvalidValue, path, format!("must be a finite number, found {value}"));
             0.0
+        } else if value.abs() > MAX_WEIGHT {
+            self.error(ErrorKind::OutOfRange, path, "must be from -1e9 to 1e9");
+            0.0
+        } else {
+            value
         }
     }
 }
+
+/// The largest scoring weight either way.
+const MAX_WEIGHT: f64 = 1e9;
 
 fn index_of(names: &[String], name: &str) -> Option<usize> {
     names.iter().position(|n| n == name)
@@ -370,13 +379,13 @@ pub(super) fn compile(policy: &Policy) -> Result<CompiledPolicy, Error> {
 
     // Scoring.
     let sc = &policy.scoring;
-    let priority_points = ck.finite("scoring.priority", sc.priority);
-    let per_hour_waiting = ck.finite("scoring.per_hour_waiting", sc.per_hour_waiting);
-    let per_hour_past_deadline = ck.finite("scoring.per_hour_past_deadline", sc.per_hour_past_deadline);
+    let priority_points = ck.weight("scoring.priority", sc.priority);
+    let per_hour_waiting = ck.weight("scoring.per_hour_waiting", sc.per_hour_waiting);
+    let per_hour_past_deadline = ck.weight("scoring.per_hour_past_deadline", sc.per_hour_past_deadline);
     let mut tier_points = vec![0.0; policy.customer_tiers.len()];
     for (name, &points) in &sc.customer_tier {
         let path = format!("scoring.customer_tier.{name}");
-        let points = ck.finite(&path, points);
+        let points = ck.weight(&path, points);
         match index_of(&policy.customer_tiers, name) {
             Some(t) => tier_points[t] = points,
             None => ck.problems.push(unknown_name(
@@ -390,7 +399,7 @@ pub(super) fn compile(policy: &Policy) -> Result<CompiledPolicy, Error> {
     let mut channel_points = [0.0; 7];
     for (name, &points) in &sc.channel {
         let path = format!("scoring.channel.{name}");
-        let points = ck.finite(&path, points);
+        let points = ck.weight(&path, points);
         match Channel::from_name(name) {
             Ok(c) => channel_points[c.index()] = points,
             Err(p) => ck.problems.push(p.under(&path)),

@@ -820,8 +820,15 @@ pub fn parse_value(text: &str, format: Format, max_bytes: usize) -> Result<Value
             .map_err(|e| Error::new(ErrorKind::Syntax, "", format!("invalid JSON: {e}")))?,
         #[cfg(feature = "toml")]
         Format::Toml => {
-            let table: toml::Table = toml::from_str(text)
-                .map_err(|e| Error::new(ErrorKind::Syntax, "", format!("invalid TOML: {}", e.message())))?;
+            let table: toml::Table = toml::from_str(text).map_err(|e| {
+                let at = e.span().map(|span| {
+                    let before = &text[..span.start.min(text.len())];
+                    let line = before.matches('\n').count() + 1;
+                    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                    format!(" at line {line} column {column}")
+                });
+                Error::new(ErrorKind::Syntax, "", format!("invalid TOML{}: {}", at.unwrap_or_default(), e.message()))
+            })?;
             toml_to_json(toml::Value::Table(table))
         }
         #[cfg(feature = "yaml")]
@@ -1218,6 +1225,23 @@ mod tests {
         assert_eq!(got, ["scoring.per_hour_waiting: must be a finite number, found NaN"]);
         let err = Policy::from_yaml_str("version: 1\nscoring:\n  priority: .inf\n").unwrap_err();
         assert_eq!(err.to_string(), "scoring.priority: must be a finite number, found inf");
+        // Finite but so large that scores would not be.
+        let err = Policy::from_toml_str("version = 1\n[scoring]\npriority = 1e308\nchannel = { chat = -2e9 }")
+            .unwrap()
+            .compile()
+            .unwrap_err();
+        let got: Vec<String> = err.problems().iter().map(ToString::to_string).collect();
+        assert_eq!(
+            got,
+            ["scoring.priority: must be from -1e9 to 1e9", "scoring.channel.chat: must be from -1e9 to 1e9"]
+        );
+        assert_eq!(err.code(), "out_of_range");
+        assert!(
+            Policy::from_toml_str("version = 1\n[scoring]\npriority = 1e9\nper_hour_waiting = -1e9")
+                .unwrap()
+                .compile()
+                .is_ok()
+        );
     }
 
     #[test]
