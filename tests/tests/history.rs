@@ -337,6 +337,19 @@ fn generated_histories_are_bounded_in_tickets() {
     assert_eq!((err.code(), err.path()), ("too_large", "tickets_per_day"), "{err}");
     let spec = DeskSpec { agents: 5_000, days: 366, ..DeskSpec::default() };
     assert_eq!(history::generate(&spec, &policy).unwrap_err().path(), "agents");
+    // Days outside the calendars' years, and a policy that cannot triage the
+    // generated tickets, are refused rather than written as a desk where
+    // nothing is answered.
+    for start in ["1899-12-31", "2999-12-31"] {
+        let spec = DeskSpec { agents: 5, days: 2, start: start.parse().unwrap(), ..DeskSpec::default() };
+        let err = history::generate(&spec, &policy).unwrap_err();
+        assert_eq!((err.code(), err.path()), ("out_of_range", "start"), "{start}: {err}");
+    }
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/policies/madrid-office.toml");
+    let madrid = Policy::from_toml_str(&std::fs::read_to_string(root).unwrap()).unwrap().compile().unwrap();
+    let err = history::generate(&DeskSpec { agents: 5, days: 1, ..DeskSpec::default() }, &madrid).unwrap_err();
+    assert_eq!((err.code(), err.path()), ("invalid_value", "policy"), "{err}");
+    assert!(err.to_string().contains("unknown customer tier \"standard\""), "{err}");
 }
 
 /// A policy that cannot triage the history's tickets (it does not know their

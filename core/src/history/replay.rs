@@ -1177,6 +1177,19 @@ pub(crate) fn record_with_model(
     model: &WorkModel,
 ) -> Result<Vec<Record>, Error> {
     let work = Work::Model(model);
-    let (_, records, _) = run_one(history, "generated", policy, &work, true, None)?;
+    let (run, records, _) = run_one(history, "generated", policy, &work, true, None)?;
+    // A history whose tickets the policy refuses is no history of a desk.
+    if let Some(first) = run.kpis.untriaged_because.first() {
+        return Err(Error::new(
+            ErrorKind::InvalidValue,
+            "policy",
+            format!(
+                "the policy cannot triage {} of the {} generated tickets (first reason: {}); generated tickets \
+                 have channels phone, chat and email, impact and urgency high, medium and low, and customer \
+                 tiers standard, premium and vip (examples/policies/global-desk.toml fits)",
+                run.kpis.untriaged, run.kpis.tickets, first.reason
+            ),
+        ));
+    }
     Ok(records)
 }
