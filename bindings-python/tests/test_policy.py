@@ -153,3 +153,12 @@ def test_files_too_large_or_not_text_raise_policy_errors(tmp_path):
     assert info.value.code == "syntax"
     with pytest.raises(OSError):
         tierwise.Policy.from_file(tmp_path / "missing.toml")
+
+
+def test_a_byte_order_mark_is_not_part_of_the_document(tmp_path):
+    # As some Windows editors write files: the same policy with and without one.
+    text = (EXAMPLES / "policies" / "global-desk.toml").read_text()
+    for suffix, body in [(".toml", text), (".json", tierwise.Policy.from_toml(text).to_json())]:
+        marked = tmp_path / ("marked" + suffix)
+        marked.write_bytes(b"\xef\xbb\xbf" + body.encode())
+        assert tierwise.Policy.from_file(marked).to_dict() == tierwise.Policy.from_toml(text).to_dict()

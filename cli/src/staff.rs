@@ -153,6 +153,17 @@ fn percent(x: f64) -> String {
     format!("{:.1}%", x * 100.0)
 }
 
+/// A target as given: one decimal, or up to four where it has them (a target
+/// of 0.999999 is 99.9999%, not 100.0%).
+fn target_percent(x: f64) -> String {
+    let p = x * 100.0;
+    if (p * 10.0 - (p * 10.0).round()).abs() < 1e-6 {
+        format!("{p:.1}%")
+    } else {
+        format!("{}%", format!("{p:.4}").trim_end_matches('0'))
+    }
+}
+
 /// The service level with enough digits that a value just under the target
 /// never prints as the target.
 fn level(x: f64) -> String {
@@ -170,7 +181,7 @@ fn seconds(s: f64) -> String {
 }
 
 fn goal_line(c: &Common) -> String {
-    let mut line = format!("target: {} answered within {}", percent(c.target), format_duration(c.within));
+    let mut line = format!("target: {} answered within {}", target_percent(c.target), format_duration(c.within));
     if let Some(m) = c.max_occupancy {
         let _ = write!(line, ", occupancy at most {}", percent(m));
     }

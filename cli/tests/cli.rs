@@ -213,6 +213,27 @@ fn route_streams_decisions_as_json_lines() {
         .collect();
     assert_eq!(offers, [("INC-1", "maria"), ("INC-2", "sofia"), ("INC-2", "sofia")]);
     assert!(decisions.iter().any(|d| d["decision"] == "escalated" && d["to_tier"] == "L2"));
+
+    // The same files with byte-order marks (as some Windows editors write
+    // them) give the same decisions.
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/");
+    let marked = |name: &str| {
+        let mut bytes = b"\xef\xbb\xbf".to_vec();
+        bytes.extend(std::fs::read(format!("{root}{name}")).unwrap());
+        temp_file(name.rsplit('/').next().unwrap(), &bytes)
+    };
+    let (agents, events) = (marked("routing/agents.json"), marked("routing/events.jsonl"));
+    let again = tierwise(&[
+        "route",
+        "--policy",
+        "examples/policies/global-desk.toml",
+        "--agents",
+        &agents,
+        "--events",
+        &events,
+    ]);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert_eq!(again.stdout, out.stdout);
 }
 
 #[test]

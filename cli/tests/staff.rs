@@ -38,6 +38,10 @@ fn erlang_c_classic_case() {
     assert!(stdout.contains("service level   88.83% answered within 20s"), "{stdout}");
     assert!(stdout.contains("p(wait)         17.4%"), "{stdout}");
     assert!(stdout.contains("average wait    7.8s"), "{stdout}");
+    assert!(stdout.contains("target: 80.0% answered within 20s"), "{stdout}");
+    // A target is printed as given, not rounded up to look met.
+    let out = staff(&["--per-hour", "200", "--handle", "3m", "--target", "0.999999", "--within", "20s"]);
+    assert!(text(&out.stdout).contains("target: 99.9999% answered"), "{}", text(&out.stdout));
     assert!(stdout.contains("occupancy       71.4%"), "{stdout}");
     assert!(stdout.contains("abandoned       0.0%"), "{stdout}");
 
