@@ -192,17 +192,20 @@ fn triage_rejects_bad_tickets_and_instants() {
     assert!(text(&out.stderr).contains("--now \"yesterday\" is not an RFC 3339 instant"));
 }
 
+/// `tierwise route` on the example desk and events.
+const ROUTE_EXAMPLE: [&str; 7] = [
+    "route",
+    "--policy",
+    "examples/policies/global-desk.toml",
+    "--agents",
+    "examples/routing/agents.json",
+    "--events",
+    "examples/routing/events.jsonl",
+];
+
 #[test]
 fn route_streams_decisions_as_json_lines() {
-    let out = tierwise(&[
-        "route",
-        "--policy",
-        "examples/policies/global-desk.toml",
-        "--agents",
-        "examples/routing/agents.json",
-        "--events",
-        "examples/routing/events.jsonl",
-    ]);
+    let out = tierwise(&ROUTE_EXAMPLE);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let decisions: Vec<serde_json::Value> =
         text(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
@@ -246,15 +249,9 @@ fn route_stops_at_a_bad_line_keeping_earlier_decisions() {
 {"at": "2026-03-06T08:07:00Z", "event": "tick"}
 "#,
     );
-    let out = tierwise(&[
-        "route",
-        "--policy",
-        "examples/policies/global-desk.toml",
-        "--agents",
-        "examples/routing/agents.json",
-        "--events",
-        &events,
-    ]);
+    let mut args = ROUTE_EXAMPLE;
+    args[6] = &events;
+    let out = tierwise(&args);
     assert_eq!(out.status.code(), Some(1));
     assert_no_panic(&out);
     let stderr = text(&out.stderr);
@@ -363,19 +360,8 @@ fn a_reader_that_goes_away_ends_every_command_quietly() {
     use std::process::{Command, Stdio};
     // As `tierwise ... | head -c 0`: the reader closes the pipe before the
     // first line. Each command ends with 128 + SIGPIPE and says nothing.
-    let commands: [&[&str]; 3] = [
-        &["history", "generate", "--agents", "18", "--days", "3"],
-        &[
-            "route",
-            "--policy",
-            "examples/policies/global-desk.toml",
-            "--agents",
-            "examples/routing/agents.json",
-            "--events",
-            "examples/routing/events.jsonl",
-        ],
-        &["simulate", "--json"],
-    ];
+    let commands: [&[&str]; 3] =
+        [&["history", "generate", "--agents", "18", "--days", "3"], &ROUTE_EXAMPLE, &["simulate", "--json"]];
     for args in commands {
         let mut child = Command::new(env!("CARGO_BIN_EXE_tierwise"))
             .args(args)
