@@ -989,8 +989,12 @@ impl Engine {
         // If it is rejected, their decisions wait for the next call.
         self.fire_timers_until(at);
         let named = self.validate(event, known)?;
-        self.now = at;
-        self.started = true;
+        // A new ticket moves the clock once the policy has triaged it
+        // (`create_ticket`): a ticket refused then changes nothing.
+        if !matches!(event.kind, EventKind::TicketCreated { .. }) {
+            self.now = at;
+            self.started = true;
+        }
         Ok(named)
     }
 
@@ -1204,6 +1208,8 @@ impl Engine {
         at: Timestamp,
     ) -> Result<(), Error> {
         let assessment = self.policy.assess(&ticket, at).map_err(|e| e.under("ticket"))?;
+        self.now = to_ms(at);
+        self.started = true;
         let tier = tier.and_then(|t| self.rules.tiers.iter().position(|x| x == t)).unwrap_or(0);
         self.ticket_seq += 1;
         let preferred = preferred_agent.and_then(|a| self.agent_ids.get(a.as_bytes()).copied());

@@ -98,6 +98,9 @@ impl RoutingRules {
     }
 }
 
+/// Most steps in a relaxation ladder (a ticket counts its steps in a byte).
+pub(crate) const MAX_RELAXATION_STEPS: usize = 64;
+
 /// Compiles the routing section, appending problems.
 pub(crate) fn compile(spec: &RoutingSpec, tiers: &[String], problems: &mut Vec<Problem>) -> RoutingRules {
     let mut strategy = Vec::new();
@@ -126,7 +129,10 @@ pub(crate) fn compile(spec: &RoutingSpec, tiers: &[String], problems: &mut Vec<P
                 ),
             ));
         }
-        ms.max(0)
+        // Text is bounded when read; a duration built in Rust past 200 years
+        // is taken as 200 years, which keeps the engine's sums of instants and
+        // durations far from overflow.
+        ms.clamp(0, crate::time::MAX_DURATION_SECS * 1000)
     };
     let offer_timeout_ms = positive(problems, "routing.offer_timeout", spec.offer_timeout, false);
     let reject_cooldown_ms = positive(problems, "routing.reject_cooldown", spec.reject_cooldown, true);
@@ -172,6 +178,13 @@ pub(crate) fn compile(spec: &RoutingSpec, tiers: &[String], problems: &mut Vec<P
                 problems.push(unknown_name(format!("{path}.tier"), "tier", &e.tier, tiers.iter().map(String::as_str)))
             }
         }
+    }
+    if spec.relaxation.len() > MAX_RELAXATION_STEPS {
+        problems.push(Problem::new(
+            ErrorKind::TooLarge,
+            "routing.relaxation",
+            format!("more than {MAX_RELAXATION_STEPS} steps"),
+        ));
     }
     let mut relaxation = Vec::new();
     let mut last = -1;

@@ -376,7 +376,11 @@ pub fn parse_duration(text: &str) -> Result<SignedDuration, String> {
     if s.is_empty() {
         return Err("empty duration; write e.g. \"30m\", \"4h\" or \"1h30m\"".to_owned());
     }
-    if let Ok(secs) = s.parse::<i64>() {
+    // Whole seconds, at most 200 years (more is refused below, as a number
+    // without a unit).
+    if let Ok(secs) = s.parse::<i64>()
+        && secs.unsigned_abs() <= MAX_DURATION_SECS.unsigned_abs()
+    {
         return Ok(SignedDuration::from_secs(secs));
     }
     let (negative, body) = match s.strip_prefix('-') {

@@ -841,3 +841,55 @@ fn snapshots_with_impossible_instants_shared_slots_or_moved_tiers_are_refused() 
     );
     assert!(restore(&added, &snapshot).is_ok(), "a tier added at the end is fine");
 }
+
+/// Durations the engine's arithmetic could not hold: beyond 200 years, text
+/// is refused (a bare number of seconds too), and a duration built in Rust
+/// is taken as 200 years; relaxation ladders longer than a ticket can count
+/// are refused.
+#[test]
+fn durations_and_ladders_beyond_bounds_are_refused_or_bounded() {
+    let err = Policy::from_toml_str("version = 1\n[routing]\noffer_timeout = \"9223372036854775807\"").unwrap_err();
+    assert_eq!(err.path(), "routing.offer_timeout", "{err}");
+    assert!(err.to_string().contains("invalid duration"), "{err}");
+    assert!(Policy::from_toml_str("version = 1\n[routing]\noffer_timeout = \"6307200000\"").is_ok(), "200 years");
+    let mut built = Policy::from_toml_str("version = 1").unwrap();
+    built.routing.offer_timeout = tierwise::jiff::SignedDuration::MAX;
+    let mut engine = Engine::new(built.compile().unwrap(), vec![agent(r#"{"id": "a", "tier": "L1"}"#)]).unwrap();
+    engine.apply(&ev(r#"{"at": "2026-03-02T09:00:00Z", "event": "agent_logged_in", "agent": "a"}"#)).unwrap();
+    let offered = engine
+        .apply(&ev(r#"{"at": "2026-03-02T09:01:00Z", "event": "ticket_created", "ticket": {"id": "T1", "created_at": "2026-03-02T09:01:00Z", "channel": "chat"}}"#))
+        .unwrap();
+    let Some(Decision::Offer { expires_at, .. }) = offered.first() else { panic!("{offered:?}") };
+    assert_eq!(expires_at.to_string()[..4].parse::<i32>().unwrap(), 2226, "{expires_at}");
+
+    let steps: String =
+        (0..65).map(|i| format!("[[routing.relaxation]]\nafter = \"{i}s\"\nlower_levels = 1\n")).collect();
+    let err = Policy::from_toml_str(&format!("version = 1\n{steps}")).unwrap().compile().unwrap_err();
+    assert_eq!((err.code(), err.path()), ("too_large", "routing.relaxation"), "{err}");
+    let steps: String =
+        (0..64).map(|i| format!("[[routing.relaxation]]\nafter = \"{i}s\"\nlower_levels = 1\n")).collect();
+    let mut desk = Desk::new(&steps, &[r#"{"id": "a", "tier": "L1"}"#]);
+    desk.ticket("2026-03-02T09:00:00Z", "T1", r#""skills": {"network": 9}"#);
+    // Every step is taken once, in order, and the engine goes on.
+    let relaxed = desk.send("2026-03-02T09:05:00Z", r#""event": "tick""#);
+    let steps: Vec<usize> = relaxed
+        .iter()
+        .filter_map(|d| if let Decision::Relaxed { step, .. } = d { Some(*step) } else { None })
+        .collect();
+    assert_eq!(steps, (0..64).collect::<Vec<_>>());
+}
+
+/// A new ticket the policy cannot triage is refused and moves no clock: the
+/// next event may come at any instant after the last one applied.
+#[test]
+fn a_refused_ticket_moves_no_clock() {
+    let mut desk = Desk::new("", &[r#"{"id": "a", "tier": "L1"}"#]);
+    desk.login("2026-03-02T09:00:00Z", "a");
+    let bad = ev(
+        r#"{"at": "2026-03-02T10:00:00Z", "event": "ticket_created", "ticket": {"id": "T1", "created_at": "2026-03-02T10:00:00Z", "channel": "chat", "impact": "bogus"}}"#,
+    );
+    let err = desk.engine.apply(&bad).unwrap_err();
+    assert!(err.path().starts_with("ticket.impact"), "{err}");
+    assert_eq!(desk.engine.now(), Some("2026-03-02T09:00:00Z".parse().unwrap()));
+    desk.send("2026-03-02T09:30:00Z", r#""event": "tick""#);
+}

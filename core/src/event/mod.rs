@@ -455,7 +455,10 @@ pub enum EventKind {
     },
     /// An agent rejected an offer: the ticket goes back to its place and skips
     /// that agent for a while. Rejecting an offer that has already expired or
-    /// been rejected is accepted and changes nothing (hosts race with expiry).
+    /// been rejected is accepted and changes nothing (hosts race with expiry)
+    /// while that agent is still skipped for the ticket, that is within the
+    /// policy's `reject_cooldown` (5 minutes by default); with a cooldown of
+    /// 0 a late rejection is refused as naming no outstanding offer.
     OfferRejected {
         /// Which agent.
         agent: String,

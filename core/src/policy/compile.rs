@@ -162,14 +162,16 @@ impl Checker {
     /// that every score (weights times classes, hours and the like) stays a
     /// finite number that orders tickets.
     fn weight(&mut self, path: &str, value: f64) -> f64 {
-        if !value.is_finite() {
-            self.error(ErrorKind::InvalidValue, path, format!("must be a finite number, found {value}"));
-            0.0
-        } else if value.abs() > MAX_WEIGHT {
-            self.error(ErrorKind::OutOfRange, path, "must be from -1e9 to 1e9");
-            0.0
-        } else {
+        // Written so that NaN fails too.
+        if value.abs() <= MAX_WEIGHT {
             value
+        } else {
+            self.error(
+                ErrorKind::InvalidValue,
+                path,
+                format!("must be a finite number from -1e9 to 1e9, found {value}"),
+            );
+            0.0
         }
     }
 }
