@@ -210,7 +210,7 @@ export interface PolicyDocument {
     exclusive_channels?: string[];
     pending_consumes_capacity?: boolean;
     fairness?: { max_offers: number; window: DurationText | number };
-    escalation?: { tier: string; max_wait: DurationText | number }[];
+    escalation?: { tier: string; max_wait?: DurationText | number; sla_fraction?: number }[];
     relaxation?: {
       after: DurationText | number;
       lower_levels?: number;

@@ -2602,9 +2602,15 @@ impl Engine {
     fn fire_ticket(&mut self, t: u32) {
         let now = self.now;
         let id = self.tickets[t as usize].ticket.id.clone();
-        // SLA alerts due now.
+        // SLA alerts due now; one at or past the tier's escalation share
+        // escalates a waiting ticket.
+        let escalate_at = self.rules.escalate_at_fraction.get(usize::from(self.tickets[t as usize].tier)).copied();
+        let mut past_share = None;
         if let Ok(alerts) = self.policy.alerts_due(&self.tickets[t as usize].ticket, from_ms(now)) {
             for (metric, fraction) in alerts {
+                if escalate_at.flatten().is_some_and(|f| fraction >= f) {
+                    past_share = Some(fraction);
+                }
                 self.out.push(Decision::SlaAlert { at: from_ms(now), ticket: id.clone(), metric, fraction });
             }
         }
@@ -2626,15 +2632,23 @@ impl Engine {
             Status::Queued => {
                 let tier = usize::from(slot.tier);
                 let waited = now.saturating_sub(slot.tier_since);
-                if let Some(Some(wait)) = self.rules.escalate_after_ms.get(tier)
-                    && waited >= *wait
-                    && tier + 1 < self.rules.tiers.len()
-                {
-                    let reason = format!(
-                        "waited {} in {}",
-                        crate::format_duration(crate::time::ms_duration(*wait)),
-                        self.rules.tiers[tier]
-                    );
+                let waited_too_long = match self.rules.escalate_after_ms.get(tier) {
+                    Some(Some(wait)) if waited >= *wait => Some(*wait),
+                    _ => None,
+                };
+                if (waited_too_long.is_some() || past_share.is_some()) && tier + 1 < self.rules.tiers.len() {
+                    let reason = match waited_too_long {
+                        Some(wait) => format!(
+                            "waited {} in {}",
+                            crate::format_duration(crate::time::ms_duration(wait)),
+                            self.rules.tiers[tier]
+                        ),
+                        None => format!(
+                            "reached {} of an SLA target in {}",
+                            past_share.unwrap_or(1.0),
+                            self.rules.tiers[tier]
+                        ),
+                    };
                     self.escalate(t, u8::try_from(tier + 1).unwrap_or(0), &reason);
                     return;
                 }

@@ -80,6 +80,9 @@ pub(crate) struct RoutingRules {
     pub(crate) fairness: Option<(u32, i64)>,
     /// Per tier: escalate after waiting this long in it.
     pub(crate) escalate_after_ms: Vec<Option<i64>>,
+    /// Per tier: escalate a waiting ticket at an SLA alert at or past this
+    /// share of a target.
+    pub(crate) escalate_at_fraction: Vec<Option<f64>>,
     pub(crate) relaxation: Vec<RelaxStep>,
 }
 
@@ -159,9 +162,21 @@ pub(crate) fn compile(spec: &RoutingSpec, tiers: &[String], problems: &mut Vec<P
         (f.max_offers.max(1), positive(problems, "routing.fairness.window", f.window, false))
     });
     let mut escalate_after_ms = vec![None; tiers.len()];
+    let mut escalate_at_fraction = vec![None; tiers.len()];
     for (i, e) in spec.escalation.iter().enumerate() {
         let path = format!("routing.escalation[{i}]");
-        let wait = positive(problems, &format!("{path}.max_wait"), e.max_wait, false);
+        let wait = positive(problems, &format!("{path}.max_wait"), e.max_wait, true);
+        let share = e.sla_fraction;
+        if !(0.0..=1.0).contains(&share) {
+            problems.push(Problem::new(
+                ErrorKind::InvalidValue,
+                format!("{path}.sla_fraction"),
+                format!("must be from 0 to 1, found {share}"),
+            ));
+        }
+        if wait == 0 && share == 0.0 {
+            problems.push(Problem::new(ErrorKind::MissingField, &path, "set max_wait, sla_fraction or both"));
+        }
         match tiers.iter().position(|t| *t == e.tier) {
             Some(t) if t + 1 == tiers.len() => problems.push(Problem::new(
                 ErrorKind::InvalidValue,
@@ -169,10 +184,11 @@ pub(crate) fn compile(spec: &RoutingSpec, tiers: &[String], problems: &mut Vec<P
                 format!("\"{}\" is the last tier: there is nowhere to escalate to", e.tier),
             )),
             Some(t) => {
-                if escalate_after_ms[t].is_some() {
+                if spec.escalation[..i].iter().any(|x| x.tier == e.tier) {
                     problems.push(Problem::new(ErrorKind::Duplicate, format!("{path}.tier"), "tier given twice"));
                 }
-                escalate_after_ms[t] = Some(wait);
+                escalate_after_ms[t] = (wait > 0).then_some(wait);
+                escalate_at_fraction[t] = (share > 0.0).then_some(share);
             }
             None => {
                 problems.push(unknown_name(format!("{path}.tier"), "tier", &e.tier, tiers.iter().map(String::as_str)))
@@ -226,6 +242,7 @@ pub(crate) fn compile(spec: &RoutingSpec, tiers: &[String], problems: &mut Vec<P
         pending_consumes_capacity: spec.pending_consumes_capacity,
         fairness,
         escalate_after_ms,
+        escalate_at_fraction,
         relaxation,
     }
 }

@@ -893,3 +893,71 @@ fn a_refused_ticket_moves_no_clock() {
     assert_eq!(desk.engine.now(), Some("2026-03-02T09:00:00Z".parse().unwrap()));
     desk.send("2026-03-02T09:30:00Z", r#""event": "tick""#);
 }
+
+/// Escalation at a share of an SLA target: at the first alert at or past it
+/// (here the 50% warning), the waiting ticket goes up a tier; with a wait
+/// limit too, whichever comes first. The ticket keeps its path of tiers, up
+/// to the last.
+#[test]
+fn escalation_at_a_share_of_the_sla_target_and_the_tier_path() {
+    let mut desk = Desk::new(
+        r#"
+        [sla]
+        warn_at = [0.5, 0.75]
+        [[sla.policies]]
+        first_response = "1h"
+        [[routing.escalation]]
+        tier = "L1"
+        sla_fraction = 0.5
+        [[routing.escalation]]
+        tier = "L2"
+        sla_fraction = 0.6
+        max_wait = "5m"
+        [[routing.escalation]]
+        tier = "L3"
+        max_wait = "1m"
+        "#,
+        &[r#"{"id": "l4", "tier": "L4"}"#],
+    );
+    desk.login(T0, "l4");
+    desk.ticket("2026-03-02T09:00:00Z", "t", "");
+    let escalated = |d: &[Decision]| -> Vec<(String, String, String)> {
+        d.iter()
+            .filter_map(|x| match x {
+                Decision::Escalated { from_tier, to_tier, reason, .. } => {
+                    Some((from_tier.clone(), to_tier.clone(), reason.clone()))
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    assert!(escalated(&desk.send("2026-03-02T09:29:59Z", r#""event": "tick""#)).is_empty());
+    let d = desk.send("2026-03-02T09:30:00Z", r#""event": "tick""#);
+    assert!(d.iter().any(|x| matches!(x, Decision::SlaAlert { fraction, .. } if *fraction == 0.5)), "{d:?}");
+    assert_eq!(escalated(&d), [("L1".into(), "L2".into(), "reached 0.5 of an SLA target in L1".into())]);
+    // In L2 the wait limit (5m, at 09:35) comes before the next alert at or
+    // past 0.6 (the 75% warning, at 09:45).
+    let d = desk.send("2026-03-02T09:35:00Z", r#""event": "tick""#);
+    assert_eq!(escalated(&d), [("L2".into(), "L3".into(), "waited 5m in L2".into())]);
+    let d = desk.send("2026-03-02T09:36:00Z", r#""event": "tick""#);
+    assert_eq!(escalated(&d), [("L3".into(), "L4".into(), "waited 1m in L3".into())]);
+    assert_eq!(offers(&d), pairs(&[("t", "l4")]));
+    let snapshot = serde_json::to_value(desk.engine.snapshot()).unwrap();
+    let ticket = snapshot["tickets"].as_array().unwrap().iter().find(|x| x["ticket"]["id"] == "t").unwrap();
+    assert_eq!(ticket["tier_path"], serde_json::json!([0, 1, 2, 3]), "{ticket}");
+
+    // Each escalation rule sets a wait, a share, or both (zero is none); a
+    // share is at most 1.
+    for (rule, problem) in [
+        ("tier = \"L1\"", "routing.escalation[0]: set max_wait, sla_fraction or both"),
+        ("tier = \"L1\"\nsla_fraction = 0", "routing.escalation[0]: set max_wait, sla_fraction or both"),
+        ("tier = \"L1\"\nsla_fraction = 1.5", "routing.escalation[0].sla_fraction: must be from 0 to 1, found 1.5"),
+        ("tier = \"L1\"\nsla_fraction = -0.5", "routing.escalation[0].sla_fraction: must be from 0 to 1, found -0.5"),
+    ] {
+        let err = Policy::from_toml_str(&format!("version = 1\n[[routing.escalation]]\n{rule}"))
+            .unwrap()
+            .compile()
+            .unwrap_err();
+        assert_eq!(err.problems()[0].to_string(), problem);
+    }
+}

@@ -177,15 +177,24 @@ pub struct FairnessSpec {
     pub window: SignedDuration,
 }
 
-/// Automatic escalation out of a tier.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Automatic escalation out of a tier: after a wait, at a share of an SLA
+/// target, or whichever comes first (at least one of the two).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EscalationSpec {
     /// The tier escalated from.
     pub tier: String,
-    /// The longest a ticket may wait in that tier.
-    #[serde(with = "crate::time::duration_serde")]
+    /// The longest a ticket may wait in that tier (zero, the default: no
+    /// limit on the wait).
+    #[serde(default, with = "crate::time::duration_serde")]
     pub max_wait: SignedDuration,
+    /// Escalate a ticket waiting in that tier at the first SLA alert at or
+    /// past this share of a target (at most 1; zero, the default: none). The
+    /// alerts come at the `warn_at` fractions and at the breach, so list this
+    /// share in `warn_at` to escalate exactly there. A ticket on offer at
+    /// that alert is escalated at the next one.
+    #[serde(default)]
+    pub sla_fraction: f64,
 }
 
 /// One step of the relaxation ladder.
