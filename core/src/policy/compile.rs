@@ -543,20 +543,23 @@ fn compile_calendar(name: &str, spec: &CalendarSpec, path: &str, ck: &mut Checke
             days[d].clone_from(&intervals);
         }
     }
-    if ck.problems.len() > before {
-        return None;
-    }
-    let week = match WeeklyHours::new(days) {
-        Ok(w) => w,
-        Err(problems) => {
-            for p in problems {
-                // Map "tue[1]" back to the key the interval came from.
-                let day = p.path().split('[').next().unwrap_or("");
-                let key = DAYS.iter().position(|d| *d == day).and_then(|d| source[d]).unwrap_or(day);
-                let rest = &p.path()[day.len()..];
-                ck.problems.push(Problem::new(p.kind(), format!("{path}.hours.{key}{rest}"), p.message()));
+    // Bad hours do not hide the zone's and the holidays' problems: every
+    // problem at once.
+    let week = if ck.problems.len() > before {
+        None
+    } else {
+        match WeeklyHours::new(days) {
+            Ok(w) => Some(w),
+            Err(problems) => {
+                for p in problems {
+                    // Map "tue[1]" back to the key the interval came from.
+                    let day = p.path().split('[').next().unwrap_or("");
+                    let key = DAYS.iter().position(|d| *d == day).and_then(|d| source[d]).unwrap_or(day);
+                    let rest = &p.path()[day.len()..];
+                    ck.problems.push(Problem::new(p.kind(), format!("{path}.hours.{key}{rest}"), p.message()));
+                }
+                None
             }
-            return None;
         }
     };
     if spec.holidays.len() > MAX_HOLIDAYS {
@@ -571,8 +574,11 @@ fn compile_calendar(name: &str, spec: &CalendarSpec, path: &str, ck: &mut Checke
             Err(msg) => ck.error(ErrorKind::InvalidValue, hpath, msg),
         }
     }
-    match Calendar::new(name, &spec.timezone, week, holidays) {
-        Ok(c) => Some(c),
+    // With bad hours the calendar is still made (open all week) for its
+    // zone's problems, then dropped.
+    let hours_ok = week.is_some();
+    match Calendar::new(name, &spec.timezone, week.unwrap_or_else(WeeklyHours::always), holidays) {
+        Ok(c) => hours_ok.then_some(c),
         Err(e) => {
             ck.problems.extend(e.under(path).problems().iter().cloned());
             None

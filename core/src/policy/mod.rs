@@ -1255,6 +1255,15 @@ mod tests {
     }
 
     #[test]
+    fn a_calendars_bad_hours_do_not_hide_its_other_problems() {
+        let text = "version = 1\n[calendars.x]\ntimezone = \"America/Bogata\"\n\
+                    hours = { mon = [\"09:00-12:00\", \"11:00-13:00\"] }\nholidays = [\"2026-02-30\"]\n";
+        let err = Policy::from_toml_str(text).unwrap().compile().unwrap_err();
+        let paths: Vec<&str> = err.problems().iter().map(|p| p.path()).collect();
+        assert_eq!(paths, ["calendars.x.hours.mon[1]", "calendars.x.holidays[0]", "calendars.x.timezone"], "{err}");
+    }
+
+    #[test]
     fn version_is_required_and_checked() {
         assert_eq!(Policy::from_json_str("{}").unwrap_err().code(), "missing_field");
         assert_eq!(Policy::from_json_str(r#"{"version": 2}"#).unwrap_err().code(), "unsupported_version");
