@@ -256,6 +256,37 @@ fn abandoned_tickets_are_not_answered_and_a_desk_without_agents_ends() {
     assert_eq!(r.overall.answered, 0.0);
     assert_eq!(r.overall.unanswered, 50.0);
     assert_eq!(r.overall.service_level, 0.0);
+    // Legal but hopeless, and said so: the only team's shift (Saturday) never
+    // covers the arrivals (Monday, about 50 minutes at 60 an hour).
+    let warnings = s.check(&default_policy()).unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(warnings[0].path(), "streams[0]");
+    assert!(
+        warnings[0].message().contains("no team that takes these tickets in tier L1 is on shift while they arrive"),
+        "{warnings:?}"
+    );
+    assert_eq!(r.warnings, [warnings[0].to_string()]);
+    // A shift that covers part of the arrivals: no warning.
+    let covered = Scenario::from_toml_str(
+        r#"
+        [run]
+        start = "2026-03-02T00:00:00Z"
+        arrivals = 50
+        [[streams]]
+        name = "calls"
+        channel = "phone"
+        per_hour = 60
+        handle = { dist = "fixed", value = "5m" }
+        [[teams]]
+        name = "night"
+        agents = 2
+        tier = "L1"
+        timezone = "UTC"
+        shifts = { mon = "00:30-01:00" }
+        "#,
+    )
+    .unwrap();
+    assert_eq!(covered.check(&default_policy()).unwrap(), []);
 }
 
 fn problems(text: &str) -> Vec<String> {

@@ -680,6 +680,7 @@ mod tests {
         );
         let expected = [
             "calendars.emea-support.hours.weekdays: sets mon again (already set by \"mon\")",
+            "calendars.emea-support.timezone: unknown time zone \"Europe/Lodnon\" (did you mean \"Europe/London\"?)",
             "calendars.empty.hours: the calendar has no working hours; add intervals such as weekdays = [\"09:00-17:00\"]",
             "calendars.split.hours.tue[1]: \"12:00-18:00\" overlaps tue[0] \"09:00-13:00\"",
             "priority.overrides[0].when.customer_tier[0]: unknown customer tier \"vipp\" (did you mean \"vip\"?)",

@@ -1330,6 +1330,9 @@ impl Plan {
         // Streams.
         let priorities: Vec<String> = policy.priority_classes().to_vec();
         let mut streams = Vec::new();
+        // Per stream: the staffed teams that can take its tickets where they
+        // start (for the shift check below).
+        let mut first_teams: Vec<Vec<usize>> = Vec::new();
         for (i, s) in scenario.streams.iter().enumerate() {
             let path = format!("streams[{i}]");
             let before = problems.len();
@@ -1467,6 +1470,14 @@ impl Plan {
                     .collect();
                 let staffed = able.iter().any(|t| t.agents > 0);
                 let first = k == tier;
+                if first {
+                    first_teams.push(
+                        (0..scenario.teams.len())
+                            .filter(|&i| able.iter().any(|a| std::ptr::eq(*a, &scenario.teams[i])))
+                            .filter(|&i| scenario.teams[i].agents > 0)
+                            .collect(),
+                    );
+                }
                 if !staffed {
                     let msg = format!(
                         "no team with agents can take these tickets in tier {}: it needs {} agents{}{}, taking {}",
@@ -1566,6 +1577,44 @@ impl Plan {
                 tier: tier_index(&team.tier),
                 calendar,
             });
+        }
+
+        // Shifts: a stream none of whose teams is on duty while its tickets
+        // arrive (checked in 15-minute steps over the arrival window, at most
+        // a week: the run's duration, or the arrivals at their mean rate).
+        let per_hour: f64 = streams.iter().map(|s| s.arrivals.mean_per_hour()).sum();
+        #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+        let end_ms = stop_ms.unwrap_or_else(|| {
+            let hours = run.arrivals.map_or(0.0, |n| n as f64) / per_hour.max(1e-9);
+            start_ms.saturating_add((hours.min(24.0 * 7.0) * 3_600_000.0) as i64)
+        });
+        let end_ms = end_ms.min(start_ms + 7 * 86_400_000);
+        for (i, s) in streams.iter().enumerate() {
+            let Some(able) = first_teams.get(i) else { continue };
+            let on_duty = |at: i64| {
+                able.iter().any(|&t| {
+                    teams[t].calendar.as_ref().is_none_or(|c| c.is_open(crate::time::from_ms(at)).unwrap_or(false))
+                })
+            };
+            let mut at = start_ms;
+            let mut covered = able.is_empty();
+            while !covered && at <= end_ms {
+                covered = on_duty(at);
+                at += 15 * 60_000;
+            }
+            if !covered {
+                warnings.push(Problem::new(
+                    ErrorKind::InvalidValue,
+                    format!("streams[{i}]"),
+                    format!(
+                        "no team that takes these tickets in tier {} is on shift while they arrive ({} to about {}): \
+                         they wait for the first shift",
+                        tiers[s.tier].name,
+                        crate::time::from_ms(start_ms),
+                        crate::time::from_ms(end_ms)
+                    ),
+                ));
+            }
         }
 
         // Rough load check: offered work against agents at the first tier.
