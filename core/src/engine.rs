@@ -3348,7 +3348,9 @@ impl Engine {
             let year = week_start.to_zoned_datetime(jiff::tz::TimeZone::UTC).year();
             for cal in &calendars {
                 for h in cal.holidays() {
-                    let mut day = h.first;
+                    // From the year's first day for a holiday that began the
+                    // year before (leave over the new year).
+                    let mut day = h.first.max(jiff::civil::date(year, 1, 1));
                     while day <= h.last && day.year() == year {
                         let Ok(midnight) = cal
                             .zone()

@@ -1,9 +1,12 @@
 //! Tierwise decides who in a support desk gets which ticket, and in what order,
 //! and says why.
 //!
-//! This crate is the pure engine: no I/O, no clock, no threads. The host
-//! (a helpdesk server, the `tierwise` CLI, Python, a browser) reads files and
-//! clocks and hands the engine documents and instants.
+//! This crate is the pure engine: no I/O, no clock. The host (a helpdesk
+//! server, the `tierwise` CLI, Python, a browser) reads files and clocks and
+//! hands the engine documents and instants. A few entry points use threads
+//! for speed, with the same results as on one: reading JSON lines while
+//! routing ([`Engine::apply_json_lines`], [`Engine::route_json_lines`]), and
+//! rayon's pool for simulation replications, history reading and replay.
 //!
 //! # A 30-second tour
 //! ```

@@ -118,6 +118,18 @@ fn capacity_per_channel_and_calls_block_everything() {
     );
     assert!(offers(&d).is_empty(), "on a call: no other offers");
     assert_eq!(desk.engine.agent_load("ana").unwrap()["chat"], (2, 2));
+
+    // Unless the policy says calls do not block: with no exclusive channels,
+    // an agent on a call still gets email.
+    let mut desk = Desk::new(
+        "[routing]\nexclusive_channels = []",
+        &[r#"{"id": "ana", "tier": "L1", "capacity": {"phone": 1, "email": 5}}"#],
+    );
+    desk.login(T0, "ana");
+    let call = r#""event": "ticket_created", "ticket": {"id": "p1", "created_at": "2026-03-02T09:01:00Z", "channel": "phone"}"#;
+    assert_eq!(offers(&desk.send("2026-03-02T09:01:00Z", call)), pairs(&[("p1", "ana")]));
+    let mail = r#""event": "ticket_created", "ticket": {"id": "e1", "created_at": "2026-03-02T09:01:01Z", "channel": "email"}"#;
+    assert_eq!(offers(&desk.send("2026-03-02T09:01:01Z", mail)), pairs(&[("e1", "ana")]));
 }
 
 #[test]
@@ -162,6 +174,17 @@ fn longest_idle_is_the_default_and_round_robin_rotates() {
         pairs(&[("t0", "b"), ("t1", "b"), ("t2", "a")]),
         "spare 4 > 2, then 3 > 2, then 2 = 2 -> roster order"
     );
+
+    // Round robin goes by the order of last offers, not logins: agents not
+    // offered anything yet come in roster order, then each in turn.
+    let three = [agents[0], agents[1], r#"{"id": "c", "tier": "L1", "capacity": {"chat": 5}}"#];
+    let mut desk = Desk::new("[routing]\nstrategy = \"round_robin\"", &three);
+    desk.login("2026-03-02T08:00:00Z", "c");
+    desk.login("2026-03-02T08:10:00Z", "a");
+    desk.login("2026-03-02T08:20:00Z", "b");
+    let got: Vec<_> =
+        (0..5).flat_map(|i| offers(&desk.ticket(&format!("2026-03-02T09:00:0{i}Z"), &format!("t{i}"), ""))).collect();
+    assert_eq!(got, pairs(&[("t0", "a"), ("t1", "b"), ("t2", "c"), ("t3", "a"), ("t4", "b")]));
 }
 
 #[test]
@@ -174,6 +197,43 @@ fn best_skill_match_prefers_the_expert() {
     desk.login(T0, "guru");
     let d = desk.ticket("2026-03-02T09:01:00Z", "t", r#""skills": {"db": 2}"#);
     assert_eq!(offers(&d), pairs(&[("t", "guru")]));
+
+    // When the first key ties, the second decides: two equal experts, the
+    // one idle longer (logged in first, though later in the roster) first.
+    let mut desk = Desk::new(
+        "[routing]\nstrategy = [\"best_skill_match\", \"longest_idle\"]",
+        &[
+            r#"{"id": "ok", "tier": "L1", "skills": {"db": 2}}"#,
+            r#"{"id": "late", "tier": "L1", "skills": {"db": 5}}"#,
+            r#"{"id": "early", "tier": "L1", "skills": {"db": 5}}"#,
+        ],
+    );
+    desk.login("2026-03-02T08:00:00Z", "ok");
+    desk.login("2026-03-02T08:10:00Z", "early");
+    desk.login("2026-03-02T08:30:00Z", "late");
+    let d = desk.ticket("2026-03-02T09:01:00Z", "t", r#""skills": {"db": 2}"#);
+    assert_eq!(offers(&d), pairs(&[("t", "early")]));
+}
+
+/// A rejected ticket goes back to its old place: before a later ticket of
+/// the same priority (no SLA here, so arrival decides).
+#[test]
+fn a_rejected_ticket_keeps_its_place_in_the_queue() {
+    let mut desk = Desk::new(
+        "",
+        &[
+            r#"{"id": "a", "tier": "L1", "languages": ["en"], "capacity": {"chat": 1}}"#,
+            r#"{"id": "b", "tier": "L1", "languages": ["en", "es"], "capacity": {"chat": 1}}"#,
+        ],
+    );
+    desk.login("2026-03-02T08:00:00Z", "a");
+    assert_eq!(offers(&desk.ticket("2026-03-02T09:00:00Z", "t", "")), pairs(&[("t", "a")]));
+    assert!(offers(&desk.ticket("2026-03-02T09:00:01Z", "u", r#""language": "es""#)).is_empty());
+    // a rejects t (and cannot take u): both wait, t from before u.
+    let d = desk.send("2026-03-02T09:00:05Z", r#""event": "offer_rejected", "agent": "a", "ticket": "t""#);
+    assert!(offers(&d).is_empty(), "{d:?}");
+    // b, who could take either, gets t first.
+    assert_eq!(offers(&desk.login("2026-03-02T09:00:10Z", "b")), pairs(&[("t", "b")]));
 }
 
 #[test]
@@ -191,11 +251,15 @@ fn rejection_and_expiry_requeue_and_skip_the_agent() {
     assert_eq!(offers(&d), pairs(&[("t", "a")]));
     let d = desk.send("2026-03-02T09:00:10Z", r#""event": "offer_rejected", "agent": "a", "ticket": "t""#);
     assert_eq!(offers(&d), pairs(&[("t", "b")]), "{d:?}");
-    // b lets it expire: a is still skipped, b now too: nobody gets it.
-    let d = desk.send("2026-03-02T09:01:00Z", r#""event": "tick""#);
+    // b lets it expire, at 09:00:40 to the second: a is still skipped, b now
+    // too: nobody gets it.
+    let d = desk.send("2026-03-02T09:00:39Z", r#""event": "tick""#);
+    assert!(!d.iter().any(|x| matches!(x, Decision::OfferExpired { .. })), "{d:?}");
+    let d = desk.send("2026-03-02T09:00:40Z", r#""event": "tick""#);
     assert!(d.iter().any(|x| matches!(x, Decision::OfferExpired { agent, .. } if agent == "b")), "{d:?}");
     assert!(offers(&d).is_empty());
-    // After a's cooldown (09:05:10) a gets it again.
+    // After a's cooldown (5m from 09:00:10) a gets it again, not before.
+    assert!(offers(&desk.send("2026-03-02T09:05:09Z", r#""event": "tick""#)).is_empty());
     let d = desk.send("2026-03-02T09:05:10Z", r#""event": "tick""#);
     assert_eq!(offers(&d), pairs(&[("t", "a")]));
     // Accepting an offer that was not made is an error and changes nothing.
@@ -461,6 +525,20 @@ fn coverage_lint_finds_gaps_weekends_and_holidays() {
     let wednesday = desk.engine.coverage("2026-03-18T00:00:00Z".parse().unwrap()).unwrap();
     let network = wednesday.gaps.iter().find(|g| g.requirement == "tier L1, skill network, language es").unwrap();
     assert!(network.no_weekend_cover, "{network:?}");
+    // A holiday that began the year before still counts in this year's days.
+    let leave = Desk::new(
+        r#"
+        [calendars.office]
+        timezone = "Europe/Madrid"
+        hours = { weekdays = "09:00-17:00" }
+        holidays = [{ from = "2025-12-20", to = "2026-01-09", name = "closed" }]
+        "#,
+        &[r#"{"id": "day", "tier": "L1", "skills": {"network": 2}, "shift": "office"}"#],
+    );
+    let report = leave.engine.coverage("2026-01-05T00:00:00Z".parse().unwrap()).unwrap();
+    let network = report.gaps.iter().find(|g| g.requirement == "tier L1, skill network").unwrap();
+    assert_eq!(network.holidays_uncovered.first().map(String::as_str), Some("2026-01-01 (closed, office)"));
+    assert_eq!(network.holidays_uncovered.len(), 9, "{:?}", network.holidays_uncovered);
     // Weeks outside the calendars' years are refused, not reported uncovered.
     for start in ["2999-12-30T00:00:00Z", "1899-12-31T00:00:00Z", "9999-12-27T00:00:00Z"] {
         let err = desk.engine.coverage(start.parse().unwrap()).unwrap_err();
@@ -960,4 +1038,29 @@ fn escalation_at_a_share_of_the_sla_target_and_the_tier_path() {
             .unwrap_err();
         assert_eq!(err.problems()[0].to_string(), problem);
     }
+}
+
+/// `tierwise validate` (the compiled policy's warnings) says when a ladder's
+/// last step comes after an SLA rule's first-response target, and only then.
+#[test]
+fn a_ladder_longer_than_the_first_response_target_is_a_warning() {
+    let warnings = |after: &str| {
+        let text = format!(
+            "version = 1\n[[sla.policies]]\nfirst_response = \"10m\"\n[[routing.relaxation]]\nafter = \"{after}\"\nlower_levels = 1\n"
+        );
+        Policy::from_toml_str(&text)
+            .unwrap()
+            .compile()
+            .unwrap()
+            .warnings()
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        warnings("15m"),
+        ["routing.relaxation: the ladder's last step (15m) comes after the first-response target of \
+          sla.policies[0] (10m): those tickets breach before they are fully relaxed"]
+    );
+    assert_eq!(warnings("10m"), Vec::<String>::new());
 }

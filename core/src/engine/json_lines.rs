@@ -16,7 +16,9 @@ const AHEAD: usize = 8;
 #[derive(Debug)]
 pub enum LinesStopped<E> {
     /// The line numbered `line` is not an event, or the engine refused it;
-    /// the engine is as it was after the line before.
+    /// the engine is as it was after the line before, except that the timers
+    /// due by the refused line's instant have fired (their decisions were
+    /// handed out), as time passes whether or not an event is valid.
     Event {
         /// The line's number, as the caller numbered it.
         line: u64,
