@@ -343,6 +343,8 @@ fn preferred_agent_waits_then_falls_back() {
     );
     // "busy" went to usual (roster order on equal idle time), so t waits for usual.
     assert!(offers(&d).is_empty(), "{d:?}");
+    let d = desk.send("2026-03-02T09:03:59Z", r#""event": "tick""#);
+    assert!(offers(&d).is_empty(), "the wait lasts 3m to the second: {d:?}");
     let d = desk.send("2026-03-02T09:04:00Z", r#""event": "tick""#);
     assert_eq!(offers(&d), pairs(&[("t", "other")]));
 }
@@ -405,6 +407,8 @@ fn wrap_up_and_fairness_cap() {
     desk.ticket("2026-03-02T09:00:10Z", "t2", "");
     let d = desk.send("2026-03-02T09:02:00Z", r#""event": "agent_finished", "agent": "a", "ticket": "t1""#);
     assert!(offers(&d).is_empty(), "wrap-up until 09:03");
+    let d = desk.send("2026-03-02T09:02:59Z", r#""event": "tick""#);
+    assert!(offers(&d).is_empty(), "wrap-up until 09:03, not a second less");
     let d = desk.send("2026-03-02T09:03:00Z", r#""event": "tick""#);
     assert_eq!(offers(&d), pairs(&[("t2", "a")]));
     desk.send("2026-03-02T09:03:01Z", r#""event": "offer_accepted", "agent": "a", "ticket": "t2""#);

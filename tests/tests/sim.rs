@@ -231,8 +231,7 @@ teams:
 
 #[test]
 fn abandoned_tickets_are_not_answered_and_a_desk_without_agents_ends() {
-    let s = Scenario::from_toml_str(
-        r#"
+    let night = r#"
         [run]
         start = "2026-03-02T00:00:00Z"
         arrivals = 50
@@ -248,9 +247,8 @@ fn abandoned_tickets_are_not_answered_and_a_desk_without_agents_ends() {
         tier = "L1"
         timezone = "UTC"
         shifts = { sat = "00:00-01:00" }
-        "#,
-    )
-    .unwrap();
+        "#;
+    let s = Scenario::from_toml_str(night).unwrap();
     let r = run(&s, 1);
     assert_eq!(r.overall.arrived, 50.0);
     assert_eq!(r.overall.answered, 0.0);
@@ -267,25 +265,8 @@ fn abandoned_tickets_are_not_answered_and_a_desk_without_agents_ends() {
     );
     assert_eq!(r.warnings, [warnings[0].to_string()]);
     // A shift that covers part of the arrivals: no warning.
-    let covered = Scenario::from_toml_str(
-        r#"
-        [run]
-        start = "2026-03-02T00:00:00Z"
-        arrivals = 50
-        [[streams]]
-        name = "calls"
-        channel = "phone"
-        per_hour = 60
-        handle = { dist = "fixed", value = "5m" }
-        [[teams]]
-        name = "night"
-        agents = 2
-        tier = "L1"
-        timezone = "UTC"
-        shifts = { mon = "00:30-01:00" }
-        "#,
-    )
-    .unwrap();
+    let covered =
+        Scenario::from_toml_str(&night.replace(r#"{ sat = "00:00-01:00" }"#, r#"{ mon = "00:30-01:00" }"#)).unwrap();
     assert_eq!(covered.check(&default_policy()).unwrap(), []);
 }
 
