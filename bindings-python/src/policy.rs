@@ -43,18 +43,8 @@ pub(crate) fn read_file(py: Python<'_>, domain: Domain, path: &str, limit: usize
         let message = format!("{path} is {} bytes; the limit is {limit}", meta.len());
         return Err(errors::one(py, domain, "", &message, "too_large"));
     }
-    let text = String::from_utf8(std::fs::read(path)?)
-        .map_err(|e| errors::one(py, domain, "", &format!("{path} is not UTF-8 text: {}", e.utf8_error()), "syntax"))?;
-    Ok(without_byte_order_mark(text))
-}
-
-/// The text without a leading byte-order mark (as some Windows editors
-/// write), which is not part of the document.
-pub(crate) fn without_byte_order_mark(text: String) -> String {
-    match text.strip_prefix('\u{feff}') {
-        Some(rest) => rest.to_owned(),
-        None => text,
-    }
+    String::from_utf8(std::fs::read(path)?)
+        .map_err(|e| errors::one(py, domain, "", &format!("{path} is not UTF-8 text: {}", e.utf8_error()), "syntax"))
 }
 
 /// The format of a file: its extension, else its content.

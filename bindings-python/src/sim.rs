@@ -41,9 +41,7 @@ fn load_arrivals(py: Python<'_>, inner: &mut sim::Scenario, base: Option<&Path>)
         if len > sim::MAX_ARRIVALS_BYTES as u64 {
             return Err(format!("{} is {len} bytes; the limit is {}", full.display(), sim::MAX_ARRIVALS_BYTES));
         }
-        std::fs::read_to_string(&full)
-            .map(crate::policy::without_byte_order_mark)
-            .map_err(|e| format!("cannot read {}: {e}", full.display()))
+        std::fs::read_to_string(&full).map_err(|e| format!("cannot read {}: {e}", full.display()))
     };
     errors::guard(|| inner.load_arrivals(read))?.map_err(|e| scenario_err(py, &e))
 }

@@ -29,13 +29,7 @@ pub fn read_limited(path: &str, limit: usize) -> Result<String, String> {
     if bytes.len() > limit {
         return Err(format!("error: {path} is over the limit of {limit} bytes"));
     }
-    let mut text = String::from_utf8(bytes).map_err(|e| format!("error: {path} is not UTF-8 text: {e}"))?;
-    // A byte-order mark (as some Windows editors write) is not part of the
-    // document.
-    if text.starts_with('\u{feff}') {
-        text.drain(..'\u{feff}'.len_utf8());
-    }
-    Ok(text)
+    String::from_utf8(bytes).map_err(|e| format!("error: {path} is not UTF-8 text: {e}"))
 }
 
 /// Files at least this large are read by two threads at once.

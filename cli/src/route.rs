@@ -86,14 +86,7 @@ fn numbered_lines(
             Ok(_) if line.len() > MAX_EVENT_BYTES => {
                 Some(Err(format!("error: {name}:{number}: line longer than {MAX_EVENT_BYTES} bytes")))
             }
-            Ok(_) => {
-                // A byte-order mark (as some Windows editors write) is not part
-                // of the first event.
-                if number == 1 && line.starts_with('\u{feff}') {
-                    line.drain(..'\u{feff}'.len_utf8());
-                }
-                Some(Ok((number, line)))
-            }
+            Ok(_) => Some(Ok((number, line))),
             Err(e) => Some(Err(format!("error: {name}:{number}: cannot read: {e}"))),
         }
     })

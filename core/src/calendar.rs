@@ -670,7 +670,8 @@ impl fmt::Debug for Calendar {
     }
 }
 
-fn in_range(ms: i64) -> bool {
+/// Whether an instant lies within the years calendars answer for.
+pub(crate) fn in_range(ms: i64) -> bool {
     (i64::from(MIN_YEAR)..=i64::from(MAX_YEAR)).contains(&utc_year(ms))
 }
 

@@ -3266,15 +3266,14 @@ impl Engine {
     pub fn coverage(&self, week_start: Timestamp) -> Result<CoverageReport, Error> {
         let start = to_ms(week_start);
         let end = start.saturating_add(SLOTS as i64 * SLOT_MS);
-        let years = i64::from(crate::calendar::MIN_YEAR)..=i64::from(crate::calendar::MAX_YEAR);
-        if !years.contains(&crate::time::utc_year(start)) || !years.contains(&crate::time::utc_year(end - 1)) {
+        if !crate::calendar::in_range(start) || !crate::calendar::in_range(end - 1) {
             return Err(Error::new(
                 ErrorKind::OutOfRange,
                 "week_start",
                 format!(
                     "the week of {week_start} is outside the years {} to {} that calendars answer for",
-                    years.start(),
-                    years.end()
+                    crate::MIN_YEAR,
+                    crate::MAX_YEAR
                 ),
             ));
         }

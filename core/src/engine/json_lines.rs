@@ -267,11 +267,15 @@ fn read_ahead<S: AsRef<str>, E, X>(
     mut between: impl FnMut() -> Result<(), X>,
 ) -> Result<(), X> {
     let mut batch = Vec::with_capacity(BATCH);
+    let mut first = true;
     for item in lines {
         let read = match item {
             Err(e) => Read::Failed(e),
             Ok((line, text)) => {
-                let text = text.as_ref().trim();
+                let mut text = text.as_ref().trim();
+                if std::mem::take(&mut first) {
+                    text = crate::policy::without_byte_order_mark(text);
+                }
                 if text.is_empty() || text.starts_with('#') {
                     continue;
                 }

@@ -213,23 +213,23 @@ pub fn generate(spec: &DeskSpec, policy: &CompiledPolicy) -> Result<History, Err
         );
         return Err(Error::new(ErrorKind::TooLarge, path, message));
     }
-    // Every day within the years calendars answer for (shifts, SLA clocks).
-    let years = i32::from(crate::calendar::MIN_YEAR)..=i32::from(crate::calendar::MAX_YEAR);
-    let last = spec.start.checked_add(jiff::Span::new().days(i64::from(spec.days))).ok();
-    if !years.contains(&i32::from(spec.start.year())) || !last.is_some_and(|d| years.contains(&i32::from(d.year()))) {
-        return Err(Error::new(
-            ErrorKind::OutOfRange,
-            "start",
-            format!("the days generated must lie within the years {} to {}", years.start(), years.end()),
-        ));
-    }
-    let mut draws = Draws { seed: spec.seed, n: 0, stream: 1 };
-    let roster = roster(spec, &mut draws)?;
     let start = spec
         .start
         .to_zoned_datetime(TimeZone::UTC)
         .map_err(|e| Error::new(ErrorKind::InvalidValue, "start", e.to_string()))?
         .timestamp();
+    // Every day within the years calendars answer for (shifts, SLA clocks).
+    let start_ms = crate::time::to_ms(start);
+    if !crate::calendar::in_range(start_ms) || !crate::calendar::in_range(start_ms + i64::from(spec.days) * 86_400_000)
+    {
+        return Err(Error::new(
+            ErrorKind::OutOfRange,
+            "start",
+            format!("the days generated must lie within the years {} to {}", crate::MIN_YEAR, crate::MAX_YEAR),
+        ));
+    }
+    let mut draws = Draws { seed: spec.seed, n: 0, stream: 1 };
+    let roster = roster(spec, &mut draws)?;
     let mut inputs: Vec<Record> = roster
         .iter()
         .map(|a| Record::Input(Event::new(start, EventKind::AgentLoggedIn { agent: a.id.clone() })))

@@ -813,6 +813,7 @@ impl<'de> Deserialize<'de> for Policy {
 /// A document over the limits, text that is not valid `format`, or a format
 /// this build does not read (see [`Format::is_supported`]).
 pub fn parse_value(text: &str, format: Format, max_bytes: usize) -> Result<Value, Error> {
+    let text = without_byte_order_mark(text);
     if text.len() > max_bytes {
         return Err(Error::new(
             ErrorKind::TooLarge,
@@ -910,9 +911,17 @@ pub(crate) fn parse_json_fast<T: DeserializeOwned>(text: &str, max_bytes: usize)
     serde_json::from_str(text).ok()
 }
 
+/// The text without a leading byte-order mark (as some Windows editors
+/// write), which is not part of the document: every document and event line
+/// is read through this.
+pub(crate) fn without_byte_order_mark(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
 /// Parses a JSON document straight into `T`, with the field path of the first
 /// problem.
 pub(crate) fn parse_json<T: DeserializeOwned>(text: &str, max_bytes: usize) -> Result<T, Error> {
+    let text = without_byte_order_mark(text);
     if let Some(t) = parse_json_fast(text, max_bytes) {
         return Ok(t);
     }

@@ -61,7 +61,8 @@ const COLUMNS: [&str; 5] = ["timestamp", "channel", "priority", "skills", "handl
 /// the header being line 1), at most 100; a header that lacks `timestamp`
 /// or names an unknown column; more than [`MAX_RECORDED_ARRIVALS`] rows.
 pub fn read_arrivals_csv(text: &str) -> Result<Vec<RecordedArrival>, Error> {
-    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    let mut lines =
+        crate::policy::without_byte_order_mark(text).lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
     let Some((_, header)) = lines.next() else {
         return Err(Error::new(
             ErrorKind::MissingField,

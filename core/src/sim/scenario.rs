@@ -1458,25 +1458,21 @@ impl Plan {
                 continue;
             }
             for (k, t) in tiers.iter().enumerate().skip(tier) {
-                let able: Vec<&TeamSpec> = scenario
-                    .teams
-                    .iter()
-                    .filter(|team| {
-                        team.tier == t.name
+                // The staffed teams that can take them in this tier.
+                let able: Vec<usize> = (0..scenario.teams.len())
+                    .filter(|&i| {
+                        let team = &scenario.teams[i];
+                        team.agents > 0
+                            && team.tier == t.name
                             && s.skills.iter().all(|(sk, &lvl)| team.skills.get(sk).is_some_and(|&x| x >= lvl))
                             && s.language.as_ref().is_none_or(|l| team.languages.contains(l))
                             && team.capacity.as_ref().is_none_or(|c| c.get(s.channel.name()).is_some_and(|&n| n > 0))
                     })
                     .collect();
-                let staffed = able.iter().any(|t| t.agents > 0);
+                let staffed = !able.is_empty();
                 let first = k == tier;
                 if first {
-                    first_teams.push(
-                        (0..scenario.teams.len())
-                            .filter(|&i| able.iter().any(|a| std::ptr::eq(*a, &scenario.teams[i])))
-                            .filter(|&i| scenario.teams[i].agents > 0)
-                            .collect(),
-                    );
+                    first_teams.push(able.clone());
                 }
                 if !staffed {
                     let msg = format!(
@@ -1503,7 +1499,7 @@ impl Plan {
                             format!("{msg}; escalated tickets will wait until the run ends"),
                         ));
                     }
-                } else if s.confidential > 0.0 && !able.iter().any(|t| t.clearance && t.agents > 0) {
+                } else if s.confidential > 0.0 && !able.iter().any(|&i| scenario.teams[i].clearance) {
                     warnings.push(Problem::new(
                         ErrorKind::InvalidValue,
                         format!("{path}.confidential"),
