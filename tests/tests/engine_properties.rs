@@ -490,7 +490,7 @@ fn first_difference(a: &[String], b: &[String], what: &str) -> Result<(), TestCa
 
 thread_local! {
     /// Events delivered to engines by this thread's current property.
-    static EVENTS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    pub(crate) static EVENTS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
     /// Histories run by this thread's current property.
     static HISTORIES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
@@ -498,7 +498,7 @@ thread_local! {
 /// Counts one history of property `name`; once the property has run all its
 /// cases, prints how many histories and events it ran (what `scripts/dst`
 /// reports). Each property runs its cases on one thread.
-fn tally(name: &str) {
+pub(crate) fn tally(name: &str) {
     let cases = std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(CASES);
     let histories = HISTORIES.with(|h| {
         h.set(h.get() + 1);
@@ -511,7 +511,7 @@ fn tally(name: &str) {
 }
 
 /// Cases per property in a plain `cargo test` (`scripts/dst --seeds N` sets more).
-const CASES: u32 = 96;
+pub(crate) const CASES: u32 = 96;
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: CASES, max_shrink_iters: 2000, ..ProptestConfig::default() })]

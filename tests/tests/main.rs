@@ -6,6 +6,7 @@ mod engine_rules;
 mod examples;
 mod history;
 mod preview;
+mod queue_order;
 mod reading;
 mod sim;
 mod sla_properties;
