@@ -2734,7 +2734,12 @@ impl Engine {
     /// and regrouped, shifts and each ticket's next relaxation, escalation and
     /// SLA alert follow the new policy, free agents are filed under the new
     /// strategy, and whatever the new policy lets be offered now is offered
-    /// (the decisions are appended to `out`, with a `wake_at`).
+    /// (the decisions are appended to `out`, with a `wake_at`). Loads are
+    /// counted again: an agent that tickets waiting on their customers take
+    /// over its capacity (when the new policy counts them) keeps them, and
+    /// takes nothing new on that channel until it is back under. A ticket
+    /// waiting for its last agent, who may not serve it under the new policy,
+    /// waits for anyone instead, at its place.
     ///
     /// # Errors
     /// The policy cannot hold the roster (an agent's tier or shift calendar
@@ -2751,17 +2756,32 @@ impl Engine {
             engine.update_shift(a);
         }
         for t in 0..u32::try_from(engine.tickets.len()).unwrap_or(0) {
-            if !engine.tickets[t as usize].ticket.id.is_empty() {
-                engine.arm(t);
+            if engine.tickets[t as usize].ticket.id.is_empty() {
+                continue;
             }
+            // A ticket waiting for its last agent, who may no longer serve it
+            // under the new policy (its relaxation ladder differs), waits for
+            // anyone instead, at its place.
+            if let Status::Sticky { agent, .. } = engine.tickets[t as usize].status
+                && !engine.can_serve(agent, &engine.requirements(t))
+            {
+                engine.dequeue(t);
+                engine.enqueue_plain(t);
+            }
+            engine.arm(t);
         }
         // Offers counted by the fairness cap leave it when the new window
         // says (the pending rechecks were set for the old one): those past
-        // it now, the others at their time.
-        if engine.rules.fairness.is_some() {
+        // it now, each of the others at its time, as if it had been made
+        // under this policy. (A recheck only for the oldest left the cap on
+        // too long when the agent reached it again later: nothing looked
+        // when the next oldest left the shorter window.)
+        if let Some((_, window)) = engine.rules.fairness {
             for a in 0..u32::try_from(engine.agents.len()).unwrap_or(0) {
-                if let Some(next) = engine.forget_old_offers(a) {
-                    engine.schedule(next, TimerKind::Recheck { agent: a });
+                engine.forget_old_offers(a);
+                let leaving: Vec<i64> = engine.agents[a as usize].recent_offers.iter().map(|&t| t + window).collect();
+                for at in leaving {
+                    engine.schedule(at, TimerKind::Recheck { agent: a });
                 }
             }
         }
@@ -3086,11 +3106,16 @@ impl Engine {
     /// Checked: every ticket is in exactly one place (one group queue, one
     /// agent's sticky list, or neither, as its status says); each agent's load
     /// per channel equals what it holds (offers, work, wrap-up) and never
-    /// exceeds its capacity; no confidential ticket is offered to or held by an
+    /// exceeds its capacity (but for tickets waiting on their customers, which
+    /// a reload may make count); no confidential ticket is offered to or held by an
     /// agent without clearance, and no agent holds a ticket it cannot serve;
     /// ready queues hold exactly the agents ready for them; and no waiting
     /// ticket has a ready agent that could take it and has not declined it
-    /// (work conservation).
+    /// (work conservation). And every change due without a new event has its
+    /// live timer: an offer's expiry, the end of a sticky wait, a waiting
+    /// ticket's next relaxation step and escalation, an agent's next shift
+    /// change (and whether it is on shift now), the end of a declined
+    /// ticket's cooldown and of a fairness cap.
     #[must_use]
     pub fn audit(&self) -> Vec<String> {
         let mut problems = Vec::new();
@@ -3110,7 +3135,12 @@ impl Engine {
             }
         }
         let expected_load = self.expected_loads();
+        let mut pending_held = vec![[0u8; CHANNELS]; self.agents.len()];
         for (t, slot) in self.tickets.iter().enumerate() {
+            if let (Status::Pending { agent: Some(a) }, true) = (slot.status, self.rules.pending_consumes_capacity) {
+                let held = &mut pending_held[a as usize][slot.channel.index()];
+                *held = held.saturating_add(1);
+            }
             let id = &slot.ticket.id;
             let t32 = u32::try_from(t).unwrap_or(u32::MAX);
             if slot.channel != slot.ticket.channel {
@@ -3132,6 +3162,11 @@ impl Engine {
             if sticky_in[t] != want_sticky {
                 problems.push(format!("ticket {id} ({:?}) is in {} sticky lists", slot.status, sticky_in[t]));
             }
+            if let Status::Sticky { agent, .. } = slot.status
+                && !self.can_serve(agent, &self.requirements(t32))
+            {
+                problems.push(format!("ticket {id} waits for {} who cannot serve it", self.roster[agent as usize].id));
+            }
             if let Some(a) = self.load_holder(slot) {
                 if slot.ticket.confidential && !self.roster[a as usize].clearance {
                     problems.push(format!(
@@ -3149,8 +3184,12 @@ impl Engine {
             if agent.load != expected_load[a] {
                 problems.push(format!("agent {name} load {:?} but holds {:?}", agent.load, expected_load[a]));
             }
-            for c in 0..CHANNELS {
-                if agent.load[c] > agent.capacity[c] {
+            // Tickets waiting on their customers may take an agent over its
+            // capacity when a reload makes them count: the agent then takes
+            // nothing new on that channel until it is back under. Nothing
+            // else may.
+            for (c, (load, capacity)) in agent.load.iter().zip(agent.capacity).enumerate() {
+                if load.saturating_sub(pending_held[a][c]) > capacity {
                     problems.push(format!("agent {name} exceeds capacity on {}", Channel::ALL[c]));
                 }
             }
@@ -3207,8 +3246,100 @@ impl Engine {
                 }
             }
         }
+        self.audit_timers(&mut problems);
         problems.extend(self.waiting.check());
         problems
+    }
+
+    /// The part of [`Engine::audit`] about time: whatever is due to change
+    /// without a new event has a live timer by then. A missing one would
+    /// leave an offer reserved forever, a ticket never relaxed or escalated,
+    /// an agent on shift after its shift ends, or a declined ticket never
+    /// offered to that agent again.
+    fn audit_timers(&self, problems: &mut Vec<String>) {
+        let mut ticket_timers: Vec<Vec<i64>> = vec![Vec::new(); self.tickets.len()];
+        let mut shift_timers: Vec<Vec<i64>> = vec![Vec::new(); self.agents.len()];
+        let mut rechecks: Vec<Vec<i64>> = vec![Vec::new(); self.agents.len()];
+        for Reverse(timer) in &self.timers {
+            if !self.timer_is_live(timer.kind) {
+                continue;
+            }
+            match timer.kind {
+                TimerKind::Ticket { ticket, .. } => ticket_timers[ticket as usize].push(timer.at),
+                TimerKind::Shift { agent, .. } => shift_timers[agent as usize].push(timer.at),
+                TimerKind::Recheck { agent } => rechecks[agent as usize].push(timer.at),
+                TimerKind::WrapUp { .. } => {}
+            }
+        }
+        // A timer armed at an instant already past fires at the next event.
+        let by = |at: i64| at.max(self.now);
+        for (t, slot) in self.tickets.iter().enumerate() {
+            let id = &slot.ticket.id;
+            if id.is_empty() {
+                continue;
+            }
+            let live = &ticket_timers[t];
+            if live.len() > 1 || live.first().copied() != slot.armed.get() {
+                problems
+                    .push(format!("ticket {id} is armed for {:?} but has live timers at {live:?}", slot.armed.get()));
+            }
+            let mut due: Vec<(i64, &str)> = Vec::new();
+            match slot.status {
+                Status::Offered { expires, .. } if expires != NEVER => due.push((expires, "offer expiry")),
+                Status::Sticky { until, .. } => due.push((until, "wait for its sticky agent")),
+                Status::Queued => {
+                    if let Some(step) = self.rules.relaxation.get(usize::from(slot.relax)) {
+                        due.push((slot.tier_since.saturating_add(step.after_ms), "next relaxation step"));
+                    }
+                    if let Some(Some(wait)) = self.rules.escalate_after_ms.get(usize::from(slot.tier)) {
+                        due.push((slot.tier_since.saturating_add(*wait), "escalation"));
+                    }
+                }
+                _ => {}
+            }
+            for (at, what) in due {
+                if slot.armed.get().is_none_or(|armed| armed > by(at)) {
+                    problems.push(format!("ticket {id}'s {what} at {} has no timer", from_ms(at)));
+                }
+            }
+            for &(a, until) in &slot.skip {
+                if until > self.now && !rechecks[a as usize].iter().any(|&r| r <= until) {
+                    problems.push(format!(
+                        "{} declined ticket {id} until {}, but nothing rechecks the agent by then",
+                        self.roster[a as usize].id,
+                        from_ms(until)
+                    ));
+                }
+            }
+        }
+        let now = from_ms(self.now);
+        for (a, agent) in self.agents.iter().enumerate() {
+            if !agent.logged_in {
+                continue;
+            }
+            let name = &self.roster[a].id;
+            if let Some(calendar) = &agent.shift {
+                let open = calendar.is_open(now).unwrap_or(false);
+                if agent.on_shift != open {
+                    problems
+                        .push(format!("agent {name} is on shift: {}, but its calendar says {open}", agent.on_shift));
+                }
+                let next = calendar.next_change(now).ok().flatten().map(to_ms);
+                if shift_timers[a].as_slice() != next.as_slice() {
+                    problems.push(format!(
+                        "agent {name}'s shift next changes at {next:?}, but its live shift timers are at {:?}",
+                        shift_timers[a]
+                    ));
+                }
+            }
+            if self.at_fairness_cap(u32::try_from(a).unwrap_or(u32::MAX))
+                && let Some((_, window)) = self.rules.fairness
+                && let Some(&oldest) = agent.recent_offers.front()
+                && !rechecks[a].iter().any(|&r| r <= by(oldest + window))
+            {
+                problems.push(format!("agent {name} is at its fairness cap and nothing rechecks it"));
+            }
+        }
     }
 
     /// The SLA clock states of a ticket now (for hosts showing deadlines).

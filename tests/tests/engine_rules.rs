@@ -458,6 +458,30 @@ fn a_reloaded_fairness_window_holds_from_the_capped_offers() {
     assert!(desk.engine.audit().is_empty());
 }
 
+/// Two offers in the window when it shrinks: each leaves at its own time under
+/// the new window. (Only the oldest's recheck was set again, so an agent
+/// capped once more later stayed capped after the second had left: the
+/// engine's audit now checks that a capped agent has a recheck.)
+#[test]
+fn a_shrunk_fairness_window_lets_every_capped_offer_go_at_its_time() {
+    let cap = |window: &str| format!("[routing]\nfairness = {{ max_offers = 2, window = \"{window}\" }}");
+    let mut desk = Desk::new(&cap("30m"), &[r#"{"id": "a", "tier": "L1", "capacity": {"chat": 5}}"#]);
+    desk.login(T0, "a");
+    assert_eq!(offers(&desk.ticket("2026-03-02T09:00:00Z", "t1", "")), pairs(&[("t1", "a")]));
+    desk.send("2026-03-02T09:00:05Z", r#""event": "offer_accepted", "agent": "a", "ticket": "t1""#);
+    assert_eq!(offers(&desk.ticket("2026-03-02T09:01:00Z", "t2", "")), pairs(&[("t2", "a")]));
+    desk.send("2026-03-02T09:01:05Z", r#""event": "offer_accepted", "agent": "a", "ticket": "t2""#);
+    let mut out = Vec::new();
+    desk.engine.reload(policy(&cap("10m")), &mut out).unwrap();
+    // 09:00's offer leaves at 09:10; then t3 makes two again (09:01, 09:10).
+    assert_eq!(offers(&desk.ticket("2026-03-02T09:10:00Z", "t3", "")), pairs(&[("t3", "a")]));
+    desk.send("2026-03-02T09:10:05Z", r#""event": "offer_accepted", "agent": "a", "ticket": "t3""#);
+    assert!(offers(&desk.ticket("2026-03-02T09:10:30Z", "t4", "")).is_empty(), "capped until 09:11");
+    // 09:01's offer leaves at 09:11, not when t3's does (09:20).
+    assert_eq!(offers(&desk.send("2026-03-02T09:11:00Z", r#""event": "tick""#)), pairs(&[("t4", "a")]));
+    assert!(desk.engine.audit().is_empty());
+}
+
 #[test]
 fn updates_that_add_confidentiality_withdraw_offers() {
     let mut desk = Desk::new("", &[r#"{"id": "a", "tier": "L1"}"#]);
@@ -660,6 +684,26 @@ fn corrupted_snapshots_are_refused_not_routed() {
     assert!(refused > 0 && restored > 0, "refused {refused}, restored {restored}");
 }
 
+/// A snapshot that lost a timer would restore into an engine that never
+/// acts on it: an offer reserved for good, a shift that never ends. The
+/// audit behind `restore` looks for each.
+#[test]
+fn snapshots_missing_a_timer_are_refused() {
+    let (policy, snapshot) = example_desk_snapshot();
+    let timers = snapshot["timers"].as_array().unwrap();
+    let offered = snapshot["tickets"].as_array().unwrap().iter().position(|t| t["status"]["status"] == "offered");
+    let offered = serde_json::json!(offered.unwrap());
+    for (kind, named, expected) in [("ticket", "ticket", "offer expiry"), ("shift", "agent", "shift next changes")] {
+        let mut bad = snapshot.clone();
+        let before = timers.len();
+        let target = if kind == "ticket" { offered.clone() } else { serde_json::json!(0) };
+        bad["timers"].as_array_mut().unwrap().retain(|t| !(t["kind"]["timer"] == kind && t["kind"][named] == target));
+        assert!(bad["timers"].as_array().unwrap().len() < before, "the example has a {kind} timer to drop: {timers:?}");
+        let err = restore(&policy, &bad).err().unwrap();
+        assert!(err.starts_with("inconsistent: ") && err.contains(expected), "{kind}: {err}");
+    }
+}
+
 #[test]
 fn reload_switches_policy_keeping_state_or_refuses_and_changes_nothing() {
     let mut desk =
@@ -687,6 +731,78 @@ fn reload_switches_policy_keeping_state_or_refuses_and_changes_nothing() {
     assert!(err.to_string().contains("cannot serve"), "{err}");
     assert_eq!(serde_json::to_string(&desk.engine.snapshot()).unwrap(), before);
     assert!(desk.engine.audit().is_empty());
+}
+
+/// A reload that makes tickets waiting on their customers count against
+/// capacity can leave an agent over it. The reload is taken (it was refused,
+/// so the setting could not be switched on at a busy desk); the agent takes
+/// nothing new on that channel until it is back under its capacity.
+#[test]
+fn reload_counting_pending_tickets_may_leave_an_agent_over_capacity() {
+    let mut desk = Desk::new("", &[r#"{"id": "a", "tier": "L1", "capacity": {"chat": 1}}"#]);
+    desk.login(T0, "a");
+    assert_eq!(offers(&desk.ticket("2026-03-02T09:00:00Z", "t1", "")), pairs(&[("t1", "a")]));
+    desk.by("2026-03-02T09:00:05Z", "offer_accepted", "a", "t1");
+    // Waiting on the customer frees the agent under this policy.
+    assert_eq!(offers(&desk.ticket("2026-03-02T09:01:00Z", "t2", "")), Vec::new());
+    assert_eq!(offers(&desk.on("2026-03-02T09:01:30Z", "waiting_on_customer", "t1")), pairs(&[("t2", "a")]));
+    desk.by("2026-03-02T09:01:35Z", "offer_accepted", "a", "t2");
+
+    let mut out = Vec::new();
+    desk.engine.reload(policy("[routing]\npending_consumes_capacity = true"), &mut out).unwrap();
+    assert!(desk.engine.audit().is_empty(), "{:?}", desk.engine.audit());
+    assert_eq!(desk.engine.agent_load("a").unwrap()["chat"], (2, 1));
+    // A snapshot of the desk in that state restores.
+    let snapshot = serde_json::to_string(&desk.engine.snapshot()).unwrap();
+    assert!(
+        Engine::restore(
+            policy("[routing]\npending_consumes_capacity = true"),
+            tierwise::Snapshot::from_json_str(&snapshot).unwrap()
+        )
+        .is_ok()
+    );
+    // Still at capacity once t2 is done: t1 counts now.
+    assert_eq!(offers(&desk.by("2026-03-02T09:03:00Z", "agent_finished", "a", "t2")), Vec::new());
+    assert_eq!(offers(&desk.ticket("2026-03-02T09:04:00Z", "t3", "")), Vec::new());
+    assert_eq!(offers(&desk.on("2026-03-02T09:05:00Z", "ticket_resolved", "t1")), pairs(&[("t3", "a")]));
+    assert!(desk.engine.audit().is_empty());
+}
+
+/// A ticket waiting for its last agent, who could serve it only through a
+/// relaxation step the reloaded policy lacks, waits for anyone instead. (It
+/// stayed reserved for that agent and was offered to them: found by the
+/// deterministic simulation tests.)
+#[test]
+fn reload_ends_a_sticky_wait_for_an_agent_who_can_no_longer_serve() {
+    let widening = "[routing]\nsticky_wait = \"10m\"\n[[routing.relaxation]]\nafter = \"1m\"\nwiden_tier = true";
+    let mut desk = Desk::new(
+        widening,
+        &[
+            r#"{"id": "first", "tier": "L1", "capacity": {"chat": 1}}"#,
+            r#"{"id": "second", "tier": "L2", "capacity": {"chat": 1}}"#,
+        ],
+    );
+    desk.login(T0, "second");
+    assert_eq!(offers(&desk.ticket("2026-03-02T09:00:00Z", "t", "")), Vec::new(), "an L1 ticket");
+    let relaxed = desk.send("2026-03-02T09:01:00Z", r#""event": "tick""#);
+    assert_eq!(offers(&relaxed), pairs(&[("t", "second")]), "{relaxed:?}");
+    desk.by("2026-03-02T09:01:05Z", "offer_accepted", "second", "t");
+    desk.on("2026-03-02T09:02:00Z", "waiting_on_customer", "t");
+    // Keep `second` busy, so that t waits for them when its customer replies.
+    let u = desk.send(
+        "2026-03-02T09:02:30Z",
+        r#""event": "ticket_created", "tier": "L2", "ticket": {"id": "u", "created_at": "2026-03-02T09:02:30Z", "channel": "chat"}"#,
+    );
+    assert_eq!(offers(&u), pairs(&[("u", "second")]));
+    desk.by("2026-03-02T09:02:35Z", "offer_accepted", "second", "u");
+    desk.on("2026-03-02T09:03:00Z", "customer_replied", "t");
+    assert!(desk.engine.ticket_states().iter().any(|s| s.0 == "t" && s.2.as_deref() == Some("second")));
+
+    let mut out = Vec::new();
+    desk.engine.reload(policy("[routing]\nsticky_wait = \"10m\""), &mut out).unwrap();
+    assert!(desk.engine.audit().is_empty(), "{:?}", desk.engine.audit());
+    assert!(offers(&desk.by("2026-03-02T09:04:00Z", "agent_finished", "second", "u")).is_empty());
+    assert_eq!(offers(&desk.login("2026-03-02T09:05:00Z", "first")), pairs(&[("t", "first")]));
 }
 
 /// The decisions of one kind, as (ticket, agent or tier).
