@@ -2737,7 +2737,8 @@ impl Engine {
     /// (the decisions are appended to `out`, with a `wake_at`). Loads are
     /// counted again: an agent that tickets waiting on their customers take
     /// over its capacity (when the new policy counts them) keeps them, and
-    /// takes nothing new on that channel until it is back under. A ticket
+    /// takes nothing new on that channel until it is back under; it lets go
+    /// of such a ticket it may not serve (as an update would). A ticket
     /// waiting for its last agent, who may not serve it under the new policy,
     /// waits for anyone instead, at its place.
     ///
@@ -2759,14 +2760,26 @@ impl Engine {
             if engine.tickets[t as usize].ticket.id.is_empty() {
                 continue;
             }
-            // A ticket waiting for its last agent, who may no longer serve it
-            // under the new policy (its relaxation ladder differs), waits for
-            // anyone instead, at its place.
-            if let Status::Sticky { agent, .. } = engine.tickets[t as usize].status
-                && !engine.can_serve(agent, &engine.requirements(t))
-            {
-                engine.dequeue(t);
-                engine.enqueue_plain(t);
+            match engine.tickets[t as usize].status {
+                // Waiting for its last agent, who may no longer serve it
+                // under the new policy (its relaxation ladder differs): it
+                // waits for anyone instead, at its place.
+                Status::Sticky { agent, .. } if !engine.can_serve(agent, &engine.requirements(t)) => {
+                    engine.dequeue(t);
+                    engine.enqueue_plain(t);
+                }
+                // Waiting on its customer, counted against its agent's
+                // capacity under the new policy, with an agent who may not
+                // serve it (its relaxation or confidentiality changed under
+                // a policy that did not count it): the agent lets it go, as
+                // when an update does the same (`TicketUpdated`).
+                Status::Pending { agent: Some(agent) }
+                    if engine.rules.pending_consumes_capacity && !engine.can_serve(agent, &engine.requirements(t)) =>
+                {
+                    engine.release(agent, t, false);
+                    engine.tickets[t as usize].status = Status::Pending { agent: None };
+                }
+                _ => {}
             }
             engine.arm(t);
         }

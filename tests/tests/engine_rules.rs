@@ -805,6 +805,30 @@ fn reload_ends_a_sticky_wait_for_an_agent_who_can_no_longer_serve() {
     assert_eq!(offers(&desk.login("2026-03-02T09:05:00Z", "first")), pairs(&[("t", "first")]));
 }
 
+/// A ticket waiting on its customer that became confidential while its
+/// agent, without clearance, kept it (under a policy where such tickets take
+/// no capacity): a reload that makes them count lets the agent go, as an
+/// update does under such a policy. (The reload was refused: found by the
+/// deterministic simulation tests.)
+#[test]
+fn reload_counting_pending_tickets_lets_an_agent_go_of_what_it_may_not_serve() {
+    let mut desk = Desk::new("", &[r#"{"id": "a", "tier": "L1", "capacity": {"chat": 1}}"#]);
+    desk.login(T0, "a");
+    assert_eq!(offers(&desk.ticket("2026-03-02T09:00:00Z", "t", "")), pairs(&[("t", "a")]));
+    desk.by("2026-03-02T09:00:05Z", "offer_accepted", "a", "t");
+    desk.on("2026-03-02T09:01:00Z", "waiting_on_customer", "t");
+    desk.send("2026-03-02T09:02:00Z", r#""event": "ticket_updated", "ticket": "t", "changes": {"confidential": true}"#);
+    assert_eq!(desk.engine.ticket_states().iter().find(|s| s.0 == "t").unwrap().2.as_deref(), Some("a"));
+
+    let mut out = Vec::new();
+    desk.engine.reload(policy("[routing]\npending_consumes_capacity = true"), &mut out).unwrap();
+    assert!(desk.engine.audit().is_empty(), "{:?}", desk.engine.audit());
+    assert_eq!(desk.engine.ticket_states().iter().find(|s| s.0 == "t").unwrap().2, None);
+    assert_eq!(desk.engine.agent_load("a").unwrap()["chat"], (0, 1));
+    assert!(offers(&desk.on("2026-03-02T09:03:00Z", "customer_replied", "t")).is_empty(), "a has no clearance");
+    assert_eq!(desk.engine.stats().waiting, 1);
+}
+
 /// The decisions of one kind, as (ticket, agent or tier).
 fn escalations(decisions: &[Decision]) -> Vec<(String, String)> {
     decisions
