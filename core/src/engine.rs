@@ -2424,7 +2424,7 @@ impl Engine {
             .collect();
         OfferExplanation {
             priority: self.class_names.get(usize::from(slot.class)).cloned().unwrap_or_else(|| Arc::from("")),
-            score: self.policy.inner.scoring.score_at(key.points, key.due, self.now),
+            score: self.policy.inner.scoring.score_at(key.points, self.now),
             due: (key.due != i64::MAX).then(|| from_ms(key.due)),
             waited_s: (self.now - slot.tier_since) as f64 / 1000.0,
             tier: Arc::clone(&self.tier_names[usize::from(slot.tier)]),

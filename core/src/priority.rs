@@ -7,10 +7,15 @@
 //! `          + per_hour_waiting x hours since creation`
 //! `          + per_hour_past_deadline x hours past the nearest SLA deadline`
 //!
-//! Both time terms grow at the same rate for every ticket, so ordering by the
-//! score at any instant is the same as ordering by the score minus the shared
+//! A ticket with no running deadline (no SLA rule, or every clock met)
+//! counts as due from its creation. So both time terms grow at the same rate
+//! for every ticket, and ordering by the score at any instant is the same as
+//! ordering by the score minus the shared
 //! `(per_hour_waiting + per_hour_past_deadline) x now`: an [`UrgencyKey`] that
-//! never changes while a ticket waits. Queues are keyed once per event, never
+//! never changes while a ticket waits. (A ticket without a deadline had no
+//! deadline term, so its score grew more slowly than the others' and no
+//! fixed key could order it among them: the key left it ahead of every ticket
+//! with a deadline, whatever its class.) Queues are keyed once per event, never
 //! re-sorted as time passes. With the default weights the key is the priority
 //! class alone, and ties fall to the earliest deadline, then arrival order.
 
@@ -255,9 +260,8 @@ impl Scoring {
         let fixed = class_points + self.customer_tier[input.customer_tier] + self.channel[input.channel.index()];
         let mut score = fixed + self.per_hour_waiting * hours(input.now_ms - input.created_ms);
         let mut invariant = fixed - self.per_hour_waiting * hours(input.created_ms);
-        if let Some(due) = input.due_ms
-            && self.per_hour_past_deadline != 0.0
-        {
+        if self.per_hour_past_deadline != 0.0 {
+            let due = input.due_ms.unwrap_or(input.created_ms);
             score += self.per_hour_past_deadline * hours(input.now_ms - due);
             invariant -= self.per_hour_past_deadline * hours(due);
         }
@@ -266,16 +270,11 @@ impl Scoring {
         (score, key)
     }
 
-    /// The score at `now_ms` of a ticket whose key is `points` and whose
-    /// nearest running deadline is `due_ms` (`i64::MAX` for none): the key plus
+    /// The score at `now_ms` of a ticket whose key is `points`: the key plus
     /// the part every ticket shares. Equal to [`Scoring::score`] up to
     /// floating-point rounding.
-    pub(crate) fn score_at(&self, points: f64, due_ms: i64, now_ms: i64) -> f64 {
-        let mut per_hour = self.per_hour_waiting;
-        if due_ms != i64::MAX && self.per_hour_past_deadline != 0.0 {
-            per_hour += self.per_hour_past_deadline;
-        }
-        points + per_hour * hours(now_ms)
+    pub(crate) fn score_at(&self, points: f64, now_ms: i64) -> f64 {
+        points + (self.per_hour_waiting + self.per_hour_past_deadline) * hours(now_ms)
     }
 
     /// The terms of [`Scoring::score`], for explanations.
@@ -315,14 +314,12 @@ impl Scoring {
                 points: self.per_hour_waiting * h,
             });
         }
-        if let Some(due) = input.due_ms
-            && self.per_hour_past_deadline != 0.0
-        {
-            let h = hours(input.now_ms - due);
-            let detail = if h < 0.0 {
-                format!("{:.2} h before the nearest SLA deadline", -h)
-            } else {
-                format!("{h:.2} h past the nearest SLA deadline")
+        if self.per_hour_past_deadline != 0.0 {
+            let h = hours(input.now_ms - input.due_ms.unwrap_or(input.created_ms));
+            let detail = match input.due_ms {
+                None => format!("no running SLA deadline: counted as due since creation, {h:.2} h"),
+                Some(_) if h < 0.0 => format!("{:.2} h before the nearest SLA deadline", -h),
+                Some(_) => format!("{h:.2} h past the nearest SLA deadline"),
             };
             terms.push(ScoreTerm {
                 factor: "deadline",

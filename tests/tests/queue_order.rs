@@ -1,6 +1,8 @@
 //! The order in which waiting tickets are offered, checked against a model
-//! kept by the test: strict priority class, then the SLA deadline, then
-//! arrival; a rejected or expired offer puts the ticket back in its old place
+//! kept by the test: the urgency score (priority class, customer tier, and,
+//! in some desks, points per hour waiting and per hour past the nearest
+//! deadline), then the SLA deadline, then arrival; a rejected or expired
+//! offer puts the ticket back in its old place
 //! and keeps it from that agent for the cooldown. Tickets come by chat and by
 //! email (two routing groups); agents hold up to a few of each. Every offer
 //! of every random history must take a ticket that no other waiting ticket
@@ -8,8 +10,10 @@
 //!
 //! The model knows nothing of the engine's queues or keys: the class comes
 //! from the policy's impact x urgency matrix, the deadline from the ticket's
-//! creation and its customer tier's first-response target (24x7), all
-//! computed here.
+//! creation and its first-response target (24x7: ten minutes for vip, an
+//! hour for other chats, none for other emails), the score from the policy's
+//! weights, all computed here. A ticket with no deadline counts as due from
+//! its creation (see `tierwise::UrgencyKey`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -23,22 +27,51 @@ const LEVELS: [&str; 3] = ["high", "medium", "low"];
 const TIERS: [&str; 2] = ["standard", "vip"];
 const CHANNELS: [&str; 2] = ["chat", "email"];
 
-/// First-response targets by customer tier, in seconds (the policy below).
-const FIRST_RESPONSE_S: [i64; 2] = [3600, 600];
 const OFFER_TIMEOUT_S: i64 = 120;
 const REJECT_COOLDOWN_S: i64 = 180;
 
-const POLICY: &str = r#"
-version = 1
-[[sla.policies]]
-when = { customer_tier = "vip" }
-first_response = "10m"
-[[sla.policies]]
-first_response = "1h"
-[routing]
-offer_timeout = "2m"
-reject_cooldown = "3m"
-"#;
+/// The policy's scoring weights: vip points, points per second waiting and
+/// per second past the nearest deadline (whole points, so that the model's
+/// sums are exact).
+#[derive(Clone, Copy, Debug)]
+struct Weights {
+    vip: i64,
+    per_s_waiting: i64,
+    per_s_past_deadline: i64,
+}
+
+fn weights() -> impl Strategy<Value = Weights> {
+    prop_oneof![
+        Just(Weights { vip: 0, per_s_waiting: 0, per_s_past_deadline: 0 }),
+        (prop_oneof![Just(0i64), Just(300)], 0i64..3, 0i64..3)
+            .prop_map(|(vip, per_s_waiting, per_s_past_deadline)| Weights { vip, per_s_waiting, per_s_past_deadline }),
+    ]
+}
+
+fn policy(w: Weights) -> tierwise::CompiledPolicy {
+    let text = format!(
+        r#"
+        version = 1
+        [[sla.policies]]
+        when = {{ customer_tier = "vip" }}
+        first_response = "10m"
+        [[sla.policies]]
+        when = {{ channel = "chat" }}
+        first_response = "1h"
+        [routing]
+        offer_timeout = "2m"
+        reject_cooldown = "3m"
+        [scoring]
+        customer_tier = {{ vip = {} }}
+        per_hour_waiting = {}
+        per_hour_past_deadline = {}
+        "#,
+        w.vip,
+        w.per_s_waiting * 3600,
+        w.per_s_past_deadline * 3600
+    );
+    Policy::from_toml_str(&text).unwrap().compile().unwrap()
+}
 
 #[derive(Clone, Debug)]
 enum Op {
@@ -76,18 +109,38 @@ struct Modelled {
     channel: usize,
     /// 0 for P1 ... 4 for P5: impact and urgency levels added (the default matrix).
     class: usize,
-    due: Timestamp,
+    vip: bool,
+    /// The first-response deadline, if it has one.
+    due: Option<Timestamp>,
     created: Timestamp,
 }
 
 impl Modelled {
-    fn order(&self) -> (usize, Timestamp, Timestamp) {
-        (self.class, self.due, self.created)
+    /// The score less what every ticket gains as time passes.
+    fn points(&self, w: Weights) -> i64 {
+        let (created, due) = (self.created.as_second(), self.due.unwrap_or(self.created).as_second());
+        1000 * (4 - self.class as i64) + if self.vip { w.vip } else { 0 }
+            - w.per_s_waiting * created
+            - w.per_s_past_deadline * due
+    }
+
+    /// Whether this ticket must be offered before `other`. With time terms
+    /// the engine sums hours in floating point, so points that are equal
+    /// here may differ there by rounding: either order is then accepted.
+    fn beats(&self, other: &Modelled, w: Weights) -> bool {
+        let (mine, theirs) = (self.points(w), other.points(w));
+        if mine != theirs {
+            return mine > theirs;
+        }
+        let exact = w.per_s_waiting == 0 && w.per_s_past_deadline == 0;
+        exact
+            && (self.due.unwrap_or(Timestamp::MAX), self.created) < (other.due.unwrap_or(Timestamp::MAX), other.created)
     }
 }
 
 /// What the model knows of the desk.
 struct Model {
+    weights: Weights,
     /// Each agent's capacity per channel.
     capacity: Vec<[usize; 2]>,
     /// Who holds each ticket offered or taken, until it is finished.
@@ -126,7 +179,7 @@ impl Model {
             let rival = self.tickets[other];
             let room = load[rival.channel] < self.capacity[a][rival.channel];
             prop_assert!(
-                declined || !room || rival.order() >= chosen.order(),
+                declined || !room || !rival.beats(&chosen, self.weights),
                 "at {at}, {agent} (load {load:?}) was offered {ticket} {chosen:?} while {other} {rival:?} waited"
             );
         }
@@ -171,10 +224,10 @@ fn roster(capacities: &[[usize; 2]]) -> Vec<AgentSpec> {
         .collect()
 }
 
-fn run(capacities: &[[usize; 2]], ops: &[(Op, u16)]) -> Result<(), TestCaseError> {
-    let policy = Policy::from_toml_str(POLICY).unwrap().compile().unwrap();
-    let mut engine = Engine::new(policy, roster(capacities)).unwrap();
+fn run(weights: Weights, capacities: &[[usize; 2]], ops: &[(Op, u16)]) -> Result<(), TestCaseError> {
+    let mut engine = Engine::new(policy(weights), roster(capacities)).unwrap();
     let mut model = Model {
+        weights,
         capacity: capacities.to_vec(),
         holder: BTreeMap::new(),
         tickets: BTreeMap::new(),
@@ -208,11 +261,14 @@ fn run(capacities: &[[usize; 2]], ops: &[(Op, u16)]) -> Result<(), TestCaseError
                     TIERS[usize::from(*vip)]
                 ))
                 .unwrap();
-                let target = SignedDuration::from_secs(FIRST_RESPONSE_S[usize::from(*vip)]);
-                let due = now.checked_add(target).unwrap();
-                model
-                    .tickets
-                    .insert(id.clone(), Modelled { channel: *channel, class: impact + urgency, due, created: now });
+                let target = match (vip, channel) {
+                    (true, _) => Some(600),
+                    (false, 0) => Some(3600),
+                    (false, _) => None,
+                };
+                let due = target.map(|s| now.checked_add(SignedDuration::from_secs(s)).unwrap());
+                let modelled = Modelled { channel: *channel, class: impact + urgency, vip: *vip, due, created: now };
+                model.tickets.insert(id.clone(), modelled);
                 model.waiting.insert(id);
                 EventKind::TicketCreated { ticket: Box::new(ticket), tier: None, preferred_agent: None }
             }
@@ -263,15 +319,16 @@ fn run(capacities: &[[usize; 2]], ops: &[(Op, u16)]) -> Result<(), TestCaseError
 proptest! {
     #![proptest_config(ProptestConfig { cases: CASES, max_shrink_iters: 2000, ..ProptestConfig::default() })]
 
-    /// Every offer takes a waiting ticket that no other beats on (class,
+    /// Every offer takes a waiting ticket that no other beats on (score,
     /// deadline, arrival), leaving aside the tickets the agent declined less
     /// than the cooldown ago; the waiting set is the model's after every event.
     #[test]
     fn prop_offers_take_the_most_urgent_waiting_ticket(
+        weights in weights(),
         capacities in proptest::collection::vec([1usize..4, 1usize..5], 1..4),
         ops in proptest::collection::vec((op(), 0u16..400), 1..150),
     ) {
-        run(&capacities, &ops)?;
+        run(weights, &capacities, &ops)?;
         tally("offers in order of class, deadline, arrival");
     }
 }
