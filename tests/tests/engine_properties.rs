@@ -10,7 +10,7 @@ const LANGS: [&str; 2] = ["en", "es"];
 const CHANNELS: [&str; 3] = ["chat", "phone", "email"];
 const LEVELS: [&str; 3] = ["high", "medium", "low"];
 
-const POLICIES: [&str; 5] = [
+const POLICIES: [&str; 6] = [
     "",
     r#"
     [routing]
@@ -62,6 +62,29 @@ const POLICIES: [&str; 5] = [
     strategy = ["best_skill_match", "longest_idle"]
     fairness = { max_offers = 2, window = "10m" }
     reject_cooldown = "1m"
+    "#,
+    // A dynamic score (waiting time, closeness to a deadline, channel), SLA
+    // targets for some classes only (the others have no deadline), alerts,
+    // and escalation at a share of the first-response target.
+    r#"
+    [[sla.policies]]
+    when = { priority = ["P1", "P2"] }
+    first_response = "20m"
+    resolution = "2h"
+    warn_at = [0.5, 0.8]
+    [scoring]
+    per_hour_waiting = 200
+    per_hour_past_deadline = 400
+    channel = { phone = 300 }
+    [routing]
+    strategy = "most_spare_capacity"
+    [[routing.escalation]]
+    tier = "L1"
+    sla_fraction = 0.5
+    [[routing.escalation]]
+    tier = "L2"
+    sla_fraction = 0.8
+    max_wait = "30m"
     "#,
 ];
 
