@@ -3578,20 +3578,29 @@ pub struct EngineStats {
 }
 
 fn apply_changes(ticket: &mut Ticket, changes: &TicketChanges) {
-    /// Replaces `field` when the change gives a value.
-    fn set<T: Clone>(field: &mut T, new: Option<&T>) {
-        if let Some(v) = new {
-            field.clone_from(v);
+    /// Replaces `field` when the change names it (`None` inside clears it).
+    fn set<T: Clone>(field: &mut Option<T>, change: Option<&Option<T>>) {
+        if let Some(value) = change {
+            field.clone_from(value);
         }
     }
-    set(&mut ticket.impact, changes.impact.is_some().then_some(&changes.impact));
-    set(&mut ticket.urgency, changes.urgency.is_some().then_some(&changes.urgency));
-    set(&mut ticket.priority, changes.priority.is_some().then_some(&changes.priority));
-    set(&mut ticket.category, changes.category.is_some().then_some(&changes.category));
-    set(&mut ticket.customer_tier, changes.customer_tier.is_some().then_some(&changes.customer_tier));
-    set(&mut ticket.language, changes.language.is_some().then_some(&changes.language));
-    set(&mut ticket.skills, changes.skills.as_ref());
-    set(&mut ticket.confidential, changes.confidential.as_ref());
+    /// Replaces `field` when the change names it (`None` inside: its default).
+    fn set_or_default<T: Clone + Default>(field: &mut T, change: Option<&Option<T>>) {
+        if let Some(value) = change {
+            match value {
+                Some(v) => field.clone_from(v),
+                None => *field = T::default(),
+            }
+        }
+    }
+    set(&mut ticket.impact, changes.impact.as_ref());
+    set(&mut ticket.urgency, changes.urgency.as_ref());
+    set(&mut ticket.priority, changes.priority.as_ref());
+    set(&mut ticket.category, changes.category.as_ref());
+    set(&mut ticket.customer_tier, changes.customer_tier.as_ref());
+    set(&mut ticket.language, changes.language.as_ref());
+    set_or_default(&mut ticket.skills, changes.skills.as_ref());
+    set_or_default(&mut ticket.confidential, changes.confidential.as_ref());
 }
 
 impl From<Problem> for Error {

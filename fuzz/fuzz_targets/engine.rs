@@ -101,7 +101,7 @@ fuzz_target!(|ops: Vec<(Op, u16)>| {
             Op::Escalate(t) => EventKind::EscalateRequested { ticket: ticket(t, created), to_tier: None },
             Op::Update(t, c) => EventKind::TicketUpdated {
                 ticket: ticket(t, created),
-                changes: Box::new(TicketChanges { confidential: Some(c), ..TicketChanges::default() }),
+                changes: Box::new(TicketChanges { confidential: Some(Some(c)), ..TicketChanges::default() }),
             },
             Op::Tick => EventKind::Tick {},
         };

@@ -269,8 +269,8 @@ fn bind(op: &Op, engine: &Engine, at: Timestamp, created: &mut usize, agents: us
         Op::Update(k, confidential, skill) => EventKind::TicketUpdated {
             ticket: pick(*k, &["queued", "offered", "assigned", "pending"])?.0,
             changes: Box::new(TicketChanges {
-                confidential: Some(*confidential),
-                skills: Some([(SKILLS[*skill].to_owned(), 1)].into_iter().collect()),
+                confidential: Some(Some(*confidential)),
+                skills: Some(Some([(SKILLS[*skill].to_owned(), 1)].into_iter().collect())),
                 ..TicketChanges::default()
             }),
         },
@@ -413,7 +413,7 @@ fn run_with(
                     }
                     EventKind::TicketUpdated { ticket, changes } => {
                         if let Some(c) = changes.confidential {
-                            confidential.insert(ticket.clone(), c);
+                            confidential.insert(ticket.clone(), c.unwrap_or(false));
                         }
                     }
                     _ => {}

@@ -482,6 +482,33 @@ fn a_shrunk_fairness_window_lets_every_capped_offer_go_at_its_time() {
     assert!(desk.engine.audit().is_empty());
 }
 
+/// `null` in an update clears the field, as in a JSON merge patch: a priority
+/// set by hand goes (the matrix decides again), a language requirement goes.
+/// (It was ignored: an override could not be taken back.)
+#[test]
+fn null_in_an_update_clears_the_field() {
+    let mut desk = Desk::new("", &[r#"{"id": "a", "tier": "L1", "languages": ["en"], "capacity": {"chat": 1}}"#]);
+    desk.login(T0, "a");
+    let fields = r#""impact": "low", "urgency": "low", "priority": "P1", "language": "es""#;
+    assert!(offers(&desk.ticket("2026-03-02T09:00:00Z", "t", fields)).is_empty(), "a speaks no Spanish");
+    assert_eq!(desk.engine.triage("t").unwrap().priority, "P1");
+    let d =
+        desk.send("2026-03-02T09:01:00Z", r#""event": "ticket_updated", "ticket": "t", "changes": {"priority": null}"#);
+    assert!(offers(&d).is_empty());
+    assert_eq!(desk.engine.triage("t").unwrap().priority, "P5", "low impact, low urgency");
+    let d =
+        desk.send("2026-03-02T09:02:00Z", r#""event": "ticket_updated", "ticket": "t", "changes": {"language": null}"#);
+    assert_eq!(offers(&d), pairs(&[("t", "a")]));
+
+    // Read and written back the same way.
+    let changes: tierwise::TicketChanges = serde_json::from_str(r#"{"priority": null, "impact": "high"}"#).unwrap();
+    assert_eq!(
+        (changes.priority.clone(), changes.impact.clone(), changes.language.clone()),
+        (Some(None), Some(Some("high".to_owned())), None)
+    );
+    assert_eq!(serde_json::to_string(&changes).unwrap(), r#"{"impact":"high","priority":null}"#);
+}
+
 #[test]
 fn updates_that_add_confidentiality_withdraw_offers() {
     let mut desk = Desk::new("", &[r#"{"id": "a", "tier": "L1"}"#]);

@@ -293,8 +293,8 @@ fn run(weights: Weights, capacities: &[[usize; 2]], ops: &[(Op, u16)]) -> Result
                 EventKind::TicketUpdated {
                     ticket: id,
                     changes: Box::new(TicketChanges {
-                        impact: Some(LEVELS[*impact].to_owned()),
-                        urgency: Some(LEVELS[*urgency].to_owned()),
+                        impact: Some(Some(LEVELS[*impact].to_owned())),
+                        urgency: Some(Some(LEVELS[*urgency].to_owned())),
                         ..TicketChanges::default()
                     }),
                 }

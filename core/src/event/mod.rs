@@ -477,34 +477,44 @@ pub enum EventKind {
     Tick {},
 }
 
-/// New values for a ticket's fields.
+/// New values for a ticket's fields. A field left out keeps its value. A
+/// field given as `null` (in Rust, `Some(None)`) goes back to what leaving
+/// it out of a new ticket means: no priority set by hand (the matrix decides
+/// again), no category or language, the policy's default impact, urgency and
+/// customer tier, no skills, not confidential. (As in a JSON merge patch.)
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TicketChanges {
     /// New impact.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub impact: Option<String>,
+    #[serde(default, deserialize_with = "given", skip_serializing_if = "Option::is_none")]
+    pub impact: Option<Option<String>>,
     /// New urgency.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub urgency: Option<String>,
-    /// New priority set by hand.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub priority: Option<String>,
+    #[serde(default, deserialize_with = "given", skip_serializing_if = "Option::is_none")]
+    pub urgency: Option<Option<String>>,
+    /// New priority set by hand (`Some(None)`: none, the matrix decides).
+    #[serde(default, deserialize_with = "given", skip_serializing_if = "Option::is_none")]
+    pub priority: Option<Option<String>>,
     /// New category.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub category: Option<String>,
+    #[serde(default, deserialize_with = "given", skip_serializing_if = "Option::is_none")]
+    pub category: Option<Option<String>>,
     /// New customer tier.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub customer_tier: Option<String>,
-    /// New language.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub language: Option<String>,
-    /// New skill requirements (replacing the old ones).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub skills: Option<BTreeMap<String, u8>>,
+    #[serde(default, deserialize_with = "given", skip_serializing_if = "Option::is_none")]
+    pub customer_tier: Option<Option<String>>,
+    /// New language (`Some(None)`: any).
+    #[serde(default, deserialize_with = "given", skip_serializing_if = "Option::is_none")]
+    pub language: Option<Option<String>>,
+    /// New skill requirements, replacing the old ones.
+    #[serde(default, deserialize_with = "given", skip_serializing_if = "Option::is_none")]
+    pub skills: Option<Option<BTreeMap<String, u8>>>,
     /// New confidentiality.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub confidential: Option<bool>,
+    #[serde(default, deserialize_with = "given", skip_serializing_if = "Option::is_none")]
+    pub confidential: Option<Option<bool>>,
+}
+
+/// Reads a field that is present: `null` as `Some(None)`, a value as
+/// `Some(Some(value))`. (An absent field is `None`, by `default`.)
+fn given<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
 }
 
 /// An agent's presence.
