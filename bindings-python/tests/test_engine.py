@@ -510,3 +510,17 @@ def test_lone_surrogates_are_errors_with_paths(global_policy, roster):
     with pytest.raises(tierwise.PolicyError) as info:
         tierwise.Policy({"version": 1, "\ud800": 1})
     assert info.value.code == "syntax"
+
+
+def test_none_in_changes_clears_the_field():
+    # As in the Rust core and the JSON reader: None (null) clears a field.
+    policy = tierwise.Policy.from_dict({"version": 1})
+    roster = [{"id": "a", "tier": "L1", "languages": ["en"], "capacity": {"chat": 1}}]
+    engine = tierwise.Engine(policy, roster)
+    engine.apply({"at": utc(2026, 3, 2, 9, 0), "event": "agent_logged_in", "agent": "a"})
+    ticket = {"id": "t", "created_at": utc(2026, 3, 2, 9, 0), "channel": "chat", "language": "es"}
+    out = engine.apply({"at": utc(2026, 3, 2, 9, 0), "event": "ticket_created", "ticket": ticket})
+    assert not [d for d in out if d["decision"] == "offer"]
+    changes = {"language": None}
+    out = engine.apply({"at": utc(2026, 3, 2, 9, 1), "event": "ticket_updated", "ticket": "t", "changes": changes})
+    assert [(d["ticket"], d["agent"]) for d in out if d["decision"] == "offer"] == [("t", "a")]
