@@ -477,11 +477,21 @@ fn recorded_arrivals_stop_with_the_run_and_bad_ones_are_named() {
         let (_, tickets) = tierwise::sim::simulate_with_records(&recorded(csv, run), &default_policy(), 1).unwrap();
         assert_eq!(tickets.len(), 2, "{run}");
     }
-    // Rows with an unknown priority class or a skill no team has are named.
-    let bad = "timestamp,priority,skills\n2026-03-02T09:00:00Z,P9,\n2026-03-02T09:00:00Z,,cobol:2\n";
-    let err = simulate(&recorded(bad, ""), &default_policy(), 1).unwrap_err();
+    // Rows with an unknown priority class or a skill no team has are named
+    // by their line in the file (a blank line counts), or, given as rows, by
+    // their place among them.
+    let bad = "timestamp,priority,skills\n2026-03-02T09:00:00Z,P9,\n\n2026-03-02T09:00:00Z,,cobol:2\n";
+    let mut scenario = recorded(bad, "");
+    let err = simulate(&scenario, &default_policy(), 1).unwrap_err();
     let paths: Vec<&str> = err.problems().iter().map(|p| p.path()).collect();
     assert_eq!(paths.len(), 2, "{err}");
+    assert!(paths[0].starts_with("streams[0].arrivals.lines[2]"), "{err}");
+    assert_eq!(paths[1], "streams[0].arrivals.lines[4].skills.cobol");
+    for row in &mut scenario.streams[0].recorded {
+        row.line = None;
+    }
+    let err = simulate(&scenario, &default_policy(), 1).unwrap_err();
+    let paths: Vec<&str> = err.problems().iter().map(|p| p.path()).collect();
     assert!(paths[0].starts_with("streams[0].recorded[0]"), "{err}");
     assert_eq!(paths[1], "streams[0].recorded[1].skills.cobol");
     // Recorded arrivals and a rate are one too many; a file nobody read is named.

@@ -50,6 +50,10 @@ pub struct RecordedArrival {
     /// How long its first agent worked on it, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handle_s: Option<f64>,
+    /// The line of the arrivals file it was read from (the header is line
+    /// 1), so that a problem found later names it; not part of the record.
+    #[serde(skip)]
+    pub line: Option<u32>,
 }
 
 const COLUMNS: [&str; 5] = ["timestamp", "channel", "priority", "skills", "handle_s"];
@@ -132,8 +136,14 @@ fn read_row(
     problems: &mut Vec<Problem>,
 ) -> Option<RecordedArrival> {
     let before = problems.len();
-    let mut row =
-        RecordedArrival { at: Timestamp::UNIX_EPOCH, channel: None, priority: None, skills: None, handle_s: None };
+    let mut row = RecordedArrival {
+        at: Timestamp::UNIX_EPOCH,
+        channel: None,
+        priority: None,
+        skills: None,
+        handle_s: None,
+        line: u32::try_from(number).ok(),
+    };
     for (field, column) in fields.iter().zip(columns) {
         let (Some(column), value) = (column, field.trim()) else { continue };
         let path = || format!("lines[{number}].{}", COLUMNS[*column]);
@@ -237,7 +247,8 @@ mod tests {
                 channel: None,
                 priority: None,
                 skills: None,
-                handle_s: None
+                handle_s: None,
+                line: Some(4),
             }
         );
         assert_eq!(rows[2].skills, Some([("network".to_owned(), 1)].into()));

@@ -781,7 +781,11 @@ fn check_recorded(
         if problems.len() >= before + 100 {
             break;
         }
-        let row_path = || format!("{path}.recorded[{k}]");
+        // A row read from a file is named by its line there.
+        let row_path = || match r.line {
+            Some(line) => format!("{path}.arrivals.lines[{line}]"),
+            None => format!("{path}.recorded[{k}]"),
+        };
         let handle_ms = match r.handle_s {
             None => None,
             #[allow(clippy::cast_possible_truncation)]
