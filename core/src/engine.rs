@@ -366,6 +366,15 @@ struct TicketSlot {
     /// stale one behind in the heap.
     #[serde(skip)]
     armed: Packed<i64>,
+    /// When its SLA alerts were last handed out: its timer can fire twice
+    /// at one instant (re-armed for a step already due), and each alert is
+    /// told once.
+    #[serde(default = "never_alerted")]
+    alerted_at: i64,
+}
+
+fn never_alerted() -> i64 {
+    i64::MIN
 }
 
 impl TicketSlot {
@@ -1234,6 +1243,7 @@ impl Engine {
             preferred,
             generation: 0,
             armed: Packed::NONE,
+            alerted_at: never_alerted(),
         };
         let index = match self.free_slots.pop() {
             Some(i) => {
@@ -1454,6 +1464,7 @@ impl Engine {
                                 self.withdraw_offer(t, agent, reason);
                             } else {
                                 self.release(agent, t, false);
+                                self.restart_wait(t);
                             }
                             self.requeue(t, reason);
                         } else {
@@ -1574,9 +1585,9 @@ impl Engine {
                     let slot = &mut self.agents[a as usize];
                     slot.logged_in = true;
                     slot.away = false;
-                    if slot.last_offer_at == i64::MIN {
-                        slot.last_offer_at = self.now;
-                    }
+                    // Idle (for `longest_idle`) since the later of its last
+                    // offer and this login: time logged out is not idle time.
+                    slot.last_offer_at = self.now;
                     self.ensure_groups_for(a);
                     self.update_shift(a);
                 }
@@ -1616,6 +1627,7 @@ impl Engine {
                         }
                         _ => {
                             self.release(a, t, false);
+                            self.restart_wait(t);
                             self.requeue(t, "the agent logged out");
                         }
                     }
@@ -1870,8 +1882,20 @@ impl Engine {
     /// replied): its wait in its tier starts again, escalation counting from
     /// here, and it is queued preferring its last agent.
     fn return_to_desk(&mut self, t: u32) {
-        self.tickets[t as usize].tier_since = self.now;
+        self.restart_wait(t);
         self.enqueue(t, true);
+    }
+
+    /// A new wait in its tier starts now, for a ticket back in the queue
+    /// after being worked: escalation counts from here, and its relaxation
+    /// ladder starts again from the first step.
+    fn restart_wait(&mut self, t: u32) {
+        let slot = &mut self.tickets[t as usize];
+        slot.tier_since = self.now;
+        if slot.relax != 0 {
+            slot.relax = 0;
+            slot.req_group = Packed::NONE;
+        }
     }
 
     /// Queues a ticket (or offers it straight to its preferred agent).
@@ -1882,7 +1906,10 @@ impl Engine {
             && self.agents[p as usize].logged_in
         {
             let req = self.requirements(t);
-            if self.can_serve(p, &req) && (self.rules.sticky_wait_ms > 0 || self.can_take(p, req.channel)) {
+            if self.can_serve(p, &req)
+                && !self.skipped(t, p)
+                && (self.rules.sticky_wait_ms > 0 || self.can_take(p, req.channel))
+            {
                 let until = self.now + self.rules.sticky_wait_ms;
                 self.tickets[t as usize].status = Status::Sticky { agent: p, until };
                 self.agents[p as usize].add_sticky(t);
@@ -2018,13 +2045,15 @@ impl Engine {
             }
             _ => {}
         }
+        let now = self.now;
         let slot = &mut self.tickets[t as usize];
         slot.tier = to;
         slot.req_group = Packed::NONE;
         slot.tier_path.push(to);
-        slot.tier_since = self.now;
+        slot.tier_since = now;
         slot.relax = 0;
-        slot.skip.clear();
+        // An agent who declined it lately still skips it in the new tier.
+        slot.skip.retain(|&(_, until)| until > now);
         self.out.push(Decision::Escalated {
             at: from_ms(self.now),
             ticket: slot.ticket.id.clone(),
@@ -2482,7 +2511,12 @@ impl Engine {
         let mut consider = |x: i64| next = Some(next.map_or(x, |n: i64| n.min(x)));
         match slot.status {
             Status::Offered { expires, .. } if expires != NEVER => consider(expires),
-            Status::Sticky { until, .. } => consider(until),
+            Status::Sticky { until, .. } => {
+                consider(until);
+                if let Some(Some(wait)) = self.rules.escalate_after_ms.get(usize::from(slot.tier)) {
+                    consider(slot.tier_since.saturating_add(*wait));
+                }
+            }
             Status::Queued => {
                 if let Some(step) = self.rules.relaxation.get(usize::from(slot.relax)) {
                     consider(slot.tier_since.saturating_add(step.after_ms));
@@ -2606,7 +2640,10 @@ impl Engine {
         // escalates a waiting ticket.
         let escalate_at = self.rules.escalate_at_fraction.get(usize::from(self.tickets[t as usize].tier)).copied();
         let mut past_share = None;
-        if let Ok(alerts) = self.policy.alerts_due(&self.tickets[t as usize].ticket, from_ms(now)) {
+        if self.tickets[t as usize].alerted_at != now
+            && let Ok(alerts) = self.policy.alerts_due(&self.tickets[t as usize].ticket, from_ms(now))
+        {
+            self.tickets[t as usize].alerted_at = now;
             for (metric, fraction) in alerts {
                 if escalate_at.flatten().is_some_and(|f| fraction >= f) {
                     past_share = Some(fraction);
@@ -2629,7 +2666,8 @@ impl Engine {
                 self.agents[agent as usize].drop_sticky(t);
                 self.enqueue_plain(t);
             }
-            Status::Queued => {
+            // Waiting, in the queue or held for its preferred agent.
+            Status::Queued | Status::Sticky { .. } => {
                 let tier = usize::from(slot.tier);
                 let waited = now.saturating_sub(slot.tier_since);
                 let waited_too_long = match self.rules.escalate_after_ms.get(tier) {
@@ -2650,6 +2688,10 @@ impl Engine {
                         ),
                     };
                     self.escalate(t, u8::try_from(tier + 1).unwrap_or(0), &reason);
+                    return;
+                }
+                if matches!(self.tickets[t as usize].status, Status::Sticky { .. }) {
+                    self.arm(t);
                     return;
                 }
                 let mut relaxed = false;
@@ -3299,7 +3341,12 @@ impl Engine {
             let mut due: Vec<(i64, &str)> = Vec::new();
             match slot.status {
                 Status::Offered { expires, .. } if expires != NEVER => due.push((expires, "offer expiry")),
-                Status::Sticky { until, .. } => due.push((until, "wait for its sticky agent")),
+                Status::Sticky { until, .. } => {
+                    due.push((until, "wait for its sticky agent"));
+                    if let Some(Some(wait)) = self.rules.escalate_after_ms.get(usize::from(slot.tier)) {
+                        due.push((slot.tier_since.saturating_add(*wait), "escalation"));
+                    }
+                }
                 Status::Queued => {
                     if let Some(step) = self.rules.relaxation.get(usize::from(slot.relax)) {
                         due.push((slot.tier_since.saturating_add(step.after_ms), "next relaxation step"));

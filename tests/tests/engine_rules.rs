@@ -795,12 +795,14 @@ fn reload_counting_pending_tickets_may_leave_an_agent_over_capacity() {
     assert!(desk.engine.audit().is_empty());
 }
 
-/// A ticket waiting for its last agent, who could serve it only through a
-/// relaxation step the reloaded policy lacks, waits for anyone instead. (It
-/// stayed reserved for that agent and was offered to them: found by the
-/// deterministic simulation tests.)
+/// A ticket back in the queue after being worked (its customer replied)
+/// starts a new wait: its relaxation ladder starts again. So an agent who
+/// could take it only through a step (here a wider tier) neither holds it
+/// for the reply nor gets it offered; an agent of its own tier does. (The
+/// steps stayed in force, and the offer's `waited_s` said 0 against a
+/// five-minute step: found by a review.)
 #[test]
-fn reload_ends_a_sticky_wait_for_an_agent_who_can_no_longer_serve() {
+fn a_reply_restarts_the_relaxation_ladder() {
     let widening = "[routing]\nsticky_wait = \"10m\"\n[[routing.relaxation]]\nafter = \"1m\"\nwiden_tier = true";
     let mut desk = Desk::new(
         widening,
@@ -815,21 +817,35 @@ fn reload_ends_a_sticky_wait_for_an_agent_who_can_no_longer_serve() {
     assert_eq!(offers(&relaxed), pairs(&[("t", "second")]), "{relaxed:?}");
     desk.by("2026-03-02T09:01:05Z", "offer_accepted", "second", "t");
     desk.on("2026-03-02T09:02:00Z", "waiting_on_customer", "t");
-    // Keep `second` busy, so that t waits for them when its customer replies.
-    let u = desk.send(
-        "2026-03-02T09:02:30Z",
-        r#""event": "ticket_created", "tier": "L2", "ticket": {"id": "u", "created_at": "2026-03-02T09:02:30Z", "channel": "chat"}"#,
-    );
-    assert_eq!(offers(&u), pairs(&[("u", "second")]));
-    desk.by("2026-03-02T09:02:35Z", "offer_accepted", "second", "u");
-    desk.on("2026-03-02T09:03:00Z", "customer_replied", "t");
-    assert!(desk.engine.ticket_states().iter().any(|s| s.0 == "t" && s.2.as_deref() == Some("second")));
+    let replied = desk.on("2026-03-02T09:03:00Z", "customer_replied", "t");
+    assert!(offers(&replied).is_empty(), "{replied:?}");
+    assert!(desk.engine.ticket_states().iter().any(|s| s.0 == "t" && s.1 == "queued" && s.2.is_none()));
+    assert_eq!(offers(&desk.login("2026-03-02T09:03:30Z", "first")), pairs(&[("t", "first")]));
+    // Unanswered, it would have been widened again a minute after the reply.
+    desk.by("2026-03-02T09:03:35Z", "offer_rejected", "first", "t");
+    assert!(offers(&desk.send("2026-03-02T09:03:59Z", r#""event": "tick""#)).is_empty());
+    assert_eq!(offers(&desk.send("2026-03-02T09:04:00Z", r#""event": "tick""#)), pairs(&[("t", "second")]));
+}
 
-    let mut out = Vec::new();
-    desk.engine.reload(policy("[routing]\nsticky_wait = \"10m\""), &mut out).unwrap();
-    assert!(desk.engine.audit().is_empty(), "{:?}", desk.engine.audit());
-    assert!(offers(&desk.by("2026-03-02T09:04:00Z", "agent_finished", "second", "u")).is_empty());
-    assert_eq!(offers(&desk.login("2026-03-02T09:05:00Z", "first")), pairs(&[("t", "first")]));
+/// A snapshot whose ticket waits for an agent who may not serve it (here the
+/// roster was edited: the agent's tier) is refused by `restore`; `reload`
+/// lets such a ticket wait for anyone.
+#[test]
+fn a_sticky_wait_for_an_agent_who_cannot_serve_is_refused() {
+    let mut desk =
+        Desk::new("[routing]\nsticky_wait = \"10m\"", &[r#"{"id": "a", "tier": "L1", "capacity": {"chat": 1}}"#]);
+    desk.login(T0, "a");
+    assert_eq!(offers(&desk.ticket("2026-03-02T09:00:00Z", "t", "")), pairs(&[("t", "a")]));
+    desk.by("2026-03-02T09:00:05Z", "offer_accepted", "a", "t");
+    desk.on("2026-03-02T09:01:00Z", "waiting_on_customer", "t");
+    assert_eq!(offers(&desk.ticket("2026-03-02T09:01:30Z", "u", "")), pairs(&[("u", "a")]));
+    desk.by("2026-03-02T09:01:35Z", "offer_accepted", "a", "u");
+    desk.on("2026-03-02T09:02:00Z", "customer_replied", "t");
+    assert!(desk.engine.ticket_states().iter().any(|s| s.0 == "t" && s.1 == "queued" && s.2.as_deref() == Some("a")));
+    let mut snapshot = serde_json::to_value(desk.engine.snapshot()).unwrap();
+    snapshot["roster"][0]["tier"] = "L2".into();
+    let err = restore(&policy("[routing]\nsticky_wait = \"10m\""), &snapshot).err().unwrap();
+    assert!(err.starts_with("inconsistent: ") && err.contains("waits for a who cannot serve it"), "{err}");
 }
 
 /// A ticket waiting on its customer that became confidential while its
@@ -1234,4 +1250,126 @@ fn a_ladder_longer_than_the_first_response_target_is_a_warning() {
           sla.policies[0] (10m): those tickets breach before they are fully relaxed"]
     );
     assert_eq!(warnings("10m"), Vec::<String>::new());
+}
+
+/// Rules a review found broken (each seen with the CLI before the fix, with
+/// the input of this test).
+mod review_of_stop_31 {
+    use super::*;
+
+    const TWO_TIERS: &str = "tiers = [\"L1\", \"L2\"]\n";
+
+    /// A ticket back in the queue after its agent logged out waits anew: its
+    /// forty minutes with the agent are not waiting time (it was escalated
+    /// the instant it was requeued).
+    #[test]
+    fn a_ticket_requeued_after_being_worked_starts_a_new_wait() {
+        let extra = format!("{TWO_TIERS}[[routing.escalation]]\ntier = \"L1\"\nmax_wait = \"10m\"");
+        let agents =
+            [r#"{"id": "ana", "tier": "L1"}"#, r#"{"id": "eva", "tier": "L1"}"#, r#"{"id": "ben", "tier": "L2"}"#];
+        let mut desk = Desk::new(&extra, &agents);
+        desk.login(T0, "ana");
+        assert_eq!(offers(&desk.ticket("2026-03-02T09:00:00Z", "t", "")), pairs(&[("t", "ana")]));
+        desk.by("2026-03-02T09:00:10Z", "offer_accepted", "ana", "t");
+        let out = desk.send("2026-03-02T09:40:00Z", r#""event": "agent_logged_out", "agent": "ana""#);
+        assert!(escalations(&out).is_empty(), "{out:?}");
+        assert_eq!(offers(&desk.login("2026-03-02T09:40:01Z", "eva")), pairs(&[("t", "eva")]));
+    }
+
+    /// Escalating a ticket keeps the cooldown of an agent who just declined
+    /// it (the agent was offered it again at once).
+    #[test]
+    fn escalation_keeps_the_reject_cooldown() {
+        let extra = format!(
+            "{TWO_TIERS}[routing]\nreject_cooldown = \"5m\"\n[[routing.escalation]]\ntier = \"L1\"\nmax_wait = \"2m\"\n[[routing.relaxation]]\nafter = \"1m\"\nwiden_tier = true"
+        );
+        let mut desk = Desk::new(&extra, &[r#"{"id": "ben", "tier": "L2"}"#]);
+        desk.login(T0, "ben");
+        desk.ticket("2026-03-02T09:00:00Z", "t", "");
+        assert_eq!(offers(&desk.send("2026-03-02T09:01:00Z", r#""event": "tick""#)), pairs(&[("t", "ben")]));
+        desk.by("2026-03-02T09:01:20Z", "offer_rejected", "ben", "t");
+        let out = desk.send("2026-03-02T09:02:00Z", r#""event": "tick""#);
+        assert_eq!(escalations(&out), [("t".to_owned(), "L2".to_owned())]);
+        assert!(offers(&out).is_empty(), "ben declined it 40 s ago: {out:?}");
+        assert!(offers(&desk.send("2026-03-02T09:06:19Z", r#""event": "tick""#)).is_empty());
+        assert_eq!(offers(&desk.send("2026-03-02T09:06:20Z", r#""event": "tick""#)), pairs(&[("t", "ben")]));
+    }
+
+    /// A ticket held for its preferred agent still escalates after the
+    /// tier's wait (it escalated only when the hold ended).
+    #[test]
+    fn a_ticket_held_for_its_preferred_agent_still_escalates() {
+        let extra = format!(
+            "{TWO_TIERS}[routing]\nsticky_wait = \"10m\"\n[[routing.escalation]]\ntier = \"L1\"\nmax_wait = \"5m\""
+        );
+        let agents = [r#"{"id": "ana", "tier": "L1", "capacity": {"email": 1}}"#, r#"{"id": "ben", "tier": "L2"}"#];
+        let mut desk = Desk::new(&extra, &agents);
+        desk.login("2026-03-02T08:59:00Z", "ana");
+        desk.send(
+            "2026-03-02T08:59:00Z",
+            r#""event": "ticket_created", "ticket": {"id": "x", "created_at": "2026-03-02T08:59:00Z", "channel": "email"}"#,
+        );
+        desk.by("2026-03-02T08:59:10Z", "offer_accepted", "ana", "x");
+        let held = desk.send(
+            "2026-03-02T09:00:00Z",
+            r#""event": "ticket_created", "preferred_agent": "ana", "ticket": {"id": "t", "created_at": "2026-03-02T09:00:00Z", "channel": "email"}"#,
+        );
+        assert!(offers(&held).is_empty());
+        assert!(escalations(&desk.send("2026-03-02T09:04:59Z", r#""event": "tick""#)).is_empty());
+        let out = desk.send("2026-03-02T09:05:00Z", r#""event": "tick""#);
+        assert_eq!(escalations(&out), [("t".to_owned(), "L2".to_owned())], "{out:?}");
+        assert!(desk.engine.audit().is_empty());
+    }
+
+    /// The hold for a preferred agent skips an agent still in its cooldown
+    /// for the ticket (it was offered to them again).
+    #[test]
+    fn the_preferred_agent_hold_respects_the_reject_cooldown() {
+        let mut desk =
+            Desk::new("[routing]\nsticky_wait = \"2m\"\nreject_cooldown = \"5m\"", &[r#"{"id": "ana", "tier": "L1"}"#]);
+        desk.login(T0, "ana");
+        let created = desk.send(
+            "2026-03-02T09:00:00Z",
+            r#""event": "ticket_created", "preferred_agent": "ana", "ticket": {"id": "t", "created_at": "2026-03-02T09:00:00Z", "channel": "email"}"#,
+        );
+        assert_eq!(offers(&created), pairs(&[("t", "ana")]));
+        desk.by("2026-03-02T09:00:10Z", "offer_rejected", "ana", "t");
+        desk.on("2026-03-02T09:01:00Z", "waiting_on_customer", "t");
+        assert!(offers(&desk.on("2026-03-02T09:02:00Z", "customer_replied", "t")).is_empty());
+        assert_eq!(offers(&desk.send("2026-03-02T09:05:10Z", r#""event": "tick""#)), pairs(&[("t", "ana")]));
+    }
+
+    /// An SLA alert is told once, also when the ticket's timer fires again at
+    /// the same instant (an offer expiring there, with a relaxation step
+    /// already due); the repeat escalated a ticket that was on offer at the
+    /// alert, which the escalation rule excludes.
+    #[test]
+    fn an_alert_is_told_once_and_the_repeat_does_not_escalate() {
+        let extra = format!(
+            "{TWO_TIERS}[sla]\nwarn_at = [0.5]\n[[sla.policies]]\nfirst_response = \"15m\"\n[routing]\noffer_timeout = \"7m30s\"\n[[routing.relaxation]]\nafter = \"1m\"\nany_language = true\n[[routing.escalation]]\ntier = \"L1\"\nsla_fraction = 0.5"
+        );
+        let mut desk = Desk::new(&extra, &[r#"{"id": "ana", "tier": "L1", "languages": ["es"]}"#]);
+        desk.login(T0, "ana");
+        assert_eq!(offers(&desk.ticket("2026-03-02T09:00:00Z", "t", r#""language": "es""#)), pairs(&[("t", "ana")]));
+        let out = desk.send("2026-03-02T09:10:00Z", r#""event": "tick""#);
+        let alerts = out.iter().filter(|d| matches!(d, Decision::SlaAlert { .. })).count();
+        assert_eq!(alerts, 1, "{out:?}");
+        assert!(escalations(&out).is_empty(), "on offer at the alert: {out:?}");
+    }
+
+    /// `longest_idle` counts from the later of an agent's last offer and its
+    /// login: time logged out is not idle time (an agent back for a minute
+    /// beat one idle for an hour).
+    #[test]
+    fn longest_idle_does_not_count_time_logged_out() {
+        let mut desk = Desk::new("", &[r#"{"id": "ana", "tier": "L1"}"#, r#"{"id": "ben", "tier": "L1"}"#]);
+        desk.login("2026-03-02T08:00:00Z", "ana");
+        assert_eq!(offers(&desk.ticket("2026-03-02T08:00:00Z", "t0", "")), pairs(&[("t0", "ana")]));
+        desk.by("2026-03-02T08:00:10Z", "offer_accepted", "ana", "t0");
+        desk.on("2026-03-02T08:04:00Z", "ticket_resolved", "t0");
+        desk.send("2026-03-02T08:05:00Z", r#""event": "agent_logged_out", "agent": "ana""#);
+        desk.login("2026-03-02T09:00:00Z", "ben");
+        desk.login("2026-03-02T10:00:00Z", "ana");
+        assert_eq!(offers(&desk.ticket("2026-03-02T10:01:00Z", "t1", "")), pairs(&[("t1", "ben")]));
+    }
 }
