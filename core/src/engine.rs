@@ -50,6 +50,7 @@ use crate::policy::{CompiledPolicy, only_fields, required_field};
 use crate::prefetch::prefetch;
 use crate::queue::{DenseQueue, GroupQueues};
 use crate::routing::{RoutingRules, Strategy};
+use crate::sla::{ClockState, Metric};
 use crate::ticket::{Channel, Ticket, TicketEvent};
 use crate::time::{from_ms, to_ms};
 
@@ -1219,6 +1220,11 @@ impl Engine {
         let assessment = self.policy.assess(&ticket, at).map_err(|e| e.under("ticket"))?;
         self.now = to_ms(at);
         self.started = true;
+        // Created after a deadline already passed (a late webhook, an import):
+        // the breach is told now, since its instant will not come again.
+        if ticket.created_at < at {
+            self.tell_late_breaches(&ticket.id, &assessment.state, &assessment.due, [None; 3]);
+        }
         let tier = tier.and_then(|t| self.rules.tiers.iter().position(|x| x == t)).unwrap_or(0);
         self.ticket_seq += 1;
         let preferred = preferred_agent.and_then(|a| self.agent_ids.get(a.as_bytes()).copied());
@@ -1439,7 +1445,15 @@ impl Engine {
             }
             EventKind::TicketUpdated { ticket, changes } => {
                 let t = named.ticket.map_or_else(|| self.ticket_index(ticket), Ok)?;
+                let now = from_ms(self.now);
+                let before = self.policy.assess(&self.tickets[t as usize].ticket, now).ok().map(|a| a.state);
                 apply_changes(&mut self.tickets[t as usize].ticket, changes);
+                // A reclassification to a stricter target can put a deadline
+                // in the past: that breach is told now.
+                if let (Some(before), Ok(after)) = (before, self.policy.assess(&self.tickets[t as usize].ticket, now)) {
+                    let id = self.tickets[t as usize].ticket.id.clone();
+                    self.tell_late_breaches(&id, &after.state, &after.due, before);
+                }
                 self.tickets[t as usize].req_group = Packed::NONE;
                 self.rekey(t);
                 match self.tickets[t as usize].status {
@@ -1884,6 +1898,31 @@ impl Engine {
     fn return_to_desk(&mut self, t: u32) {
         self.restart_wait(t);
         self.enqueue(t, true);
+    }
+
+    /// Tells the breach of each clock that is breached now, with a deadline
+    /// already past (so no timer will tell it), and was not breached before
+    /// (`before`: the clocks' states before the event, `None` for a new
+    /// ticket).
+    fn tell_late_breaches(
+        &mut self,
+        ticket: &str,
+        state: &[Option<ClockState>; 3],
+        due: &[Option<Timestamp>; 3],
+        before: [Option<ClockState>; 3],
+    ) {
+        for (i, metric) in [Metric::FirstResponse, Metric::NextReply, Metric::Resolution].into_iter().enumerate() {
+            let breached = state[i] == Some(ClockState::Breached);
+            let past = due[i].is_some_and(|d| to_ms(d) < self.now);
+            if breached && past && before[i] != Some(ClockState::Breached) {
+                self.out.push(Decision::SlaAlert {
+                    at: from_ms(self.now),
+                    ticket: ticket.to_owned(),
+                    metric,
+                    fraction: 1.0,
+                });
+            }
+        }
     }
 
     /// A new wait in its tier starts now, for a ticket back in the queue

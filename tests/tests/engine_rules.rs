@@ -1357,6 +1357,39 @@ mod review_of_stop_31 {
         assert!(escalations(&out).is_empty(), "on offer at the alert: {out:?}");
     }
 
+    /// A breach the engine learns of late is told at once: a ticket raised
+    /// to P1 after its new target had passed, and one created (a late
+    /// webhook) after its deadline. Neither was ever told.
+    #[test]
+    fn a_breach_learned_late_is_told_at_once() {
+        let extra = "[[sla.policies]]\nwhen = { priority = \"P1\" }\nfirst_response = \"15m\"";
+        let mut desk = Desk::new(extra, &[r#"{"id": "ana", "tier": "L1"}"#]);
+        desk.ticket("2026-03-02T09:00:00Z", "t", r#""impact": "low", "urgency": "low""#);
+        let raised = desk.send(
+            "2026-03-02T09:20:00Z",
+            r#""event": "ticket_updated", "ticket": "t", "changes": {"impact": "high", "urgency": "high"}"#,
+        );
+        let breach = |d: &[Decision], id: &str| {
+            d.iter()
+                .filter(
+                    |x| matches!(x, Decision::SlaAlert { ticket, fraction, .. } if ticket == id && *fraction == 1.0),
+                )
+                .count()
+        };
+        assert_eq!(breach(&raised, "t"), 1, "{raised:?}");
+        // Told once: a later update that keeps it breached tells nothing.
+        let again = desk.send(
+            "2026-03-02T09:21:00Z",
+            r#""event": "ticket_updated", "ticket": "t", "changes": {"category": "billing"}"#,
+        );
+        assert_eq!(breach(&again, "t"), 0, "{again:?}");
+        let late = desk.send(
+            "2026-03-02T09:30:00Z",
+            r#""event": "ticket_created", "ticket": {"id": "u", "created_at": "2026-03-02T09:00:00Z", "channel": "chat", "impact": "high", "urgency": "high"}"#,
+        );
+        assert_eq!(breach(&late, "u"), 1, "{late:?}");
+    }
+
     /// `longest_idle` counts from the later of an agent's last offer and its
     /// login: time logged out is not idle time (an agent back for a minute
     /// beat one idle for an hour).
