@@ -222,16 +222,19 @@ export interface PolicyDocument {
   };
 }
 
-/** New values for a ticket's fields (absent fields are unchanged). */
+/**
+ * New values for a ticket's fields: absent fields are unchanged; `null`
+ * clears a field (back to what a new ticket without it gets).
+ */
 export interface TicketChanges {
-  impact?: string;
-  urgency?: string;
-  priority?: string;
-  category?: string;
-  customer_tier?: string;
-  language?: string;
-  skills?: Record<string, number>;
-  confidential?: boolean;
+  impact?: string | null;
+  urgency?: string | null;
+  priority?: string | null;
+  category?: string | null;
+  customer_tier?: string | null;
+  language?: string | null;
+  skills?: Record<string, number> | null;
+  confidential?: boolean | null;
 }
 
 /** An event for `Engine.apply`: `{ at, event, ... }`. Events come in time order. */

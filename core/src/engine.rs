@@ -1220,11 +1220,7 @@ impl Engine {
         let assessment = self.policy.assess(&ticket, at).map_err(|e| e.under("ticket"))?;
         self.now = to_ms(at);
         self.started = true;
-        // Created after a deadline already passed (a late webhook, an import):
-        // the breach is told now, since its instant will not come again.
-        if ticket.created_at < at {
-            self.tell_late_breaches(&ticket.id, &assessment.state, &assessment.due, [None; 3]);
-        }
+        let late = ticket.created_at < at;
         let tier = tier.and_then(|t| self.rules.tiers.iter().position(|x| x == t)).unwrap_or(0);
         self.ticket_seq += 1;
         let preferred = preferred_agent.and_then(|a| self.agent_ids.get(a.as_bytes()).copied());
@@ -1291,6 +1287,9 @@ impl Engine {
             made.created = Some(handle);
         }
         self.enqueue(index, true);
+        if late {
+            self.tell_alerts_passed(index, [0.0; 3]);
+        }
         Ok(())
     }
 
@@ -1445,15 +1444,8 @@ impl Engine {
             }
             EventKind::TicketUpdated { ticket, changes } => {
                 let t = named.ticket.map_or_else(|| self.ticket_index(ticket), Ok)?;
-                let now = from_ms(self.now);
-                let before = self.policy.assess(&self.tickets[t as usize].ticket, now).ok().map(|a| a.state);
+                let before = self.alerts_passed(&self.tickets[t as usize].ticket);
                 apply_changes(&mut self.tickets[t as usize].ticket, changes);
-                // A reclassification to a stricter target can put a deadline
-                // in the past: that breach is told now.
-                if let (Some(before), Ok(after)) = (before, self.policy.assess(&self.tickets[t as usize].ticket, now)) {
-                    let id = self.tickets[t as usize].ticket.id.clone();
-                    self.tell_late_breaches(&id, &after.state, &after.due, before);
-                }
                 self.tickets[t as usize].req_group = Packed::NONE;
                 self.rekey(t);
                 match self.tickets[t as usize].status {
@@ -1494,6 +1486,7 @@ impl Engine {
                     }
                     _ => self.arm(t),
                 }
+                self.tell_alerts_passed(t, before);
             }
             EventKind::TicketResolved { ticket } => {
                 let t = named.ticket.map_or_else(|| self.ticket_index(ticket), Ok)?;
@@ -1900,28 +1893,54 @@ impl Engine {
         self.enqueue(t, true);
     }
 
-    /// Tells the breach of each clock that is breached now, with a deadline
-    /// already past (so no timer will tell it), and was not breached before
-    /// (`before`: the clocks' states before the event, `None` for a new
-    /// ticket).
-    fn tell_late_breaches(
-        &mut self,
-        ticket: &str,
-        state: &[Option<ClockState>; 3],
-        due: &[Option<Timestamp>; 3],
-        before: [Option<ClockState>; 3],
-    ) {
-        for (i, metric) in [Metric::FirstResponse, Metric::NextReply, Metric::Resolution].into_iter().enumerate() {
-            let breached = state[i] == Some(ClockState::Breached);
-            let past = due[i].is_some_and(|d| to_ms(d) < self.now);
-            if breached && past && before[i] != Some(ClockState::Breached) {
-                self.out.push(Decision::SlaAlert {
-                    at: from_ms(self.now),
-                    ticket: ticket.to_owned(),
-                    metric,
-                    fraction: 1.0,
-                });
+    /// The highest SLA alert fraction (a `warn_at` fraction, or 1.0 for the
+    /// breach) each running clock of `ticket` has reached by now, 0 for
+    /// none.
+    fn alerts_passed(&self, ticket: &Ticket) -> [f64; 3] {
+        let mut passed = [0.0; 3];
+        let Ok(triage) = self.policy.triage(ticket, from_ms(self.now)) else { return passed };
+        for d in &triage.deadlines {
+            if d.stopped_at.is_some() || d.state == ClockState::Paused {
+                continue;
             }
+            let by_now = |at: Option<Timestamp>| at.is_some_and(|at| to_ms(at) <= self.now);
+            let i = d.metric as usize;
+            for w in d.warnings.iter().filter(|w| w.reached && by_now(w.at)) {
+                passed[i] = f64::max(passed[i], w.fraction);
+            }
+            if d.state == ClockState::Breached && by_now(d.due) {
+                passed[i] = 1.0;
+            }
+        }
+        passed
+    }
+
+    /// Tells now the SLA alerts a ticket passed that no timer will tell: it
+    /// was created after them (a late webhook, an import), or a
+    /// reclassification moved them into the past. `before` is what it had
+    /// passed before the event (told by the timers then). The highest new
+    /// alert of each clock is told, and one at or past the tier's escalation
+    /// share escalates a waiting ticket, as the alert's timer would have.
+    fn tell_alerts_passed(&mut self, t: u32, before: [f64; 3]) {
+        let after = self.alerts_passed(&self.tickets[t as usize].ticket);
+        let mut highest: Option<f64> = None;
+        for (i, metric) in [Metric::FirstResponse, Metric::NextReply, Metric::Resolution].into_iter().enumerate() {
+            if after[i] > before[i] {
+                let ticket = self.tickets[t as usize].ticket.id.clone();
+                self.out.push(Decision::SlaAlert { at: from_ms(self.now), ticket, metric, fraction: after[i] });
+                highest = Some(highest.map_or(after[i], |h: f64| h.max(after[i])));
+            }
+        }
+        let slot = &self.tickets[t as usize];
+        let tier = usize::from(slot.tier);
+        let share = self.rules.escalate_at_fraction.get(tier).copied().flatten();
+        if let (Some(reached), Some(share)) = (highest, share)
+            && reached >= share
+            && matches!(slot.status, Status::Queued | Status::Sticky { .. })
+            && tier + 1 < self.rules.tiers.len()
+        {
+            let reason = format!("reached {reached} of an SLA target in {}", self.rules.tiers[tier]);
+            self.escalate(t, u8::try_from(tier + 1).unwrap_or(0), &reason);
         }
     }
 

@@ -1357,13 +1357,16 @@ mod review_of_stop_31 {
         assert!(escalations(&out).is_empty(), "on offer at the alert: {out:?}");
     }
 
-    /// A breach the engine learns of late is told at once: a ticket raised
-    /// to P1 after its new target had passed, and one created (a late
-    /// webhook) after its deadline. Neither was ever told.
+    /// A breach the engine learns of late is told at once, and escalates a
+    /// waiting ticket at that share: a ticket raised to P1 after its new
+    /// target had passed, and one created (a late webhook) after its
+    /// deadline. Neither was ever told, nor escalated.
     #[test]
     fn a_breach_learned_late_is_told_at_once() {
-        let extra = "[[sla.policies]]\nwhen = { priority = \"P1\" }\nfirst_response = \"15m\"";
-        let mut desk = Desk::new(extra, &[r#"{"id": "ana", "tier": "L1"}"#]);
+        let extra = format!(
+            "{TWO_TIERS}[sla]\nwarn_at = [0.5]\n[[sla.policies]]\nwhen = {{ priority = \"P1\" }}\nfirst_response = \"15m\"\n[[routing.escalation]]\ntier = \"L1\"\nsla_fraction = 0.5"
+        );
+        let mut desk = Desk::new(&extra, &[r#"{"id": "ana", "tier": "L1"}"#]);
         desk.ticket("2026-03-02T09:00:00Z", "t", r#""impact": "low", "urgency": "low""#);
         let raised = desk.send(
             "2026-03-02T09:20:00Z",
@@ -1377,6 +1380,8 @@ mod review_of_stop_31 {
                 .count()
         };
         assert_eq!(breach(&raised, "t"), 1, "{raised:?}");
+        assert_eq!(raised.iter().filter(|d| matches!(d, Decision::SlaAlert { .. })).count(), 1, "the highest only");
+        assert_eq!(escalations(&raised), [("t".to_owned(), "L2".to_owned())]);
         // Told once: a later update that keeps it breached tells nothing.
         let again = desk.send(
             "2026-03-02T09:21:00Z",
@@ -1388,6 +1393,7 @@ mod review_of_stop_31 {
             r#""event": "ticket_created", "ticket": {"id": "u", "created_at": "2026-03-02T09:00:00Z", "channel": "chat", "impact": "high", "urgency": "high"}"#,
         );
         assert_eq!(breach(&late, "u"), 1, "{late:?}");
+        assert_eq!(escalations(&late), [("u".to_owned(), "L2".to_owned())]);
     }
 
     /// `longest_idle` counts from the later of an agent's last offer and its
