@@ -50,7 +50,7 @@ use crate::policy::{CompiledPolicy, only_fields, required_field};
 use crate::prefetch::prefetch;
 use crate::queue::{DenseQueue, GroupQueues};
 use crate::routing::{RoutingRules, Strategy};
-use crate::sla::{ClockState, Metric};
+use crate::sla::Metric;
 use crate::ticket::{Channel, Ticket, TicketEvent};
 use crate::time::{from_ms, to_ms};
 
@@ -1898,19 +1898,9 @@ impl Engine {
     /// none.
     fn alerts_passed(&self, ticket: &Ticket) -> [f64; 3] {
         let mut passed = [0.0; 3];
-        let Ok(triage) = self.policy.triage(ticket, from_ms(self.now)) else { return passed };
-        for d in &triage.deadlines {
-            if d.stopped_at.is_some() || d.state == ClockState::Paused {
-                continue;
-            }
-            let by_now = |at: Option<Timestamp>| at.is_some_and(|at| to_ms(at) <= self.now);
-            let i = d.metric as usize;
-            for w in d.warnings.iter().filter(|w| w.reached && by_now(w.at)) {
-                passed[i] = f64::max(passed[i], w.fraction);
-            }
-            if d.state == ClockState::Breached && by_now(d.due) {
-                passed[i] = 1.0;
-            }
+        for (metric, fraction) in self.policy.alerts_reached(ticket, from_ms(self.now)).unwrap_or_default() {
+            let i = metric as usize;
+            passed[i] = f64::max(passed[i], fraction);
         }
         passed
     }
@@ -2720,11 +2710,8 @@ impl Engine {
                 self.decline(t, agent);
                 self.enqueue_plain(t);
             }
-            Status::Sticky { agent, until } if until <= now => {
-                self.agents[agent as usize].drop_sticky(t);
-                self.enqueue_plain(t);
-            }
-            // Waiting, in the queue or held for its preferred agent.
+            // Waiting, in the queue or held for its preferred agent (whose
+            // hold may end now: escalation first, as for a queued ticket).
             Status::Queued | Status::Sticky { .. } => {
                 let tier = usize::from(slot.tier);
                 let waited = now.saturating_sub(slot.tier_since);
@@ -2748,8 +2735,13 @@ impl Engine {
                     self.escalate(t, u8::try_from(tier + 1).unwrap_or(0), &reason);
                     return;
                 }
-                if matches!(self.tickets[t as usize].status, Status::Sticky { .. }) {
-                    self.arm(t);
+                if let Status::Sticky { agent, until } = self.tickets[t as usize].status {
+                    if until <= now {
+                        self.agents[agent as usize].drop_sticky(t);
+                        self.enqueue_plain(t);
+                    } else {
+                        self.arm(t);
+                    }
                     return;
                 }
                 let mut relaxed = false;
@@ -2869,12 +2861,16 @@ impl Engine {
                     engine.enqueue_plain(t);
                 }
                 // Waiting on its customer, counted against its agent's
-                // capacity under the new policy, with an agent who may not
-                // serve it (its relaxation or confidentiality changed under
-                // a policy that did not count it): the agent lets it go, as
-                // when an update does the same (`TicketUpdated`).
+                // capacity under the new policy, with an agent who has
+                // logged out or may not serve it (its relaxation or
+                // confidentiality changed under a policy that did not count
+                // it): the agent lets it go, as a logout or an update does
+                // under such a policy. (Kept by a logged-out agent, it was
+                // assigned to them at the customer's reply, and stuck.)
                 Status::Pending { agent: Some(agent) }
-                    if engine.rules.pending_consumes_capacity && !engine.can_serve(agent, &engine.requirements(t)) =>
+                    if engine.rules.pending_consumes_capacity
+                        && (!engine.agents[agent as usize].logged_in
+                            || !engine.can_serve(agent, &engine.requirements(t))) =>
                 {
                     engine.release(agent, t, false);
                     engine.tickets[t as usize].status = Status::Pending { agent: None };
@@ -3281,6 +3277,9 @@ impl Engine {
                 problems.push(format!("ticket {id} waits for {} who cannot serve it", self.roster[agent as usize].id));
             }
             if let Some(a) = self.load_holder(slot) {
+                if !self.agents[a as usize].logged_in {
+                    problems.push(format!("ticket {id} is with {}, who is logged out", self.roster[a as usize].id));
+                }
                 if slot.ticket.confidential && !self.roster[a as usize].clearance {
                     problems.push(format!(
                         "confidential ticket {id} is with {} who has no clearance",

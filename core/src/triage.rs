@@ -119,7 +119,7 @@ impl CompiledPolicy {
     /// with the ticket field's path.
     pub fn triage(&self, ticket: &Ticket, now: Timestamp) -> Result<Triage, Error> {
         let mut words = Words::default();
-        let a = self.evaluate(ticket, now, Some(&mut words), None)?;
+        let a = self.evaluate(ticket, now, Some(&mut words), None, false)?;
         let c = &self.inner;
         Ok(Triage {
             ticket: ticket.id.clone(),
@@ -142,7 +142,7 @@ impl CompiledPolicy {
     /// # Errors
     /// As [`CompiledPolicy::triage`].
     pub fn assess(&self, ticket: &Ticket, now: Timestamp) -> Result<Assessment, Error> {
-        self.evaluate(ticket, now, None, None)
+        self.evaluate(ticket, now, None, None, false)
     }
 
     /// The SLA alerts due exactly at `now`, in the order of the clocks and
@@ -152,7 +152,17 @@ impl CompiledPolicy {
     /// `now`, without the words (an engine's timers ask this often).
     pub(crate) fn alerts_due(&self, ticket: &Ticket, now: Timestamp) -> Result<Vec<(Metric, f64)>, Error> {
         let mut alerts = Vec::new();
-        self.evaluate(ticket, now, None, Some(&mut alerts))?;
+        self.evaluate(ticket, now, None, Some(&mut alerts), false)?;
+        Ok(alerts)
+    }
+
+    /// The SLA alerts reached by `now` (at or before it) on the clocks still
+    /// running or breached, not stopped or paused: (clock, fraction) for each
+    /// warning, and (clock, 1.0) for a breach. What an engine learning of a
+    /// ticket late has to tell at once.
+    pub(crate) fn alerts_reached(&self, ticket: &Ticket, now: Timestamp) -> Result<Vec<(Metric, f64)>, Error> {
+        let mut alerts = Vec::new();
+        self.evaluate(ticket, now, None, Some(&mut alerts), true)?;
         Ok(alerts)
     }
 
@@ -204,6 +214,7 @@ impl CompiledPolicy {
         now: Timestamp,
         mut words: Option<&mut Words>,
         mut alerts: Option<&mut Vec<(Metric, f64)>>,
+        reached_by_now: bool,
     ) -> Result<Assessment, Error> {
         debug_assert!(words.is_none() || alerts.is_none(), "alerts are gathered only without words");
         let c = &self.inner;
@@ -265,17 +276,28 @@ impl CompiledPolicy {
                         Some(alerts) => {
                             let before = alerts.len();
                             let figures = {
-                                let mut report = |fraction: f64, at: Option<i64>, _reached: bool| {
-                                    if at == Some(now_ms) {
+                                let mut report = |fraction: f64, at: Option<i64>, reached: bool| {
+                                    let due = if reached_by_now {
+                                        reached && at.is_some_and(|at| at <= now_ms)
+                                    } else {
+                                        at == Some(now_ms)
+                                    };
+                                    if due {
                                         alerts.push((metric, fraction));
                                     }
                                 };
                                 sla::figures(target, span, now_ms, &mut cache, Some(&mut report)).map_err(under)?
                             };
-                            if figures.state == ClockState::Paused {
+                            let stopped = reached_by_now && figures.stopped.is_some();
+                            if figures.state == ClockState::Paused || stopped {
                                 alerts.truncate(before);
                             }
-                            if figures.due == Some(now_ms) && figures.state == ClockState::Breached {
+                            let breach_due = if reached_by_now {
+                                figures.due.is_some_and(|due| due <= now_ms)
+                            } else {
+                                figures.due == Some(now_ms)
+                            };
+                            if breach_due && figures.state == ClockState::Breached && !stopped {
                                 alerts.push((metric, 1.0));
                             }
                             figures

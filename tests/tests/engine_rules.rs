@@ -828,8 +828,9 @@ fn a_reply_restarts_the_relaxation_ladder() {
 }
 
 /// A snapshot whose ticket waits for an agent who may not serve it (here the
-/// roster was edited: the agent's tier) is refused by `restore`; `reload`
-/// lets such a ticket wait for anyone.
+/// roster was edited: the agent's tier) is refused by `restore`. (`reload`
+/// lets such a ticket wait for anyone; since a reply restarts the ladder, no
+/// history of events leads there any more.)
 #[test]
 fn a_sticky_wait_for_an_agent_who_cannot_serve_is_refused() {
     let mut desk =
@@ -1394,6 +1395,48 @@ mod review_of_stop_31 {
         );
         assert_eq!(breach(&late, "u"), 1, "{late:?}");
         assert_eq!(escalations(&late), [("u".to_owned(), "L2".to_owned())]);
+    }
+
+    /// A reload that counts tickets waiting on their customers lets go of
+    /// one whose agent has logged out: at the reply it was assigned to the
+    /// absent agent, and stuck (found re-reading this stop's reload fix).
+    #[test]
+    fn reload_counting_pending_tickets_lets_go_of_a_logged_out_agents() {
+        let mut desk = Desk::new("", &[r#"{"id": "a", "tier": "L1"}"#, r#"{"id": "b", "tier": "L1"}"#]);
+        desk.login(T0, "a");
+        assert_eq!(offers(&desk.ticket("2026-03-02T09:00:00Z", "x", "")), pairs(&[("x", "a")]));
+        desk.by("2026-03-02T09:00:05Z", "offer_accepted", "a", "x");
+        desk.on("2026-03-02T09:01:00Z", "waiting_on_customer", "x");
+        desk.send("2026-03-02T09:02:00Z", r#""event": "agent_logged_out", "agent": "a""#);
+        desk.login("2026-03-02T09:03:00Z", "b");
+        let mut out = Vec::new();
+        desk.engine.reload(policy("[routing]\npending_consumes_capacity = true"), &mut out).unwrap();
+        assert!(desk.engine.audit().is_empty(), "{:?}", desk.engine.audit());
+        assert_eq!(offers(&desk.on("2026-03-02T09:04:00Z", "customer_replied", "x")), pairs(&[("x", "b")]));
+    }
+
+    /// A ticket whose hold for its preferred agent ends at the instant of an
+    /// SLA alert at its tier's escalation share is escalated then (it waited
+    /// for the breach: found re-reading this stop's change).
+    #[test]
+    fn a_hold_ending_at_the_escalation_share_still_escalates() {
+        let extra = format!(
+            "{TWO_TIERS}[sla]\nwarn_at = [0.5]\n[[sla.policies]]\nfirst_response = \"10m\"\n[routing]\nsticky_wait = \"5m\"\n[[routing.escalation]]\ntier = \"L1\"\nsla_fraction = 0.5"
+        );
+        let agents = [r#"{"id": "ana", "tier": "L1", "capacity": {"email": 1}}"#, r#"{"id": "ben", "tier": "L2"}"#];
+        let mut desk = Desk::new(&extra, &agents);
+        desk.login("2026-03-02T08:59:00Z", "ana");
+        desk.send(
+            "2026-03-02T08:59:00Z",
+            r#""event": "ticket_created", "ticket": {"id": "x", "created_at": "2026-03-02T08:59:00Z", "channel": "email"}"#,
+        );
+        desk.by("2026-03-02T08:59:10Z", "offer_accepted", "ana", "x");
+        desk.send(
+            "2026-03-02T09:00:00Z",
+            r#""event": "ticket_created", "preferred_agent": "ana", "ticket": {"id": "t", "created_at": "2026-03-02T09:00:00Z", "channel": "email"}"#,
+        );
+        let out = desk.send("2026-03-02T09:05:00Z", r#""event": "tick""#);
+        assert_eq!(escalations(&out), [("t".to_owned(), "L2".to_owned())], "{out:?}");
     }
 
     /// `longest_idle` counts from the later of an agent's last offer and its

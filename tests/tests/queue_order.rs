@@ -170,6 +170,13 @@ impl Model {
             "{agent} is offered {ticket} with no room"
         );
         let cooldown = SignedDuration::from_secs(REJECT_COOLDOWN_S);
+        // Not to an agent that declined it less than the cooldown ago.
+        if let Some(&when) = self.declined.get(&(ticket.to_owned(), agent.to_owned())) {
+            prop_assert!(
+                at >= when.checked_add(cooldown).unwrap(),
+                "at {at}, {agent} was offered {ticket}, which it declined at {when}"
+            );
+        }
         for other in &self.waiting {
             // At the cooldown's last instant the model allows either choice.
             let declined = self

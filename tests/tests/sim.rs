@@ -77,7 +77,8 @@ fn the_minimal_scenario_of_the_issue_is_accepted_as_written() {
 
 /// Holds a simulated figure to its theoretical value. The theory must lie
 /// within 1.7 half-widths of the figure's 95% confidence interval (about 3.3
-/// standard errors: a fixed seed passes by luck about once in a thousand),
+/// standard errors: a correct simulation fails by bad luck about once in a
+/// thousand seeds),
 /// and the interval must be narrow enough that the same check would refuse a
 /// theory 10% higher or lower: a simulation 10% off cannot pass.
 fn agrees(case: &str, figures: &Figures, key: &str, simulated: f64, theory: f64) {

@@ -51,8 +51,9 @@ pub struct RecordedArrival {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handle_s: Option<f64>,
     /// The line of the arrivals file it was read from (the header is line
-    /// 1), so that a problem found later names it; not part of the record.
-    #[serde(skip)]
+    /// 1), so that a problem found later names it; kept through edits of the
+    /// scenario (which go through serde).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
 }
 
