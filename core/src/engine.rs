@@ -1929,9 +1929,14 @@ impl Engine {
             && matches!(slot.status, Status::Queued | Status::Sticky { .. })
             && tier + 1 < self.rules.tiers.len()
         {
-            let reason = format!("reached {reached} of an SLA target in {}", self.rules.tiers[tier]);
+            let reason = self.share_reason(reached, tier);
             self.escalate(t, u8::try_from(tier + 1).unwrap_or(0), &reason);
         }
+    }
+
+    /// Why a ticket escalates at an SLA alert at or past its tier's share.
+    fn share_reason(&self, fraction: f64, tier: usize) -> String {
+        format!("reached {fraction} of an SLA target in {}", self.rules.tiers[tier])
     }
 
     /// A new wait in its tier starts now, for a ticket back in the queue
@@ -2557,23 +2562,8 @@ impl Engine {
         let slot = &mut self.tickets[t as usize];
         let mut next: Option<i64> = None;
         let mut consider = |x: i64| next = Some(next.map_or(x, |n: i64| n.min(x)));
-        match slot.status {
-            Status::Offered { expires, .. } if expires != NEVER => consider(expires),
-            Status::Sticky { until, .. } => {
-                consider(until);
-                if let Some(Some(wait)) = self.rules.escalate_after_ms.get(usize::from(slot.tier)) {
-                    consider(slot.tier_since.saturating_add(*wait));
-                }
-            }
-            Status::Queued => {
-                if let Some(step) = self.rules.relaxation.get(usize::from(slot.relax)) {
-                    consider(slot.tier_since.saturating_add(step.after_ms));
-                }
-                if let Some(Some(wait)) = self.rules.escalate_after_ms.get(usize::from(slot.tier)) {
-                    consider(slot.tier_since.saturating_add(*wait));
-                }
-            }
-            _ => {}
+        for (at, _) in status_timers(&self.rules, slot).into_iter().flatten() {
+            consider(at);
         }
         if !matches!(slot.status, Status::Resolved) {
             let next_sla = match slot.next_sla.get() {
@@ -2726,11 +2716,7 @@ impl Engine {
                             crate::format_duration(crate::time::ms_duration(wait)),
                             self.rules.tiers[tier]
                         ),
-                        None => format!(
-                            "reached {} of an SLA target in {}",
-                            past_share.unwrap_or(1.0),
-                            self.rules.tiers[tier]
-                        ),
+                        None => self.share_reason(past_share.unwrap_or(1.0), tier),
                     };
                     self.escalate(t, u8::try_from(tier + 1).unwrap_or(0), &reason);
                     return;
@@ -3395,26 +3381,7 @@ impl Engine {
                 problems
                     .push(format!("ticket {id} is armed for {:?} but has live timers at {live:?}", slot.armed.get()));
             }
-            let mut due: Vec<(i64, &str)> = Vec::new();
-            match slot.status {
-                Status::Offered { expires, .. } if expires != NEVER => due.push((expires, "offer expiry")),
-                Status::Sticky { until, .. } => {
-                    due.push((until, "wait for its sticky agent"));
-                    if let Some(Some(wait)) = self.rules.escalate_after_ms.get(usize::from(slot.tier)) {
-                        due.push((slot.tier_since.saturating_add(*wait), "escalation"));
-                    }
-                }
-                Status::Queued => {
-                    if let Some(step) = self.rules.relaxation.get(usize::from(slot.relax)) {
-                        due.push((slot.tier_since.saturating_add(step.after_ms), "next relaxation step"));
-                    }
-                    if let Some(Some(wait)) = self.rules.escalate_after_ms.get(usize::from(slot.tier)) {
-                        due.push((slot.tier_since.saturating_add(*wait), "escalation"));
-                    }
-                }
-                _ => {}
-            }
-            for (at, what) in due {
+            for (at, what) in status_timers(&self.rules, slot).into_iter().flatten() {
                 if slot.armed.get().is_none_or(|armed| armed > by(at)) {
                     problems.push(format!("ticket {id}'s {what} at {} has no timer", from_ms(at)));
                 }
@@ -3679,6 +3646,25 @@ pub struct EngineStats {
     pub agents_logged_in: usize,
     /// Routing groups created so far.
     pub routing_groups: usize,
+}
+
+/// The instants a ticket's status waits for without a new event, each with
+/// its name (SLA alerts aside): an offer's expiry; the end of a hold for its
+/// preferred agent; the next relaxation step; escalation after the tier's
+/// wait. What `arm` schedules, and what `audit` checks it scheduled.
+fn status_timers(rules: &RoutingRules, slot: &TicketSlot) -> [Option<(i64, &'static str)>; 2] {
+    let escalation =
+        rules.escalate_after_ms.get(usize::from(slot.tier)).copied().flatten().map(|wait| (wait, "escalation"));
+    let since = |(wait, what): (i64, &'static str)| (slot.tier_since.saturating_add(wait), what);
+    match slot.status {
+        Status::Offered { expires, .. } if expires != NEVER => [Some((expires, "offer expiry")), None],
+        Status::Sticky { until, .. } => [Some((until, "wait for its sticky agent")), escalation.map(since)],
+        Status::Queued => {
+            let step = rules.relaxation.get(usize::from(slot.relax)).map(|s| (s.after_ms, "next relaxation step"));
+            [step.map(since), escalation.map(since)]
+        }
+        _ => [None, None],
+    }
 }
 
 fn apply_changes(ticket: &mut Ticket, changes: &TicketChanges) {

@@ -1296,15 +1296,12 @@ mod review_of_stop_31 {
         assert_eq!(offers(&desk.send("2026-03-02T09:06:20Z", r#""event": "tick""#)), pairs(&[("t", "ben")]));
     }
 
-    /// A ticket held for its preferred agent still escalates after the
-    /// tier's wait (it escalated only when the hold ended).
-    #[test]
-    fn a_ticket_held_for_its_preferred_agent_still_escalates() {
-        let extra = format!(
-            "{TWO_TIERS}[routing]\nsticky_wait = \"10m\"\n[[routing.escalation]]\ntier = \"L1\"\nmax_wait = \"5m\""
-        );
+    /// A desk under `extra` where ana (L1, one email) works on x since 08:59
+    /// and ticket t, created at 09:00 preferring ana, is held for her; ben is
+    /// L2. With the decisions of t's creation.
+    fn held_for_busy_ana(extra: &str) -> (Desk, Vec<Decision>) {
         let agents = [r#"{"id": "ana", "tier": "L1", "capacity": {"email": 1}}"#, r#"{"id": "ben", "tier": "L2"}"#];
-        let mut desk = Desk::new(&extra, &agents);
+        let mut desk = Desk::new(extra, &agents);
         desk.login("2026-03-02T08:59:00Z", "ana");
         desk.send(
             "2026-03-02T08:59:00Z",
@@ -1315,6 +1312,17 @@ mod review_of_stop_31 {
             "2026-03-02T09:00:00Z",
             r#""event": "ticket_created", "preferred_agent": "ana", "ticket": {"id": "t", "created_at": "2026-03-02T09:00:00Z", "channel": "email"}"#,
         );
+        (desk, held)
+    }
+
+    /// A ticket held for its preferred agent still escalates after the
+    /// tier's wait (it escalated only when the hold ended).
+    #[test]
+    fn a_ticket_held_for_its_preferred_agent_still_escalates() {
+        let extra = format!(
+            "{TWO_TIERS}[routing]\nsticky_wait = \"10m\"\n[[routing.escalation]]\ntier = \"L1\"\nmax_wait = \"5m\""
+        );
+        let (mut desk, held) = held_for_busy_ana(&extra);
         assert!(offers(&held).is_empty());
         assert!(escalations(&desk.send("2026-03-02T09:04:59Z", r#""event": "tick""#)).is_empty());
         let out = desk.send("2026-03-02T09:05:00Z", r#""event": "tick""#);
@@ -1423,18 +1431,7 @@ mod review_of_stop_31 {
         let extra = format!(
             "{TWO_TIERS}[sla]\nwarn_at = [0.5]\n[[sla.policies]]\nfirst_response = \"10m\"\n[routing]\nsticky_wait = \"5m\"\n[[routing.escalation]]\ntier = \"L1\"\nsla_fraction = 0.5"
         );
-        let agents = [r#"{"id": "ana", "tier": "L1", "capacity": {"email": 1}}"#, r#"{"id": "ben", "tier": "L2"}"#];
-        let mut desk = Desk::new(&extra, &agents);
-        desk.login("2026-03-02T08:59:00Z", "ana");
-        desk.send(
-            "2026-03-02T08:59:00Z",
-            r#""event": "ticket_created", "ticket": {"id": "x", "created_at": "2026-03-02T08:59:00Z", "channel": "email"}"#,
-        );
-        desk.by("2026-03-02T08:59:10Z", "offer_accepted", "ana", "x");
-        desk.send(
-            "2026-03-02T09:00:00Z",
-            r#""event": "ticket_created", "preferred_agent": "ana", "ticket": {"id": "t", "created_at": "2026-03-02T09:00:00Z", "channel": "email"}"#,
-        );
+        let (mut desk, _) = held_for_busy_ana(&extra);
         let out = desk.send("2026-03-02T09:05:00Z", r#""event": "tick""#);
         assert_eq!(escalations(&out), [("t".to_owned(), "L2".to_owned())], "{out:?}");
     }
