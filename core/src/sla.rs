@@ -12,8 +12,10 @@
 //! - **Next reply** runs from each customer reply (or reopening) after the first
 //!   response to the next agent reply; only the latest such cycle is reported.
 //! - Every clock pauses while the ticket waits on the customer.
-//! - A clock is breached once its business time reaches the target without a
-//!   stop; stopped exactly at the target counts as met.
+//! - A clock is due at the instant its business time reaches the target. It
+//!   is breached once that instant has passed without a stop (from the next
+//!   millisecond on), or if it stopped after it; a stop at the due instant
+//!   itself counts as met.
 
 use std::sync::Arc;
 
@@ -58,9 +60,9 @@ pub enum ClockState {
     Running,
     /// Waiting on the customer; not counting.
     Paused,
-    /// Stopped within its target.
+    /// Stopped at or before its due instant.
     Met,
-    /// Its target was reached without a stop (or it stopped after it).
+    /// Its due instant passed without a stop, or it stopped after it.
     Breached,
 }
 
@@ -365,7 +367,14 @@ pub(crate) fn figures(
     let due = coords.reach(target.within_ms)?;
     let stopped = span.stop.filter(|&s| s <= now);
     let paused = span.pauses.iter().any(|&(s, e)| s <= now && now < e);
-    let state = if used >= target.within_ms && !(stopped.is_some() && used == target.within_ms) {
+    // Breached once the due instant has passed without a stop, or stopped
+    // after it. A stop at the due instant itself is in time, so at that
+    // instant the clock still runs: the breach is at the next millisecond.
+    // (Compared by instant, not by business time: a reply out of hours
+    // after a due instant that fell at closing time is late, though no
+    // business time passed since.)
+    let breached = due.is_some_and(|d| stopped.map_or(now > d, |s| s > d));
+    let state = if breached {
         ClockState::Breached
     } else if stopped.is_some() {
         ClockState::Met
@@ -375,7 +384,7 @@ pub(crate) fn figures(
         ClockState::Running
     };
     let running = state == ClockState::Running;
-    let mut next_change = due.filter(|&d| running && d > now);
+    let mut next_change = breach_instant(due).filter(|&b| running && b > now);
     for &(fraction, amount) in &target.warnings {
         let reached = used >= amount;
         if reached && on_warning.is_none() {
@@ -391,6 +400,13 @@ pub(crate) fn figures(
         }
     }
     Ok(ClockFigures { state, due, used, stopped, next_change })
+}
+
+/// The first instant at which a clock due at `due` and still running is
+/// breached: the millisecond after its due instant (a stop at the due
+/// instant itself is in time).
+pub(crate) fn breach_instant(due: Option<i64>) -> Option<i64> {
+    due.map(|d| d.saturating_add(1))
 }
 
 /// Evaluates a clock at `now`, with names and warnings, for people.
@@ -509,9 +525,33 @@ mod tests {
             ClockState::Breached
         );
         let running = ClockSpan { start: 0, pauses: vec![], stop: None };
-        let d =
-            evaluate(Metric::FirstResponse, &target, &running, 4 * HOUR_MS, &mut PositionCache::default()).unwrap().0;
-        assert_eq!((d.state, d.remaining), (ClockState::Breached, SignedDuration::ZERO));
+        // At its due instant the clock still runs (a reply then is in
+        // time); a millisecond later it is breached.
+        let (d, f) =
+            evaluate(Metric::FirstResponse, &target, &running, 4 * HOUR_MS, &mut PositionCache::default()).unwrap();
+        assert_eq!((d.state, d.remaining), (ClockState::Running, SignedDuration::ZERO));
+        assert_eq!(f.next_change, Some(4 * HOUR_MS + 1));
+        let d = evaluate(Metric::FirstResponse, &target, &running, 4 * HOUR_MS + 1, &mut PositionCache::default())
+            .unwrap()
+            .0;
+        assert_eq!(d.state, ClockState::Breached);
+        // Due at closing time (17:00 in a 9-17 calendar), replied out of
+        // hours: no business time passed since the due instant, but the
+        // reply came after it, so the clock is breached.
+        let day = || vec![crate::calendar::LocalInterval::parse("09:00-17:00").unwrap()];
+        let week = crate::calendar::WeeklyHours::new(std::array::from_fn(|_| day())).unwrap();
+        let nine_to_five = Calendar::new("office", "UTC", week, vec![]).unwrap();
+        let target = Target::new(8 * HOUR_MS, nine_to_five, &[]);
+        let state = |stop: i64| {
+            let span = ClockSpan { start: 9 * HOUR_MS, pauses: vec![], stop: Some(stop) };
+            let (d, _) =
+                evaluate(Metric::FirstResponse, &target, &span, ts(20).as_millisecond(), &mut PositionCache::default())
+                    .unwrap();
+            (d.state, d.due, d.elapsed)
+        };
+        let eight = SignedDuration::from_hours(8);
+        assert_eq!(state(17 * HOUR_MS), (ClockState::Met, Some(ts(17)), eight));
+        assert_eq!(state(18 * HOUR_MS), (ClockState::Breached, Some(ts(17)), eight));
         let (d, f) = evaluate(
             Metric::FirstResponse,
             &Target::new(4 * HOUR_MS, Calendar::always_open(), &[0.75]),

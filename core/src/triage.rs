@@ -147,8 +147,8 @@ impl CompiledPolicy {
 
     /// The SLA alerts due exactly at `now`, in the order of the clocks and
     /// of their warnings: (clock, fraction) for each warning reached now on a
-    /// clock that is not paused, and (clock, 1.0) for each clock breached by
-    /// its deadline passing now. What [`CompiledPolicy::triage`]'s deadlines say about
+    /// clock that is not paused, and (clock, 1.0) for each clock breached now
+    /// (its due instant passed a millisecond ago). What [`CompiledPolicy::triage`]'s deadlines say about
     /// `now`, without the words (an engine's timers ask this often).
     pub(crate) fn alerts_due(&self, ticket: &Ticket, now: Timestamp) -> Result<Vec<(Metric, f64)>, Error> {
         let mut alerts = Vec::new();
@@ -292,10 +292,11 @@ impl CompiledPolicy {
                             if figures.state == ClockState::Paused || stopped {
                                 alerts.truncate(before);
                             }
+                            let breach = sla::breach_instant(figures.due);
                             let breach_due = if reached_by_now {
-                                figures.due.is_some_and(|due| due <= now_ms)
+                                breach.is_some_and(|at| at <= now_ms)
                             } else {
-                                figures.due == Some(now_ms)
+                                breach == Some(now_ms)
                             };
                             if breach_due && figures.state == ClockState::Breached && !stopped {
                                 alerts.push((metric, 1.0));
@@ -360,7 +361,8 @@ mod tests {
     use crate::{Policy, Ticket};
 
     /// The alerts a triage's deadlines show at `now`: warnings reached at
-    /// that very instant on clocks not paused, and deadlines passing then.
+    /// that very instant on clocks not paused, and breaches (a millisecond
+    /// after their due instant).
     fn alerts_by_triage(policy: &crate::CompiledPolicy, ticket: &Ticket, now: Timestamp) -> Option<Vec<(Metric, f64)>> {
         let triage = policy.triage(ticket, now).ok()?;
         let mut alerts = Vec::new();
@@ -370,7 +372,9 @@ mod tests {
                     alerts.push((d.metric, w.fraction));
                 }
             }
-            if d.due == Some(now) && d.state == ClockState::Breached {
+            if d.due.and_then(|due| due.checked_add(jiff::SignedDuration::from_millis(1)).ok()) == Some(now)
+                && d.state == ClockState::Breached
+            {
                 alerts.push((d.metric, 1.0));
             }
         }

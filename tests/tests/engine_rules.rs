@@ -1452,3 +1452,38 @@ mod review_of_stop_31 {
         assert_eq!(offers(&desk.ticket("2026-03-02T10:01:00Z", "t1", "")), pairs(&[("t1", "ben")]));
     }
 }
+
+/// A clock stopped at its due instant is met, so the breach is not told at
+/// that instant (timers fire before the events of their instant, and a reply
+/// then would have been told a breach it then met), but a millisecond later.
+#[test]
+fn a_reply_at_the_due_instant_is_in_time() {
+    let extra = "[sla]\nwarn_at = []\n[[sla.policies]]\nfirst_response = \"15m\"";
+    let mut desk = Desk::new(extra, &[r#"{"id": "ana", "tier": "L1"}"#]);
+    let created = desk.ticket(T0, "t", "");
+    desk.ticket(T0, "u", "");
+    let wake = |d: &[Decision]| {
+        d.iter().find_map(|x| match x {
+            Decision::WakeAt { at } => Some(at.to_string()),
+            _ => None,
+        })
+    };
+    assert_eq!(wake(&created).as_deref(), Some("2026-03-02T09:15:00.001Z"));
+    let breaches = |d: &[Decision]| {
+        d.iter()
+            .filter_map(|x| match x {
+                Decision::SlaAlert { at, ticket, fraction, .. } if *fraction == 1.0 => {
+                    Some((ticket.clone(), at.to_string()))
+                }
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let due = "2026-03-02T09:15:00Z";
+    assert_eq!(breaches(&desk.send(due, r#""event": "tick""#)), []);
+    assert_eq!(breaches(&desk.on(due, "agent_replied", "t")), []);
+    let after = desk.send("2026-03-02T09:15:00.001Z", r#""event": "tick""#);
+    assert_eq!(breaches(&after), [("u".to_owned(), "2026-03-02T09:15:00.001Z".to_owned())]);
+    let triage = desk.engine.triage("t").unwrap();
+    assert_eq!(serde_json::to_value(&triage.deadlines[0]).unwrap()["state"], "met");
+}
