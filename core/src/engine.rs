@@ -106,6 +106,7 @@ struct Requirements {
     skills: Vec<(u32, u8)>,
 }
 
+#[derive(Clone)]
 struct Group {
     req: Requirements,
     ready: ReadyQueue,
@@ -554,6 +555,9 @@ struct Timer {
 /// The routing engine. Feed it events in time order with [`Engine::apply`];
 /// act on the [`Decision`]s it returns.
 ///
+/// A clone is an independent engine in the same state: apply an event to a
+/// clone to see what it would decide, and the original is untouched.
+///
 /// ```
 /// use tierwise::{Engine, Event, Policy, agent::AgentSpec};
 /// let policy = Policy::from_toml_str("version = 1")?.compile()?;
@@ -565,6 +569,7 @@ struct Timer {
 /// assert!(matches!(&decisions[0], tierwise::Decision::Offer { agent, .. } if agent == "ana"));
 /// # Ok::<(), tierwise::Error>(())
 /// ```
+#[derive(Clone)]
 pub struct Engine {
     policy: CompiledPolicy,
     rules: RoutingRules,
@@ -632,12 +637,24 @@ pub struct Engine {
     offers_made: Option<OffersMade>,
 }
 
+/// Shows where the engine is (its last instant, its tickets by status and
+/// its agents), not its internals.
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("now", &self.now())
+            .field("roster", &self.roster.len())
+            .field("stats", &self.stats())
+            .finish_non_exhaustive()
+    }
+}
+
 /// The (ticket slot, agent place) of offers made, in the order of their
 /// decisions: those whose decisions were handed out, and those whose
 /// decisions still wait (made by timers before an event that was refused,
 /// handed out with the next one). When offers are taken at once, the same
 /// for the offers taken.
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct OffersMade {
     handed_out: Vec<(TicketHandle, u32)>,
     waiting: Vec<(TicketHandle, u32)>,

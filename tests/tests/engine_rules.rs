@@ -1487,3 +1487,22 @@ fn a_reply_at_the_due_instant_is_in_time() {
     let triage = desk.engine.triage("t").unwrap();
     assert_eq!(serde_json::to_value(&triage.deadlines[0]).unwrap()["state"], "met");
 }
+
+/// A clone routes on its own: what it decides is what the original would
+/// have decided, and the original is untouched (a host previews an event).
+#[test]
+fn a_clone_previews_without_touching_the_original() {
+    let agents = [r#"{"id": "ana", "tier": "L1"}"#, r#"{"id": "ben", "tier": "L1"}"#];
+    let mut desk = Desk::new("[routing]\noffer_timeout = \"1h\"", &agents);
+    desk.login(T0, "ana");
+    desk.login(T0, "ben");
+    desk.ticket(T0, "t1", "");
+    let mut preview = Desk { engine: desk.engine.clone() };
+    let before = serde_json::to_value(desk.engine.snapshot()).unwrap();
+    let seen = preview.ticket("2026-03-02T09:01:00Z", "t2", "");
+    assert_eq!(offers(&seen), pairs(&[("t2", "ana")]));
+    assert_eq!(serde_json::to_value(desk.engine.snapshot()).unwrap(), before);
+    assert_eq!(desk.ticket("2026-03-02T09:01:00Z", "t2", ""), seen);
+    let shown = format!("{:?}", desk.engine);
+    assert!(shown.starts_with("Engine { now: Some(2026-03-02T09:01:00Z), roster: 2, stats:"), "{shown}");
+}
