@@ -2805,14 +2805,19 @@ impl Engine {
     /// and relaxation step it refers to must exist, and the restored engine
     /// must pass [`Engine::audit`]. So a snapshot restored under a different
     /// policy is refused if, under that policy, an agent holds a ticket it may
-    /// not serve or a free agent could take a waiting ticket. To change the
-    /// policy of a running desk, use [`Engine::reload`], which first offers
-    /// what the new policy allows.
+    /// not serve, a free agent could take a waiting ticket, an agent's shift
+    /// calendar puts it on or off shift otherwise than the snapshot says (or
+    /// changes it at another instant), or a change the policy times (a
+    /// waiting ticket's next relaxation step or escalation, the end of a
+    /// fairness window) falls before the timer the snapshot kept for it. To
+    /// change the policy of a running desk, use [`Engine::reload`], which
+    /// re-times all of these and first offers what the new policy allows.
     ///
     /// # Errors
     /// A snapshot from another format; one that refers to what does not
     /// exist, taken under tiers this policy renames or reorders, or whose
-    /// state is inconsistent (code `inconsistent`, naming the first problem).
+    /// state is inconsistent as above (code `inconsistent`, naming the first
+    /// problem).
     pub fn restore(policy: CompiledPolicy, snapshot: Snapshot) -> Result<Engine, Error> {
         let engine = Engine::rebuild(policy, snapshot, false)?;
         // A snapshot is data from outside: one that was edited or corrupted
