@@ -2832,7 +2832,10 @@ impl Engine {
     /// Switches a running engine to `policy` at the instant of the last event,
     /// keeping every ticket, agent and offer: waiting tickets are re-scored
     /// and regrouped, shifts and each ticket's next relaxation, escalation and
-    /// SLA alert follow the new policy, free agents are filed under the new
+    /// SLA alert follow the new policy (SLA alerts a stricter policy puts in
+    /// the past are told now, the highest of each clock, and escalate a
+    /// waiting ticket at its tier's share, as for a reclassified ticket),
+    /// free agents are filed under the new
     /// strategy, and whatever the new policy lets be offered now is offered
     /// (the decisions are appended to `out`, with a `wake_at`). Loads are
     /// counted again: an agent that tickets waiting on their customers take
@@ -2850,6 +2853,14 @@ impl Engine {
     /// engine is then unchanged: finish or withdraw those tickets, or reload
     /// a policy that keeps them servable.
     pub fn reload(&mut self, policy: CompiledPolicy, out: &mut Vec<Decision>) -> Result<(), Error> {
+        // The SLA alerts each open ticket has passed under the old policy
+        // (told by its timers): a stricter new policy may put others in the
+        // past, which no timer will tell.
+        let passed: Vec<[f64; 3]> = self
+            .tickets
+            .iter()
+            .map(|slot| if slot.ticket.id.is_empty() { [0.0; 3] } else { self.alerts_passed(&slot.ticket) })
+            .collect();
         let mut engine = Engine::rebuild(policy, self.snapshot(), true)?;
         // Shifts follow the new calendars, and each ticket's next relaxation,
         // escalation and SLA alert the new rules (older timers go stale).
@@ -2885,6 +2896,7 @@ impl Engine {
                 }
                 _ => {}
             }
+            engine.tell_alerts_passed(t, passed[t as usize]);
             engine.arm(t);
         }
         // Offers counted by the fairness cap leave it when the new window

@@ -1506,3 +1506,36 @@ fn a_clone_previews_without_touching_the_original() {
     let shown = format!("{:?}", desk.engine);
     assert!(shown.starts_with("Engine { now: Some(2026-03-02T09:01:00Z), roster: 2, stats:"), "{shown}");
 }
+
+/// A reload to a stricter SLA tells at once the alerts it puts in the past
+/// (no timer will), the highest of each clock, and escalates a waiting
+/// ticket at its tier's share; a laxer one tells nothing.
+#[test]
+fn a_stricter_sla_reloaded_tells_the_alerts_it_puts_in_the_past() {
+    let sla = |target: &str| {
+        format!(
+            "tiers = [\"L1\", \"L2\"]\n[sla]\nwarn_at = [0.5]\n[[sla.policies]]\nfirst_response = \"{target}\"\n[[routing.escalation]]\ntier = \"L1\"\nsla_fraction = 1.0"
+        )
+    };
+    let mut desk = Desk::new(&sla("1h"), &[r#"{"id": "ana", "tier": "L2"}"#]);
+    desk.ticket(T0, "t", "");
+    desk.send("2026-03-02T09:20:00Z", r#""event": "tick""#);
+    let alerts = |d: &[Decision]| {
+        d.iter()
+            .filter_map(|x| match x {
+                Decision::SlaAlert { at, ticket, fraction, .. } => Some((ticket.clone(), at.to_string(), *fraction)),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut out = Vec::new();
+    desk.engine.reload(policy(&sla("2h")), &mut out).unwrap();
+    assert_eq!(alerts(&out), [], "laxer: {out:?}");
+    out.clear();
+    desk.engine.reload(policy(&sla("15m")), &mut out).unwrap();
+    assert_eq!(alerts(&out), [("t".to_owned(), "2026-03-02T09:20:00Z".to_owned(), 1.0)], "{out:?}");
+    assert_eq!(escalations(&out), [("t".to_owned(), "L2".to_owned())]);
+    out.clear();
+    desk.engine.reload(policy(&sla("10m")), &mut out).unwrap();
+    assert_eq!(alerts(&out), [], "told once: {out:?}");
+}
