@@ -368,15 +368,33 @@ struct TicketSlot {
     /// stale one behind in the heap.
     #[serde(skip)]
     armed: Packed<i64>,
-    /// When its SLA alerts were last handed out: its timer can fire twice
-    /// at one instant (re-armed for a step already due), and each alert is
-    /// told once.
-    #[serde(default = "never_alerted")]
-    alerted_at: i64,
+    /// Per clock (first response, next reply, resolution), the highest SLA
+    /// alert told, as an [`alert_step`]: a `warn_at` fraction, the breach,
+    /// or 0 for none. Each alert of a clock is told once, however often it
+    /// is passed again (a timer firing twice at one instant, a
+    /// reclassification down and up, a reopening, a reload); the next reply
+    /// clock's is cleared when a new cycle starts. [`TOLD_UNKNOWN`] in a
+    /// snapshot written before it was kept: restored as what the ticket has
+    /// passed.
+    #[serde(default = "told_unknown")]
+    told: [u16; 3],
 }
 
-fn never_alerted() -> i64 {
-    i64::MIN
+/// `TicketSlot::told` of a snapshot written before it was kept.
+const TOLD_UNKNOWN: u16 = u16::MAX;
+
+fn told_unknown() -> [u16; 3] {
+    [TOLD_UNKNOWN; 3]
+}
+
+/// An SLA alert's fraction of its target as `TicketSlot::told` keeps it: in
+/// steps of 1/65,534, rounded down, so that the breach (1.0) is the top
+/// step and any warning below it is lower. (Two bytes, not eight: the slot
+/// stays within the cache lines the simulation prefetches.)
+fn alert_step(fraction: f64) -> u16 {
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let step = (fraction.clamp(0.0, 1.0) * f64::from(TOLD_UNKNOWN - 1)) as u16;
+    step
 }
 
 impl TicketSlot {
@@ -1262,7 +1280,7 @@ impl Engine {
             preferred,
             generation: 0,
             armed: Packed::NONE,
-            alerted_at: never_alerted(),
+            told: [0; 3],
         };
         let index = match self.free_slots.pop() {
             Some(i) => {
@@ -1305,7 +1323,7 @@ impl Engine {
         }
         self.enqueue(index, true);
         if late {
-            self.tell_alerts_passed(index, [0.0; 3]);
+            self.tell_alerts_passed(index);
         }
         Ok(())
     }
@@ -1461,7 +1479,6 @@ impl Engine {
             }
             EventKind::TicketUpdated { ticket, changes } => {
                 let t = named.ticket.map_or_else(|| self.ticket_index(ticket), Ok)?;
-                let before = self.alerts_passed(&self.tickets[t as usize].ticket);
                 apply_changes(&mut self.tickets[t as usize].ticket, changes);
                 self.tickets[t as usize].req_group = Packed::NONE;
                 self.rekey(t);
@@ -1503,7 +1520,7 @@ impl Engine {
                     }
                     _ => self.arm(t),
                 }
-                self.tell_alerts_passed(t, before);
+                self.tell_alerts_passed(t);
             }
             EventKind::TicketResolved { ticket } => {
                 let t = named.ticket.map_or_else(|| self.ticket_index(ticket), Ok)?;
@@ -1536,8 +1553,10 @@ impl Engine {
             EventKind::TicketReopened { ticket } => {
                 let t = named.ticket.map_or_else(|| self.ticket_index(ticket), Ok)?;
                 self.push_history(t, TicketEvent::Reopened { at: from_ms(self.now) });
+                self.start_reply_cycle(t);
                 self.rekey(t);
                 self.return_to_desk(t);
+                self.tell_alerts_passed(t);
             }
             EventKind::WaitingOnCustomer { ticket } => {
                 let t = named.ticket.map_or_else(|| self.ticket_index(ticket), Ok)?;
@@ -1572,7 +1591,9 @@ impl Engine {
             EventKind::CustomerReplied { ticket } => {
                 let t = named.ticket.map_or_else(|| self.ticket_index(ticket), Ok)?;
                 self.push_history(t, TicketEvent::CustomerReplied { at: from_ms(self.now) });
+                self.start_reply_cycle(t);
                 self.rekey(t);
+                self.tell_alerts_passed(t);
                 match self.tickets[t as usize].status {
                     Status::Pending { agent: Some(agent) } if self.rules.pending_consumes_capacity => {
                         self.tickets[t as usize].status = Status::Assigned { agent };
@@ -1910,8 +1931,18 @@ impl Engine {
         self.enqueue(t, true);
     }
 
+    /// After a customer reply or a reopening: if it started a new next reply
+    /// cycle, that cycle's alerts are yet to be told.
+    fn start_reply_cycle(&mut self, t: u32) {
+        let slot = &mut self.tickets[t as usize];
+        let spans = crate::sla::spans(to_ms(slot.ticket.created_at), &slot.ticket.history);
+        if spans[Metric::NextReply as usize].as_ref().is_some_and(|span| span.start == self.now) {
+            slot.told[Metric::NextReply as usize] = 0;
+        }
+    }
+
     /// The highest SLA alert fraction (a `warn_at` fraction, or 1.0 for the
-    /// breach) each running clock of `ticket` has reached by now, 0 for
+    /// breach) each clock of `ticket` not stopped has reached by now, 0 for
     /// none.
     fn alerts_passed(&self, ticket: &Ticket) -> [f64; 3] {
         let mut passed = [0.0; 3];
@@ -1922,20 +1953,22 @@ impl Engine {
         passed
     }
 
-    /// Tells now the SLA alerts a ticket passed that no timer will tell: it
-    /// was created after them (a late webhook, an import), or a
-    /// reclassification moved them into the past. `before` is what it had
-    /// passed before the event (told by the timers then). The highest new
-    /// alert of each clock is told, and one at or past the tier's escalation
-    /// share escalates a waiting ticket, as the alert's timer would have.
-    fn tell_alerts_passed(&mut self, t: u32, before: [f64; 3]) {
-        let after = self.alerts_passed(&self.tickets[t as usize].ticket);
+    /// Tells now the SLA alerts a ticket passed that no timer told: it was
+    /// created after them (a late webhook, an import), a reclassification or
+    /// a reloaded policy moved them into the past, or its clock resumed
+    /// (reopened) past them. The highest untold alert of each clock is told,
+    /// and one at or past the tier's escalation share escalates a waiting
+    /// ticket, as the alert's timer would have.
+    fn tell_alerts_passed(&mut self, t: u32) {
+        let passed = self.alerts_passed(&self.tickets[t as usize].ticket);
         let mut highest: Option<f64> = None;
         for (i, metric) in [Metric::FirstResponse, Metric::NextReply, Metric::Resolution].into_iter().enumerate() {
-            if after[i] > before[i] {
+            let step = alert_step(passed[i]);
+            if step > self.tickets[t as usize].told[i] {
+                self.tickets[t as usize].told[i] = step;
                 let ticket = self.tickets[t as usize].ticket.id.clone();
-                self.out.push(Decision::SlaAlert { at: from_ms(self.now), ticket, metric, fraction: after[i] });
-                highest = Some(highest.map_or(after[i], |h: f64| h.max(after[i])));
+                self.out.push(Decision::SlaAlert { at: from_ms(self.now), ticket, metric, fraction: passed[i] });
+                highest = Some(highest.map_or(passed[i], |h: f64| h.max(passed[i])));
             }
         }
         let slot = &self.tickets[t as usize];
@@ -2577,6 +2610,13 @@ impl Engine {
     /// offer expiry, sticky end, next relaxation step, escalation and SLA alert.
     fn arm(&mut self, t: u32) {
         let slot = &mut self.tickets[t as usize];
+        // Its timer is due and has not fired yet (another timer of this
+        // instant fired first and changed the ticket, e.g. offered it): it
+        // stays, fires next, and arms the ticket then. Replaced, what it was
+        // armed for (an SLA alert due now) would be lost.
+        if slot.armed.get().is_some_and(|at| at <= self.now) {
+            return;
+        }
         let mut next: Option<i64> = None;
         let mut consider = |x: i64| next = Some(next.map_or(x, |n: i64| n.min(x)));
         for (at, _) in status_timers(&self.rules, slot).into_iter().flatten() {
@@ -2695,11 +2735,14 @@ impl Engine {
         // escalates a waiting ticket.
         let escalate_at = self.rules.escalate_at_fraction.get(usize::from(self.tickets[t as usize].tier)).copied();
         let mut past_share = None;
-        if self.tickets[t as usize].alerted_at != now
-            && let Ok(alerts) = self.policy.alerts_due(&self.tickets[t as usize].ticket, from_ms(now))
-        {
-            self.tickets[t as usize].alerted_at = now;
+        if let Ok(alerts) = self.policy.alerts_due(&self.tickets[t as usize].ticket, from_ms(now)) {
             for (metric, fraction) in alerts {
+                // Told once (a timer may fire twice at one instant).
+                let (step, told) = (alert_step(fraction), &mut self.tickets[t as usize].told[metric as usize]);
+                if step <= *told {
+                    continue;
+                }
+                *told = step;
                 if escalate_at.flatten().is_some_and(|f| fraction >= f) {
                     past_share = Some(fraction);
                 }
@@ -2853,14 +2896,6 @@ impl Engine {
     /// engine is then unchanged: finish or withdraw those tickets, or reload
     /// a policy that keeps them servable.
     pub fn reload(&mut self, policy: CompiledPolicy, out: &mut Vec<Decision>) -> Result<(), Error> {
-        // The SLA alerts each open ticket has passed under the old policy
-        // (told by its timers): a stricter new policy may put others in the
-        // past, which no timer will tell.
-        let passed: Vec<[f64; 3]> = self
-            .tickets
-            .iter()
-            .map(|slot| if slot.ticket.id.is_empty() { [0.0; 3] } else { self.alerts_passed(&slot.ticket) })
-            .collect();
         let mut engine = Engine::rebuild(policy, self.snapshot(), true)?;
         // Shifts follow the new calendars, and each ticket's next relaxation,
         // escalation and SLA alert the new rules (older timers go stale).
@@ -2896,7 +2931,8 @@ impl Engine {
                 }
                 _ => {}
             }
-            engine.tell_alerts_passed(t, passed[t as usize]);
+            // A stricter SLA may put alerts in the past, which no timer tells.
+            engine.tell_alerts_passed(t);
             engine.arm(t);
         }
         // Offers counted by the fairness cap leave it when the new window
@@ -3005,6 +3041,12 @@ impl Engine {
         for t in 0..count {
             if !engine.tickets[t as usize].ticket.id.is_empty() {
                 engine.rekey(t);
+                if engine.tickets[t as usize].told.contains(&TOLD_UNKNOWN) {
+                    // Written before alerts told were kept: what it passed
+                    // was told by its timers.
+                    let passed = engine.alerts_passed(&engine.tickets[t as usize].ticket);
+                    engine.tickets[t as usize].told = passed.map(alert_step);
+                }
             }
         }
         for a in 0..u32::try_from(engine.agents.len()).unwrap_or(0) {
@@ -3414,6 +3456,17 @@ impl Engine {
             if live.len() > 1 || live.first().copied() != slot.armed.get() {
                 problems
                     .push(format!("ticket {id} is armed for {:?} but has live timers at {live:?}", slot.armed.get()));
+            }
+            let passed = self.alerts_passed(&slot.ticket);
+            for (i, metric) in [Metric::FirstResponse, Metric::NextReply, Metric::Resolution].into_iter().enumerate() {
+                if alert_step(passed[i]) > slot.told[i] {
+                    problems.push(format!(
+                        "ticket {id} had passed, at {}, SLA alert {} of its {} clock, never told",
+                        from_ms(self.now),
+                        passed[i],
+                        metric.name()
+                    ));
+                }
             }
             for (at, what) in status_timers(&self.rules, slot).into_iter().flatten() {
                 if slot.armed.get().is_none_or(|armed| armed > by(at)) {

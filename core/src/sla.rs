@@ -384,7 +384,9 @@ pub(crate) fn figures(
         ClockState::Running
     };
     let running = state == ClockState::Running;
-    let mut next_change = breach_instant(due).filter(|&b| running && b > now);
+    // The breach comes also to a clock paused at its due instant: its time
+    // is up, and the pause is no stop.
+    let mut next_change = breach_instant(due).filter(|&b| stopped.is_none() && b > now);
     for &(fraction, amount) in &target.warnings {
         let reached = used >= amount;
         if reached && on_warning.is_none() {

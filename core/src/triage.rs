@@ -147,8 +147,9 @@ impl CompiledPolicy {
 
     /// The SLA alerts due exactly at `now`, in the order of the clocks and
     /// of their warnings: (clock, fraction) for each warning reached now on a
-    /// clock that is not paused, and (clock, 1.0) for each clock breached now
-    /// (its due instant passed a millisecond ago). What [`CompiledPolicy::triage`]'s deadlines say about
+    /// clock neither paused nor stopped, and (clock, 1.0) for each clock
+    /// breached now (its due instant passed a millisecond ago, also if it was
+    /// paused at that instant). What [`CompiledPolicy::triage`]'s deadlines say about
     /// `now`, without the words (an engine's timers ask this often).
     pub(crate) fn alerts_due(&self, ticket: &Ticket, now: Timestamp) -> Result<Vec<(Metric, f64)>, Error> {
         let mut alerts = Vec::new();
@@ -156,8 +157,8 @@ impl CompiledPolicy {
         Ok(alerts)
     }
 
-    /// The SLA alerts reached by `now` (at or before it) on the clocks still
-    /// running or breached, not stopped or paused: (clock, fraction) for each
+    /// The SLA alerts reached by `now` (at or before it) on the clocks not
+    /// stopped (running, paused or breached): (clock, fraction) for each
     /// warning, and (clock, 1.0) for a breach. What an engine learning of a
     /// ticket late has to tell at once.
     pub(crate) fn alerts_reached(&self, ticket: &Ticket, now: Timestamp) -> Result<Vec<(Metric, f64)>, Error> {
@@ -288,8 +289,12 @@ impl CompiledPolicy {
                                 };
                                 sla::figures(target, span, now_ms, &mut cache, Some(&mut report)).map_err(under)?
                             };
-                            let stopped = reached_by_now && figures.stopped.is_some();
-                            if figures.state == ClockState::Paused || stopped {
+                            // A stopped clock tells nothing more. A paused
+                            // one reaches nothing now, but what it reached
+                            // before its pause is still to tell if learned
+                            // late.
+                            let stopped = figures.stopped.is_some();
+                            if (figures.state == ClockState::Paused && !reached_by_now) || stopped {
                                 alerts.truncate(before);
                             }
                             let breach = sla::breach_instant(figures.due);
@@ -368,7 +373,7 @@ mod tests {
         let mut alerts = Vec::new();
         for d in &triage.deadlines {
             for w in &d.warnings {
-                if w.at == Some(now) && d.state != ClockState::Paused {
+                if w.at == Some(now) && d.state != ClockState::Paused && d.stopped_at.is_none() {
                     alerts.push((d.metric, w.fraction));
                 }
             }

@@ -1539,3 +1539,166 @@ fn a_stricter_sla_reloaded_tells_the_alerts_it_puts_in_the_past() {
     desk.engine.reload(policy(&sla("10m")), &mut out).unwrap();
     assert_eq!(alerts(&out), [], "told once: {out:?}");
 }
+
+/// SLA alerts: each told once per clock, at the instant it is reached, or
+/// at once when the engine learns of it late; cases from a review of the
+/// alert rules, each with the alerts a desk expects.
+mod sla_alerts {
+    use super::*;
+
+    /// P1: first response and next reply 1h, resolution 2h; the rest 4h,
+    /// 4h, 8h; warnings at half and three quarters.
+    const POLICY: &str = "[sla]\nwarn_at = [0.5, 0.75]\n[[sla.policies]]\nwhen = { priority = \"P1\" }\nfirst_response = \"1h\"\nnext_reply = \"1h\"\nresolution = \"2h\"\n[[sla.policies]]\nfirst_response = \"4h\"\nnext_reply = \"4h\"\nresolution = \"8h\"";
+
+    /// The alerts the events (`(time on 2026-03-02, body)`) bring, as
+    /// `"time metric fraction"`.
+    fn alerts(policy: &str, events: &[(&str, &str)]) -> Vec<String> {
+        let mut desk = Desk::new(policy, &[]);
+        let mut told = Vec::new();
+        for (time, body) in events {
+            for d in desk.send(&format!("2026-03-02T{time}Z"), body) {
+                if let Decision::SlaAlert { at, metric, fraction, .. } = d {
+                    let time = at.to_string();
+                    told.push(format!("{} {} {fraction}", &time[11..time.len() - 1], metric.name()));
+                }
+            }
+        }
+        told
+    }
+
+    const CREATE_P1: &str = r#""event": "ticket_created", "ticket": {"id": "A", "created_at": "2026-03-02T09:00:00Z", "channel": "email", "priority": "P1"}"#;
+    const CREATE: &str =
+        r#""event": "ticket_created", "ticket": {"id": "A", "created_at": "2026-03-02T09:00:00Z", "channel": "email"}"#;
+    const TICK: &str = r#""event": "tick""#;
+
+    fn on(event: &str) -> String {
+        format!(r#""event": "{event}", "ticket": "A""#)
+    }
+
+    /// A wait on the customer from the due instant: the breach still comes,
+    /// a millisecond later, paused or not (the wait is no stop).
+    #[test]
+    fn a_clock_paused_at_its_due_instant_is_breached() {
+        let (wait, reply) = (on("waiting_on_customer"), on("customer_replied"));
+        let told =
+            alerts(POLICY, &[("09:00:00", CREATE_P1), ("10:00:00", &wait), ("10:30:00", &reply), ("13:00:00", TICK)]);
+        assert_eq!(
+            told,
+            [
+                "09:30:00 first_response 0.5",
+                "09:45:00 first_response 0.75",
+                "10:00:00 resolution 0.5",
+                "10:00:00.001 first_response 1",
+                "11:00:00 resolution 0.75",
+                "11:30:00.001 resolution 1",
+            ]
+        );
+    }
+
+    /// Resolved at its due instant (met), then reopened: the clock resumes
+    /// past its target, and the breach is told at the reopening.
+    #[test]
+    fn reopened_past_the_target_tells_the_breach_at_once() {
+        let events = [
+            ("09:00:00", CREATE_P1),
+            ("09:10:00", &on("agent_replied")),
+            ("11:00:00", &on("ticket_resolved")),
+            ("12:00:00", &on("ticket_reopened")),
+            ("12:20:00", TICK),
+        ];
+        assert_eq!(
+            alerts(POLICY, &events),
+            ["10:00:00 resolution 0.5", "10:30:00 resolution 0.75", "12:00:00 resolution 1"]
+        );
+    }
+
+    /// A stopped clock tells nothing more, also when the ticket's timer
+    /// fires at its warning's instant for another reason (here an
+    /// escalation after 30 minutes; the warning escalated it too).
+    #[test]
+    fn a_stopped_clock_tells_no_warning() {
+        let policy = "tiers = [\"L1\", \"L2\"]\n[sla]\nwarn_at = [0.5]\n[[sla.policies]]\nfirst_response = \"1h\"\n[[routing.escalation]]\ntier = \"L1\"\nmax_wait = \"30m\"";
+        let events = [("09:00:00", CREATE), ("09:10:00", &on("agent_replied")), ("11:00:00", TICK)];
+        assert_eq!(alerts(policy, &events), Vec::<String>::new());
+    }
+
+    /// Raised to P1 while waiting on the customer: the warning it has passed
+    /// is told at once, not lost with the pause.
+    #[test]
+    fn raised_while_paused_tells_what_it_passed() {
+        let events = [
+            ("09:00:00", CREATE),
+            ("09:40:00", &on("waiting_on_customer")),
+            ("10:00:00", r#""event": "ticket_updated", "ticket": "A", "changes": {"priority": "P1"}"#),
+            ("10:30:00", &on("customer_replied")),
+            ("10:40:00", TICK),
+        ];
+        assert_eq!(alerts(POLICY, &events), ["10:00:00 first_response 0.5", "10:35:00 first_response 0.75"]);
+    }
+
+    /// Raised to P1 while resolved: its resolution target has passed, which
+    /// is told when the ticket is reopened (its clock runs again).
+    #[test]
+    fn raised_while_resolved_tells_the_breach_when_reopened() {
+        let events = [
+            ("09:00:00", CREATE),
+            ("09:10:00", &on("agent_replied")),
+            ("11:30:00", &on("ticket_resolved")),
+            ("12:00:00", r#""event": "ticket_updated", "ticket": "A", "changes": {"priority": "P1"}"#),
+            ("12:10:00", &on("ticket_reopened")),
+        ];
+        assert_eq!(alerts(POLICY, &events), ["12:10:00 resolution 1"]);
+    }
+
+    /// Learned late, waiting on the customer since before the event: what
+    /// it passed before its wait is told at once.
+    #[test]
+    fn learned_late_while_paused_tells_what_it_passed() {
+        let late = r#""event": "ticket_created", "ticket": {"id": "A", "created_at": "2026-03-02T09:00:00Z", "channel": "email", "priority": "P1", "history": [{"event": "waiting_on_customer", "at": "2026-03-02T09:40:00Z"}]}"#;
+        assert_eq!(alerts(POLICY, &[("10:00:00", late)]), ["10:00:00 first_response 0.5"]);
+    }
+
+    /// Lowered after its breach, raised again: no alert of a clock is told
+    /// twice (the lower class's later warnings and breach included).
+    #[test]
+    fn lowered_and_raised_again_tells_nothing_twice() {
+        let to = |p: &str| format!(r#""event": "ticket_updated", "ticket": "A", "changes": {{"priority": "{p}"}}"#);
+        let events = [
+            ("09:00:00", CREATE_P1),
+            ("10:30:00", &to("P3")),
+            ("13:30:00", &to("P1")),
+            ("14:00:00", &to("P3")),
+            ("20:00:00", TICK),
+        ];
+        assert_eq!(
+            alerts(POLICY, &events),
+            [
+                "09:30:00 first_response 0.5",
+                "09:45:00 first_response 0.75",
+                "10:00:00 resolution 0.5",
+                "10:00:00.001 first_response 1",
+                "10:30:00 resolution 0.75",
+                "13:30:00 resolution 1",
+            ]
+        );
+    }
+
+    /// Each next reply cycle has its own alerts: a new cycle's are told,
+    /// the old one's are not told again.
+    #[test]
+    fn each_reply_cycle_is_told_its_own_alerts() {
+        let events = [
+            ("09:00:00", CREATE),
+            ("09:05:00", &on("agent_replied")),
+            ("09:10:00", &on("customer_replied")),
+            ("11:20:00", &on("agent_replied")),
+            ("11:30:00", &on("customer_replied")),
+            ("13:40:00", &on("customer_replied")),
+            ("13:45:00", TICK),
+        ];
+        assert_eq!(
+            alerts(POLICY, &events),
+            ["11:10:00 next_reply 0.5", "13:00:00 resolution 0.5", "13:30:00 next_reply 0.5"]
+        );
+    }
+}
