@@ -72,7 +72,9 @@ pub fn run(args: &Args) -> Result<ExitCode, String> {
                     // Relative to the scenario file.
                     let full = Path::new(path).parent().unwrap_or(Path::new("")).join(f);
                     let full = full.to_string_lossy().into_owned();
-                    compile_policy(&full)?
+                    compile_policy(&full).map_err(|e| {
+                        format!("{e}\n  (the policy that scenario {path} names in `policy`, relative to the scenario)")
+                    })?
                 }
                 (None, Some(sim::PolicyRef::Inline(p))) => {
                     p.compile().map_err(|e| describe_error(&format!("the policy in scenario {path}"), &e))?

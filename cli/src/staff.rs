@@ -244,6 +244,8 @@ fn read_profile(path: &str) -> Result<(Vec<f64>, Vec<usize>), String> {
     let mut rates = Vec::new();
     let mut lines = Vec::new();
     let mut seen_data = false;
+    // A byte-order mark, as spreadsheets write it, is no part of the data.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {

@@ -193,6 +193,11 @@ fn bad_input_names_the_flag_and_exits_1() {
     let out = staff(&["--profile", &bad, "--handle", "3m", "--target", "0.8", "--within", "20s"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("words.txt line 3: \"abc\" is not a number"), "{}", text(&out.stderr));
+    // A byte-order mark (a spreadsheet's export) is no part of the first rate.
+    let marked = temp_file("marked.csv", "\u{feff}100\n200\n".as_bytes());
+    let out = staff(&["--profile", &marked, "--handle", "3m", "--target", "0.8", "--within", "20s"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("2 intervals"), "{}", text(&out.stdout));
     // A quoted rate is read whole: "1,200" is refused, not read as 200.
     let bad = temp_file("quoted.csv", b"time,rate\n08:00,\"1,200\"\n09:00,100\n");
     let out = staff(&["--profile", &bad, "--handle", "3m", "--target", "0.8", "--within", "20s"]);

@@ -542,7 +542,9 @@ impl Calendar {
         // A guess from the mean Gregorian year, then at most a step or two
         // using the tables' own bounds (which are in local time).
         const MEAN_YEAR_MS: i64 = 31_556_952_000;
-        let guess = 1970 + t.div_euclid(MEAN_YEAR_MS);
+        // Clamped: near the bounds the guess can fall a year outside them
+        // (1899 for the first hours of 1900) while the instant is inside.
+        let guess = (1970 + t.div_euclid(MEAN_YEAR_MS)).clamp(i64::from(MIN_YEAR), i64::from(MAX_YEAR));
         let mut year = i16::try_from(guess).map_err(|_| out_of_range())?;
         let mut table = self.table(year)?;
         while t < table.start {
@@ -923,6 +925,17 @@ mod tests {
         let nightly = cal("UTC", [d, d, d, d, d, d, d], &[]);
         assert_eq!(nightly.next_change(ts("2026-12-31T23:00:00Z")).unwrap(), Some(ts("2027-01-01T02:00:00Z")));
         assert!(!nightly.is_open(ts("2027-01-01T02:00:00Z")).unwrap());
+    }
+
+    /// The first and last hours of the supported years are inside them (the
+    /// year guessed from the mean year fell outside at the first).
+    #[test]
+    fn the_bounds_of_the_supported_years_are_inside() {
+        let d: &[&str] = &["09:00-17:00"];
+        let utc = cal("UTC", [d; 7], &[]);
+        assert!(!utc.is_open(ts("1900-01-01T00:00:00Z")).unwrap());
+        assert_eq!(utc.next_change(ts("1900-01-01T00:00:00Z")).unwrap(), Some(ts("1900-01-01T09:00:00Z")));
+        assert!(utc.is_open(ts("2999-12-31T12:00:00Z")).unwrap());
     }
 
     #[test]

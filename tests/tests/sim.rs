@@ -337,6 +337,41 @@ fn bad_scenarios_name_the_field() {
         (stream("language = \"fr\""), "streams[0].language [unknown_name]"),
         (stream("priority = \"P9\""), "streams[0].priority"),
         (stream("[streams.rate]\nweekdays = [1]\nweekend = [1]"), "streams[0] [invalid_value]"),
+        // Found by a review: what ran out of memory, hung, or quietly ran
+        // something else than asked.
+        (stream("").replace("per_hour = 10", "per_hour = 2e9"), "streams[0].per_hour [invalid_value]"),
+        (
+            stream("").replace("per_hour = 10", "rate = { daily = [1e300, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] }"),
+            "streams[0].rate.daily[0] [invalid_value]",
+        ),
+        (stream("").replace("arrivals = 10", "arrivals = 2000000000"), "run.arrivals [too_large]"),
+        (
+            stream("").replace("arrivals = 10", "duration = \"7d\"").replace("per_hour = 10", "per_hour = 1e9"),
+            "run.duration [too_large]",
+        ),
+        (
+            stream("").replace("{ dist = \"exponential\", mean = \"6m\" }", "{ dist = \"gamma\", mean = \"6m\", shape = 1e-9 }"),
+            "streams[0].handle.shape [invalid_value]",
+        ),
+        (
+            stream("").replace("{ dist = \"exponential\", mean = \"6m\" }", "{ dist = \"lognormal\", mean = \"6m\", sd = \"100d\" }"),
+            "streams[0].handle.sd [invalid_value]",
+        ),
+        (
+            stream("").replace("{ dist = \"exponential\", mean = \"6m\" }", "{ dist = \"fixed\", mean = \"6m\", value = \"1m\" }"),
+            "streams[0].handle [invalid_value]",
+        ),
+        (stream("").replace("{ dist = \"exponential\", mean = \"6m\" }", "\"6m\""), "streams[0].handle [invalid_value]"),
+        (
+            stream("").replace("[[teams]]", "[[streams]]\nname = \"s\"\nchannel = \"chat\"\nper_hour = 5\nhandle = { dist = \"fixed\", value = \"1m\" }\n[[teams]]"),
+            "streams[1].name [duplicate]",
+        ),
+        (
+            stream("").replace("2026-03-02T00:00:00Z", "2997-12-25T00:00:00Z").replace("arrivals = 10", "duration = \"1095d\""),
+            "run.start [out_of_range]",
+        ),
+        (stream("").replace("2026-03-02T00:00:00Z", "1900-01-01T00:00:00Z"), "run.start [out_of_range]"),
+        (format!("policy = \"\"\n{}", stream("")), "policy [invalid_value]"),
     ];
     for (text, want) in cases {
         let got = problems(&text);

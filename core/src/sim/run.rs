@@ -18,6 +18,11 @@ use crate::prefetch::{self, prefetch};
 use crate::ticket::Channel;
 use crate::time::{from_ms, to_ms};
 
+/// The most tickets a replication holds open at once (a few gigabytes):
+/// past it the desk is hopelessly behind, and the run stops with an error
+/// rather than fill the memory.
+pub(crate) const MAX_OUTSTANDING: u64 = 5_000_000;
+
 /// Length of a series interval, in ms.
 pub(crate) const SLOT_MS: i64 = 900_000;
 /// Most intervals recorded (a year of 15 minutes); later ones are not.
@@ -630,6 +635,19 @@ impl Sim<'_> {
             in_use: true,
         };
         self.outstanding += 1;
+        if self.outstanding > self.plan.max_outstanding {
+            return Err(Error::new(
+                crate::error::ErrorKind::TooLarge,
+                "streams",
+                format!(
+                    "over {} tickets open at once by {}: the desk falls ever further behind (more work \
+                     arrives than its agents can take), and the run was stopped before it filled the memory; \
+                     add agents or lower the rates",
+                    self.plan.max_outstanding,
+                    from_ms(at)
+                ),
+            ));
+        }
         self.waiting += 1;
         self.o.peak_waiting = self.o.peak_waiting.max(self.waiting);
         self.o.overall.arrived += 1;
@@ -867,6 +885,27 @@ impl Sim<'_> {
 #[cfg(test)]
 mod tests {
     use super::Live;
+    use crate::error::ErrorKind;
+    use crate::sim::scenario::{Plan, Scenario};
+    use std::sync::atomic::AtomicBool;
+
+    /// A desk ever further behind stops with an error naming when, before
+    /// it fills the memory (here at 1,000 open tickets instead of millions).
+    #[test]
+    fn a_desk_ever_further_behind_stops_with_an_error() {
+        let scenario = Scenario::from_toml_str(
+            "[run]\nstart = \"2026-03-02T00:00:00Z\"\narrivals = 5000\n[[streams]]\nname = \"s\"\nchannel = \"phone\"\nper_hour = 600\nhandle = { dist = \"fixed\", value = \"1h\" }\n[[teams]]\nname = \"t\"\nagents = 1\ntier = \"L1\"\n",
+        )
+        .unwrap();
+        let policy = crate::Policy::default().compile().unwrap();
+        let mut plan = Plan::new(&scenario, &policy).unwrap();
+        plan.max_outstanding = 1_000;
+        let err = super::run(&plan, 0, false, &AtomicBool::new(false)).unwrap_err();
+        assert_eq!((err.kind(), err.path()), (ErrorKind::TooLarge, "streams"));
+        assert!(err.to_string().contains("over 1000 tickets open at once by 2026-03-02T01:41"), "{err}");
+        plan.max_outstanding = 5_000;
+        assert!(super::run(&plan, 0, false, &AtomicBool::new(false)).unwrap().is_some());
+    }
     use crate::prefetch::covers_every_line;
     use std::mem::offset_of;
 

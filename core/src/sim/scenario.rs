@@ -291,7 +291,7 @@ pub enum DistKind {
 
 /// A distribution of durations, e.g. `{ dist = "lognormal", mean = "6m", cv = 0.8 }`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a distribution, e.g. { dist = \"exponential\", mean = \"6m\" }")]
 pub struct DistSpec {
     /// Which distribution.
     pub dist: DistKind,
@@ -455,6 +455,14 @@ impl Scenario {
         }
         let policy = match map.remove("policy") {
             None | Some(Value::Null) => None,
+            Some(Value::String(s)) if s.trim().is_empty() => {
+                problems.push(Problem::new(
+                    ErrorKind::InvalidValue,
+                    "policy",
+                    "an empty file name: name a policy file, give a policy table, or leave `policy` out",
+                ));
+                None
+            }
             Some(Value::String(s)) => Some(PolicyRef::File(s)),
             Some(v @ Value::Object(_)) => match Policy::from_value(v) {
                 Ok(p) => Some(PolicyRef::Inline(Box::new(p))),
@@ -531,7 +539,13 @@ impl Scenario {
                 s.policy = policy;
                 Ok(s)
             }
-            _ => Err(Error::from_problems(problems)),
+            _ => {
+                // The top-level check and the typed read can both refuse
+                // one unknown key: say it once.
+                let mut seen = std::collections::HashSet::new();
+                problems.retain(|p| seen.insert((p.path().to_owned(), p.to_string())));
+                Err(Error::from_problems(problems))
+            }
         }
     }
 
@@ -736,6 +750,9 @@ pub(crate) struct Plan {
     /// the engine, so first-response clocks stop when a ticket is answered).
     pub sla: bool,
     pub warnings: Vec<Problem>,
+    /// The most tickets a replication may hold open at once
+    /// ([`super::run::MAX_OUTSTANDING`]; smaller in tests).
+    pub max_outstanding: u64,
 }
 
 fn dur_ms(d: &DurationText) -> i64 {
@@ -926,7 +943,27 @@ fn check_dist(spec: &DistSpec, path: &str, problems: &mut Vec<Problem>) -> Optio
             let mean = need(mean, "mean", problems);
             let sd = positive(&spec.sd, "sd", problems);
             let cv = finite_positive(spec.cv, "cv", problems);
-            let shape = finite_positive(spec.shape, "shape", problems).map(|s| 1.0 / s.sqrt());
+            // A spread of at most 100 times the mean, however given.
+            let shape = spec.shape.and_then(|v| {
+                if !v.is_finite() || !(1e-4..=1e6).contains(&v) {
+                    problems.push(Problem::new(
+                        ErrorKind::InvalidValue,
+                        format!("{path}.shape"),
+                        format!("must be from 0.0001 to 1000000 (a `cv` from 0.001 to 100), not {}", shown(v)),
+                    ));
+                    return None;
+                }
+                Some(1.0 / v.sqrt())
+            });
+            if let (Some(sd), Some(m)) = (sd, mean)
+                && sd > 100.0 * m
+            {
+                problems.push(Problem::new(
+                    ErrorKind::InvalidValue,
+                    format!("{path}.sd"),
+                    format!("is {} times the mean; at most 100 times (a `cv` of 100)", shown((sd / m).round())),
+                ));
+            }
             let given =
                 usize::from(spec.sd.is_some()) + usize::from(spec.cv.is_some()) + usize::from(spec.shape.is_some());
             if given > 1 {
@@ -957,6 +994,13 @@ fn check_dist(spec: &DistSpec, path: &str, problems: &mut Vec<Problem>) -> Optio
             unused(spec.cv.is_some(), "cv", problems);
             unused(spec.shape.is_some(), "shape", problems);
             unused(spec.values.is_some(), "values", problems);
+            if spec.value.is_some() && spec.mean.is_some() {
+                problems.push(Problem::new(
+                    ErrorKind::InvalidValue,
+                    path,
+                    "give `value` (or `mean`, the same for a fixed time), not both",
+                ));
+            }
             let value = positive(&spec.value, "value", problems).or(mean);
             need(value, "value", problems).map(|value| Dist::Fixed { value })
         }
@@ -999,6 +1043,18 @@ fn check_dist(spec: &DistSpec, path: &str, problems: &mut Vec<Problem>) -> Optio
         }
     };
     if problems.len() > before { None } else { dist }
+}
+
+/// The most arrivals per hour a stream may have (about 280 a millisecond).
+const MAX_PER_HOUR: f64 = 1e9;
+
+/// The most tickets one replication may make (several minutes of a core).
+const MAX_ARRIVALS: u64 = 1_000_000_000;
+
+/// A number as an error shows it: huge ones in exponent form, not in 300
+/// digits.
+fn shown(x: f64) -> String {
+    if x.is_finite() && x.abs() >= 1e15 { format!("{x:e}") } else { x.to_string() }
 }
 
 fn check_rate(spec: &RateSpec, path: &str, problems: &mut Vec<Problem>) -> Option<RatePlan> {
@@ -1093,13 +1149,13 @@ fn check_rate(spec: &RateSpec, path: &str, problems: &mut Vec<Problem>) -> Optio
                     continue;
                 }
                 for (i, &r) in v.iter().enumerate() {
-                    if !r.is_finite() || r < 0.0 {
+                    if !(0.0..=MAX_PER_HOUR).contains(&r) {
                         let p = format!("{path}.{field}[{i}]");
                         if !problems.iter().any(|x| x.path() == p) {
                             problems.push(Problem::new(
                                 ErrorKind::InvalidValue,
                                 p,
-                                format!("arrivals per hour must be a finite number >= 0, not {r}"),
+                                format!("arrivals per hour must be a number from 0 to 1e9, not {}", shown(r)),
                             ));
                         }
                     }
@@ -1231,7 +1287,7 @@ impl Plan {
         let mut total_agents = 0u64;
         for (i, team) in scenario.teams.iter().enumerate() {
             let path = format!("teams[{i}]");
-            if team.name.is_empty() || team.name.len() > 64 {
+            if team.name.is_empty() || team.name.chars().count() > 64 {
                 problems.push(Problem::new(ErrorKind::InvalidValue, format!("{path}.name"), "1 to 64 characters"));
             }
             if let Some(j) = seen.insert(team.name.clone(), i) {
@@ -1337,8 +1393,18 @@ impl Plan {
         // Per stream: the staffed teams that can take its tickets where they
         // start (for the shift check below).
         let mut first_teams: Vec<Vec<usize>> = Vec::new();
+        let mut stream_names = BTreeMap::new();
         for (i, s) in scenario.streams.iter().enumerate() {
             let path = format!("streams[{i}]");
+            // Results are reported by stream name: two of one name would
+            // merge in `by_stream`.
+            if let Some(j) = stream_names.insert(s.name.as_str(), i) {
+                problems.push(Problem::new(
+                    ErrorKind::Duplicate,
+                    format!("{path}.name"),
+                    format!("stream \"{}\" is also streams[{j}]", s.name),
+                ));
+            }
             let before = problems.len();
             let recorded = s.is_recorded();
             let rate = match (s.per_hour, &s.rate) {
@@ -1368,11 +1434,11 @@ impl Plan {
                     None
                 }
                 (Some(r), None) => {
-                    if !r.is_finite() || r <= 0.0 || r > 1e9 {
+                    if !r.is_finite() || r <= 0.0 || r > MAX_PER_HOUR {
                         problems.push(Problem::new(
                             ErrorKind::InvalidValue,
                             format!("{path}.per_hour"),
-                            format!("arrivals per hour must be a finite number above 0, not {r}"),
+                            format!("arrivals per hour must be a number above 0 and at most 1e9, not {}", shown(r)),
                         ));
                         None
                     } else {
@@ -1528,6 +1594,66 @@ impl Plan {
                 tier,
             });
         }
+        // How many tickets a replication makes, and until when it runs: both
+        // bounded (a rate of a billion an hour for a week would fill the
+        // memory before any result), and the run's end, drained, within the
+        // years calendars support.
+        let per_hour: f64 = streams.iter().map(|s| s.arrivals.mean_per_hour()).sum();
+        #[allow(clippy::cast_precision_loss)]
+        let expected = match (stop_ms, run.arrivals) {
+            (_, Some(n)) => n as f64,
+            (Some(stop), None) => per_hour * (stop - start_ms) as f64 / 3_600_000.0,
+            (None, None) => 0.0,
+        };
+        #[allow(clippy::cast_precision_loss)]
+        if expected > MAX_ARRIVALS as f64 {
+            problems.push(Problem::new(
+                ErrorKind::TooLarge,
+                if run.arrivals.is_some() { "run.arrivals" } else { "run.duration" },
+                format!(
+                    "about {} tickets per replication; the limit is {MAX_ARRIVALS}: shorten the run or lower the rates",
+                    shown(expected.round())
+                ),
+            ));
+        }
+        #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+        let arrivals_end = stop_ms.unwrap_or_else(|| {
+            let recorded = streams
+                .iter()
+                .filter_map(|s| match &s.arrivals {
+                    ArrivalPlan::Recorded(rows) => rows.last().map(|r| r.at_ms),
+                    ArrivalPlan::Poisson(_) => None,
+                })
+                .max()
+                .unwrap_or(start_ms);
+            let hours = expected / per_hour.max(1e-9);
+            recorded.max(start_ms.saturating_add((hours.min(4.0 * 366.0 * 24.0) * 3_600_000.0) as i64))
+        });
+        let last_ms = arrivals_end.saturating_add(drain_ms);
+        let out_of_years = !crate::calendar::in_range(last_ms.saturating_add(crate::time::DAY_MS))
+            || !crate::calendar::in_range(start_ms.saturating_sub(crate::time::DAY_MS));
+        if out_of_years && !problems.iter().any(|p| p.path() == "run.start") {
+            problems.push(Problem::new(
+                ErrorKind::OutOfRange,
+                "run.start",
+                format!(
+                    "the run, from {} to about {} with its drain, must stay a day inside the years {}-{} \
+                     that shift and business calendars cover",
+                    crate::time::from_ms(start_ms),
+                    crate::time::from_ms(last_ms),
+                    crate::MIN_YEAR,
+                    crate::MAX_YEAR
+                ),
+            ));
+        }
+        #[allow(clippy::cast_possible_wrap)]
+        if arrivals_end - start_ms > super::run::MAX_SLOTS as i64 * super::run::SLOT_MS {
+            warnings.push(Problem::new(
+                ErrorKind::InvalidValue,
+                if stop_ms.is_some() { "run.duration" } else { "run.arrivals" },
+                "the run lasts over a year: the 15-minute series (and the report's days) cover its first year only",
+            ));
+        }
         if !problems.is_empty() {
             return Err(Error::from_problems(problems));
         }
@@ -1582,7 +1708,6 @@ impl Plan {
         // Shifts: a stream none of whose teams is on duty while its tickets
         // arrive (checked in 15-minute steps over the arrival window, at most
         // a week: the run's duration, or the arrivals at their mean rate).
-        let per_hour: f64 = streams.iter().map(|s| s.arrivals.mean_per_hour()).sum();
         #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
         let end_ms = stop_ms.unwrap_or_else(|| {
             let hours = run.arrivals.map_or(0.0, |n| n as f64) / per_hour.max(1e-9);
@@ -1649,6 +1774,7 @@ impl Plan {
             sla: compiled.sla_rule_count() > 0,
             policy: compiled,
             warnings,
+            max_outstanding: super::run::MAX_OUTSTANDING,
         })
     }
 }
