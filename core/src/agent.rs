@@ -71,7 +71,7 @@ impl<'de> Deserialize<'de> for ShiftSpec {
     }
 }
 
-fn default_capacity() -> BTreeMap<String, u8> {
+pub(crate) fn default_capacity() -> BTreeMap<String, u8> {
     // Inserted one by one: `collect` into a map would sort with a copy of
     // the standard sort of its own (code the WebAssembly package does without).
     let mut capacity = BTreeMap::new();

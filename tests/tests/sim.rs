@@ -283,19 +283,35 @@ fn abandoned_tickets_are_not_answered_and_a_desk_without_agents_ends() {
     assert_eq!(r.overall.unanswered, 50.0);
     assert_eq!(r.overall.service_level, 0.0);
     // Legal but hopeless, and said so: the only team's shift (Saturday) never
-    // covers the arrivals (Monday, about 50 minutes at 60 an hour).
+    // covers the arrivals (Monday, about 50 minutes at 60 an hour), and
+    // there is more work than agents on duty then (none).
     let warnings = s.check(&default_policy()).unwrap();
-    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
     assert_eq!(warnings[0].path(), "streams[0]");
     assert!(
         warnings[0].message().contains("no team that takes these tickets in tier L1 is on shift while they arrive"),
         "{warnings:?}"
     );
-    assert_eq!(r.warnings, [warnings[0].to_string()]);
-    // A shift that covers part of the arrivals: no warning.
+    assert_eq!(warnings[1].path(), "teams");
+    assert!(
+        warnings[1].message().contains(
+            "tier L1 gets the work of about 5.0 agents busy all the time while tickets arrive, and has 0.0 on duty"
+        ),
+        "{warnings:?}"
+    );
+    assert_eq!(r.warnings, warnings.iter().map(ToString::to_string).collect::<Vec<_>>());
+    // A shift that covers part of the arrivals: no shift warning, but still
+    // more work than its two agents could do.
     let covered =
         Scenario::from_toml_str(&night.replace(r#"{ sat = "00:00-01:00" }"#, r#"{ mon = "00:30-01:00" }"#)).unwrap();
-    assert_eq!(covered.check(&default_policy()).unwrap(), []);
+    let warnings = covered.check(&default_policy()).unwrap();
+    assert_eq!(warnings.iter().map(|w| w.path()).collect::<Vec<_>>(), ["teams"], "{warnings:?}");
+    // Five agents on all the time: enough.
+    let enough = Scenario::from_toml_str(
+        &night.replace(r#"{ sat = "00:00-01:00" }"#, r#""24/7""#).replace("agents = 2", "agents = 6"),
+    )
+    .unwrap();
+    assert_eq!(enough.check(&default_policy()).unwrap(), []);
 }
 
 fn problems(text: &str) -> Vec<String> {
@@ -387,6 +403,59 @@ fn hopeless_but_legal_scenarios_warn() {
     .unwrap();
     let warnings = s.check(&default_policy()).unwrap();
     assert!(warnings.iter().any(|w| w.path() == "streams[0].confidential"), "{warnings:?}");
+
+    // Found by a review: hopeless runs that said nothing.
+    let desk = |teams: &str, policy: &str| {
+        let text = format!(
+            "{BASE_RUN}[[streams]]\nname = \"s\"\nchannel = \"phone\"\nper_hour = 480\nhandle = {{ dist = \"exponential\", mean = \"6m\" }}\n[[streams]]\nname = \"t\"\nchannel = \"phone\"\nper_hour = 10\nhandle = {{ dist = \"exponential\", mean = \"6m\" }}\n{teams}"
+        );
+        let policy = tierwise::Policy::from_toml_str(&format!("version = 1\n{policy}")).unwrap().compile().unwrap();
+        let warnings = Scenario::from_toml_str(&text).unwrap().check(&policy).unwrap();
+        warnings.iter().map(|w| format!("{}: {}", w.path(), w.message())).collect::<Vec<_>>()
+    };
+    let team = |name: &str, agents: u32, tier: &str, extra: &str| {
+        format!("[[teams]]\nname = \"{name}\"\nagents = {agents}\ntier = \"{tier}\"\n{extra}\n")
+    };
+    // 49 erlangs of calls for 20 agents: the backlog grows while calls come.
+    let overloaded = desk(&team("desk", 20, "L1", ""), "");
+    assert_eq!(overloaded.len(), 1, "{overloaded:?}");
+    assert!(overloaded[0].starts_with("teams: tier L1 gets the work of about 49.0 agents"), "{overloaded:?}");
+    assert_eq!(desk(&team("desk", 60, "L1", ""), ""), Vec::<String>::new());
+    // A team nobody's tickets reach (a tier no ticket goes to, a channel it
+    // does not take), said once however many streams.
+    let idle = desk(
+        &format!(
+            "{}{}{}",
+            team("desk", 60, "L1", ""),
+            team("second", 5, "L2", ""),
+            team("mail", 5, "L1", "capacity = { email = 8 }")
+        ),
+        "",
+    );
+    assert_eq!(
+        idle.iter().filter(|w| w.starts_with("teams[1]: no stream's tickets reach team")).count(),
+        1,
+        "{idle:?}"
+    );
+    assert_eq!(
+        idle.iter().filter(|w| w.starts_with("teams[2]: no stream's tickets reach team")).count(),
+        1,
+        "{idle:?}"
+    );
+    // The policy escalates waiting tickets to a tier nobody staffs, or one
+    // the scenario's tiers leave out.
+    let escalating = "[[routing.escalation]]\ntier = \"L1\"\nmax_wait = \"30s\"";
+    let unstaffed = desk(&team("desk", 60, "L1", ""), escalating);
+    assert!(
+        unstaffed.iter().any(|w| w.contains("no team with agents can take these tickets in tier L2")),
+        "{unstaffed:?}"
+    );
+    let left_out = desk(&format!("{}[[tiers]]\nname = \"L1\"\n", team("desk", 60, "L1", "")), escalating);
+    assert_eq!(
+        left_out.iter().filter(|w| w.starts_with("tiers: the policy escalates tickets waiting in L1 to L2")).count(),
+        1,
+        "{left_out:?}"
+    );
 }
 
 /// Two priority classes sharing one team at 90% load (non-preemptive, FIFO

@@ -1394,6 +1394,8 @@ impl Plan {
         // start (for the shift check below).
         let mut first_teams: Vec<Vec<usize>> = Vec::new();
         let mut stream_names = BTreeMap::new();
+        // Teams some stream's tickets can reach.
+        let mut needed = vec![false; scenario.teams.len()];
         for (i, s) in scenario.streams.iter().enumerate() {
             let path = format!("streams[{i}]");
             // Results are reported by stream name: two of one name would
@@ -1527,7 +1529,26 @@ impl Plan {
             if problems.len() > before {
                 continue;
             }
+            // Tiers the policy escalates waiting tickets out of by itself
+            // (`routing.escalation`): the tier after must be able to take them.
+            let escalates = |name: &str| policy.source().routing.escalation.iter().any(|e| e.tier == name);
             for (k, t) in tiers.iter().enumerate().skip(tier) {
+                if escalates(&t.name) {
+                    let next = policy_tiers.iter().position(|x| *x == t.name).and_then(|p| policy_tiers.get(p + 1));
+                    if let Some(next) = next
+                        && !tiers.iter().any(|x| x.name == *next)
+                    {
+                        warnings.push(Problem::new(
+                            ErrorKind::InvalidValue,
+                            "tiers",
+                            format!(
+                                "the policy escalates tickets waiting in {} to {next} (`routing.escalation`), which the \
+                                 scenario's tiers leave out: they are counted in {} and wait for an agent of {next}",
+                                t.name, t.name
+                            ),
+                        ));
+                    }
+                }
                 // The staffed teams that can take them in this tier.
                 let able: Vec<usize> = (0..scenario.teams.len())
                     .filter(|&i| {
@@ -1539,6 +1560,9 @@ impl Plan {
                             && team.capacity.as_ref().is_none_or(|c| c.get(s.channel.name()).is_some_and(|&n| n > 0))
                     })
                     .collect();
+                for &i in &able {
+                    needed[i] = true;
+                }
                 let staffed = !able.is_empty();
                 let first = k == tier;
                 if first {
@@ -1562,7 +1586,7 @@ impl Plan {
                     );
                     if first {
                         problems.push(Problem::new(ErrorKind::InvalidValue, path.clone(), msg));
-                    } else if tiers[k - 1].resolve < 1.0 {
+                    } else if tiers[k - 1].resolve < 1.0 || escalates(&tiers[k - 1].name) {
                         warnings.push(Problem::new(
                             ErrorKind::InvalidValue,
                             path.clone(),
@@ -1579,7 +1603,7 @@ impl Plan {
                         ),
                     ));
                 }
-                if t.resolve >= 1.0 {
+                if t.resolve >= 1.0 && !escalates(&t.name) {
                     break;
                 }
             }
@@ -1593,6 +1617,24 @@ impl Plan {
                 priority,
                 tier,
             });
+        }
+        // A team no stream's tickets reach in a tier they pass through, by
+        // channel, skills and language (unless the policy relaxes those as
+        // tickets wait).
+        if policy.source().routing.relaxation.is_empty() {
+            for (i, team) in scenario.teams.iter().enumerate() {
+                if !needed[i] && team.agents > 0 && tier_index(&team.tier).is_some() {
+                    warnings.push(Problem::new(
+                        ErrorKind::InvalidValue,
+                        format!("teams[{i}]"),
+                        format!(
+                            "no stream's tickets reach team \"{}\" (its tier, channels, skills and languages): it gets \
+                             no work",
+                            team.name
+                        ),
+                    ));
+                }
+            }
         }
         // How many tickets a replication makes, and until when it runs: both
         // bounded (a rate of a billion an hour for a week would fill the
@@ -1742,22 +1784,67 @@ impl Plan {
             }
         }
 
-        // Rough load check: offered work against agents at the first tier.
-        for (i, s) in streams.iter().enumerate() {
-            let erlangs = s.arrivals.mean_per_hour() * s.handle.mean() / 3_600_000.0;
-            let t = &tiers[s.tier].name;
-            let agents: u32 = scenario.teams.iter().filter(|team| team.tier == *t).map(|t| t.agents).sum();
-            if erlangs > f64::from(agents) * 4.0 && s.patience.is_none() {
+        // Work against agents, per tier, while tickets arrive (the first
+        // week at most): each item of a channel takes 1/capacity of an agent
+        // for its handling time; tickets reach later tiers at the share
+        // earlier ones do not resolve. More work than the tier's agents on
+        // duty can do on average, and (without callers who hang up) its
+        // backlog grows as long as tickets arrive.
+        let window = (arrivals_end - start_ms).clamp(super::run::SLOT_MS, crate::time::DAY_MS * 7);
+        let duty: Vec<f64> = teams
+            .iter()
+            .map(|t| match &t.calendar {
+                None => 1.0,
+                #[allow(clippy::cast_precision_loss)]
+                Some(c) => c
+                    .between(crate::time::from_ms(start_ms), crate::time::from_ms(start_ms + window))
+                    .map_or(1.0, |d| crate::time::duration_ms(d) as f64 / window as f64),
+            })
+            .collect();
+        let mut work = vec![0.0_f64; tiers.len()];
+        for s in &streams {
+            let mut share = if s.patience.is_some() { 0.0 } else { 1.0 };
+            for (k, tier) in tiers.iter().enumerate().skip(s.tier) {
+                // The most items of this channel an agent of the tier holds.
+                let capacity = scenario
+                    .teams
+                    .iter()
+                    .zip(&teams)
+                    .filter(|(_, plan)| plan.tier == Some(k))
+                    .map(|(team, _)| {
+                        team.capacity.as_ref().map_or_else(
+                            || crate::agent::default_capacity().get(s.template.channel.name()).copied().unwrap_or(1),
+                            |c| c.get(s.template.channel.name()).copied().unwrap_or(0),
+                        )
+                    })
+                    .max()
+                    .unwrap_or(0);
+                let handle = tier.handle.as_ref().unwrap_or(&s.handle).mean();
+                if capacity > 0 {
+                    work[k] += share * s.arrivals.mean_per_hour() * handle / 3_600_000.0 / f64::from(capacity);
+                }
+                share *= 1.0 - tier.resolve;
+            }
+        }
+        for (k, tier) in tiers.iter().enumerate() {
+            let on_duty: f64 =
+                teams.iter().zip(&duty).filter(|(t, _)| t.tier == Some(k)).map(|(t, d)| f64::from(t.agents) * d).sum();
+            if work[k] > on_duty * 1.001 && work[k] > 0.0 {
                 warnings.push(Problem::new(
                     ErrorKind::InvalidValue,
-                    format!("streams[{i}]"),
+                    "teams",
                     format!(
-                        "{erlangs:.0} erlangs of work for {agents} agents in tier {t}: the queue will grow without bound"
+                        "tier {} gets the work of about {:.1} agents busy all the time while tickets arrive, and \
+                         has {:.1} on duty on average then: its backlog grows as long as they arrive",
+                        tier.name, work[k], on_duty
                     ),
                 ));
             }
         }
 
+        // One warning per problem, however many streams run into it.
+        let mut seen = std::collections::HashSet::new();
+        warnings.retain(|w| seen.insert((w.path().to_owned(), w.message().to_owned())));
         Ok(Plan {
             start_ms,
             stop_ms,
