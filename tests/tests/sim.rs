@@ -651,3 +651,46 @@ fn an_offer_made_as_its_caller_abandons_is_not_taken() {
     assert_eq!((r.overall.arrived, r.overall.answered, r.overall.abandoned), (3.0, 2.0, 1.0));
     assert_eq!(r.overall.mean_wait_s, 0.0, "both answered calls are answered at once");
 }
+
+/// Recorded rows no team can take (a skill level above every team's, a
+/// channel no team holds) are warned of, with how many; the stream's own
+/// requirements are checked as before.
+#[test]
+fn recorded_rows_nobody_takes_are_warned_of() {
+    let csv = "timestamp,channel,skills\n\
+               2026-03-02T09:00:00Z,,network:5\n\
+               2026-03-02T09:01:00Z,,network:5\n\
+               2026-03-02T09:02:00Z,,network:2\n";
+    let warnings = recorded(csv, "").check(&default_policy()).unwrap();
+    let said: Vec<String> = warnings.iter().map(|w| format!("{}: {}", w.path(), w.message())).collect();
+    assert_eq!(
+        said,
+        [
+            "streams[0].recorded: 2 recorded arrivals by phone needing network >= 5 no team with agents takes in tier L1: \
+          they will wait until the run ends"
+        ]
+    );
+}
+
+/// The shift check looks where a stream sends tickets: a weekend-only stream
+/// is not covered by a weekday team (it was, by the team's weekday hours),
+/// and is by a weekend team (which was warned of, the window ending before
+/// Saturday at the stream's weekly mean rate).
+#[test]
+fn shifts_are_checked_when_tickets_arrive() {
+    let zeros = vec!["0"; 24].join(", ");
+    let hundreds = vec!["100"; 24].join(", ");
+    let scenario = |shifts: &str| {
+        Scenario::from_toml_str(&format!(
+            "[run]\nstart = \"2026-03-02T00:00:00Z\"\narrivals = 1000\n[[streams]]\nname = \"weekend\"\nchannel = \"phone\"\nhandle = {{ dist = \"exponential\", mean = \"6m\" }}\nrate = {{ weekdays = [{zeros}], weekend = [{hundreds}] }}\n[[teams]]\nname = \"desk\"\nagents = 20\ntier = \"L1\"\nshifts = {shifts}\n"
+        ))
+        .unwrap()
+        .check(&default_policy())
+        .unwrap()
+        .iter()
+        .map(|w| w.path().to_owned())
+        .collect::<Vec<_>>()
+    };
+    assert_eq!(scenario(r#"{ weekdays = "08:00-17:00" }"#), ["streams[0]"]);
+    assert_eq!(scenario(r#"{ weekend = "00:00-24:00" }"#), Vec::<String>::new());
+}

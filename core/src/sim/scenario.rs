@@ -874,6 +874,22 @@ fn check_recorded(
     Some(rows)
 }
 
+/// Whether `team`, with agents, takes tickets of `channel` needing `skills`
+/// and `language` in tier `tier` (with no relaxation).
+fn team_takes(
+    team: &TeamSpec,
+    tier: &str,
+    channel: Channel,
+    skills: &BTreeMap<String, u8>,
+    language: Option<&String>,
+) -> bool {
+    team.agents > 0
+        && team.tier == tier
+        && skills.iter().all(|(sk, &lvl)| team.skills.get(sk).is_some_and(|&x| x >= lvl))
+        && language.is_none_or(|l| team.languages.contains(l))
+        && team.capacity.as_ref().is_none_or(|c| c.get(channel.name()).is_some_and(|&n| n > 0))
+}
+
 fn check_dist(spec: &DistSpec, path: &str, problems: &mut Vec<Problem>) -> Option<Dist> {
     let before = problems.len();
     let positive = |d: &Option<DurationText>, field: &str, problems: &mut Vec<Problem>| -> Option<f64> {
@@ -1551,15 +1567,55 @@ impl Plan {
                 }
                 // The staffed teams that can take them in this tier.
                 let able: Vec<usize> = (0..scenario.teams.len())
-                    .filter(|&i| {
-                        let team = &scenario.teams[i];
-                        team.agents > 0
-                            && team.tier == t.name
-                            && s.skills.iter().all(|(sk, &lvl)| team.skills.get(sk).is_some_and(|&x| x >= lvl))
-                            && s.language.as_ref().is_none_or(|l| team.languages.contains(l))
-                            && team.capacity.as_ref().is_none_or(|c| c.get(s.channel.name()).is_some_and(|&n| n > 0))
-                    })
+                    .filter(|&i| team_takes(&scenario.teams[i], &t.name, s.channel, &s.skills, s.language.as_ref()))
                     .collect();
+                // Recorded rows may ask for another channel or other skills
+                // than the stream: those nobody takes here.
+                if let (ArrivalPlan::Recorded(rows), true) = (&arrivals, k == tier) {
+                    let mut kinds: Vec<(*const Ticket, usize)> = Vec::new();
+                    for row in rows {
+                        let Some(ticket) = &row.ticket else { continue };
+                        match kinds.iter_mut().find(|(p, _)| std::ptr::eq(*p, Arc::as_ptr(ticket))) {
+                            Some((_, n)) => *n += 1,
+                            None => kinds.push((Arc::as_ptr(ticket), 1)),
+                        }
+                    }
+                    for (kind, n) in kinds {
+                        let Some(ticket) =
+                            rows.iter().filter_map(|r| r.ticket.as_deref()).find(|x| std::ptr::eq(*x, kind))
+                        else {
+                            continue;
+                        };
+                        let takes = |team: &TeamSpec| {
+                            team_takes(team, &t.name, ticket.channel, &ticket.skills, ticket.language.as_ref())
+                        };
+                        if !scenario.teams.iter().any(takes) {
+                            warnings.push(Problem::new(
+                                ErrorKind::InvalidValue,
+                                format!("{path}.recorded"),
+                                format!(
+                                    "{n} recorded arrivals by {}{} no team with agents takes in tier {}: they will \
+                                     wait until the run ends",
+                                    ticket.channel,
+                                    if ticket.skills.is_empty() {
+                                        String::new()
+                                    } else {
+                                        format!(
+                                            " needing {}",
+                                            ticket
+                                                .skills
+                                                .iter()
+                                                .map(|(k, v)| format!("{k} >= {v}"))
+                                                .collect::<Vec<_>>()
+                                                .join(", ")
+                                        )
+                                    },
+                                    t.name
+                                ),
+                            ));
+                        }
+                    }
+                }
                 for &i in &able {
                     needed[i] = true;
                 }
@@ -1748,14 +1804,38 @@ impl Plan {
         }
 
         // Shifts: a stream none of whose teams is on duty while its tickets
-        // arrive (checked in 15-minute steps over the arrival window, at most
-        // a week: the run's duration, or the arrivals at their mean rate).
-        #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
-        let end_ms = stop_ms.unwrap_or_else(|| {
-            let hours = run.arrivals.map_or(0.0, |n| n as f64) / per_hour.max(1e-9);
-            start_ms.saturating_add((hours.min(24.0 * 7.0) * 3_600_000.0) as i64)
-        });
-        let end_ms = end_ms.min(start_ms + 7 * 86_400_000);
+        // arrive, checked in 15-minute steps in which it sends tickets
+        // (rate above 0, or a recorded row) over the arrival window, a week
+        // at most: the run's duration, or the steps until the expected
+        // arrivals reach `run.arrivals` at the rates of each step.
+        const STEP: i64 = 15 * 60_000;
+        let week_end = start_ms + 7 * crate::time::DAY_MS;
+        let sends = |s: &StreamPlan, at: i64| -> f64 {
+            match &s.arrivals {
+                #[allow(clippy::cast_precision_loss)]
+                ArrivalPlan::Poisson(rate) => rate.piece(at).0 * STEP as f64,
+                ArrivalPlan::Recorded(rows) => {
+                    let from = rows.partition_point(|r| r.at_ms < at);
+                    let to = rows.partition_point(|r| r.at_ms < at + STEP);
+                    #[allow(clippy::cast_precision_loss)]
+                    let n = (to - from) as f64;
+                    n
+                }
+            }
+        };
+        let shift_end = match (stop_ms, run.arrivals) {
+            (Some(stop), _) => stop.min(week_end),
+            #[allow(clippy::cast_precision_loss)]
+            (None, Some(n)) => {
+                let (mut at, mut expected) = (start_ms, 0.0);
+                while at < week_end && expected < n as f64 {
+                    expected += streams.iter().map(|s| sends(s, at)).sum::<f64>();
+                    at += STEP;
+                }
+                at
+            }
+            (None, None) => arrivals_end.min(week_end),
+        };
         for (i, s) in streams.iter().enumerate() {
             let Some(able) = first_teams.get(i) else { continue };
             let on_duty = |at: i64| {
@@ -1765,9 +1845,9 @@ impl Plan {
             };
             let mut at = start_ms;
             let mut covered = able.is_empty();
-            while !covered && at <= end_ms {
-                covered = on_duty(at);
-                at += 15 * 60_000;
+            while !covered && at <= shift_end {
+                covered = sends(s, at) > 0.0 && on_duty(at);
+                at += STEP;
             }
             if !covered {
                 warnings.push(Problem::new(
@@ -1778,7 +1858,7 @@ impl Plan {
                          they wait for the first shift",
                         tiers[s.tier].name,
                         crate::time::from_ms(start_ms),
-                        crate::time::from_ms(end_ms)
+                        crate::time::from_ms(shift_end)
                     ),
                 ));
             }
@@ -1790,7 +1870,7 @@ impl Plan {
         // earlier ones do not resolve. More work than the tier's agents on
         // duty can do on average, and (without callers who hang up) its
         // backlog grows as long as tickets arrive.
-        let window = (arrivals_end - start_ms).clamp(super::run::SLOT_MS, crate::time::DAY_MS * 7);
+        let window = (shift_end - start_ms).max(STEP);
         let duty: Vec<f64> = teams
             .iter()
             .map(|t| match &t.calendar {
@@ -1803,6 +1883,15 @@ impl Plan {
             .collect();
         let mut work = vec![0.0_f64; tiers.len()];
         for s in &streams {
+            // Its tickets an hour, on average over the window.
+            let mut sent = 0.0;
+            let mut at = start_ms;
+            while at < start_ms + window {
+                sent += sends(s, at);
+                at += STEP;
+            }
+            #[allow(clippy::cast_precision_loss)]
+            let per_hour = sent * 3_600_000.0 / window as f64;
             let mut share = if s.patience.is_some() { 0.0 } else { 1.0 };
             for (k, tier) in tiers.iter().enumerate().skip(s.tier) {
                 // The most items of this channel an agent of the tier holds.
@@ -1821,7 +1910,7 @@ impl Plan {
                     .unwrap_or(0);
                 let handle = tier.handle.as_ref().unwrap_or(&s.handle).mean();
                 if capacity > 0 {
-                    work[k] += share * s.arrivals.mean_per_hour() * handle / 3_600_000.0 / f64::from(capacity);
+                    work[k] += share * per_hour * handle / 3_600_000.0 / f64::from(capacity);
                 }
                 share *= 1.0 - tier.resolve;
             }
