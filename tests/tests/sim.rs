@@ -554,7 +554,7 @@ fn recorded_arrivals_arrive_when_recorded_with_their_handling_times() {
     let policy = default_policy();
     let warnings = scenario.check(&policy).unwrap();
     assert_eq!(warnings.len(), 1, "{warnings:?}");
-    assert_eq!(warnings[0].path(), "streams[0].recorded");
+    assert_eq!(warnings[0].path(), "streams[0].arrivals");
     let (result, tickets) = tierwise::sim::simulate_with_records(&scenario, &policy, 1).unwrap();
     let arrived: Vec<String> = tickets.iter().map(|t| t.arrived_at.to_string()).collect();
     assert_eq!(arrived, ["2026-03-02T09:00:00Z", "2026-03-02T09:01:00Z", "2026-03-02T09:20:00Z"]);

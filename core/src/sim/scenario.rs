@@ -863,7 +863,9 @@ fn check_recorded(
         } else {
             format!("{outside} of the {n} recorded arrivals fall outside the run and are skipped")
         };
-        let problem = Problem::new(ErrorKind::OutOfRange, format!("{path}.recorded"), message);
+        // Named as the user wrote them: a file, or rows in `recorded`.
+        let field = if s.arrivals.is_some() { "arrivals" } else { "recorded" };
+        let problem = Problem::new(ErrorKind::OutOfRange, format!("{path}.{field}"), message);
         if rows.is_empty() {
             problems.push(problem);
             return None;
@@ -1626,7 +1628,7 @@ impl Plan {
                 }
                 if !staffed {
                     let msg = format!(
-                        "no team with agents can take these tickets in tier {}: it needs {} agents{}{}, taking {}",
+                        "no team with agents can take these tickets in tier {}: it needs {} agents{}{}, with capacity for {}",
                         t.name,
                         t.name,
                         if s.skills.is_empty() {
