@@ -388,12 +388,14 @@ fn told_unknown() -> [u16; 3] {
 }
 
 /// An SLA alert's fraction of its target as `TicketSlot::told` keeps it: in
-/// steps of 1/65,534, rounded down, so that the breach (1.0) is the top
-/// step and any warning below it is lower. (Two bytes, not eight: the slot
-/// stays within the cache lines the simulation prefetches.)
+/// ten-thousandths, the breach (1.0) the top step. Policies keep `warn_at`
+/// fractions from 0.0001 to 0.9999, each at least 0.0001 from the others,
+/// so each has a step of its own above 0 and below the breach. (Two bytes,
+/// not eight: the slot stays within the cache lines the simulation
+/// prefetches.)
 fn alert_step(fraction: f64) -> u16 {
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let step = (fraction.clamp(0.0, 1.0) * f64::from(TOLD_UNKNOWN - 1)) as u16;
+    let step = (fraction.clamp(0.0, 1.0) * 10_000.0).round() as u16;
     step
 }
 
@@ -1593,7 +1595,6 @@ impl Engine {
                 self.push_history(t, TicketEvent::CustomerReplied { at: from_ms(self.now) });
                 self.start_reply_cycle(t);
                 self.rekey(t);
-                self.tell_alerts_passed(t);
                 match self.tickets[t as usize].status {
                     Status::Pending { agent: Some(agent) } if self.rules.pending_consumes_capacity => {
                         self.tickets[t as usize].status = Status::Assigned { agent };
@@ -1612,6 +1613,9 @@ impl Engine {
                     }
                     _ => self.arm(t),
                 }
+                // After its status: a reply that reopens a ticket past its
+                // target escalates it as a reopening does.
+                self.tell_alerts_passed(t);
             }
             EventKind::AgentReplied { ticket } => {
                 let t = named.ticket.map_or_else(|| self.ticket_index(ticket), Ok)?;
@@ -2852,7 +2856,8 @@ impl Engine {
     /// calendar puts it on or off shift otherwise than the snapshot says (or
     /// changes it at another instant), or a change the policy times (a
     /// waiting ticket's next relaxation step or escalation, the end of a
-    /// fairness window) falls before the timer the snapshot kept for it. To
+    /// fairness window) falls before the timer the snapshot kept for it, or
+    /// an SLA alert it puts in the past was never told. To
     /// change the policy of a running desk, use [`Engine::reload`], which
     /// re-times all of these and first offers what the new policy allows.
     ///

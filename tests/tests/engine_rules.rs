@@ -1683,6 +1683,49 @@ mod sla_alerts {
         );
     }
 
+    /// A customer's reply reopens a resolved ticket as a reopening does: past
+    /// its target (raised while resolved), it is told the breach and
+    /// escalated at its tier's share.
+    #[test]
+    fn a_reply_reopening_past_the_target_escalates() {
+        let policy =
+            format!("tiers = [\"L1\", \"L2\"]\n{POLICY}\n[[routing.escalation]]\ntier = \"L1\"\nsla_fraction = 1.0");
+        let mut desk = Desk::new(&policy, &[]);
+        desk.send("2026-03-02T09:00:00Z", CREATE);
+        desk.send("2026-03-02T09:10:00Z", &on("agent_replied"));
+        desk.send("2026-03-02T11:30:00Z", &on("ticket_resolved"));
+        desk.send("2026-03-02T12:00:00Z", r#""event": "ticket_updated", "ticket": "A", "changes": {"priority": "P1"}"#);
+        let out = desk.send("2026-03-02T12:10:00Z", &on("customer_replied"));
+        assert!(out.iter().any(|d| matches!(d, Decision::SlaAlert { fraction, .. } if *fraction == 1.0)), "{out:?}");
+        assert_eq!(escalations(&out), [("A".to_owned(), "L2".to_owned())]);
+    }
+
+    /// Alerts are told in steps of a ten-thousandth of the target: a
+    /// fraction below one, or two within one of each other, are refused
+    /// (the second was never told).
+    #[test]
+    fn warnings_closer_than_a_ten_thousandth_are_refused() {
+        for (warn_at, path) in [("[0.00001]", "sla.warn_at[0]"), ("[0.5, 0.50001]", "sla.warn_at[1]")] {
+            let err = Policy::from_toml_str(&format!("version = 1\n[sla]\nwarn_at = {warn_at}"))
+                .unwrap()
+                .compile()
+                .unwrap_err();
+            assert_eq!(err.path(), path, "{err}");
+        }
+        assert_eq!(
+            alerts(
+                "[sla]\nwarn_at = [0.0001, 0.5, 0.5001]\n[[sla.policies]]\nfirst_response = \"10000s\"",
+                &[("09:00:00", CREATE), ("11:00:00", TICK)]
+            ),
+            [
+                "09:00:01 first_response 0.0001",
+                "10:23:20 first_response 0.5",
+                "10:23:21 first_response 0.5001",
+                "11:46:40.001 first_response 1"
+            ][..3]
+        );
+    }
+
     /// Each next reply cycle has its own alerts: a new cycle's are told,
     /// the old one's are not told again.
     #[test]

@@ -322,13 +322,21 @@ pub(super) fn compile(policy: &Policy) -> Result<CompiledPolicy, Error> {
 
     // SLA.
     let s = &policy.sla;
+    // Alerts are told, each once, in steps of a ten-thousandth of the
+    // target (the engine remembers the highest told as a step number).
     let check_fractions = |ck: &mut Checker, path: &str, fractions: &[f64]| {
         for (i, &f) in fractions.iter().enumerate() {
-            if !(f.is_finite() && f > 0.0 && f < 1.0) {
+            if !(0.0001..=0.9999).contains(&f) {
                 ck.error(
                     ErrorKind::InvalidValue,
                     format!("{path}[{i}]"),
-                    format!("must be between 0 and 1 (exclusive), found {f}"),
+                    format!("must be from 0.0001 to 0.9999, found {f}"),
+                );
+            } else if let Some(j) = fractions[..i].iter().position(|&g| (g * 1e4).round() == (f * 1e4).round()) {
+                ck.error(
+                    ErrorKind::Duplicate,
+                    format!("{path}[{i}]"),
+                    format!("the same ten-thousandth as {path}[{j}]: alerts are told in steps of 0.0001"),
                 );
             }
         }

@@ -542,8 +542,7 @@ impl Scenario {
             _ => {
                 // The top-level check and the typed read can both refuse
                 // one unknown key: say it once.
-                let mut seen = std::collections::HashSet::new();
-                problems.retain(|p| seen.insert((p.path().to_owned(), p.to_string())));
+                said_once(&mut problems);
                 Err(Error::from_problems(problems))
             }
         }
@@ -876,6 +875,18 @@ fn check_recorded(
     Some(rows)
 }
 
+/// Keeps the first of equal problems, in order (lists of a few hundred at
+/// most; a set would cost the WebAssembly package more than it saves).
+fn said_once(problems: &mut Vec<Problem>) {
+    let mut kept: Vec<Problem> = Vec::with_capacity(problems.len());
+    for p in problems.drain(..) {
+        if !kept.contains(&p) {
+            kept.push(p);
+        }
+    }
+    *problems = kept;
+}
+
 /// Whether `team`, with agents, takes tickets of `channel` needing `skills`
 /// and `language` in tier `tier` (with no relaxation).
 fn team_takes(
@@ -1072,7 +1083,18 @@ const MAX_ARRIVALS: u64 = 1_000_000_000;
 /// A number as an error shows it: huge ones in exponent form, not in 300
 /// digits.
 fn shown(x: f64) -> String {
-    if x.is_finite() && x.abs() >= 1e15 { format!("{x:e}") } else { x.to_string() }
+    if !x.is_finite() || x.abs() < 1e15 {
+        return x.to_string();
+    }
+    // Written by hand: the exponent formatter (`{:e}`) would add kilobytes
+    // to the WebAssembly package for this one message.
+    let mut exponent = 15;
+    let mut mantissa = x / 1e15;
+    while mantissa.abs() >= 10.0 {
+        mantissa /= 10.0;
+        exponent += 1;
+    }
+    format!("{}e{exponent}", (mantissa * 1000.0).round() / 1000.0)
 }
 
 fn check_rate(spec: &RateSpec, path: &str, problems: &mut Vec<Problem>) -> Option<RatePlan> {
@@ -1411,14 +1433,13 @@ impl Plan {
         // Per stream: the staffed teams that can take its tickets where they
         // start (for the shift check below).
         let mut first_teams: Vec<Vec<usize>> = Vec::new();
-        let mut stream_names = BTreeMap::new();
         // Teams some stream's tickets can reach.
         let mut needed = vec![false; scenario.teams.len()];
         for (i, s) in scenario.streams.iter().enumerate() {
             let path = format!("streams[{i}]");
             // Results are reported by stream name: two of one name would
             // merge in `by_stream`.
-            if let Some(j) = stream_names.insert(s.name.as_str(), i) {
+            if let Some(j) = scenario.streams[..i].iter().position(|x| x.name == s.name) {
                 problems.push(Problem::new(
                     ErrorKind::Duplicate,
                     format!("{path}.name"),
@@ -1934,8 +1955,7 @@ impl Plan {
         }
 
         // One warning per problem, however many streams run into it.
-        let mut seen = std::collections::HashSet::new();
-        warnings.retain(|w| seen.insert((w.path().to_owned(), w.message().to_owned())));
+        said_once(&mut warnings);
         Ok(Plan {
             start_ms,
             stop_ms,
