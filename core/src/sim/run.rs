@@ -18,10 +18,14 @@ use crate::prefetch::{self, prefetch};
 use crate::ticket::Channel;
 use crate::time::{from_ms, to_ms};
 
-/// The most tickets a replication holds open at once (a few gigabytes):
-/// past it the desk is hopelessly behind, and the run stops with an error
-/// rather than fill the memory.
+/// The most tickets a replication holds open at once (about 800 bytes
+/// each): past it the desk is hopelessly behind, and the run stops with an
+/// error rather than fill the memory. Per replication, and replications run
+/// in parallel (one per core); a WebAssembly page has 4 GB in all.
+#[cfg(not(target_arch = "wasm32"))]
 pub(crate) const MAX_OUTSTANDING: u64 = 5_000_000;
+#[cfg(target_arch = "wasm32")]
+pub(crate) const MAX_OUTSTANDING: u64 = 1_000_000;
 
 /// Length of a series interval, in ms.
 pub(crate) const SLOT_MS: i64 = 900_000;

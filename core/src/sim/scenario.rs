@@ -773,7 +773,7 @@ fn check_recorded(
     policy: &CompiledPolicy,
     problems: &mut Vec<Problem>,
     warnings: &mut Vec<Problem>,
-) -> Option<Vec<ArrivalRow>> {
+) -> Option<(Vec<ArrivalRow>, Vec<RowKind>)> {
     type RowKey<'a> = (Option<Channel>, Option<&'a str>, Option<&'a BTreeMap<String, u8>>);
     /// The ticket a row makes (if not the stream's) and its class.
     type RowTicket = (Option<Arc<Ticket>>, usize);
@@ -791,6 +791,8 @@ fn check_recorded(
     let classes = policy.priority_classes();
     // The ticket each distinct row makes and its class; `None` once reported bad.
     let mut made: BTreeMap<RowKey<'_>, Option<RowTicket>> = BTreeMap::new();
+    // The rows of each kind within the run, and their recorded handling.
+    let mut kinds: BTreeMap<RowKey<'_>, RowKind> = BTreeMap::new();
     let mut rows = Vec::with_capacity(s.recorded.len());
     let mut outside = 0usize;
     for (k, r) in s.recorded.iter().enumerate() {
@@ -850,6 +852,15 @@ fn check_recorded(
             outside += 1;
             continue;
         }
+        let kind = kinds.entry(key).or_insert_with(|| RowKind { ticket: ticket.clone(), ..RowKind::default() });
+        kind.rows += 1;
+        if let Some(ms) = handle_ms {
+            kind.handled += 1;
+            #[allow(clippy::cast_precision_loss)]
+            {
+                kind.handle_ms_sum += ms as f64;
+            }
+        }
         rows.push(ArrivalRow { at_ms, ticket, priority, handle_ms });
     }
     if problems.len() > before {
@@ -872,7 +883,46 @@ fn check_recorded(
         warnings.push(problem);
     }
     rows.sort_by_key(|r| r.at_ms);
-    Some(rows)
+    Some((rows, kinds.into_values().collect()))
+}
+
+/// The recorded rows of one kind (channel, priority, skills) within the run.
+#[derive(Default)]
+struct RowKind {
+    /// The ticket they make, if not the stream's.
+    ticket: Option<Arc<Ticket>>,
+    rows: usize,
+    /// How many recorded a handling time, and its sum.
+    handled: usize,
+    handle_ms_sum: f64,
+}
+
+/// The work a stream brings a tier, for the load check: agent time per
+/// ticket the stream sends (handling time over the channel's capacity, times
+/// the share of its tickets that come there), the teams that take it, and
+/// whether its callers never hang up.
+struct Demand {
+    tier: usize,
+    channel: Channel,
+    agent_ms: f64,
+    teams: Vec<usize>,
+    impatient: bool,
+}
+
+/// The most items of `channel` an agent of `team` holds at once.
+fn channel_capacity(team: &TeamSpec, channel: Channel) -> u8 {
+    match &team.capacity {
+        Some(c) => c.get(channel.name()).copied().unwrap_or(0),
+        None => crate::agent::default_capacity().get(channel.name()).copied().unwrap_or(1),
+    }
+}
+
+/// What a stream sends, for the checks: the ticket of each kind, its share
+/// of the stream's tickets, and its mean first handling time in ms.
+struct Sent<'a> {
+    ticket: &'a Ticket,
+    share: f64,
+    handle_ms: f64,
 }
 
 /// Keeps the first of equal problems, in order (lists of a few hundred at
@@ -1435,6 +1485,8 @@ impl Plan {
         let mut first_teams: Vec<Vec<usize>> = Vec::new();
         // Teams some stream's tickets can reach.
         let mut needed = vec![false; scenario.teams.len()];
+        // Per stream, the work it brings each tier and channel.
+        let mut demands: Vec<Vec<Demand>> = Vec::new();
         for (i, s) in scenario.streams.iter().enumerate() {
             let path = format!("streams[{i}]");
             // Results are reported by stream name: two of one name would
@@ -1538,10 +1590,15 @@ impl Plan {
             if problems.len() > before {
                 continue;
             }
+            let mut row_kinds = Vec::new();
             let arrivals = if recorded {
                 let window = (start_ms, stop_ms);
-                check_recorded(s, &path, &template, window, scenario, &compiled, &mut problems, &mut warnings)
-                    .map(ArrivalPlan::Recorded)
+                check_recorded(s, &path, &template, window, scenario, &compiled, &mut problems, &mut warnings).map(
+                    |(rows, kinds)| {
+                        row_kinds = kinds;
+                        ArrivalPlan::Recorded(rows)
+                    },
+                )
             } else {
                 rate.map(ArrivalPlan::Poisson)
             };
@@ -1568,9 +1625,31 @@ impl Plan {
             if problems.len() > before {
                 continue;
             }
+            // What it sends, by kind: the stream's ticket, or each kind of
+            // recorded row with its share and recorded handling time.
+            let total_rows: usize = row_kinds.iter().map(|k| k.rows).sum();
+            #[allow(clippy::cast_precision_loss)]
+            let kinds: Vec<Sent<'_>> = if recorded {
+                row_kinds
+                    .iter()
+                    .map(|k| Sent {
+                        ticket: k.ticket.as_deref().unwrap_or(&template),
+                        share: k.rows as f64 / total_rows.max(1) as f64,
+                        handle_ms: (k.handle_ms_sum + (k.rows - k.handled) as f64 * handle.mean())
+                            / k.rows.max(1) as f64,
+                    })
+                    .collect()
+            } else {
+                vec![Sent { ticket: &template, share: 1.0, handle_ms: handle.mean() }]
+            };
             // Tiers the policy escalates waiting tickets out of by itself
             // (`routing.escalation`): the tier after must be able to take them.
             let escalates = |name: &str| policy.source().routing.escalation.iter().any(|e| e.tier == name);
+            // The share of its tickets reaching each tier (by `resolve`;
+            // the policy's escalation, on waiting, is not counted), and the
+            // work they bring there.
+            let mut reach = 1.0;
+            let mut stream_demand = Vec::new();
             for (k, t) in tiers.iter().enumerate().skip(tier) {
                 if escalates(&t.name) {
                     let next = policy_tiers.iter().position(|x| *x == t.name).and_then(|p| policy_tiers.get(p + 1));
@@ -1592,52 +1671,63 @@ impl Plan {
                 let able: Vec<usize> = (0..scenario.teams.len())
                     .filter(|&i| team_takes(&scenario.teams[i], &t.name, s.channel, &s.skills, s.language.as_ref()))
                     .collect();
-                // Recorded rows may ask for another channel or other skills
-                // than the stream: those nobody takes here.
-                if let (ArrivalPlan::Recorded(rows), true) = (&arrivals, k == tier) {
-                    let mut kinds: Vec<(*const Ticket, usize)> = Vec::new();
-                    for row in rows {
-                        let Some(ticket) = &row.ticket else { continue };
-                        match kinds.iter_mut().find(|(p, _)| std::ptr::eq(*p, Arc::as_ptr(ticket))) {
-                            Some((_, n)) => *n += 1,
-                            None => kinds.push((Arc::as_ptr(ticket), 1)),
+                // Each kind of ticket the stream sends (recorded rows may ask
+                // for another channel or other skills): the teams taking it
+                // here are needed; at the first tier, rows nobody takes are
+                // told, in one warning.
+                let mut untaken: Option<(usize, &Ticket)> = None;
+                for kind in &kinds {
+                    let mut taken = false;
+                    let ticket = kind.ticket;
+                    let mut demand =
+                        Demand { tier: k, channel: ticket.channel, agent_ms: 0.0, teams: Vec::new(), impatient: true };
+                    let mut capacity = 0u8;
+                    for (i, team) in scenario.teams.iter().enumerate() {
+                        if team_takes(team, &t.name, ticket.channel, &ticket.skills, ticket.language.as_ref()) {
+                            needed[i] = true;
+                            taken = true;
+                            demand.teams.push(i);
+                            capacity = capacity.max(channel_capacity(team, ticket.channel));
                         }
                     }
-                    for (kind, n) in kinds {
-                        let Some(ticket) =
-                            rows.iter().filter_map(|r| r.ticket.as_deref()).find(|x| std::ptr::eq(*x, kind))
-                        else {
-                            continue;
-                        };
-                        let takes = |team: &TeamSpec| {
-                            team_takes(team, &t.name, ticket.channel, &ticket.skills, ticket.language.as_ref())
-                        };
-                        if !scenario.teams.iter().any(takes) {
-                            warnings.push(Problem::new(
-                                ErrorKind::InvalidValue,
-                                format!("{path}.recorded"),
+                    // Agent time per ticket the stream sends, in ms.
+                    let handle_ms =
+                        if k == tier { kind.handle_ms } else { t.handle.as_ref().unwrap_or(&handle).mean() };
+                    if capacity > 0 {
+                        demand.agent_ms = reach * kind.share * handle_ms / f64::from(capacity);
+                        demand.impatient = s.patience.is_none() || k > tier;
+                        stream_demand.push(demand);
+                    }
+                    if !taken && k == tier && recorded {
+                        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                        let n = (kind.share * total_rows as f64).round() as usize;
+                        untaken = Some((untaken.map_or(0, |(m, _)| m) + n, untaken.map_or(kind.ticket, |(_, t)| t)));
+                    }
+                }
+                if let Some((n, example)) = untaken {
+                    warnings.push(Problem::new(
+                        ErrorKind::InvalidValue,
+                        format!("{path}.{}", if s.arrivals.is_some() { "arrivals" } else { "recorded" }),
+                        format!(
+                            "{n} of the {total_rows} recorded arrivals no team with agents takes in tier {} (e.g. by \
+                             {}{}): they will wait until the run ends",
+                            t.name,
+                            example.channel,
+                            if example.skills.is_empty() {
+                                String::new()
+                            } else {
                                 format!(
-                                    "{n} recorded arrivals by {}{} no team with agents takes in tier {}: they will \
-                                     wait until the run ends",
-                                    ticket.channel,
-                                    if ticket.skills.is_empty() {
-                                        String::new()
-                                    } else {
-                                        format!(
-                                            " needing {}",
-                                            ticket
-                                                .skills
-                                                .iter()
-                                                .map(|(k, v)| format!("{k} >= {v}"))
-                                                .collect::<Vec<_>>()
-                                                .join(", ")
-                                        )
-                                    },
-                                    t.name
-                                ),
-                            ));
-                        }
-                    }
+                                    " needing {}",
+                                    example
+                                        .skills
+                                        .iter()
+                                        .map(|(k, v)| format!("{k} >= {v}"))
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                )
+                            },
+                        ),
+                    ));
                 }
                 for &i in &able {
                     needed[i] = true;
@@ -1685,7 +1775,9 @@ impl Plan {
                 if t.resolve >= 1.0 && !escalates(&t.name) {
                     break;
                 }
+                reach *= 1.0 - t.resolve;
             }
+            demands.push(stream_demand);
             streams.push(StreamPlan {
                 name: s.name.clone(),
                 arrivals,
@@ -1726,6 +1818,8 @@ impl Plan {
             (Some(stop), None) => per_hour * (stop - start_ms) as f64 / 3_600_000.0,
             (None, None) => 0.0,
         };
+        // Without a stream that passed its checks there is nothing to time.
+        let expected = if per_hour > 0.0 || stop_ms.is_some() { expected } else { 0.0 };
         #[allow(clippy::cast_precision_loss)]
         if expected > MAX_ARRIVALS as f64 {
             problems.push(Problem::new(
@@ -1747,8 +1841,10 @@ impl Plan {
                 })
                 .max()
                 .unwrap_or(start_ms);
+            // Uncapped (saturating): a slow stream's arrivals may run for
+            // centuries, past the years calendars cover.
             let hours = expected / per_hour.max(1e-9);
-            recorded.max(start_ms.saturating_add((hours.min(4.0 * 366.0 * 24.0) * 3_600_000.0) as i64))
+            recorded.max(start_ms.saturating_add((hours * 3_600_000.0).min(9e18) as i64))
         });
         let last_ms = arrivals_end.saturating_add(drain_ms);
         let out_of_years = !crate::calendar::in_range(last_ms.saturating_add(crate::time::DAY_MS))
@@ -1868,7 +1964,7 @@ impl Plan {
             };
             let mut at = start_ms;
             let mut covered = able.is_empty();
-            while !covered && at <= shift_end {
+            while !covered && at < shift_end.max(start_ms + STEP) {
                 covered = sends(s, at) > 0.0 && on_duty(at);
                 at += STEP;
             }
@@ -1887,12 +1983,13 @@ impl Plan {
             }
         }
 
-        // Work against agents, per tier, while tickets arrive (the first
-        // week at most): each item of a channel takes 1/capacity of an agent
-        // for its handling time; tickets reach later tiers at the share
-        // earlier ones do not resolve. More work than the tier's agents on
-        // duty can do on average, and (without callers who hang up) its
-        // backlog grows as long as tickets arrive.
+        // Work against agents while tickets arrive (the first week at most),
+        // pooled by tier and channel: each item takes 1/capacity of an agent
+        // for its handling time, later tiers get the share earlier ones do
+        // not resolve, and the agents counted are those of the teams taking
+        // the pool's tickets. More work than they can do on average while
+        // some of it comes from callers who never hang up, and the backlog
+        // grows as long as tickets arrive.
         let window = (shift_end - start_ms).max(STEP);
         let duty: Vec<f64> = teams
             .iter()
@@ -1904,9 +2001,10 @@ impl Plan {
                     .map_or(1.0, |d| crate::time::duration_ms(d) as f64 / window as f64),
             })
             .collect();
-        let mut work = vec![0.0_f64; tiers.len()];
-        for s in &streams {
-            // Its tickets an hour, on average over the window.
+        // (tier, channel, agents busy on average, any of it impatient, teams)
+        let mut pools: Vec<(usize, Channel, f64, bool, Vec<bool>)> = Vec::new();
+        for (s, stream_demand) in streams.iter().zip(&demands) {
+            // Its tickets per ms, on average over the window.
             let mut sent = 0.0;
             let mut at = start_ms;
             while at < start_ms + window {
@@ -1914,44 +2012,49 @@ impl Plan {
                 at += STEP;
             }
             #[allow(clippy::cast_precision_loss)]
-            let per_hour = sent * 3_600_000.0 / window as f64;
-            let mut share = if s.patience.is_some() { 0.0 } else { 1.0 };
-            for (k, tier) in tiers.iter().enumerate().skip(s.tier) {
-                // The most items of this channel an agent of the tier holds.
-                let capacity = scenario
-                    .teams
-                    .iter()
-                    .zip(&teams)
-                    .filter(|(_, plan)| plan.tier == Some(k))
-                    .map(|(team, _)| {
-                        team.capacity.as_ref().map_or_else(
-                            || crate::agent::default_capacity().get(s.template.channel.name()).copied().unwrap_or(1),
-                            |c| c.get(s.template.channel.name()).copied().unwrap_or(0),
-                        )
-                    })
-                    .max()
-                    .unwrap_or(0);
-                let handle = tier.handle.as_ref().unwrap_or(&s.handle).mean();
-                if capacity > 0 {
-                    work[k] += share * per_hour * handle / 3_600_000.0 / f64::from(capacity);
+            let per_ms = sent / window as f64;
+            for d in stream_demand {
+                let i = match pools.iter().position(|p| p.0 == d.tier && p.1 == d.channel) {
+                    Some(i) => i,
+                    None => {
+                        pools.push((d.tier, d.channel, 0.0, false, vec![false; teams.len()]));
+                        pools.len() - 1
+                    }
+                };
+                let pool = &mut pools[i];
+                pool.2 += per_ms * d.agent_ms;
+                pool.3 |= d.impatient;
+                for &t in &d.teams {
+                    pool.4[t] = true;
                 }
-                share *= 1.0 - tier.resolve;
             }
         }
-        for (k, tier) in tiers.iter().enumerate() {
+        for (k, channel, work, impatient, takers) in pools {
+            #[allow(clippy::cast_precision_loss)]
             let on_duty: f64 =
-                teams.iter().zip(&duty).filter(|(t, _)| t.tier == Some(k)).map(|(t, d)| f64::from(t.agents) * d).sum();
-            if work[k] > on_duty * 1.001 && work[k] > 0.0 {
-                warnings.push(Problem::new(
-                    ErrorKind::InvalidValue,
-                    "teams",
-                    format!(
-                        "tier {} gets the work of about {:.1} agents busy all the time while tickets arrive, and \
-                         has {:.1} on duty on average then: its backlog grows as long as they arrive",
-                        tier.name, work[k], on_duty
-                    ),
-                ));
+                (0..teams.len()).filter(|&t| takers[t]).map(|t| f64::from(teams[t].agents) * duty[t]).sum();
+            if !impatient || work <= on_duty * 1.001 + 0.05 {
+                continue;
             }
+            // Nobody on duty where tickets start is the shift check's.
+            if on_duty < 0.05 && streams.iter().any(|s| s.tier == k) {
+                continue;
+            }
+            let message = if on_duty < 0.05 {
+                format!(
+                    "nobody who takes its {channel} tickets in tier {} is on duty while tickets arrive (work for \
+                     about {work:.1} agents): they wait for the first shift",
+                    tiers[k].name
+                )
+            } else {
+                format!(
+                    "tier {} gets {channel} work for about {work:.1} agents busy all the time while tickets arrive, \
+                     and {on_duty:.1} who take it are on duty on average then: its backlog grows as long as they \
+                     arrive",
+                    tiers[k].name
+                )
+            };
+            warnings.push(Problem::new(ErrorKind::InvalidValue, "teams", message));
         }
 
         // One warning per problem, however many streams run into it.
