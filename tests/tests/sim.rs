@@ -413,6 +413,11 @@ fn hopeless_but_legal_scenarios_warn() {
     assert_eq!(overloaded.len(), 1, "{overloaded:?}");
     assert!(overloaded[0].starts_with("teams: tier L1 gets phone work for about 49.0 agents"), "{overloaded:?}");
     assert_eq!(desk(&team("desk", 60, "L1", ""), ""), Vec::<String>::new());
+    // Agents who take only email do not answer calls (they hid the calls'
+    // overload when the check counted every agent of the tier).
+    let split =
+        desk(&format!("{}{}", team("desk", 20, "L1", ""), team("mail", 40, "L1", "capacity = { email = 8 }")), "");
+    assert!(split.iter().any(|w| w.starts_with("teams: tier L1 gets phone work for about 49.0 agents")), "{split:?}");
     // A team nobody's tickets reach (a tier no ticket goes to, a channel it
     // does not take), said once however many streams.
     let idle = desk(
