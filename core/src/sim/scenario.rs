@@ -789,10 +789,9 @@ fn check_recorded(
     }
     let before = problems.len();
     let classes = policy.priority_classes();
-    // The ticket each distinct row makes and its class; `None` once reported bad.
-    let mut made: BTreeMap<RowKey<'_>, Option<RowTicket>> = BTreeMap::new();
-    // The rows of each kind within the run, and their recorded handling.
-    let mut kinds: BTreeMap<RowKey<'_>, RowKind> = BTreeMap::new();
+    // The ticket each distinct row makes and its class, with the rows of
+    // its kind within the run; `None` once reported bad.
+    let mut made: BTreeMap<RowKey<'_>, Option<(RowTicket, RowKind)>> = BTreeMap::new();
     let mut rows = Vec::with_capacity(s.recorded.len());
     let mut outside = 0usize;
     for (k, r) in s.recorded.iter().enumerate() {
@@ -838,7 +837,10 @@ fn check_recorded(
                 }
             }
             match policy.triage(ticket.as_deref().unwrap_or(template), template.created_at) {
-                Ok(t) if ok => Some((ticket, classes.iter().position(|p| *p == t.priority).unwrap_or(0))),
+                Ok(t) if ok => {
+                    let kind = RowKind { ticket: ticket.clone(), ..RowKind::default() };
+                    Some(((ticket, classes.iter().position(|p| *p == t.priority).unwrap_or(0)), kind))
+                }
                 Ok(_) => None,
                 Err(e) => {
                     problems.extend(e.under(&row_path()).problems().iter().cloned());
@@ -846,13 +848,13 @@ fn check_recorded(
                 }
             }
         });
-        let Some((ticket, priority)) = entry.clone() else { continue };
+        let Some(((ticket, priority), kind)) = entry else { continue };
+        let (ticket, priority) = (ticket.clone(), *priority);
         let at_ms = crate::time::to_ms(r.at);
         if at_ms < start_ms || stop_ms.is_some_and(|stop| at_ms >= stop) {
             outside += 1;
             continue;
         }
-        let kind = kinds.entry(key).or_insert_with(|| RowKind { ticket: ticket.clone(), ..RowKind::default() });
         kind.rows += 1;
         if let Some(ms) = handle_ms {
             kind.handled += 1;
@@ -883,7 +885,7 @@ fn check_recorded(
         warnings.push(problem);
     }
     rows.sort_by_key(|r| r.at_ms);
-    Some((rows, kinds.into_values().collect()))
+    Some((rows, made.into_values().flatten().map(|(_, kind)| kind).filter(|kind| kind.rows > 0).collect()))
 }
 
 /// The recorded rows of one kind (channel, priority, skills) within the run.
@@ -935,6 +937,20 @@ fn said_once(problems: &mut Vec<Problem>) {
         }
     }
     *problems = kept;
+}
+
+/// `network >= 3, linux >= 2`.
+fn levels(skills: &BTreeMap<String, u8>) -> String {
+    let mut text = String::new();
+    for (skill, level) in skills {
+        if !text.is_empty() {
+            text.push_str(", ");
+        }
+        text.push_str(skill);
+        text.push_str(" >= ");
+        text.push_str(&level.to_string());
+    }
+    text
 }
 
 /// Whether `team`, with agents, takes tickets of `channel` needing `skills`
@@ -1028,7 +1044,7 @@ fn check_dist(spec: &DistSpec, path: &str, problems: &mut Vec<Problem>) -> Optio
                     problems.push(Problem::new(
                         ErrorKind::InvalidValue,
                         format!("{path}.shape"),
-                        format!("must be from 0.0001 to 1000000 (a `cv` from 0.001 to 100), not {}", shown(v)),
+                        "must be from 0.0001 to 1000000 (a `cv` from 0.001 to 100)",
                     ));
                     return None;
                 }
@@ -1040,7 +1056,7 @@ fn check_dist(spec: &DistSpec, path: &str, problems: &mut Vec<Problem>) -> Optio
                 problems.push(Problem::new(
                     ErrorKind::InvalidValue,
                     format!("{path}.sd"),
-                    format!("is {} times the mean; at most 100 times (a `cv` of 100)", shown((sd / m).round())),
+                    "is more than 100 times the mean (a `cv` of at most 100)",
                 ));
             }
             let given =
@@ -1129,23 +1145,6 @@ const MAX_PER_HOUR: f64 = 1e9;
 
 /// The most tickets one replication may make (several minutes of a core).
 const MAX_ARRIVALS: u64 = 1_000_000_000;
-
-/// A number as an error shows it: huge ones in exponent form, not in 300
-/// digits.
-fn shown(x: f64) -> String {
-    if !x.is_finite() || x.abs() < 1e15 {
-        return x.to_string();
-    }
-    // Written by hand: the exponent formatter (`{:e}`) would add kilobytes
-    // to the WebAssembly package for this one message.
-    let mut exponent = 15;
-    let mut mantissa = x / 1e15;
-    while mantissa.abs() >= 10.0 {
-        mantissa /= 10.0;
-        exponent += 1;
-    }
-    format!("{}e{exponent}", (mantissa * 1000.0).round() / 1000.0)
-}
 
 fn check_rate(spec: &RateSpec, path: &str, problems: &mut Vec<Problem>) -> Option<RatePlan> {
     let before = problems.len();
@@ -1245,7 +1244,7 @@ fn check_rate(spec: &RateSpec, path: &str, problems: &mut Vec<Problem>) -> Optio
                             problems.push(Problem::new(
                                 ErrorKind::InvalidValue,
                                 p,
-                                format!("arrivals per hour must be a number from 0 to 1e9, not {}", shown(r)),
+                                "arrivals per hour must be a number from 0 to 1e9",
                             ));
                         }
                     }
@@ -1531,7 +1530,7 @@ impl Plan {
                         problems.push(Problem::new(
                             ErrorKind::InvalidValue,
                             format!("{path}.per_hour"),
-                            format!("arrivals per hour must be a number above 0 and at most 1e9, not {}", shown(r)),
+                            "arrivals per hour must be a number above 0 and at most 1e9",
                         ));
                         None
                     } else {
@@ -1716,15 +1715,7 @@ impl Plan {
                             if example.skills.is_empty() {
                                 String::new()
                             } else {
-                                format!(
-                                    " needing {}",
-                                    example
-                                        .skills
-                                        .iter()
-                                        .map(|(k, v)| format!("{k} >= {v}"))
-                                        .collect::<Vec<_>>()
-                                        .join(", ")
-                                )
+                                format!(" needing {}", levels(&example.skills))
                             },
                         ),
                     ));
@@ -1742,14 +1733,7 @@ impl Plan {
                         "no team with agents can take these tickets in tier {}: it needs {} agents{}{}, with capacity for {}",
                         t.name,
                         t.name,
-                        if s.skills.is_empty() {
-                            String::new()
-                        } else {
-                            format!(
-                                " with {}",
-                                s.skills.iter().map(|(k, v)| format!("{k} >= {v}")).collect::<Vec<_>>().join(", ")
-                            )
-                        },
+                        if s.skills.is_empty() { String::new() } else { format!(" with {}", levels(&s.skills)) },
                         s.language.as_ref().map_or(String::new(), |l| format!(", speaking {l}")),
                         s.channel,
                     );
@@ -1820,14 +1804,14 @@ impl Plan {
         };
         // Without a stream that passed its checks there is nothing to time.
         let expected = if per_hour > 0.0 || stop_ms.is_some() { expected } else { 0.0 };
-        #[allow(clippy::cast_precision_loss)]
+        #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         if expected > MAX_ARRIVALS as f64 {
             problems.push(Problem::new(
                 ErrorKind::TooLarge,
                 if run.arrivals.is_some() { "run.arrivals" } else { "run.duration" },
                 format!(
                     "about {} tickets per replication; the limit is {MAX_ARRIVALS}: shorten the run or lower the rates",
-                    shown(expected.round())
+                    expected.min(1e19) as u64
                 ),
             ));
         }
@@ -2001,60 +1985,56 @@ impl Plan {
                     .map_or(1.0, |d| crate::time::duration_ms(d) as f64 / window as f64),
             })
             .collect();
-        // (tier, channel, agents busy on average, any of it impatient, teams)
-        let mut pools: Vec<(usize, Channel, f64, bool, Vec<bool>)> = Vec::new();
-        for (s, stream_demand) in streams.iter().zip(&demands) {
-            // Its tickets per ms, on average over the window.
-            let mut sent = 0.0;
-            let mut at = start_ms;
-            while at < start_ms + window {
-                sent += sends(s, at);
-                at += STEP;
+        // Each stream's tickets per ms, on average over the window.
+        let per_ms: Vec<f64> = streams
+            .iter()
+            .map(|s| {
+                let mut sent = 0.0;
+                let mut at = start_ms;
+                while at < start_ms + window {
+                    sent += sends(s, at);
+                    at += STEP;
+                }
+                #[allow(clippy::cast_precision_loss)]
+                let per_ms = sent / window as f64;
+                per_ms
+            })
+            .collect();
+        let mut pooled: Vec<(usize, Channel)> = Vec::new();
+        for d in demands.iter().flatten() {
+            let pool = (d.tier, d.channel);
+            if pooled.contains(&pool) {
+                continue;
             }
-            #[allow(clippy::cast_precision_loss)]
-            let per_ms = sent / window as f64;
-            for d in stream_demand {
-                let i = match pools.iter().position(|p| p.0 == d.tier && p.1 == d.channel) {
-                    Some(i) => i,
-                    None => {
-                        pools.push((d.tier, d.channel, 0.0, false, vec![false; teams.len()]));
-                        pools.len() - 1
+            pooled.push(pool);
+            // Its work (in agents busy all the time), whether some comes
+            // from callers who never hang up, and the agents taking it.
+            let (mut work, mut impatient, mut takers) = (0.0, false, vec![false; teams.len()]);
+            for (rate, e) in demands.iter().zip(&per_ms).flat_map(|(ds, r)| ds.iter().map(move |e| (r, e))) {
+                if (e.tier, e.channel) == pool {
+                    work += rate * e.agent_ms;
+                    impatient |= e.impatient;
+                    for &t in &e.teams {
+                        takers[t] = true;
                     }
-                };
-                let pool = &mut pools[i];
-                pool.2 += per_ms * d.agent_ms;
-                pool.3 |= d.impatient;
-                for &t in &d.teams {
-                    pool.4[t] = true;
                 }
             }
-        }
-        for (k, channel, work, impatient, takers) in pools {
-            #[allow(clippy::cast_precision_loss)]
             let on_duty: f64 =
                 (0..teams.len()).filter(|&t| takers[t]).map(|t| f64::from(teams[t].agents) * duty[t]).sum();
-            if !impatient || work <= on_duty * 1.001 + 0.05 {
-                continue;
-            }
             // Nobody on duty where tickets start is the shift check's.
-            if on_duty < 0.05 && streams.iter().any(|s| s.tier == k) {
+            let first = streams.iter().any(|s| s.tier == d.tier);
+            if !impatient || work <= on_duty * 1.001 + 0.05 || (on_duty < 0.05 && first) {
                 continue;
             }
-            let message = if on_duty < 0.05 {
+            warnings.push(Problem::new(
+                ErrorKind::InvalidValue,
+                "teams",
                 format!(
-                    "nobody who takes its {channel} tickets in tier {} is on duty while tickets arrive (work for \
-                     about {work:.1} agents): they wait for the first shift",
-                    tiers[k].name
-                )
-            } else {
-                format!(
-                    "tier {} gets {channel} work for about {work:.1} agents busy all the time while tickets arrive, \
-                     and {on_duty:.1} who take it are on duty on average then: its backlog grows as long as they \
-                     arrive",
-                    tiers[k].name
-                )
-            };
-            warnings.push(Problem::new(ErrorKind::InvalidValue, "teams", message));
+                    "tier {} gets {} work for about {:.1} agents busy all the time while tickets arrive, and {:.1} \
+                     who take it are on duty on average then: its backlog grows as long as they arrive",
+                    tiers[d.tier].name, d.channel, work, on_duty
+                ),
+            ));
         }
 
         // One warning per problem, however many streams run into it.
