@@ -679,7 +679,11 @@ test("Engine.restore(policy, mutated snapshot text) returns or throws TierwiseEr
     }),
     runs(400),
   );
-  assert.ok(restored > 10, `only ${restored} mutated snapshots were restored`);
+  // Most mutations make a snapshot the engine refuses (as it should); enough
+  // must restore to exercise routing on them. Fewer do since snapshots hold
+  // each ticket's alerts told, and a clock moved past alerts never told is
+  // refused (8 of these 400 at the time of writing).
+  assert.ok(restored >= 5, `only ${restored} mutated snapshots were restored`);
   assertHealthy();
 });
 
