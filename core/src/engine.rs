@@ -1966,10 +1966,8 @@ impl Engine {
     fn tell_alerts_passed(&mut self, t: u32) {
         let passed = self.alerts_passed(&self.tickets[t as usize].ticket);
         let mut highest: Option<f64> = None;
-        for (i, metric) in [Metric::FirstResponse, Metric::NextReply, Metric::Resolution].into_iter().enumerate() {
-            let step = alert_step(passed[i]);
-            if step > self.tickets[t as usize].told[i] {
-                self.tickets[t as usize].told[i] = step;
+        for (i, metric) in Metric::ALL.into_iter().enumerate() {
+            if self.first_telling(t, metric, passed[i]) {
                 let ticket = self.tickets[t as usize].ticket.id.clone();
                 self.out.push(Decision::SlaAlert { at: from_ms(self.now), ticket, metric, fraction: passed[i] });
                 highest = Some(highest.map_or(passed[i], |h: f64| h.max(passed[i])));
@@ -1986,6 +1984,17 @@ impl Engine {
             let reason = self.share_reason(reached, tier);
             self.escalate(t, u8::try_from(tier + 1).unwrap_or(0), &reason);
         }
+    }
+
+    /// Whether the SLA alert `fraction` of ticket `t`'s `metric` clock is
+    /// above every alert of that clock told so far; if so, it counts as told.
+    fn first_telling(&mut self, t: u32, metric: Metric, fraction: f64) -> bool {
+        let (step, told) = (alert_step(fraction), &mut self.tickets[t as usize].told[metric as usize]);
+        let first = step > *told;
+        if first {
+            *told = step;
+        }
+        first
     }
 
     /// Why a ticket escalates at an SLA alert at or past its tier's share.
@@ -2742,11 +2751,9 @@ impl Engine {
         if let Ok(alerts) = self.policy.alerts_due(&self.tickets[t as usize].ticket, from_ms(now)) {
             for (metric, fraction) in alerts {
                 // Told once (a timer may fire twice at one instant).
-                let (step, told) = (alert_step(fraction), &mut self.tickets[t as usize].told[metric as usize]);
-                if step <= *told {
+                if !self.first_telling(t, metric, fraction) {
                     continue;
                 }
-                *told = step;
                 if escalate_at.flatten().is_some_and(|f| fraction >= f) {
                     past_share = Some(fraction);
                 }
@@ -3463,7 +3470,7 @@ impl Engine {
                     .push(format!("ticket {id} is armed for {:?} but has live timers at {live:?}", slot.armed.get()));
             }
             let passed = self.alerts_passed(&slot.ticket);
-            for (i, metric) in [Metric::FirstResponse, Metric::NextReply, Metric::Resolution].into_iter().enumerate() {
+            for (i, metric) in Metric::ALL.into_iter().enumerate() {
                 if alert_step(passed[i]) > slot.told[i] {
                     problems.push(format!(
                         "ticket {id} had passed, at {}, SLA alert {} of its {} clock, never told",

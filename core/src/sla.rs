@@ -41,6 +41,9 @@ pub enum Metric {
 }
 
 impl Metric {
+    /// The three clocks, in the order of their indices.
+    pub(crate) const ALL: [Metric; 3] = [Metric::FirstResponse, Metric::NextReply, Metric::Resolution];
+
     /// The name used in documents, e.g. `first_response`.
     #[must_use]
     pub fn name(self) -> &'static str {

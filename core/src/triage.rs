@@ -261,7 +261,7 @@ impl CompiledPolicy {
         if let Some(rule) = rule_index.map(|i| &c.sla[i]) {
             let spans = sla::spans(created_ms, &ticket.history);
             let mut cache = sla::PositionCache::default();
-            for (i, metric) in [Metric::FirstResponse, Metric::NextReply, Metric::Resolution].into_iter().enumerate() {
+            for (i, metric) in Metric::ALL.into_iter().enumerate() {
                 let (Some(target), Some(span)) = (&rule.targets[i], &spans[i]) else { continue };
                 let under = |e: Error| e.under(&format!("deadlines.{}", metric.name()));
                 let figures = match words.as_deref_mut() {

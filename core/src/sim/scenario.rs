@@ -453,6 +453,8 @@ impl Scenario {
                 problems.push(Problem::new(ErrorKind::UnknownField, key.clone(), "unknown field").with_hint(hint));
             }
         }
+        // Reported: the typed read below must not report them again.
+        map.retain(|key, _| TOP.contains(&key.as_str()));
         let policy = match map.remove("policy") {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) if s.trim().is_empty() => {
@@ -539,12 +541,7 @@ impl Scenario {
                 s.policy = policy;
                 Ok(s)
             }
-            _ => {
-                // The top-level check and the typed read can both refuse
-                // one unknown key: say it once.
-                said_once(&mut problems);
-                Err(Error::from_problems(problems))
-            }
+            _ => Err(Error::from_problems(problems)),
         }
     }
 
@@ -927,18 +924,6 @@ struct Sent<'a> {
     handle_ms: f64,
 }
 
-/// Keeps the first of equal problems, in order (lists of a few hundred at
-/// most; a set would cost the WebAssembly package more than it saves).
-fn said_once(problems: &mut Vec<Problem>) {
-    let mut kept: Vec<Problem> = Vec::with_capacity(problems.len());
-    for p in problems.drain(..) {
-        if !kept.contains(&p) {
-            kept.push(p);
-        }
-    }
-    *problems = kept;
-}
-
 /// `network >= 3, linux >= 2`.
 fn levels(skills: &BTreeMap<String, u8>) -> String {
     let mut text = String::new();
@@ -966,7 +951,7 @@ fn team_takes(
         && team.tier == tier
         && skills.iter().all(|(sk, &lvl)| team.skills.get(sk).is_some_and(|&x| x >= lvl))
         && language.is_none_or(|l| team.languages.contains(l))
-        && team.capacity.as_ref().is_none_or(|c| c.get(channel.name()).is_some_and(|&n| n > 0))
+        && channel_capacity(team, channel) > 0
 }
 
 fn check_dist(spec: &DistSpec, path: &str, problems: &mut Vec<Problem>) -> Option<Dist> {
@@ -1484,6 +1469,8 @@ impl Plan {
         let mut first_teams: Vec<Vec<usize>> = Vec::new();
         // Teams some stream's tickets can reach.
         let mut needed = vec![false; scenario.teams.len()];
+        // Tiers some stream's tickets pass through.
+        let mut reached = vec![false; tiers.len()];
         // Per stream, the work it brings each tier and channel.
         let mut demands: Vec<Vec<Demand>> = Vec::new();
         for (i, s) in scenario.streams.iter().enumerate() {
@@ -1650,22 +1637,7 @@ impl Plan {
             let mut reach = 1.0;
             let mut stream_demand = Vec::new();
             for (k, t) in tiers.iter().enumerate().skip(tier) {
-                if escalates(&t.name) {
-                    let next = policy_tiers.iter().position(|x| *x == t.name).and_then(|p| policy_tiers.get(p + 1));
-                    if let Some(next) = next
-                        && !tiers.iter().any(|x| x.name == *next)
-                    {
-                        warnings.push(Problem::new(
-                            ErrorKind::InvalidValue,
-                            "tiers",
-                            format!(
-                                "the policy escalates tickets waiting in {} to {next} (`routing.escalation`), which the \
-                                 scenario's tiers leave out: they are counted in {} and wait for an agent of {next}",
-                                t.name, t.name
-                            ),
-                        ));
-                    }
-                }
+                reached[k] = true;
                 // The staffed teams that can take them in this tier.
                 let able: Vec<usize> = (0..scenario.teams.len())
                     .filter(|&i| team_takes(&scenario.teams[i], &t.name, s.channel, &s.skills, s.language.as_ref()))
@@ -1773,6 +1745,27 @@ impl Plan {
                 tier,
             });
         }
+        // Tiers the policy escalates waiting tickets out of by itself
+        // (`routing.escalation`) into one the scenario's tiers leave out.
+        for t in tiers.iter().zip(&reached).filter(|(_, r)| **r).map(|(t, _)| t) {
+            if !policy.source().routing.escalation.iter().any(|e| e.tier == t.name) {
+                continue;
+            }
+            let next = policy_tiers.iter().position(|x| *x == t.name).and_then(|p| policy_tiers.get(p + 1));
+            if let Some(next) = next
+                && !tiers.iter().any(|x| x.name == *next)
+            {
+                warnings.push(Problem::new(
+                    ErrorKind::InvalidValue,
+                    "tiers",
+                    format!(
+                        "the policy escalates tickets waiting in {} to {next} (`routing.escalation`), which the \
+                         scenario's tiers leave out: they are counted in {} and wait for an agent of {next}",
+                        t.name, t.name
+                    ),
+                ));
+            }
+        }
         // A team no stream's tickets reach in a tier they pass through, by
         // channel, skills and language (unless the policy relaxes those as
         // tickets wait).
@@ -1877,12 +1870,7 @@ impl Plan {
                 shift,
                 capacity: BTreeMap::new(),
             };
-            base.capacity = match &team.capacity {
-                Some(c) => c.clone(),
-                None => serde_json::from_str::<AgentSpec>(r#"{"id": "x", "tier": "x"}"#)
-                    .map(|a| a.capacity)
-                    .unwrap_or_default(),
-            };
+            base.capacity = team.capacity.clone().unwrap_or_else(crate::agent::default_capacity);
             let mut digits = itoa::Buffer::new();
             for n in 1..=team.agents {
                 let mut a = base.clone();
@@ -2037,8 +2025,6 @@ impl Plan {
             ));
         }
 
-        // One warning per problem, however many streams run into it.
-        said_once(&mut warnings);
         Ok(Plan {
             start_ms,
             stop_ms,
