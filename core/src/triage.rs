@@ -276,14 +276,14 @@ impl CompiledPolicy {
                     None => match alerts.as_deref_mut() {
                         Some(alerts) => {
                             let before = alerts.len();
+                            // Whether an alert at `at` is to tell: reached
+                            // by now, or reached at this very instant.
+                            let tells = |at: Option<i64>| {
+                                if reached_by_now { at.is_some_and(|at| at <= now_ms) } else { at == Some(now_ms) }
+                            };
                             let figures = {
                                 let mut report = |fraction: f64, at: Option<i64>, reached: bool| {
-                                    let due = if reached_by_now {
-                                        reached && at.is_some_and(|at| at <= now_ms)
-                                    } else {
-                                        at == Some(now_ms)
-                                    };
-                                    if due {
+                                    if (reached || !reached_by_now) && tells(at) {
                                         alerts.push((metric, fraction));
                                     }
                                 };
@@ -297,13 +297,10 @@ impl CompiledPolicy {
                             if (figures.state == ClockState::Paused && !reached_by_now) || stopped {
                                 alerts.truncate(before);
                             }
-                            let breach = sla::breach_instant(figures.due);
-                            let breach_due = if reached_by_now {
-                                breach.is_some_and(|at| at <= now_ms)
-                            } else {
-                                breach == Some(now_ms)
-                            };
-                            if breach_due && figures.state == ClockState::Breached && !stopped {
+                            if tells(sla::breach_instant(figures.due))
+                                && figures.state == ClockState::Breached
+                                && !stopped
+                            {
                                 alerts.push((metric, 1.0));
                             }
                             figures
