@@ -49,6 +49,15 @@ pub fn define(c: &mut Criterion) {
             });
         });
     }
+    {
+        for n in [10, 10_000] {
+            let scenario = mmc(5_000, 48_000, n);
+            group.throughput(Throughput::Elements(n));
+            group.bench_function(format!("mmc/5000_agents/{n}_tickets"), |b| {
+                b.iter(|| black_box(simulate(&scenario, &policy, 1).expect("runs")));
+            });
+        }
+    }
     let (scenario, policy) = default_desk().expect("default");
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let arrived = simulate(&scenario, &policy, 1).expect("runs").overall.arrived as u64;

@@ -90,6 +90,27 @@ impl PartialOrd for TicketKey {
     }
 }
 
+/// A [`TicketKey`] as the queues hold it: four words that order, as
+/// unsigned numbers in turn, as the key does. A heap compares keys at every
+/// level it moves through; these comparisons take no float conversions, and
+/// the words are read straight from the entries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct QueueKey([u64; 4]);
+
+impl From<TicketKey> for QueueKey {
+    #[allow(clippy::cast_sign_loss, clippy::cast_possible_wrap)]
+    fn from(key: TicketKey) -> QueueKey {
+        const SIGN: u64 = 1 << 63;
+        // `f64::total_cmp`'s order: negative numbers' other bits flipped,
+        // then the sign bit flipped so that the words order as unsigned.
+        let bits = key.points.to_bits();
+        let points = bits ^ ((((bits as i64) >> 63) as u64) >> 1) ^ SIGN;
+        // Sooner is greater, for the instants and the arrival number alike.
+        let sooner = |n: i64| !((n as u64) ^ SIGN);
+        QueueKey([points, sooner(key.due), sooner(key.created), !key.seq])
+    }
+}
+
 /// A ready agent's place: strategy components (greater is better), then the
 /// earlier roster position.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -640,7 +661,7 @@ pub struct Engine {
     plain_groups: Vec<u32>,
     /// The waiting tickets of each group (by group number), with the copies
     /// of their tops a freed agent compares.
-    waiting: GroupQueues<TicketKey>,
+    waiting: GroupQueues<QueueKey>,
     /// Per group, its channel.
     group_channels: Vec<Channel>,
     timers: BinaryHeap<Reverse<Timer>>,
@@ -789,22 +810,36 @@ impl Engine {
         engine.agents.reserve_exact(roster.len());
         engine.agent_ids.reserve(roster.len());
         engine.agent_id_ends.reserve_exact(roster.len());
+        // The last agent compiled: (its place in the roster, its slot's).
+        // A team's agents differ only in their ids, and each after the first
+        // takes a copy of its predecessor's slot instead of being compiled.
+        let mut last: Option<(usize, usize)> = None;
         for (i, spec) in roster.iter().enumerate() {
-            match engine.compile_agent(spec) {
+            let compiled = match last {
+                Some((j, k)) if compile_alike(spec, &roster[j]) => match agent_id_problem(&spec.id) {
+                    None => Ok(engine.agents[k].clone()),
+                    Some(problem) => Err(Error::from_problems(vec![problem])),
+                },
+                _ => engine.compile_agent(spec),
+            };
+            match compiled {
                 Ok(slot) => {
-                    if engine.agent_ids.contains_key(spec.id.as_bytes()) {
-                        problems.push(Problem::new(
-                            ErrorKind::Duplicate,
-                            format!("agents[{i}].id"),
-                            format!("agent \"{}\" appears twice", spec.id),
-                        ));
-                        continue;
-                    }
                     let index = u32::try_from(engine.agents.len()).unwrap_or(u32::MAX);
-                    engine.agent_ids.insert(IdKey::new(&spec.id), index);
+                    match engine.agent_ids.entry(IdKey::new(&spec.id)) {
+                        std::collections::hash_map::Entry::Occupied(_) => {
+                            problems.push(Problem::new(
+                                ErrorKind::Duplicate,
+                                format!("agents[{i}].id"),
+                                format!("agent \"{}\" appears twice", spec.id),
+                            ));
+                            continue;
+                        }
+                        std::collections::hash_map::Entry::Vacant(place) => place.insert(index),
+                    };
                     engine.agent_id_text.push_str(&spec.id);
                     engine.agent_id_ends.push(engine.agent_id_text.len());
                     engine.agents.push(slot);
+                    last = Some((i, index as usize));
                 }
                 Err(e) => problems.extend(e.under(&format!("agents[{i}]")).problems().iter().cloned()),
             }
@@ -897,9 +932,7 @@ impl Engine {
                 }
             }
         };
-        if spec.id.is_empty() || spec.id.len() > 256 {
-            problems.push(Problem::new(ErrorKind::InvalidValue, "id", "agent ids must be 1 to 256 characters"));
-        }
+        problems.extend(agent_id_problem(&spec.id));
         if !problems.is_empty() {
             return Err(Error::from_problems(problems));
         }
@@ -1199,19 +1232,25 @@ impl Engine {
         TicketHandle { slot: t, seq: self.tickets[t as usize].seq }
     }
 
-    /// Starts loading ticket `h`'s slot and its box, all of both (closing a
-    /// ticket resets every field of the box). A hint only: see
+    /// Starts loading ticket `h`'s slot, all of it. A hint only: see
     /// [`crate::prefetch`]. The fields prefetched are at most 64 bytes apart,
-    /// first to last, so every cache line is loaded wherever the slot and
-    /// the box start (`tests::prefetches_cover_every_line` checks this against
-    /// the compiler's layout).
-    pub(crate) fn prefetch_ticket(&self, h: TicketHandle) {
+    /// first to last, so every cache line is loaded wherever the slot starts
+    /// (`tests::prefetches_cover_every_line` checks this against the
+    /// compiler's layout).
+    pub(crate) fn prefetch_ticket_slot(&self, h: TicketHandle) {
         let Some(slot) = self.tickets.get(h.slot as usize) else { return };
         prefetch(&slot.key);
         prefetch(&slot.skip);
         prefetch(&slot.tier_since);
         prefetch(&slot.class);
-        // Reading where the box is waits for the slot.
+    }
+
+    /// Starts loading ticket `h`'s box, all of it (closing a ticket resets
+    /// every field of the box), as [`Engine::prefetch_ticket_slot`] does its
+    /// slot. Finding the box reads the slot: call this once the slot is
+    /// loaded, or it waits for it.
+    pub(crate) fn prefetch_ticket_box(&self, h: TicketHandle) {
+        let Some(slot) = self.tickets.get(h.slot as usize) else { return };
         let ticket = &*slot.ticket;
         prefetch(&ticket.id);
         prefetch(&ticket.impact);
@@ -2050,7 +2089,7 @@ impl Engine {
         slot.status = Status::Queued;
         slot.group = Packed(g);
         if let Some(key) = slot.key {
-            self.waiting.push(g, t, key);
+            self.waiting.push(g, t, key.into());
         }
         self.dirty_groups.push(g);
         self.arm(t);
@@ -2325,28 +2364,50 @@ impl Engine {
     /// takes its best ready agents. Work lists are sorted, so the order of
     /// decisions never depends on hashing.
     fn dispatch(&mut self) {
+        loop {
+            match (self.dirty_agents.len(), self.dirty_groups.len()) {
+                (0, 0) => return,
+                // Most rounds have one agent or one group to see to: no
+                // lists to swap, sort or deduplicate.
+                (1, 0) => {
+                    let a = self.dirty_agents[0];
+                    self.dirty_agents.clear();
+                    self.dispatch_agent(a);
+                    self.sync_ready(a);
+                }
+                (0, 1) => {
+                    let g = self.dirty_groups[0];
+                    self.dirty_groups.clear();
+                    self.dispatch_group(g);
+                }
+                _ => self.dispatch_round(),
+            }
+        }
+    }
+
+    /// One round of [`Engine::dispatch`]: the agents marked so far, in
+    /// order, then the groups, most urgent top first. What they mark goes to
+    /// the next round.
+    fn dispatch_round(&mut self) {
         // The lists being worked through and the lists being filled swap
         // places, so neither is allocated again on the next event.
         let mut agents = std::mem::take(&mut self.dispatching_agents);
         let mut groups = std::mem::take(&mut self.dispatching_groups);
-        loop {
-            std::mem::swap(&mut agents, &mut self.dirty_agents);
-            std::mem::swap(&mut groups, &mut self.dirty_groups);
-            if agents.is_empty() && groups.is_empty() {
-                break;
-            }
-            compact_sort::sort(&mut agents);
-            agents.dedup();
-            for a in agents.drain(..) {
-                self.dispatch_agent(a);
-                self.sync_ready(a);
-            }
-            compact_sort::sort_by_key(&mut groups, |&g| Reverse(self.waiting.top(g).map(|(_, k)| k)));
-            groups.dedup();
-            for g in groups.drain(..) {
-                self.dispatch_group(g);
-            }
+        std::mem::swap(&mut agents, &mut self.dirty_agents);
+        std::mem::swap(&mut groups, &mut self.dirty_groups);
+        compact_sort::sort(&mut agents);
+        agents.dedup();
+        for &a in &agents {
+            self.dispatch_agent(a);
+            self.sync_ready(a);
         }
+        agents.clear();
+        compact_sort::sort_by_key(&mut groups, |&g| Reverse(self.waiting.top(g).map(|(_, k)| k)));
+        groups.dedup();
+        for &g in &groups {
+            self.dispatch_group(g);
+        }
+        groups.clear();
         self.dispatching_agents = agents;
         self.dispatching_groups = groups;
     }
@@ -2394,12 +2455,12 @@ impl Engine {
                         continue;
                     }
                     if let Some(t) = self.first_unskipped(g, a) {
-                        let key = self.tickets[t as usize].key.unwrap_or(TicketKey {
+                        let key = QueueKey::from(self.tickets[t as usize].key.unwrap_or(TicketKey {
                             points: 0.0,
                             due: 0,
                             created: 0,
                             seq: 0,
-                        });
+                        }));
                         if best.is_none_or(|(k, _, _)| key > k) {
                             best = Some((key, t, g));
                         }
@@ -2531,7 +2592,13 @@ impl Engine {
         }
         self.tickets[t as usize].status = Status::Offered { agent: a, expires };
         self.arm(t);
-        self.refresh_agent(a);
+        // An agent with room for more is offered it by the next round of
+        // dispatch. One without (a call, a full set of chats) would only be
+        // looked at there to find nothing to do: neither offered work nor
+        // filed as ready.
+        if self.can_take_any(a) {
+            self.refresh_agent(a);
+        }
         let handle = self.handle_of(t);
         if let Some(made) = &mut self.offers_made {
             made.waiting.push((handle, a));
@@ -3074,7 +3141,7 @@ impl Engine {
             let g = engine.group_of(t);
             engine.tickets[t as usize].group = Packed(g);
             if let Some(key) = engine.tickets[t as usize].key {
-                engine.waiting.push(g, t, key);
+                engine.waiting.push(g, t, key.into());
             }
             engine.tickets[t as usize].req_group = Packed(g);
         }
@@ -3306,7 +3373,7 @@ impl Engine {
         for g in 0..u32::try_from(self.waiting.group_count()).unwrap_or(0) {
             for (t, key) in self.waiting.iter(g) {
                 queued_in[t as usize].push(g);
-                if self.tickets[t as usize].key != Some(key) {
+                if self.tickets[t as usize].key.map(QueueKey::from) != Some(key) {
                     problems.push(format!("ticket {} is queued under a stale key", self.tickets[t as usize].ticket.id));
                 }
             }
@@ -3798,6 +3865,25 @@ impl From<Problem> for Error {
     }
 }
 
+/// Whether agents `a` and `b` compile to the same slot: alike in all but
+/// their ids and names, and neither with a shift of its own (whose calendar
+/// is named after its agent).
+fn compile_alike(a: &AgentSpec, b: &AgentSpec) -> bool {
+    let AgentSpec { id: _, name: _, tier, skills, languages, clearance, shift, capacity } = a;
+    !matches!(shift, Some(ShiftSpec::Own(_)))
+        && *tier == b.tier
+        && *skills == b.skills
+        && *languages == b.languages
+        && *clearance == b.clearance
+        && *shift == b.shift
+        && *capacity == b.capacity
+}
+
+/// What is wrong with an agent's id, if anything.
+fn agent_id_problem(id: &str) -> Option<Problem> {
+    (id.is_empty() || id.len() > 256)
+        .then(|| Problem::new(ErrorKind::InvalidValue, "id", "agent ids must be 1 to 256 characters"))
+}
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -3807,7 +3893,8 @@ mod tests {
     fn prefetches_cover_every_line() {
         use crate::prefetch::covers_every_line;
         use std::mem::offset_of;
-        // The fields `Engine::prefetch_ticket` and `prefetch_agent` prefetch.
+        // The fields `Engine::prefetch_ticket_slot`, `prefetch_ticket_box` and
+        // `prefetch_agent` prefetch.
         let slot = [
             offset_of!(TicketSlot, key),
             offset_of!(TicketSlot, skip),
@@ -3856,6 +3943,28 @@ mod tests {
                     prop_assert_eq!(single.key_of(a), whole.key_of(a));
                 }
             }
+        }
+
+        /// Queue keys order exactly as the ticket keys they are made from:
+        /// points by `f64::total_cmp` (signed zeros, infinities and NaNs
+        /// included), then the sooner due instant, the sooner creation and
+        /// the earlier arrival number, at the ends of their ranges too.
+        #[test]
+        fn prop_queue_keys_order_as_ticket_keys(
+            a in (0usize..12, 0usize..6, 0usize..6, 0usize..6),
+            b in (0usize..12, 0usize..6, 0usize..6, 0usize..6),
+        ) {
+            let points = [f64::NEG_INFINITY, -1e300, -2.5, -0.0, 0.0, 1e-300, 2.5, 7.0, 1e300, f64::INFINITY, f64::NAN, -f64::NAN];
+            let instants = [i64::MIN, -2_208_988_800_000, -1, 0, 1_772_784_000_000, i64::MAX];
+            let seqs = [0, 1, 2, u64::from(u32::MAX), u64::MAX - 1, u64::MAX];
+            let key = |(p, d, c, n): (usize, usize, usize, usize)| TicketKey {
+                points: points[p],
+                due: instants[d],
+                created: instants[c],
+                seq: seqs[n],
+            };
+            let (a, b) = (key(a), key(b));
+            prop_assert_eq!(QueueKey::from(a).cmp(&QueueKey::from(b)), a.cmp(&b), "{:?} {:?}", a, b);
         }
     }
 

@@ -2,7 +2,6 @@
 //! patience in due order (two heaps, one of arrivals), the real engine
 //! deciding who takes what.
 
-use std::cmp::Ordering;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 
@@ -65,22 +64,30 @@ enum Kind {
     Abandon { slot: u32, generation: u32 },
 }
 
+/// Something due: its kind, at its instant and sequence number, kept as one
+/// number that orders by both (see [`Item::new`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Item {
-    at: i64,
-    seq: u64,
+    order: u128,
     kind: Kind,
 }
 
-impl Ord for Item {
-    fn cmp(&self, other: &Self) -> Ordering {
-        (self.at, self.seq).cmp(&(other.at, other.seq))
+impl Item {
+    /// An item due at `at` (ms), the `seq`-th scheduled: ordered by `at`,
+    /// then `seq`. Both go into one unsigned number (`at` with its sign bit
+    /// flipped, so it orders as unsigned, above `seq`), and the heap's
+    /// comparisons are single comparisons a processor does without a branch.
+    fn new(at: i64, seq: u64, kind: Kind) -> Item {
+        #[allow(clippy::cast_sign_loss)]
+        let at = (at as u64) ^ (1 << 63);
+        Item { order: (u128::from(at) << 64) | u128::from(seq), kind }
     }
-}
 
-impl PartialOrd for Item {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
+    /// The instant it is due, in ms.
+    fn at(&self) -> i64 {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
+        let at = ((self.order >> 64) as u64 ^ (1 << 63)) as i64;
+        at
     }
 }
 
@@ -99,7 +106,7 @@ impl FutureEvents {
         self.items.push(item);
         while i > 0 {
             let parent = (i - 1) / 4;
-            if self.items[parent] <= item {
+            if self.items[parent].order <= item.order {
                 break;
             }
             self.items[i] = self.items[parent];
@@ -114,7 +121,7 @@ impl FutureEvents {
 
     /// The item due after the soonest: the soonest of the root's children.
     fn peek_second(&self) -> Option<&Item> {
-        self.items.get(1..self.items.len().min(5))?.iter().min()
+        self.items.get(1..self.items.len().min(5))?.iter().min_by_key(|item| item.order)
     }
 
     fn pop(&mut self) -> Option<Item> {
@@ -129,12 +136,16 @@ impl FutureEvents {
                 break;
             }
             let mut child = first;
+            let mut order = self.items[first].order;
             for c in first + 1..(first + 4).min(n) {
-                if self.items[c] < self.items[child] {
-                    child = c;
-                }
+                let o = self.items[c].order;
+                // A select, not a branch: which child is soonest is a coin
+                // toss the processor would guess wrong half the time.
+                let sooner = o < order;
+                child = if sooner { c } else { child };
+                order = if sooner { o } else { order };
             }
-            if last <= self.items[child] {
+            if last.order <= order {
                 break;
             }
             self.items[i] = self.items[child];
@@ -313,7 +324,7 @@ pub(crate) fn run_prefetching(
 impl Sim<'_> {
     fn push(&mut self, at: i64, kind: Kind) {
         self.seq += 1;
-        let item = Item { at, seq: self.seq, kind };
+        let item = Item::new(at, self.seq, kind);
         match kind {
             Kind::Arrival { .. } => self.arrivals_due.push(item),
             _ => self.finishes_due.push(item),
@@ -343,8 +354,10 @@ impl Sim<'_> {
         // (`Engine::take_offers_at_once`): there are no offer decisions.
         self.engine.take_offers_made(&mut self.accepts);
         self.wake = None;
-        for d in out.drain(..) {
-            self.decision(d);
+        if !out.is_empty() {
+            for d in out.drain(..) {
+                self.decision(d);
+            }
         }
         self.out = out;
         result?;
@@ -745,7 +758,8 @@ impl Sim<'_> {
         self.advance(start);
         for a in 0..self.plan.roster.len() {
             let agent = self.plan.roster[a].id.clone();
-            self.apply(start, EventKind::AgentLoggedIn { agent })?;
+            let known = Known { ticket: None, agent: u32::try_from(a).ok() };
+            self.apply_known(start, EventKind::AgentLoggedIn { agent }, known)?;
         }
         for s in 0..self.plan.streams.len() {
             self.schedule_arrival(s);
@@ -755,7 +769,7 @@ impl Sim<'_> {
             if steps.is_multiple_of(1024) && cancel.load(AtomicOrdering::Relaxed) {
                 return Ok(false);
             }
-            let next = self.peek().map(|i| i.at);
+            let next = self.peek().map(Item::at);
             if self.active_streams == 0 {
                 self.arrivals_done = true;
             }
@@ -783,9 +797,12 @@ impl Sim<'_> {
                 self.prefetch_upcoming();
             }
             match item.kind {
-                Kind::Arrival { stream } => self.arrive(item.at, stream as usize)?,
-                Kind::Finish { slot, generation, agent } => self.finish(item.at, slot as usize, generation, agent)?,
-                Kind::Abandon { slot, generation } => self.abandon(item.at, slot as usize, generation)?,
+                Kind::Arrival { stream } => self.arrive(item.at(), stream as usize)?,
+                Kind::Finish { slot, generation, agent } => self.finish(item.at(), slot as usize, generation, agent)?,
+                Kind::Abandon { slot, generation } => self.abandon(item.at(), slot as usize, generation)?,
+            }
+            if self.prefetching {
+                self.prefetch_next_box();
             }
         }
         self.o.end_ms = self.now.max(self.last_arrival);
@@ -806,14 +823,14 @@ impl Sim<'_> {
     /// one heap of both would give).
     fn peek(&self) -> Option<&Item> {
         match (self.arrivals_due.peek(), self.finishes_due.peek()) {
-            (Some(arrival), Some(other)) => Some(arrival.min(other)),
+            (Some(arrival), Some(other)) => Some(if arrival.order <= other.order { arrival } else { other }),
             (arrival, other) => arrival.or(other),
         }
     }
 
     fn pop(&mut self) -> Option<Item> {
         let arrival_first = match (self.arrivals_due.peek(), self.finishes_due.peek()) {
-            (Some(arrival), Some(other)) => arrival < other,
+            (Some(arrival), Some(other)) => arrival.order < other.order,
             (arrival, _) => arrival.is_some(),
         };
         if arrival_first { self.arrivals_due.pop() } else { self.finishes_due.pop() }
@@ -821,14 +838,17 @@ impl Sim<'_> {
 
     /// On a large desk the tickets and agents the next finishes name are cold
     /// (thousands of others were touched since). Start loading them while
-    /// this event is handled: for the finish after next (the soonest of the
-    /// root's children in `finishes_due`) the simulation's own records of the
-    /// ticket and agent, for the next one the engine's (found through those
-    /// records, by then in cache).
+    /// this event is handled, each a step after what it is found through:
+    /// for the finish after next (the soonest of the root's children in
+    /// `finishes_due`) the simulation's own records of the ticket and agent;
+    /// for the next one the engine's slots of both (found through those
+    /// records, by then in cache); and once this event is handled, the
+    /// next one's ticket box ([`Sim::prefetch_next_box`]), found through its
+    /// slot.
     fn prefetch_upcoming(&self) {
         if let Some(&Item { kind: Kind::Finish { slot, agent, .. }, .. }) = self.finishes_due.peek() {
             if let Some(h) = self.live.get(slot as usize).and_then(|live| live.engine_handle) {
-                self.engine.prefetch_ticket(h);
+                self.engine.prefetch_ticket_slot(h);
             }
             self.engine.prefetch_agent(agent);
         }
@@ -843,6 +863,16 @@ impl Sim<'_> {
             if let Some(hand) = self.in_hand.get(agent as usize) {
                 prefetch(hand);
             }
+        }
+    }
+
+    /// The last step of [`Sim::prefetch_upcoming`]: the box of the ticket
+    /// the next finish names.
+    fn prefetch_next_box(&self) {
+        if let Some(&Item { kind: Kind::Finish { slot, .. }, .. }) = self.finishes_due.peek()
+            && let Some(h) = self.live.get(slot as usize).and_then(|live| live.engine_handle)
+        {
+            self.engine.prefetch_ticket_box(h);
         }
     }
 

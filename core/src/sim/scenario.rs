@@ -1852,9 +1852,11 @@ impl Plan {
             return Err(Error::from_problems(problems));
         }
 
-        // The roster.
-        let mut roster = Vec::new();
-        let mut agent_team = Vec::new();
+        // The roster, sized once: a desk of thousands of agents would
+        // otherwise copy it (some 200 bytes an agent) each time it grows.
+        let agents: usize = scenario.teams.iter().map(|t| t.agents as usize).sum();
+        let mut roster = Vec::with_capacity(agents);
+        let mut agent_team = Vec::with_capacity(agents);
         let mut teams = Vec::new();
         for (i, team) in scenario.teams.iter().enumerate() {
             let width = team.agents.to_string().len().max(3);
