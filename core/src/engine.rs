@@ -1085,8 +1085,13 @@ impl Engine {
         if let Some(next) = self.next_timer() {
             self.out.push(Decision::WakeAt { at: from_ms(next) });
         }
-        out.append(&mut self.out);
-        if let Some(made) = &mut self.offers_made {
+        // (Appending nothing still calls the system's memory copy.)
+        if !self.out.is_empty() {
+            out.append(&mut self.out);
+        }
+        if let Some(made) = &mut self.offers_made
+            && !made.waiting.is_empty()
+        {
             made.handed_out.append(&mut made.waiting);
         }
     }
@@ -1174,18 +1179,21 @@ impl Engine {
         let Some(made) = self.offers_made.as_mut().filter(|made| made.taken_at_once && !made.waiting.is_empty()) else {
             return;
         };
-        let tickets = &mut self.tickets;
-        made.waiting.retain(|&(h, a)| {
-            let slot = &mut tickets[h.slot as usize];
-            let on_offer =
-                slot.holds(h) && matches!(slot.status, Status::Offered { agent, expires: NEVER } if agent == a);
-            if on_offer {
+        // What `retain` does, without its bookkeeping for the one offer
+        // most events make.
+        let mut kept = 0;
+        for i in 0..made.waiting.len() {
+            let (h, a) = made.waiting[i];
+            let slot = &mut self.tickets[h.slot as usize];
+            if slot.holds(h) && matches!(slot.status, Status::Offered { agent, expires: NEVER } if agent == a) {
                 // Its timer stays as armed: `arm` treats an offer that never
                 // expires as it treats an assignment.
                 slot.status = Status::Assigned { agent: a };
+                made.waiting[kept] = (h, a);
+                kept += 1;
             }
-            on_offer
-        });
+        }
+        made.waiting.truncate(kept);
     }
 
     /// The handle of the ticket the last `TicketCreated` event made, once
@@ -1200,7 +1208,9 @@ impl Engine {
     /// by. When offers are taken at once, there are no offer decisions, and
     /// these are the offers taken, in the order they were made.
     pub(crate) fn take_offers_made(&mut self, into: &mut Vec<(TicketHandle, u32)>) {
-        if let Some(made) = &mut self.offers_made {
+        if let Some(made) = &mut self.offers_made
+            && !made.handed_out.is_empty()
+        {
             into.append(&mut made.handed_out);
         }
     }
@@ -1581,8 +1591,14 @@ impl Engine {
                 // An empty id marks a free slot. Its memory is kept with the
                 // box: a caller given the box back reuses it for its next
                 // ticket's id (`Engine::spare_ticket`); otherwise it goes
-                // when the slot's next ticket replaces the box.
-                slot.ticket.empty();
+                // when the slot's next ticket replaces the box. A box given
+                // back is filled anew from the caller's template, every field
+                // of it (`Engine::ticket_box`): emptying it first is wasted.
+                if self.tickets_by_handle {
+                    slot.ticket.id.clear();
+                } else {
+                    slot.ticket.empty();
+                }
                 // Kept for the slot's next ticket.
                 slot.tier_path.clear();
                 slot.skip.clear();
@@ -2527,6 +2543,19 @@ impl Engine {
             let Some((t, a)) = found else { break };
             self.tickets[t as usize].group = Packed::NONE;
             self.offer(t, a, Some(g));
+            // The agent is still on top of the group's ready queue. With no
+            // room left for the group's work, its entry goes now, while it
+            // is in cache, rather than when it next surfaces (to be dropped
+            // then by `best_ready_for`, to the same effect); and the next
+            // agent's slot starts loading for the group's next ticket.
+            let ready = &self.groups[g as usize].ready;
+            if !self.can_take(a, self.group_channels[g as usize]) && ready.peek().is_some_and(|(top, _)| top == a) {
+                self.groups[g as usize].ready.pop();
+                self.agents[a as usize].unfiled.push(g);
+                if let Some((next, _)) = self.groups[g as usize].ready.peek() {
+                    self.prefetch_agent(next);
+                }
+            }
         }
     }
 
