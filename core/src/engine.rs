@@ -4012,6 +4012,41 @@ mod tests {
         Engine::new(policy, roster).expect("engine")
     }
 
+    /// A roster's problems are each named by agent, whether the agent is
+    /// compiled or copies its predecessor's slot (agents alike but for their
+    /// ids): ids empty, too long or repeated, and unknown tiers.
+    #[test]
+    fn roster_problems_name_the_agent() {
+        let policy = crate::Policy::default().compile().expect("policy");
+        let agent = |id: &str, tier: &str| crate::agent::AgentSpec {
+            id: id.to_owned(),
+            tier: tier.to_owned(),
+            ..serde_json::from_str(r#"{"id": "x", "tier": "L1"}"#).expect("agent")
+        };
+        let long = "a".repeat(257);
+        let roster = vec![
+            agent("a0", "L1"),
+            agent("a0", "L1"),
+            agent("", "L1"),
+            agent(&long, "L1"),
+            agent("a4", "L9"),
+            agent("a5", "L1"),
+        ];
+        let problems: Vec<(String, String)> = Engine::new(policy.clone(), roster)
+            .expect_err("refused")
+            .problems()
+            .iter()
+            .map(|p| (p.path().to_owned(), p.message().to_owned()))
+            .collect();
+        let paths: Vec<&str> = problems.iter().map(|(path, _)| path.as_str()).collect();
+        assert_eq!(paths, ["agents[1].id", "agents[2].id", "agents[3].id", "agents[4].tier"], "{problems:?}");
+        assert!(problems[0].1.contains("appears twice") && problems[1].1.contains("1 to 256"), "{problems:?}");
+        // Agents alike but for their ids get slots alike.
+        let engine = Engine::new(policy, vec![agent("a0", "L1"), agent("a1", "L1")]).expect("engine");
+        assert_eq!(engine.agent_load("a0"), engine.agent_load("a1"));
+        assert!(engine.agent_load("a1").is_some_and(|load| !load.is_empty()));
+    }
+
     /// Ticket `T{n}`, created at `at` on `channel`, asking for nothing else.
     #[cfg(not(target_arch = "wasm32"))]
     fn plain_ticket(n: usize, at: Timestamp, channel: &str) -> Box<Ticket> {
