@@ -1345,7 +1345,10 @@ impl Engine {
                 slot.skip = std::mem::take(&mut old.skip);
                 slot.skip.clear();
                 slot.tier_path.push(tier);
-                let closed = std::mem::replace(old, slot).ticket;
+                // Swapped rather than replaced: a replacement goes through
+                // the system's memory copy, twice.
+                std::mem::swap(old, &mut slot);
+                let closed = slot.ticket;
                 if self.tickets_by_handle && self.spare_tickets.len() < SPARE_TICKETS {
                     self.spare_tickets.push(closed);
                 }
