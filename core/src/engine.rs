@@ -810,19 +810,8 @@ impl Engine {
         engine.agents.reserve_exact(roster.len());
         engine.agent_ids.reserve(roster.len());
         engine.agent_id_ends.reserve_exact(roster.len());
-        // The last agent compiled: (its place in the roster, its slot's).
-        // A team's agents differ only in their ids, and each after the first
-        // takes a copy of its predecessor's slot instead of being compiled.
-        let mut last: Option<(usize, usize)> = None;
         for (i, spec) in roster.iter().enumerate() {
-            let compiled = match last {
-                Some((j, k)) if compile_alike(spec, &roster[j]) => match agent_id_problem(&spec.id) {
-                    None => Ok(engine.agents[k].clone()),
-                    Some(problem) => Err(Error::from_problems(vec![problem])),
-                },
-                _ => engine.compile_agent(spec),
-            };
-            match compiled {
+            match engine.compile_agent(spec) {
                 Ok(slot) => {
                     let index = u32::try_from(engine.agents.len()).unwrap_or(u32::MAX);
                     match engine.agent_ids.entry(IdKey::new(&spec.id)) {
@@ -839,7 +828,6 @@ impl Engine {
                     engine.agent_id_text.push_str(&spec.id);
                     engine.agent_id_ends.push(engine.agent_id_text.len());
                     engine.agents.push(slot);
-                    last = Some((i, index as usize));
                 }
                 Err(e) => problems.extend(e.under(&format!("agents[{i}]")).problems().iter().cloned()),
             }
@@ -932,7 +920,9 @@ impl Engine {
                 }
             }
         };
-        problems.extend(agent_id_problem(&spec.id));
+        if spec.id.is_empty() || spec.id.len() > 256 {
+            problems.push(Problem::new(ErrorKind::InvalidValue, "id", "agent ids must be 1 to 256 characters"));
+        }
         if !problems.is_empty() {
             return Err(Error::from_problems(problems));
         }
@@ -3897,25 +3887,6 @@ impl From<Problem> for Error {
     }
 }
 
-/// Whether agents `a` and `b` compile to the same slot: alike in all but
-/// their ids and names, and neither with a shift of its own (whose calendar
-/// is named after its agent).
-fn compile_alike(a: &AgentSpec, b: &AgentSpec) -> bool {
-    let AgentSpec { id: _, name: _, tier, skills, languages, clearance, shift, capacity } = a;
-    !matches!(shift, Some(ShiftSpec::Own(_)))
-        && *tier == b.tier
-        && *skills == b.skills
-        && *languages == b.languages
-        && *clearance == b.clearance
-        && *shift == b.shift
-        && *capacity == b.capacity
-}
-
-/// What is wrong with an agent's id, if anything.
-fn agent_id_problem(id: &str) -> Option<Problem> {
-    (id.is_empty() || id.len() > 256)
-        .then(|| Problem::new(ErrorKind::InvalidValue, "id", "agent ids must be 1 to 256 characters"))
-}
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -4015,9 +3986,8 @@ mod tests {
         Engine::new(policy, roster).expect("engine")
     }
 
-    /// A roster's problems are each named by agent, whether the agent is
-    /// compiled or copies its predecessor's slot (agents alike but for their
-    /// ids): ids empty, too long or repeated, and unknown tiers.
+    /// A roster's problems are each named by agent: ids empty, too long or
+    /// repeated, and unknown tiers.
     #[test]
     fn roster_problems_name_the_agent() {
         let policy = crate::Policy::default().compile().expect("policy");
