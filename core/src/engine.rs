@@ -1245,9 +1245,9 @@ impl Engine {
         prefetch(&slot.class);
     }
 
-    /// Starts loading ticket `h`'s box, all of it (closing a ticket resets
-    /// every field of the box), as [`Engine::prefetch_ticket_slot`] does its
-    /// slot. Finding the box reads the slot: call this once the slot is
+    /// Starts loading ticket `h`'s box, all of it (closing the ticket, or
+    /// refilling its box for a later one, touches every field), as
+    /// [`Engine::prefetch_ticket_slot`] does its slot. Finding the box reads the slot: call this once the slot is
     /// loaded, or it waits for it.
     pub(crate) fn prefetch_ticket_box(&self, h: TicketHandle) {
         let Some(slot) = self.tickets.get(h.slot as usize) else { return };

@@ -498,10 +498,7 @@ impl Sim<'_> {
     /// twentieth of a simulation, and through `itoa` (two copies of a few
     /// bytes, each a call of the system's memory copy) a fiftieth.
     fn write_ticket_id(&self, s: usize, id: &mut String) {
-        let mut text = [b'.'; 17];
-        write_hex(&mut text[..8], u32::try_from(s).unwrap_or(u32::MAX));
-        write_hex(&mut text[9..], self.live[s].generation);
-        id.push_str(std::str::from_utf8(&text).unwrap_or_default());
+        push_ticket_id(id, u32::try_from(s).unwrap_or(u32::MAX), self.live[s].generation);
     }
 
     /// Keeps the record of the ticket in slot `s` (when recording).
@@ -917,11 +914,16 @@ impl Sim<'_> {
     }
 }
 
-/// Writes `n` into `digits` as eight hexadecimal digits.
-fn write_hex(digits: &mut [u8], n: u32) {
-    for (i, digit) in digits.iter_mut().take(8).enumerate() {
-        *digit = b"0123456789abcdef"[((n >> (28 - 4 * i)) & 0xf) as usize];
+/// Appends `slot.generation` to `id`, each as eight hexadecimal digits.
+fn push_ticket_id(id: &mut String, slot: u32, generation: u32) {
+    let mut text = [b'.'; 17];
+    let (left, right) = text.split_at_mut(9);
+    for (digits, n) in [(&mut left[..8], slot), (right, generation)] {
+        for (i, digit) in digits.iter_mut().enumerate() {
+            *digit = b"0123456789abcdef"[((n >> (28 - 4 * i)) & 0xf) as usize];
+        }
     }
+    id.push_str(std::str::from_utf8(&text).unwrap_or_default());
 }
 
 #[cfg(test)]
@@ -936,12 +938,10 @@ mod tests {
     #[test]
     fn ticket_ids_give_their_slot_back() {
         for (slot, generation) in [(0, 0), (9, 1), (10, 15), (4_999_999, 7), (u32::MAX, u32::MAX)] {
-            let mut text = [b'.'; 17];
-            super::write_hex(&mut text[..8], slot);
-            super::write_hex(&mut text[9..], generation);
-            let id = std::str::from_utf8(&text).expect("ascii");
+            let mut id = String::new();
+            super::push_ticket_id(&mut id, slot, generation);
             assert_eq!(id, format!("{slot:08x}.{generation:08x}"));
-            assert_eq!(super::Sim::slot_of(id), Some(slot as usize));
+            assert_eq!(super::Sim::slot_of(&id), Some(slot as usize));
         }
     }
 
