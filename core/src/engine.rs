@@ -1169,21 +1169,18 @@ impl Engine {
         let Some(made) = self.offers_made.as_mut().filter(|made| made.taken_at_once && !made.waiting.is_empty()) else {
             return;
         };
-        // What `retain` does, without its bookkeeping for the one offer
-        // most events make.
-        let mut kept = 0;
-        for i in 0..made.waiting.len() {
-            let (h, a) = made.waiting[i];
-            let slot = &mut self.tickets[h.slot as usize];
-            if slot.holds(h) && matches!(slot.status, Status::Offered { agent, expires: NEVER } if agent == a) {
+        let tickets = &mut self.tickets;
+        made.waiting.retain(|&(h, a)| {
+            let slot = &mut tickets[h.slot as usize];
+            let on_offer =
+                slot.holds(h) && matches!(slot.status, Status::Offered { agent, expires: NEVER } if agent == a);
+            if on_offer {
                 // Its timer stays as armed: `arm` treats an offer that never
                 // expires as it treats an assignment.
                 slot.status = Status::Assigned { agent: a };
-                made.waiting[kept] = (h, a);
-                kept += 1;
             }
-        }
-        made.waiting.truncate(kept);
+            on_offer
+        });
     }
 
     /// The handle of the ticket the last `TicketCreated` event made, once
@@ -2543,12 +2540,19 @@ impl Engine {
             // agent's slot starts loading for the group's next ticket.
             let ready = &self.groups[g as usize].ready;
             if !self.can_take(a, self.group_channels[g as usize]) && ready.peek().is_some_and(|(top, _)| top == a) {
-                self.groups[g as usize].ready.pop();
-                self.agents[a as usize].unfiled.push(g);
+                self.unfile_top(g);
                 if let Some((next, _)) = self.groups[g as usize].ready.peek() {
                     self.prefetch_agent(next);
                 }
             }
+        }
+    }
+
+    /// Takes the agent on top of group `g`'s ready queue out of it (it can
+    /// take no more of the group's work), to be filed again when it can.
+    fn unfile_top(&mut self, g: u32) {
+        if let Some((a, _)) = self.groups[g as usize].ready.pop() {
+            self.agents[a as usize].unfiled.push(g);
         }
     }
 
@@ -2561,8 +2565,7 @@ impl Engine {
         let mut chosen = None;
         while let Some((a, k)) = self.groups[g as usize].ready.peek() {
             if !self.can_take(a, channel) {
-                self.groups[g as usize].ready.pop();
-                self.agents[a as usize].unfiled.push(g);
+                self.unfile_top(g);
                 continue;
             }
             let current = self.agent_key(a, g);

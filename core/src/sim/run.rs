@@ -369,7 +369,7 @@ impl Sim<'_> {
         Ok(())
     }
 
-    /// The slot of a ticket id made by [`Sim::write_ticket_id`].
+    /// The slot of a ticket id made by [`push_ticket_id`].
     fn slot_of(ticket: &str) -> Option<usize> {
         ticket.split_once('.').and_then(|(s, _)| usize::from_str_radix(s, 16).ok())
     }
@@ -488,17 +488,6 @@ impl Sim<'_> {
         } else {
             Ok(())
         }
-    }
-
-    /// Writes `slot.generation`, each as eight hexadecimal digits, into the
-    /// empty `id` (in the memory of a closed ticket's id:
-    /// `Engine::ticket_box`), made when the ticket arrives (later events
-    /// name it by handle: `Engine::name_tickets_by_handle`). Of fixed width,
-    /// it is written in one piece: decimal digits through `write!` took a
-    /// twentieth of a simulation, and through `itoa` (two copies of a few
-    /// bytes, each a call of the system's memory copy) a fiftieth.
-    fn write_ticket_id(&self, s: usize, id: &mut String) {
-        push_ticket_id(id, u32::try_from(s).unwrap_or(u32::MAX), self.live[s].generation);
     }
 
     /// Keeps the record of the ticket in slot `s` (when recording).
@@ -676,7 +665,7 @@ impl Sim<'_> {
             self.push(at + ms, Kind::Abandon { slot: u32::try_from(s).unwrap_or(0), generation });
         }
         let mut ticket = self.engine.ticket_box(template);
-        self.write_ticket_id(s, &mut ticket.id);
+        push_ticket_id(&mut ticket.id, u32::try_from(s).unwrap_or(u32::MAX), self.live[s].generation);
         ticket.created_at = from_ms(at);
         ticket.confidential = confidential;
         let tier = (sp.tier > 0).then(|| plan.tiers[sp.tier].name.clone());
@@ -914,7 +903,13 @@ impl Sim<'_> {
     }
 }
 
-/// Appends `slot.generation` to `id`, each as eight hexadecimal digits.
+/// Appends `slot.generation` to `id` (the empty id of a box from
+/// `Engine::ticket_box`), each as eight hexadecimal digits: a simulated
+/// ticket's id, made when it arrives (later events name it by handle:
+/// `Engine::name_tickets_by_handle`). Of fixed width, it is written in one
+/// piece: decimal digits through `write!` took a twentieth of a simulation,
+/// and through `itoa` (two copies of a few bytes, each a call of the
+/// system's memory copy) a fiftieth.
 fn push_ticket_id(id: &mut String, slot: u32, generation: u32) {
     let mut text = [b'.'; 17];
     let (left, right) = text.split_at_mut(9);

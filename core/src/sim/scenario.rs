@@ -1854,7 +1854,7 @@ impl Plan {
 
         // The roster, sized once: a desk of thousands of agents would
         // otherwise copy it (some 200 bytes an agent) each time it grows.
-        let agents: usize = scenario.teams.iter().map(|t| t.agents as usize).sum();
+        let agents = usize::try_from(total_agents).unwrap_or(0);
         let mut roster = Vec::with_capacity(agents);
         let mut agent_team = Vec::with_capacity(agents);
         let mut teams = Vec::new();
