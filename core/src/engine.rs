@@ -1046,18 +1046,7 @@ impl Engine {
     /// Fires the timers due by the event's instant, then checks the event;
     /// returns the ticket and agent it names.
     fn begin(&mut self, event: &Event, known: Known) -> Result<Named, Error> {
-        let at = to_ms(event.at);
-        if self.started && at < self.now {
-            return Err(Error::new(
-                ErrorKind::Inconsistent,
-                "at",
-                format!("{} is earlier than the previous event ({})", event.at, from_ms(self.now)),
-            ));
-        }
-        // Time passes whether or not the event is valid: timers due by then
-        // fire first, and the event is checked against the state they leave.
-        // If it is rejected, their decisions wait for the next call.
-        self.fire_timers_until(at);
+        let at = self.pass_time(event.at)?;
         let named = self.validate(event, known)?;
         // A new ticket moves the clock once the policy has triaged it
         // (`create_ticket`): a ticket refused then changes nothing.
@@ -1066,6 +1055,59 @@ impl Engine {
             self.started = true;
         }
         Ok(named)
+    }
+
+    /// Lets time pass to an event's instant `at` (in ms, returned): the
+    /// timers due by then fire, whether or not the event turns out valid,
+    /// and the event is checked against the state they leave (if it is
+    /// refused, their decisions wait for the next call). An instant before
+    /// the previous event's is refused.
+    fn pass_time(&mut self, at: Timestamp) -> Result<i64, Error> {
+        let at_ms = to_ms(at);
+        if self.started && at_ms < self.now {
+            return Err(Error::new(
+                ErrorKind::Inconsistent,
+                "at",
+                format!("{at} is earlier than the previous event ({})", from_ms(self.now)),
+            ));
+        }
+        self.fire_timers_until(at_ms);
+        Ok(at_ms)
+    }
+
+    /// [`Engine::apply_known`] of a [`EventKind::TicketClosed`] at `at` of
+    /// the ticket of `handle`, for the simulation (which names tickets by
+    /// handle): the same steps, without an event to build, match and drop.
+    pub(crate) fn close_known(
+        &mut self,
+        at: Timestamp,
+        handle: TicketHandle,
+        out: &mut Vec<Decision>,
+    ) -> Result<(), Error> {
+        let at = self.pass_time(at)?;
+        let t = self.ticket_named(Known { ticket: Some(handle), agent: None }, "")?;
+        self.now = at;
+        self.started = true;
+        self.close_for_good(t, "");
+        self.finish(out);
+        Ok(())
+    }
+
+    /// [`Engine::apply_known`] of a [`EventKind::TicketCreated`] at `at`
+    /// (of a ticket with no preferred agent), for the simulation: the same
+    /// steps, without an event to build, match and drop.
+    pub(crate) fn create_known(
+        &mut self,
+        at: Timestamp,
+        ticket: Box<Ticket>,
+        tier: Option<&str>,
+        out: &mut Vec<Decision>,
+    ) -> Result<(), Error> {
+        self.pass_time(at)?;
+        self.check_new_ticket(&ticket, tier, None, at)?;
+        self.create_ticket(ticket, tier, None, at)?;
+        self.finish(out);
+        Ok(())
     }
 
     /// Offers what can be offered after an event, and hands out the decisions.
@@ -1369,41 +1411,49 @@ impl Engine {
         Ok(())
     }
 
+    /// Checks a new ticket, created at `at` (with its tier and preferred
+    /// agent, if named), against the current state. The ticket itself is
+    /// assessed (once) when it is created, before anything changes.
+    fn check_new_ticket(
+        &self,
+        ticket: &Ticket,
+        tier: Option<&str>,
+        preferred_agent: Option<&str>,
+        at: Timestamp,
+    ) -> Result<(), Error> {
+        if !self.tickets_by_handle && self.ticket_ids.contains_key(ticket.id.as_bytes()) {
+            return Err(Error::new(
+                ErrorKind::Duplicate,
+                "ticket.id",
+                format!("ticket \"{}\" was already created", ticket.id),
+            ));
+        }
+        if ticket.id.is_empty() || ticket.id.len() > 256 {
+            return Err(Error::new(ErrorKind::InvalidValue, "ticket.id", "ticket ids must be 1 to 256 characters"));
+        }
+        if ticket.created_at > at {
+            return Err(Error::new(ErrorKind::Inconsistent, "ticket.created_at", "created after the event"));
+        }
+        if let Some(t) = tier
+            && !self.rules.tiers.iter().any(|x| x == t)
+        {
+            return Err(unknown_name("tier", "tier", t, self.rules.tiers.iter().map(String::as_str)).into());
+        }
+        if let Some(a) = preferred_agent
+            && self.agent_place(a).is_none()
+        {
+            let agents = self.roster.iter().map(|agent| agent.id.as_str());
+            return Err(unknown_name("preferred_agent", "agent", a, agents).into());
+        }
+        Ok(())
+    }
+
     /// Checks an event against the current state without changing anything.
     fn validate(&self, event: &Event, known: Known) -> Result<Named, Error> {
         let mut named = Named::default();
         match &event.kind {
             EventKind::TicketCreated { ticket, tier, preferred_agent } => {
-                if !self.tickets_by_handle && self.ticket_ids.contains_key(ticket.id.as_bytes()) {
-                    return Err(Error::new(
-                        ErrorKind::Duplicate,
-                        "ticket.id",
-                        format!("ticket \"{}\" was already created", ticket.id),
-                    ));
-                }
-                if ticket.id.is_empty() || ticket.id.len() > 256 {
-                    return Err(Error::new(
-                        ErrorKind::InvalidValue,
-                        "ticket.id",
-                        "ticket ids must be 1 to 256 characters",
-                    ));
-                }
-                if ticket.created_at > event.at {
-                    return Err(Error::new(ErrorKind::Inconsistent, "ticket.created_at", "created after the event"));
-                }
-                if let Some(t) = tier
-                    && !self.rules.tiers.contains(t)
-                {
-                    return Err(unknown_name("tier", "tier", t, self.rules.tiers.iter().map(String::as_str)).into());
-                }
-                if let Some(a) = preferred_agent
-                    && self.agent_place(a).is_none()
-                {
-                    let agents = self.roster.iter().map(|agent| agent.id.as_str());
-                    return Err(unknown_name("preferred_agent", "agent", a, agents).into());
-                }
-                // The ticket itself is assessed (once) when it is handled,
-                // before anything changes.
+                self.check_new_ticket(ticket, tier.as_deref(), preferred_agent.as_deref(), event.at)?;
             }
             EventKind::TicketUpdated { ticket, changes } => {
                 let t = self.ticket_named(known, ticket)?;
@@ -1570,32 +1620,7 @@ impl Engine {
             }
             EventKind::TicketClosed { ticket } => {
                 let t = named.ticket.map_or_else(|| self.ticket_index(ticket), Ok)?;
-                if self.tickets[t as usize].status != Status::Resolved {
-                    self.close(t, Status::Resolved);
-                }
-                if !self.tickets_by_handle {
-                    self.ticket_ids.remove(ticket.as_bytes());
-                }
-                let slot = &mut self.tickets[t as usize];
-                slot.disarm();
-                // An empty id marks a free slot. Its memory is kept with the
-                // box: a caller given the box back reuses it for its next
-                // ticket's id (`Engine::spare_ticket`); otherwise it goes
-                // when the slot's next ticket replaces the box. A box given
-                // back is filled anew from the caller's template, every field
-                // of it (`Engine::ticket_box`): emptying it first is wasted.
-                if self.tickets_by_handle {
-                    slot.ticket.id.clear();
-                } else {
-                    slot.ticket.empty();
-                }
-                // Kept for the slot's next ticket.
-                slot.tier_path.clear();
-                slot.skip.clear();
-                slot.key = None;
-                slot.req_group = Packed::NONE;
-                slot.preferred = None;
-                self.free_slots.push(t);
+                self.close_for_good(t, ticket);
             }
             EventKind::TicketReopened { ticket } => {
                 let t = named.ticket.map_or_else(|| self.ticket_index(ticket), Ok)?;
@@ -2127,6 +2152,37 @@ impl Engine {
             reason: reason.to_owned(),
         });
         self.enqueue_plain(t);
+    }
+
+    /// Closes ticket `t` (named `id` by its caller) for good: its slot is
+    /// freed for another ticket.
+    fn close_for_good(&mut self, t: u32, id: &str) {
+        if self.tickets[t as usize].status != Status::Resolved {
+            self.close(t, Status::Resolved);
+        }
+        if !self.tickets_by_handle {
+            self.ticket_ids.remove(id.as_bytes());
+        }
+        let slot = &mut self.tickets[t as usize];
+        slot.disarm();
+        // An empty id marks a free slot. Its memory is kept with the
+        // box: a caller given the box back reuses it for its next
+        // ticket's id (`Engine::spare_ticket`); otherwise it goes
+        // when the slot's next ticket replaces the box. A box given
+        // back is filled anew from the caller's template, every field
+        // of it (`Engine::ticket_box`): emptying it first is wasted.
+        if self.tickets_by_handle {
+            slot.ticket.id.clear();
+        } else {
+            slot.ticket.empty();
+        }
+        // Kept for the slot's next ticket.
+        slot.tier_path.clear();
+        slot.skip.clear();
+        slot.key = None;
+        slot.req_group = Packed::NONE;
+        slot.preferred = None;
+        self.free_slots.push(t);
     }
 
     fn close(&mut self, t: u32, status: Status) {

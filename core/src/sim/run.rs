@@ -338,10 +338,30 @@ impl Sim<'_> {
     /// [`Sim::apply`] of an event whose ticket or agent the engine's
     /// offers told by place (`known`), so the engine need not look them up.
     fn apply_known(&mut self, at: i64, kind: EventKind, known: Known) -> Result<(), Error> {
+        self.drive(at, |engine, out| engine.apply_known(Event::new(from_ms(at), kind), known, out))
+    }
+
+    /// Closes in the engine the ticket it created as `handle` (`None`: one
+    /// it never created, which the engine refuses as unknown).
+    fn close_in_engine(&mut self, at: i64, handle: Option<TicketHandle>) -> Result<(), Error> {
+        match handle {
+            Some(handle) => self.drive(at, |engine, out| engine.close_known(from_ms(at), handle, out)),
+            None => self.apply(at, EventKind::TicketClosed { ticket: String::new() }),
+        }
+    }
+
+    /// Has the engine handle an event at `at` (`step`, which hands out its
+    /// decisions), then takes what it did: the ticket it created, the offers
+    /// it made (taken at once), and its decisions.
+    fn drive(
+        &mut self,
+        at: i64,
+        step: impl FnOnce(&mut Engine, &mut Vec<Decision>) -> Result<(), Error>,
+    ) -> Result<(), Error> {
         self.o.events += 1;
         self.out.clear();
         let mut out = std::mem::take(&mut self.out);
-        let result = self.engine.apply_known(Event::new(from_ms(at), kind), known, &mut out);
+        let result = step(&mut self.engine, &mut out);
         if let Some(handle) = self.engine.take_created() {
             let e = handle.slot as usize;
             if self.by_engine_slot.len() <= e {
@@ -668,9 +688,9 @@ impl Sim<'_> {
         push_ticket_id(&mut ticket.id, u32::try_from(s).unwrap_or(u32::MAX), self.live[s].generation);
         ticket.created_at = from_ms(at);
         ticket.confidential = confidential;
-        let tier = (sp.tier > 0).then(|| plan.tiers[sp.tier].name.clone());
+        let tier = (sp.tier > 0).then(|| plan.tiers[sp.tier].name.as_str());
         self.creating = s;
-        self.apply(at, EventKind::TicketCreated { ticket, tier, preferred_agent: None })
+        self.drive(at, |engine, out| engine.create_known(from_ms(at), ticket, tier, out))
     }
 
     fn finish(&mut self, at: i64, s: usize, generation: u32, agent: u32) -> Result<(), Error> {
@@ -684,12 +704,10 @@ impl Sim<'_> {
         let tier = t.tier as usize;
         let resolve = self.plan.tiers[tier].resolve;
         let resolved = resolve >= 1.0 || tier + 1 >= self.plan.tiers.len() || self.route_rng.uniform() < resolve;
-        let ticket = String::new();
-        let known = Known { ticket: t.engine_handle, agent: None };
         if resolved {
             self.record(s, Some(at), "resolved");
             self.close(s);
-            self.apply_known(at, EventKind::TicketClosed { ticket }, known)
+            self.close_in_engine(at, t.engine_handle)
         } else {
             let _ = agent;
             let next = tier + 1;
@@ -704,7 +722,8 @@ impl Sim<'_> {
                 tr.tiers.push(u32::try_from(next).unwrap_or(0));
             }
             let to_tier = Some(self.plan.tiers[next].name.clone());
-            self.apply_known(at, EventKind::EscalateRequested { ticket, to_tier }, known)
+            let known = Known { ticket: t.engine_handle, agent: None };
+            self.apply_known(at, EventKind::EscalateRequested { ticket: String::new(), to_tier }, known)
         }
     }
 
@@ -721,8 +740,7 @@ impl Sim<'_> {
         self.o.by_tier[t.tier as usize].abandoned += 1;
         self.record(s, Some(at), "abandoned");
         self.close(s);
-        let known = Known { ticket: t.engine_handle, agent: None };
-        self.apply_known(at, EventKind::TicketClosed { ticket: String::new() }, known)
+        self.close_in_engine(at, t.engine_handle)
     }
 
     /// Records interval snapshots up to `t`.
@@ -912,13 +930,26 @@ impl Sim<'_> {
 /// system's memory copy) a fiftieth.
 fn push_ticket_id(id: &mut String, slot: u32, generation: u32) {
     let mut text = [b'.'; 17];
-    let (left, right) = text.split_at_mut(9);
-    for (digits, n) in [(&mut left[..8], slot), (right, generation)] {
-        for (i, digit) in digits.iter_mut().enumerate() {
-            *digit = b"0123456789abcdef"[((n >> (28 - 4 * i)) & 0xf) as usize];
-        }
-    }
+    text[..8].copy_from_slice(&hex_digits(slot));
+    text[9..].copy_from_slice(&hex_digits(generation));
     id.push_str(std::str::from_utf8(&text).unwrap_or_default());
+}
+
+/// The eight lowercase hexadecimal digits of `n`, most significant first,
+/// computed for all eight at once in one 64-bit word (a table lookup per
+/// digit took three times the instructions).
+fn hex_digits(n: u32) -> [u8; 8] {
+    // Spread the nibbles apart, one per byte: byte `i` (from the least
+    // significant) gets nibble `i`.
+    let mut x = u64::from(n);
+    x = (x | (x << 16)) & 0x0000_FFFF_0000_FFFF;
+    x = (x | (x << 8)) & 0x00FF_00FF_00FF_00FF;
+    x = (x | (x << 4)) & 0x0F0F_0F0F_0F0F_0F0F;
+    // 1 in each byte whose nibble is 10 or more (a letter), else 0.
+    let letters = ((x + 0x0606_0606_0606_0606) >> 4) & 0x0101_0101_0101_0101;
+    // '0' + nibble, and 'a' - '0' - 10 more for a letter; no byte carries.
+    x += 0x3030_3030_3030_3030 + letters * (u64::from(b'a') - u64::from(b'0') - 10);
+    x.to_be_bytes()
 }
 
 #[cfg(test)]
@@ -932,11 +963,27 @@ mod tests {
     /// and give their slot back.
     #[test]
     fn ticket_ids_give_their_slot_back() {
-        for (slot, generation) in [(0, 0), (9, 1), (10, 15), (4_999_999, 7), (u32::MAX, u32::MAX)] {
+        for (slot, generation) in [
+            (0, 0),
+            (9, 1),
+            (10, 15),
+            (4_999_999, 7),
+            (0x0123_4567, 0x89ab_cdef),
+            (0xfedc_ba98, 0x7654_3210),
+            (u32::MAX, u32::MAX),
+        ] {
             let mut id = String::new();
             super::push_ticket_id(&mut id, slot, generation);
             assert_eq!(id, format!("{slot:08x}.{generation:08x}"));
             assert_eq!(super::Sim::slot_of(&id), Some(slot as usize));
+        }
+    }
+
+    proptest::proptest! {
+        /// The digits computed a word at a time are those `format!` writes.
+        #[test]
+        fn prop_hex_digits_are_formats(n: u32) {
+            proptest::prop_assert_eq!(super::hex_digits(n).to_vec(), format!("{n:08x}").into_bytes());
         }
     }
 
