@@ -421,6 +421,92 @@ fn alert_step(fraction: f64) -> u16 {
 }
 
 impl TicketSlot {
+    /// A new slot for `ticket`, of generation 0, to be [started](TicketSlot::start).
+    fn vacant(ticket: Box<Ticket>) -> TicketSlot {
+        TicketSlot {
+            channel: ticket.channel,
+            ticket,
+            seq: 0,
+            key: None,
+            tier: 0,
+            tier_path: Vec::new(),
+            tier_since: 0,
+            relax: 0,
+            status: Status::Handled,
+            group: Packed::NONE,
+            next_sla: Packed::NONE,
+            req_group: Packed::NONE,
+            class: 0,
+            due: [Packed::NONE; 3],
+            skip: Vec::new(),
+            preferred: None,
+            generation: 0,
+            armed: Packed::NONE,
+            told: [0; 3],
+        }
+    }
+
+    /// Starts the life of the ticket the slot holds (new, or moved into a
+    /// freed slot, whose lists are emptied and reused): its `seq`-th
+    /// arrival, in `tier` since `now`, as `assessment` assessed it. Each
+    /// field is set where it lies; building a slot and moving it in copied
+    /// its 200 bytes, twice. (Fields named one by one, so that a field
+    /// added later must be started here too.)
+    fn start(
+        &mut self,
+        seq: u64,
+        tier: u8,
+        now: i64,
+        assessment: &crate::triage::Assessment,
+        preferred_agent: Option<u32>,
+    ) {
+        let TicketSlot {
+            ticket,
+            channel,
+            seq: slot_seq,
+            key,
+            tier: slot_tier,
+            tier_path,
+            tier_since,
+            relax,
+            status,
+            group,
+            next_sla,
+            req_group,
+            class,
+            due,
+            skip,
+            preferred,
+            // Set by the caller: 0 for a new slot, one more on reuse.
+            generation: _,
+            armed,
+            told,
+        } = self;
+        *channel = ticket.channel;
+        *slot_seq = seq;
+        *key = Some(TicketKey {
+            points: assessment.key.points,
+            due: assessment.key.due_ms,
+            created: assessment.key.created_ms,
+            seq,
+        });
+        *slot_tier = tier;
+        tier_path.clear();
+        tier_path.push(tier);
+        *tier_since = now;
+        *relax = 0;
+        *status = Status::Handled;
+        *group = Packed::NONE;
+        *next_sla = Packed::new(assessment.next_change.map(to_ms));
+        *req_group = Packed::NONE;
+        *class = u8::try_from(assessment.class).unwrap_or(u8::MAX);
+        *due = assessment.due.map(|d| Packed::new(d.map(to_ms)));
+        skip.clear();
+        *preferred = preferred_agent;
+        *armed = Packed::NONE;
+        *told = [0; 3];
+    }
+
     /// Whether this slot holds, still open, the ticket `h` names (a closed
     /// ticket's slot has no key; a reused one, another arrival number).
     fn holds(&self, h: TicketHandle) -> bool {
@@ -1341,65 +1427,27 @@ impl Engine {
         let preferred = preferred_agent.and_then(|a| self.agent_ids.get(a.as_bytes()).copied());
         let tier = u8::try_from(tier).unwrap_or(0);
         let id = (!self.tickets_by_handle).then(|| IdKey::new(&ticket.id));
-        let mut slot = TicketSlot {
-            channel: ticket.channel,
-            ticket,
-            seq: self.ticket_seq,
-            key: None,
-            tier,
-            tier_path: Vec::new(),
-            tier_since: self.now,
-            relax: 0,
-            status: Status::Handled,
-            group: Packed::NONE,
-            next_sla: Packed::NONE,
-            req_group: Packed::NONE,
-            class: u8::try_from(assessment.class).unwrap_or(u8::MAX),
-            due: assessment.due.map(|d| Packed::new(d.map(to_ms))),
-            skip: Vec::new(),
-            preferred,
-            generation: 0,
-            armed: Packed::NONE,
-            told: [0; 3],
-        };
         let index = match self.free_slots.pop() {
             Some(i) => {
-                let old = &mut self.tickets[i as usize];
+                let slot = &mut self.tickets[i as usize];
                 // Generations keep rising across reuse, so timers of the
                 // slot's previous ticket can never fire for this one.
-                slot.generation = old.generation + 1;
-                // The closed ticket's lists are emptied and reused.
-                slot.tier_path = std::mem::take(&mut old.tier_path);
-                slot.tier_path.clear();
-                slot.skip = std::mem::take(&mut old.skip);
-                slot.skip.clear();
-                slot.tier_path.push(tier);
-                // Swapped rather than replaced: a replacement goes through
-                // the system's memory copy, twice.
-                std::mem::swap(old, &mut slot);
-                let closed = slot.ticket;
+                slot.generation += 1;
+                let closed = std::mem::replace(&mut slot.ticket, ticket);
                 if self.tickets_by_handle && self.spare_tickets.len() < SPARE_TICKETS {
                     self.spare_tickets.push(closed);
                 }
                 i
             }
             None => {
-                slot.tier_path.push(tier);
-                self.tickets.push(slot);
+                self.tickets.push(TicketSlot::vacant(ticket));
                 u32::try_from(self.tickets.len() - 1).unwrap_or(u32::MAX)
             }
         };
+        self.tickets[index as usize].start(self.ticket_seq, tier, self.now, &assessment, preferred);
         if let Some(id) = id {
             self.ticket_ids.insert(id, index);
         }
-        let slot = &mut self.tickets[index as usize];
-        slot.key = Some(TicketKey {
-            points: assessment.key.points,
-            due: assessment.key.due_ms,
-            created: assessment.key.created_ms,
-            seq: slot.seq,
-        });
-        slot.next_sla = Packed::new(assessment.next_change.map(to_ms));
         let handle = self.handle_of(index);
         if let Some(made) = &mut self.offers_made {
             made.created = Some(handle);
