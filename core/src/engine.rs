@@ -1174,7 +1174,7 @@ impl Engine {
         let t = self.ticket_named(Known { ticket: Some(handle), agent: None }, "")?;
         self.now = at;
         self.started = true;
-        self.close_for_good(t, "");
+        self.close_for_good(t);
         self.finish(out);
         Ok(())
     }
@@ -1668,7 +1668,7 @@ impl Engine {
             }
             EventKind::TicketClosed { ticket } => {
                 let t = named.ticket.map_or_else(|| self.ticket_index(ticket), Ok)?;
-                self.close_for_good(t, ticket);
+                self.close_for_good(t);
             }
             EventKind::TicketReopened { ticket } => {
                 let t = named.ticket.map_or_else(|| self.ticket_index(ticket), Ok)?;
@@ -2202,14 +2202,13 @@ impl Engine {
         self.enqueue_plain(t);
     }
 
-    /// Closes ticket `t` (named `id` by its caller) for good: its slot is
-    /// freed for another ticket.
-    fn close_for_good(&mut self, t: u32, id: &str) {
+    /// Closes ticket `t` for good: its slot is freed for another ticket.
+    fn close_for_good(&mut self, t: u32) {
         if self.tickets[t as usize].status != Status::Resolved {
             self.close(t, Status::Resolved);
         }
         if !self.tickets_by_handle {
-            self.ticket_ids.remove(id.as_bytes());
+            self.ticket_ids.remove(self.tickets[t as usize].ticket.id.as_bytes());
         }
         let slot = &mut self.tickets[t as usize];
         slot.disarm();
@@ -3629,8 +3628,38 @@ impl Engine {
             }
         }
         self.audit_timers(&mut problems);
+        self.audit_ids(&mut problems);
         problems.extend(self.waiting.check());
         problems
+    }
+
+    /// The part of [`Engine::audit`] about ticket ids (unless tickets are
+    /// named by handle, when there is no table of ids): the table names
+    /// exactly the open tickets, each with its own slot. A stale entry would
+    /// refuse a new ticket under a closed one's id, or name a stranger.
+    fn audit_ids(&self, problems: &mut Vec<String>) {
+        if self.tickets_by_handle {
+            return;
+        }
+        let open = self.tickets.iter().filter(|slot| slot.key.is_some()).count();
+        if self.ticket_ids.len() != open {
+            problems.push(format!("{} ticket ids are known for {open} open tickets", self.ticket_ids.len()));
+        }
+        let mut wrong: Vec<String> = self
+            .ticket_ids
+            .iter()
+            .filter(|&(id, &t)| {
+                let id: &[u8] = std::borrow::Borrow::borrow(id);
+                !self.tickets.get(t as usize).is_some_and(|slot| slot.key.is_some() && slot.ticket.id.as_bytes() == id)
+            })
+            .map(|(id, t)| {
+                let id: &[u8] = std::borrow::Borrow::borrow(id);
+                format!("ticket id {} names slot {t}, which does not hold it open", String::from_utf8_lossy(id))
+            })
+            .collect();
+        // (In a fixed order: the table's is the hasher's.)
+        wrong.sort();
+        problems.extend(wrong);
     }
 
     /// The part of [`Engine::audit`] about time: whatever is due to change
