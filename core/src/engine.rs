@@ -1143,7 +1143,7 @@ impl Engine {
         Ok(named)
     }
 
-    /// Lets time pass to an event's instant `at` (in ms, returned): the
+    /// Lets time pass to an event's instant `at`, and returns it in ms: the
     /// timers due by then fire, whether or not the event turns out valid,
     /// and the event is checked against the state they leave (if it is
     /// refused, their decisions wait for the next call). An instant before
@@ -3637,19 +3637,22 @@ impl Engine {
     /// named by handle, when there is no table of ids): each open ticket is
     /// found under its id, and the table holds nothing else. A stale entry
     /// would refuse a new ticket under a closed one's id, or name a stranger.
+    /// A slot is open while it holds an id (closing empties it). Not while
+    /// it has a key: a ticket a reloaded policy cannot triage stays open
+    /// without one.
     fn audit_ids(&self, problems: &mut Vec<String>) {
         if self.tickets_by_handle {
             return;
         }
         let mut open = 0;
-        for (t, slot) in self.tickets.iter().enumerate().filter(|(_, slot)| slot.key.is_some()) {
+        for (t, slot) in self.tickets.iter().enumerate().filter(|(_, slot)| !slot.ticket.id.is_empty()) {
             open += 1;
             if self.ticket_ids.get(slot.ticket.id.as_bytes()).map(|&i| i as usize) != Some(t) {
                 problems.push(format!("ticket {} is not found under its id", slot.ticket.id));
             }
         }
         if self.ticket_ids.len() != open {
-            problems.push(format!("{} ticket ids are known for {open} open tickets", self.ticket_ids.len()));
+            problems.push(format!("the table of ticket ids holds {} for {open} open tickets", self.ticket_ids.len()));
         }
     }
 
@@ -4190,6 +4193,81 @@ mod tests {
         let spare = e.spare_ticket().expect("the closed ticket's box");
         assert!(spare.id.is_empty() && spare.id.capacity() >= 2, "emptied, its id's memory kept");
         assert_ne!(e.take_created(), Some(handle), "the slot's new ticket has a new handle");
+    }
+
+    /// The simulation's ways in (`create_known`, `close_known`) do what
+    /// `apply_known` does with the same events: the same decisions, offers,
+    /// errors and state, step by step, on a desk that fills up, queues and
+    /// drains, with a ticket created after its event and closed tickets'
+    /// handles along the way.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn tickets_created_and_closed_known_as_by_events() {
+        let desk = || {
+            let mut e = small_desk("version = 1", 3, 1, 2);
+            e.take_offers_at_once();
+            e.name_tickets_by_handle();
+            e
+        };
+        let (mut by_events, mut known) = (desk(), desk());
+        let instant = |s: i64| Timestamp::from_second(1_772_784_000 + s).unwrap();
+        let (mut out_events, mut out_known) = (Vec::new(), Vec::new());
+        let (mut offers_events, mut offers_known) = (Vec::new(), Vec::new());
+        for a in 0..3 {
+            for (e, out) in [(&mut by_events, &mut out_events), (&mut known, &mut out_known)] {
+                let login = EventKind::AgentLoggedIn { agent: format!("a{a}") };
+                e.apply_known(Event::new(instant(0), login), Known::default(), out).unwrap();
+            }
+        }
+        let (mut open, mut closed) = (Vec::new(), Vec::new());
+        let (mut refused, mut most_waiting) = (0, 0);
+        for step in 0..60_i64 {
+            let at = instant(10 * step);
+            // Two tickets created for each one closed while the desk fills,
+            // then one for two; the 11th created after its event, and every
+            // seventh close naming a ticket already closed (both refused).
+            let create = if step < 30 { step % 3 != 2 } else { step % 3 == 2 };
+            let (a, b) = if create {
+                let n = usize::try_from(step).unwrap();
+                let created_at = if step == 16 { instant(10 * step + 5) } else { at };
+                let ticket = plain_ticket(n, created_at, if step % 2 == 0 { "chat" } else { "email" });
+                let created = EventKind::TicketCreated { ticket: ticket.clone(), tier: None, preferred_agent: None };
+                let a = by_events.apply_known(Event::new(at, created), Known::default(), &mut out_events);
+                let b = known.create_known(at, ticket, None, &mut out_known);
+                let (ha, hb) = (by_events.take_created(), known.take_created());
+                assert_eq!(ha, hb, "step {step}: the same handle");
+                open.extend(ha);
+                (a, b)
+            } else {
+                let handle = if step % 7 == 0 && !closed.is_empty() {
+                    closed[0]
+                } else if open.is_empty() {
+                    continue;
+                } else {
+                    let h = open.remove(0);
+                    closed.push(h);
+                    h
+                };
+                let close = EventKind::TicketClosed { ticket: String::new() };
+                let named = Known { ticket: Some(handle), agent: None };
+                let a = by_events.apply_known(Event::new(at, close), named, &mut out_events);
+                (a, known.close_known(at, handle, &mut out_known))
+            };
+            assert_eq!(format!("{a:?}"), format!("{b:?}"), "step {step}: the same outcome");
+            refused += usize::from(b.is_err());
+            by_events.take_offers_made(&mut offers_events);
+            known.take_offers_made(&mut offers_known);
+            assert_eq!(out_events, out_known, "step {step}: the same decisions");
+            assert_eq!(offers_events, offers_known, "step {step}: the same offers");
+            assert!(known.audit().is_empty(), "step {step}: {:?}", known.audit());
+            most_waiting = most_waiting.max(known.stats().waiting);
+        }
+        assert!(
+            refused >= 3 && most_waiting >= 2 && offers_known.len() >= 20,
+            "{refused} {most_waiting} {offers_known:?}"
+        );
+        let snapshot = |e: &Engine| serde_json::to_string(&e.snapshot()).unwrap();
+        assert_eq!(snapshot(&by_events), snapshot(&known), "the same state at the end");
     }
 
     /// The events of a random desk day, each applied to one engine by id and

@@ -760,6 +760,31 @@ fn reload_switches_policy_keeping_state_or_refuses_and_changes_nothing() {
     assert!(desk.engine.audit().is_empty());
 }
 
+/// A reload under which an open ticket can no longer be triaged (its
+/// category is gone) is taken, as is a restore under that policy: the ticket
+/// stays with its agent, who finishes it, and it closes. (An audit that took
+/// a ticket without a current key for a closed one refused both.)
+#[test]
+fn a_reload_that_cannot_triage_an_open_ticket_keeps_it_to_the_end() {
+    let mut desk = Desk::new(
+        "categories = [\"access\", \"network\"]",
+        &[r#"{"id": "ana", "tier": "L1", "capacity": {"chat": 1}}"#],
+    );
+    desk.login(T0, "ana");
+    assert_eq!(offers(&desk.ticket(T0, "T1", r#""category": "access""#)), pairs(&[("T1", "ana")]));
+    desk.send("2026-03-02T09:00:05Z", r#""event": "offer_accepted", "agent": "ana", "ticket": "T1""#);
+    let network_only = || policy("categories = [\"network\"]");
+    let mut out = Vec::new();
+    desk.engine.reload(network_only(), &mut out).unwrap();
+    assert!(desk.engine.audit().is_empty(), "{:?}", desk.engine.audit());
+    let restored = Engine::restore(network_only(), desk.engine.snapshot());
+    assert!(restored.is_ok(), "{:?}", restored.err());
+    desk.send("2026-03-02T09:10:00Z", r#""event": "agent_finished", "agent": "ana", "ticket": "T1""#);
+    desk.send("2026-03-02T09:10:00Z", r#""event": "ticket_closed", "ticket": "T1""#);
+    assert!(desk.engine.audit().is_empty(), "{:?}", desk.engine.audit());
+    assert!(desk.engine.ticket_states().is_empty(), "{:?}", desk.engine.ticket_states());
+}
+
 /// A reload that makes tickets waiting on their customers count against
 /// capacity can leave an agent over it. The reload is taken (it was refused,
 /// so the setting could not be switched on at a busy desk); the agent takes
