@@ -134,17 +134,19 @@ struct Group {
 }
 
 /// A group's ready agents, best first. With a single strategy key (the
-/// usual case: longest idle) only that key and the roster position are
-/// stored, a 24-byte entry instead of 48: the sifts after every offer touch
-/// half the memory, which at thousands of agents is most of their cost. The
-/// WebAssembly build, for the small desks a browser previews and under a size
-/// budget, keeps whole keys only (the two orders are the same: a property
-/// test below holds them equal).
+/// usual case: longest idle) only that key is stored, and the agent's roster
+/// position, which breaks ties, is the entry's id: a 16-byte entry instead of
+/// 48, so the sifts after every offer touch a third of the memory, which at
+/// thousands of agents is most of their cost. The WebAssembly build, for the
+/// small desks a browser previews and under a size budget, keeps whole keys
+/// only (the two orders are the same: a property test below holds them
+/// equal).
 #[derive(Clone, Debug)]
 enum ReadyQueue {
-    /// The strategy has one key: `(key, roster position)`.
+    /// The strategy has one key; ties go to the earlier roster position,
+    /// the entry's id.
     #[cfg(not(target_arch = "wasm32"))]
-    Single(DenseQueue<(i64, Reverse<u32>)>),
+    Single(DenseQueue<i64>),
     /// Two to four keys: the whole [`AgentKey`].
     Multi(DenseQueue<AgentKey>),
 }
@@ -162,14 +164,14 @@ impl ReadyQueue {
 
     // A single key is an `AgentKey` whose other three parts are zero.
     #[cfg(not(target_arch = "wasm32"))]
-    fn single(key: AgentKey) -> (i64, Reverse<u32>) {
-        debug_assert_eq!(key.0[1..], [0; 3], "a one-key strategy's agent key");
-        (key.0[0], key.1)
+    fn single(a: u32, key: AgentKey) -> i64 {
+        debug_assert_eq!((&key.0[1..], key.1), (&[0; 3][..], Reverse(a)), "a one-key strategy's agent key");
+        key.0[0]
     }
 
     #[cfg(not(target_arch = "wasm32"))]
-    fn whole((key, agent): (i64, Reverse<u32>)) -> AgentKey {
-        AgentKey([key, 0, 0, 0], agent)
+    fn whole(a: u32, key: i64) -> AgentKey {
+        AgentKey([key, 0, 0, 0], Reverse(a))
     }
 
     fn is_empty(&self) -> bool {
@@ -191,7 +193,7 @@ impl ReadyQueue {
     fn key_of(&self, a: u32) -> Option<AgentKey> {
         match self {
             #[cfg(not(target_arch = "wasm32"))]
-            ReadyQueue::Single(q) => q.key_of(a).map(Self::whole),
+            ReadyQueue::Single(q) => q.key_of(a).map(|k| Self::whole(a, k)),
             ReadyQueue::Multi(q) => q.key_of(a),
         }
     }
@@ -199,7 +201,7 @@ impl ReadyQueue {
     fn push(&mut self, a: u32, key: AgentKey) {
         match self {
             #[cfg(not(target_arch = "wasm32"))]
-            ReadyQueue::Single(q) => q.push(a, Self::single(key)),
+            ReadyQueue::Single(q) => q.push(a, Self::single(a, key)),
             ReadyQueue::Multi(q) => q.push(a, key),
         }
     }
@@ -207,7 +209,7 @@ impl ReadyQueue {
     fn peek(&self) -> Option<(u32, AgentKey)> {
         match self {
             #[cfg(not(target_arch = "wasm32"))]
-            ReadyQueue::Single(q) => q.peek().map(|(a, k)| (a, Self::whole(k))),
+            ReadyQueue::Single(q) => q.peek().map(|(a, k)| (a, Self::whole(a, k))),
             ReadyQueue::Multi(q) => q.peek(),
         }
     }
@@ -215,7 +217,7 @@ impl ReadyQueue {
     fn pop(&mut self) -> Option<(u32, AgentKey)> {
         match self {
             #[cfg(not(target_arch = "wasm32"))]
-            ReadyQueue::Single(q) => q.pop().map(|(a, k)| (a, Self::whole(k))),
+            ReadyQueue::Single(q) => q.pop().map(|(a, k)| (a, Self::whole(a, k))),
             ReadyQueue::Multi(q) => q.pop(),
         }
     }

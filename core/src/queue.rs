@@ -206,8 +206,8 @@ impl<K: Ord + Copy> GroupQueues<K> {
     pub fn check(&self) -> Vec<String> {
         let mut problems = Vec::new();
         for (g, heap) in self.heaps.iter().enumerate() {
-            for (p, &(key, t)) in heap.iter().enumerate() {
-                if p > 0 && heap[(p - 1) / 2].0 < key {
+            for (p, &(_, t)) in heap.iter().enumerate() {
+                if p > 0 && above(&heap[p], &heap[(p - 1) / 2]) {
                     problems.push(format!("group {g}'s heap is out of order at {p}"));
                 }
                 let (place, group) = (self.place.get(t as usize), self.group_of.get(t as usize));
@@ -254,7 +254,8 @@ impl<K: Ord + Copy> GroupQueues<K> {
     }
 }
 
-/// A max-heap of `(id, key)` with at most one entry per id.
+/// A max-heap of `(id, key)` with at most one entry per id; of equal keys,
+/// the smaller id comes first.
 #[derive(Clone, Debug)]
 pub(crate) struct DenseQueue<K> {
     heap: Vec<(K, u32)>,
@@ -350,7 +351,7 @@ fn take_at<K: Ord + Copy>(heap: &mut Vec<(K, u32)>, place: &mut [u32], p: usize)
     if p < heap.len() {
         // The moved entry may belong above or below its new place.
         place[heap[p].1 as usize] = u32::try_from(p).unwrap_or(ABSENT);
-        if p > 0 && heap[(p - 1) / 2].0 < heap[p].0 {
+        if p > 0 && above(&heap[p], &heap[(p - 1) / 2]) {
             sift_up(heap, place, p);
         } else {
             sift_down(heap, place, p);
@@ -363,13 +364,22 @@ fn sift_up<K: Ord + Copy>(heap: &mut [(K, u32)], place: &mut [u32], mut p: usize
     let item = heap[p];
     while p > 0 {
         let parent = (p - 1) / 2;
-        if heap[parent].0 >= item.0 {
+        if !above(&item, &heap[parent]) {
             break;
         }
         set(heap, place, p, heap[parent]);
         p = parent;
     }
     set(heap, place, p, item);
+}
+
+/// Whether entry `a` belongs above entry `b`: the greater key, then the
+/// smaller id. With unique keys (the engine's) the id never decides; a
+/// ready queue whose key is one number leaves the agent's roster position
+/// out of it, as the id is that position.
+#[inline]
+fn above<K: Ord>(a: &(K, u32), b: &(K, u32)) -> bool {
+    a.0 > b.0 || (a.0 == b.0 && a.1 < b.1)
 }
 
 /// Moves the entry at `p` down to its place, bottom-up (Floyd): the hole
@@ -388,13 +398,13 @@ fn sift_down<K: Ord + Copy>(heap: &mut [(K, u32)], place: &mut [u32], mut p: usi
             break;
         }
         let right = left + 1;
-        let child = if right < n && heap[right].0 > heap[left].0 { right } else { left };
+        let child = if right < n && above(&heap[right], &heap[left]) { right } else { left };
         set(heap, place, p, heap[child]);
         p = child;
     }
     while p > start {
         let parent = (p - 1) / 2;
-        if heap[parent].0 >= item.0 {
+        if !above(&item, &heap[parent]) {
             break;
         }
         set(heap, place, p, heap[parent]);
@@ -537,10 +547,11 @@ mod tests {
             }
         }
 
-        /// With repeated keys (a few values, no id to break ties) a pop
-        /// gives some id with the greatest key, and every other id keeps its
-        /// key and its place: what the bottom-up sift must get right when
-        /// it meets equal entries on its way down and back up.
+        /// With repeated keys (a few values, no id in the key) a pop gives
+        /// the smallest id with the greatest key, and every other id keeps
+        /// its key and its place: what the bottom-up sift must get right
+        /// when it meets equal keys on its way down and back up, and what a
+        /// one-key ready queue relies on (ties go to the earlier agent).
         #[test]
         fn repeated_keys_pop_a_greatest(ops in proptest::collection::vec(op(), 0..300)) {
             let mut queue = DenseQueue::default();
@@ -555,6 +566,10 @@ mod tests {
                         Some((id, key)) => {
                             prop_assert_eq!(model.remove(&id), Some(key));
                             prop_assert!(model.values().all(|&k| k <= key), "{} popped before a greater key", key);
+                            prop_assert!(
+                                model.iter().all(|(&other, &k)| k < key || other > id),
+                                "{} popped before a smaller id with the same key", id
+                            );
                         }
                         None => prop_assert!(model.is_empty()),
                     },
