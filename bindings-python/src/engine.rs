@@ -49,8 +49,68 @@ fn decisions_to_py<'py>(py: Python<'py>, decisions: &[Decision], out: &Bound<'py
 /// Where `apply_many` puts decisions: Python dicts, or JSON lines.
 struct Sink<'py> {
     list: Bound<'py, PyList>,
-    bytes: Vec<u8>,
+    bytes: Pieces,
     json: bool,
+}
+
+/// JSON lines in pieces of a few megabytes, copied once into the `bytes`
+/// returned. One growing buffer would copy everything written so far each
+/// time it outgrew itself, and hold up to twice the text meanwhile: with a
+/// million events, 200 MB or so of decisions, that took as long as the copy
+/// into `bytes`.
+#[derive(Default)]
+struct Pieces {
+    full: Vec<Vec<u8>>,
+    last: Vec<u8>,
+}
+
+impl Pieces {
+    /// Bytes in a piece, at least.
+    const PIECE: usize = 4 << 20;
+
+    /// The piece to write to next.
+    fn room(&mut self) -> &mut Vec<u8> {
+        if self.last.len() >= Self::PIECE {
+            self.full.push(std::mem::take(&mut self.last));
+        }
+        &mut self.last
+    }
+
+    fn len(&self) -> usize {
+        self.full.iter().map(Vec::len).sum::<usize>() + self.last.len()
+    }
+
+    /// The text as one `bytes` (a `MemoryError` if Python cannot hold it).
+    fn into_bytes(self, py: Python<'_>) -> PyResult<Bound<'_, PyBytes>> {
+        if self.full.is_empty() {
+            return Ok(PyBytes::new(py, &self.last));
+        }
+        PyBytes::new_with(py, self.len(), |into| {
+            let mut at = 0;
+            for piece in self.full.iter().chain([&self.last]) {
+                into[at..at + piece.len()].copy_from_slice(piece);
+                at += piece.len();
+            }
+            Ok(())
+        })
+    }
+}
+
+impl std::io::Write for Pieces {
+    fn write(&mut self, text: &[u8]) -> std::io::Result<usize> {
+        if self.last.len() + text.len() > self.last.capacity() && !self.last.is_empty() {
+            self.full.push(std::mem::take(&mut self.last));
+        }
+        if self.last.is_empty() {
+            self.last.reserve(text.len().max(Self::PIECE));
+        }
+        self.last.extend_from_slice(text);
+        Ok(text.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 impl<'py> Sink<'py> {
@@ -59,14 +119,14 @@ impl<'py> Sink<'py> {
             return decisions_to_py(py, decisions, &self.list);
         }
         for d in decisions {
-            d.write_json_line(&mut self.bytes)
+            d.write_json_line(self.bytes.room())
                 .map_err(|e| errors::one(py, Domain::Event, "", &e.to_string(), "internal"))?;
         }
         Ok(())
     }
 
     fn finish(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        if self.json { Ok(PyBytes::new(py, &self.bytes).into_any()) } else { Ok(self.list.into_any()) }
+        if self.json { Ok(self.bytes.into_bytes(py)?.into_any()) } else { Ok(self.list.into_any()) }
     }
 }
 
@@ -88,7 +148,7 @@ impl Engine {
         events: &Bound<'py, PyAny>,
         json: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let mut sink = Sink { list: PyList::empty(py), bytes: Vec::new(), json };
+        let mut sink = Sink { list: PyList::empty(py), bytes: Pieces::default(), json };
         // JSON lines are read where they are: bytes as they come, a str once
         // encoded.
         let encoded = match events.cast::<PyString>() {
@@ -97,9 +157,6 @@ impl Engine {
         };
         let Some(text) = &encoded else { return self.apply_iterable(py, events, sink) };
         let text = text.as_bytes();
-        if json {
-            sink.bytes.reserve(text.len() + text.len() / 2);
-        }
         // Read, checked to be UTF-8 and parsed on a second thread while this
         // one routes (the second thread writes JSON too).
         let lines = lines::byte_lines(text);

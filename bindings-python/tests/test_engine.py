@@ -200,6 +200,35 @@ def test_apply_many_names_the_line_of_a_lone_surrogate(global_policy, roster, ev
         assert engine.now == second, output
 
 
+def _chat_desk(tickets: int) -> tuple[tierwise.Policy, list[dict[str, str]], list[str]]:
+    """The default policy, 50 agents, and JSON lines: they log in, then
+    `tickets` chats are created and closed, one a second."""
+    policy = tierwise.Policy.default()
+    roster = [{"id": f"a{i}", "tier": "L1"} for i in range(50)]
+    lines = [f'{{"at": "2026-03-02T00:00:00Z", "event": "agent_logged_in", "agent": "a{i}"}}' for i in range(50)]
+    for i in range(1, tickets + 1):
+        at = f"2026-03-{2 + i // 86400:02}T{i // 3600 % 24:02}:{i // 60 % 60:02}:{i % 60:02}Z"
+        lines.append(f'{{"at": "{at}", "event": "ticket_created", '
+                     f'"ticket": {{"id": "T{i}", "created_at": "{at}", "channel": "chat"}}}}')
+        lines.append(f'{{"at": "{at}", "event": "ticket_closed", "ticket": "T{i}"}}')
+    return policy, roster, lines
+
+
+def test_apply_many_json_of_many_megabytes_is_the_lines_in_order():
+    # About 6.5 MB of decisions: more than one of the pieces the output is
+    # gathered in before it becomes one `bytes`. The same lines come from
+    # applying the events a thousand at a time (100 kB or so each).
+    policy, roster, lines = _chat_desk(30_000)
+    whole = tierwise.Engine(policy, roster).apply_many("\n".join(lines), output="json")
+    engine = tierwise.Engine(policy, roster)
+    parts = [engine.apply_many("\n".join(lines[i:i + 1000]), output="json") for i in range(0, len(lines), 1000)]
+    assert len(whole) > 6_000_000 and whole.count(b'"decision":"offer"') == 30_000
+    assert whole == b"".join(parts)
+    # A list of dicts gathers its JSON lines the same way.
+    dicts = [json.loads(line) for line in lines]
+    assert tierwise.Engine(policy, roster).apply_many(dicts, output="json") == whole
+
+
 def test_apply_many_to_json_lets_other_threads_run():
     # With a switch interval this long the calling thread never hands the GIL
     # over by itself: the other thread runs during the call only if
@@ -207,14 +236,7 @@ def test_apply_many_to_json_lets_other_threads_run():
     import sys
     import threading
 
-    policy = tierwise.Policy.default()
-    roster = [{"id": f"a{i}", "tier": "L1"} for i in range(50)]
-    lines = [f'{{"at": "2026-03-02T00:00:00Z", "event": "agent_logged_in", "agent": "a{i}"}}' for i in range(50)]
-    for i in range(1, 80_001):
-        at = f"2026-03-02T{i // 3600:02}:{i // 60 % 60:02}:{i % 60:02}Z"
-        lines.append(f'{{"at": "{at}", "event": "ticket_created", '
-                     f'"ticket": {{"id": "T{i}", "created_at": "{at}", "channel": "chat"}}}}')
-        lines.append(f'{{"at": "{at}", "event": "ticket_closed", "ticket": "T{i}"}}')
+    policy, roster, lines = _chat_desk(80_000)
     text = "\n".join(lines)
     engine = tierwise.Engine(policy, roster)
     in_call, seen, go = [False], [], threading.Event()
