@@ -48,6 +48,8 @@ use crate::event::{Decision, Event, EventKind, OfferExplanation, PassedOver, Pre
 use crate::hash::{FastMap, IdKey, IdMap};
 use crate::policy::{CompiledPolicy, only_fields, required_field};
 use crate::prefetch::prefetch;
+#[cfg(not(target_arch = "wasm32"))]
+use crate::queue::OrderedQueue;
 use crate::queue::{DenseQueue, GroupQueues};
 use crate::routing::{RoutingRules, Strategy};
 use crate::sla::Metric;
@@ -137,14 +139,22 @@ struct Group {
 /// usual case: longest idle) only that key is stored, and the agent's roster
 /// position, which breaks ties, is the entry's id: a 16-byte entry instead of
 /// 48, so the sifts after every offer touch a third of the memory, which at
-/// thousands of agents is most of their cost. The WebAssembly build, for the
-/// small desks a browser previews and under a size budget, keeps whole keys
-/// only (the two orders are the same: a property test below holds them
-/// equal).
+/// thousands of agents is most of their cost. When that key only falls, with
+/// each offer (longest idle, round robin), the agents are kept in order
+/// instead of in a heap: an agent offered work is filed again at the back,
+/// and its stale entries in its other groups move there from the front, each
+/// in O(1) where a heap sifts through every level. The WebAssembly build, for
+/// the small desks a browser previews and under a size budget, keeps whole
+/// keys in a heap only (the orders are the same: a property test below holds
+/// them equal).
 #[derive(Clone, Debug)]
 enum ReadyQueue {
-    /// The strategy has one key; ties go to the earlier roster position,
-    /// the entry's id.
+    /// The strategy has one key, which only falls with offers; ties go to
+    /// the earlier roster position, the entry's id.
+    #[cfg(not(target_arch = "wasm32"))]
+    Ordered(OrderedQueue),
+    /// The strategy has one key (which may rise, or depends on the group);
+    /// ties go to the earlier roster position, the entry's id.
     #[cfg(not(target_arch = "wasm32"))]
     Single(DenseQueue<i64>),
     /// Two to four keys: the whole [`AgentKey`].
@@ -152,13 +162,15 @@ enum ReadyQueue {
 }
 
 impl ReadyQueue {
-    /// An empty queue for a strategy of `keys` keys.
-    fn new(keys: usize) -> ReadyQueue {
+    /// An empty queue for `strategy`.
+    fn new(strategy: &[Strategy]) -> ReadyQueue {
         #[cfg(not(target_arch = "wasm32"))]
-        if keys <= 1 {
-            return ReadyQueue::Single(DenseQueue::default());
+        match strategy {
+            [Strategy::LongestIdle | Strategy::RoundRobin] => return ReadyQueue::Ordered(OrderedQueue::default()),
+            [] | [_] => return ReadyQueue::Single(DenseQueue::default()),
+            _ => {}
         }
-        let _ = keys;
+        let _ = strategy;
         ReadyQueue::Multi(DenseQueue::default())
     }
 
@@ -177,6 +189,8 @@ impl ReadyQueue {
     fn is_empty(&self) -> bool {
         match self {
             #[cfg(not(target_arch = "wasm32"))]
+            ReadyQueue::Ordered(q) => q.is_empty(),
+            #[cfg(not(target_arch = "wasm32"))]
             ReadyQueue::Single(q) => q.is_empty(),
             ReadyQueue::Multi(q) => q.is_empty(),
         }
@@ -184,6 +198,8 @@ impl ReadyQueue {
 
     fn contains(&self, a: u32) -> bool {
         match self {
+            #[cfg(not(target_arch = "wasm32"))]
+            ReadyQueue::Ordered(q) => q.contains(a),
             #[cfg(not(target_arch = "wasm32"))]
             ReadyQueue::Single(q) => q.contains(a),
             ReadyQueue::Multi(q) => q.contains(a),
@@ -193,6 +209,8 @@ impl ReadyQueue {
     fn key_of(&self, a: u32) -> Option<AgentKey> {
         match self {
             #[cfg(not(target_arch = "wasm32"))]
+            ReadyQueue::Ordered(q) => q.key_of(a).map(|k| Self::whole(a, k)),
+            #[cfg(not(target_arch = "wasm32"))]
             ReadyQueue::Single(q) => q.key_of(a).map(|k| Self::whole(a, k)),
             ReadyQueue::Multi(q) => q.key_of(a),
         }
@@ -200,6 +218,8 @@ impl ReadyQueue {
 
     fn push(&mut self, a: u32, key: AgentKey) {
         match self {
+            #[cfg(not(target_arch = "wasm32"))]
+            ReadyQueue::Ordered(q) => q.push(a, Self::single(a, key)),
             #[cfg(not(target_arch = "wasm32"))]
             ReadyQueue::Single(q) => q.push(a, Self::single(a, key)),
             ReadyQueue::Multi(q) => q.push(a, key),
@@ -209,6 +229,8 @@ impl ReadyQueue {
     fn peek(&self) -> Option<(u32, AgentKey)> {
         match self {
             #[cfg(not(target_arch = "wasm32"))]
+            ReadyQueue::Ordered(q) => q.peek().map(|(a, k)| (a, Self::whole(a, k))),
+            #[cfg(not(target_arch = "wasm32"))]
             ReadyQueue::Single(q) => q.peek().map(|(a, k)| (a, Self::whole(a, k))),
             ReadyQueue::Multi(q) => q.peek(),
         }
@@ -216,6 +238,8 @@ impl ReadyQueue {
 
     fn pop(&mut self) -> Option<(u32, AgentKey)> {
         match self {
+            #[cfg(not(target_arch = "wasm32"))]
+            ReadyQueue::Ordered(q) => q.pop().map(|(a, k)| (a, Self::whole(a, k))),
             #[cfg(not(target_arch = "wasm32"))]
             ReadyQueue::Single(q) => q.pop().map(|(a, k)| (a, Self::whole(a, k))),
             ReadyQueue::Multi(q) => q.pop(),
@@ -2020,7 +2044,7 @@ impl Engine {
         self.group_ids.insert(req.clone(), g);
         self.group_channels.push(req.channel);
         self.waiting.add_group();
-        self.groups.push(Group { req: req.clone(), ready: ReadyQueue::new(self.rules.strategy.len()) });
+        self.groups.push(Group { req: req.clone(), ready: ReadyQueue::new(&self.rules.strategy) });
         for a in 0..u32::try_from(self.agents.len()).unwrap_or(0) {
             if self.agents[a as usize].logged_in && self.can_serve(a, &req) {
                 self.agents[a as usize].groups.push(g);
@@ -4052,30 +4076,42 @@ mod tests {
 
     #[cfg(not(target_arch = "wasm32"))]
     proptest! {
-        /// A one-key ready queue behaves exactly as the whole-key one for
-        /// keys whose other parts are zero (what a one-key strategy makes):
-        /// same tops, same pops, same filed keys, after every operation.
+        /// The one-key ready queues (in order, and in a heap) behave
+        /// exactly as the whole-key one for keys whose other parts are zero
+        /// (what a one-key strategy makes): same tops, same pops, same filed
+        /// keys, after every operation. Keys move both ways here, and among
+        /// few values, so entries go in at both ends and in between.
         #[test]
-        fn prop_single_key_ready_queue_acts_as_the_whole_key_one(
+        fn prop_single_key_ready_queues_act_as_the_whole_key_one(
             ops in proptest::collection::vec((0u8..3, 0u32..12, -4i64..4), 1..200),
         ) {
-            let (mut single, mut whole) = (ReadyQueue::new(1), ReadyQueue::new(2));
+            let mut ordered = ReadyQueue::new(&[crate::routing::Strategy::LongestIdle]);
+            let mut single = ReadyQueue::new(&[crate::routing::Strategy::MostSpareCapacity]);
+            let mut whole = ReadyQueue::new(&[crate::routing::Strategy::LongestIdle, crate::routing::Strategy::BestSkillMatch]);
+            prop_assert!(matches!(ordered, ReadyQueue::Ordered(_)));
             prop_assert!(matches!(single, ReadyQueue::Single(_)) && matches!(whole, ReadyQueue::Multi(_)));
             for (op, agent, key) in ops {
                 match op {
                     0 | 1 => {
                         // Few distinct keys: ties go to the earlier roster position.
                         let key = AgentKey([key, 0, 0, 0], Reverse(agent));
+                        ordered.push(agent, key);
                         single.push(agent, key);
                         whole.push(agent, key);
                     }
-                    _ => prop_assert_eq!(single.pop(), whole.pop()),
+                    _ => {
+                        let popped = whole.pop();
+                        prop_assert_eq!(single.pop(), popped);
+                        prop_assert_eq!(ordered.pop(), popped);
+                    }
                 }
-                prop_assert_eq!(single.peek(), whole.peek());
-                prop_assert_eq!(single.is_empty(), whole.is_empty());
-                for a in 0..12 {
-                    prop_assert_eq!(single.contains(a), whole.contains(a));
-                    prop_assert_eq!(single.key_of(a), whole.key_of(a));
+                for queue in [&ordered, &single] {
+                    prop_assert_eq!(queue.peek(), whole.peek());
+                    prop_assert_eq!(queue.is_empty(), whole.is_empty());
+                    for a in 0..12 {
+                        prop_assert_eq!(queue.contains(a), whole.contains(a));
+                        prop_assert_eq!(queue.key_of(a), whole.key_of(a));
+                    }
                 }
             }
         }

@@ -16,6 +16,9 @@
 //! With unique keys (the engine's end with the ticket's arrival number or the
 //! agent's roster position) the order of pops depends on the keys alone.
 
+#[cfg(not(target_arch = "wasm32"))]
+use std::collections::VecDeque;
+
 /// Marks an id that is not in the queue (or a group not in the waiting list).
 const ABSENT: u32 = u32::MAX;
 
@@ -322,6 +325,127 @@ impl<K: Ord + Copy> DenseQueue<K> {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
+/// A keyed queue of ids under `i64` keys, kept in order in a ring buffer,
+/// best first (the greater key, then the smaller id), with at most one entry
+/// per id: the ready agents of a group under a strategy whose one key only
+/// falls, with each offer (longest idle, round robin).
+///
+/// Under such a key an agent filed again after an offer ranks below every
+/// agent queued before that offer, and one whose entry is stale (it was
+/// offered work elsewhere) is moved from the front, where it surfaces, to
+/// near the back. Both are O(1) at the ends of a ring buffer, where a heap
+/// sifts the entry through every level. Elsewhere an entry is found by binary
+/// search, O(log n), and put in by moving the entries between its place and
+/// the nearer end.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct OrderedQueue {
+    /// `(key, id, member number)`, best first.
+    entries: VecDeque<(i64, u32, u32)>,
+    /// `member[id]`: the id's member number, or `ABSENT` if it has none.
+    member: Vec<u32>,
+    /// `filed[member]`: the key the member is queued under, if it is.
+    filed: Vec<Option<i64>>,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+/// Whether ordered entry `a` belongs before `b`: the greater key, then the
+/// smaller id.
+fn before(a: &(i64, u32, u32), b: &(i64, u32, u32)) -> bool {
+    a.0 > b.0 || (a.0 == b.0 && a.1 < b.1)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl OrderedQueue {
+    /// How many ids are queued.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether nothing is queued.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn member_of(&self, id: u32) -> Option<u32> {
+        self.member.get(id as usize).copied().filter(|&m| m != ABSENT)
+    }
+
+    /// Whether `id` is queued.
+    pub(crate) fn contains(&self, id: u32) -> bool {
+        self.key_of(id).is_some()
+    }
+
+    /// The key `id` is queued under.
+    pub(crate) fn key_of(&self, id: u32) -> Option<i64> {
+        self.filed[self.member_of(id)? as usize]
+    }
+
+    /// Queues `id` under `key`, or moves it there if it is already queued.
+    pub(crate) fn push(&mut self, id: u32, key: i64) {
+        let m = match self.member_of(id) {
+            Some(m) => m,
+            None => {
+                let m = u32::try_from(self.filed.len()).unwrap_or(ABSENT);
+                if self.member.len() <= id as usize {
+                    self.member.resize(id as usize + 1, ABSENT);
+                }
+                self.member[id as usize] = m;
+                self.filed.push(None);
+                m
+            }
+        };
+        if let Some(old) = self.filed[m as usize] {
+            if old == key {
+                return;
+            }
+            self.take_out(&(old, id, m));
+        }
+        self.filed[m as usize] = Some(key);
+        let entry = (key, id, m);
+        match (self.entries.front(), self.entries.back()) {
+            (_, None) => self.entries.push_back(entry),
+            (_, Some(last)) if before(last, &entry) => self.entries.push_back(entry),
+            (Some(first), _) if before(&entry, first) => self.entries.push_front(entry),
+            _ => {
+                let at = self.place_for(&entry);
+                self.entries.insert(at, entry);
+            }
+        }
+    }
+
+    /// Removes `entry`, which is queued.
+    fn take_out(&mut self, entry: &(i64, u32, u32)) {
+        if self.entries.front() == Some(entry) {
+            self.entries.pop_front();
+        } else if self.entries.back() == Some(entry) {
+            self.entries.pop_back();
+        } else {
+            let at = self.place_for(entry);
+            debug_assert_eq!(self.entries.get(at), Some(entry), "a queued entry is where its key puts it");
+            self.entries.remove(at);
+        }
+    }
+
+    /// The number of entries that belong before `entry`.
+    fn place_for(&self, entry: &(i64, u32, u32)) -> usize {
+        self.entries.partition_point(|e| before(e, entry))
+    }
+
+    /// The id with the greatest key, left in place.
+    pub(crate) fn peek(&self) -> Option<(u32, i64)> {
+        self.entries.front().map(|&(key, id, _)| (id, key))
+    }
+
+    /// Takes out the id with the greatest key.
+    pub(crate) fn pop(&mut self) -> Option<(u32, i64)> {
+        let (key, id, m) = self.entries.pop_front()?;
+        self.filed[m as usize] = None;
+        Some((id, key))
+    }
+}
+
 // The heap itself: `heap` is a binary max-heap of `(key, id)`, and
 // `place[id]` is each entry's index in it (`place` covers every id in it).
 
@@ -545,6 +669,57 @@ mod tests {
                     prop_assert_eq!(queue.contains(id), model.contains_key(&id));
                 }
             }
+        }
+
+        /// The ordered queue against the same model, with room for a few
+        /// hundred entries: pushes of new ids and re-keyed ones at the
+        /// front, at the back and in between, and pops.
+        #[test]
+        #[cfg(not(target_arch = "wasm32"))]
+        fn ordered_queue_behaves_like_a_map_ordered_by_key(
+            ops in proptest::collection::vec(
+                prop_oneof![
+                    4 => (0u32..300, -60i64..60).prop_map(|(id, k)| Op::Push(id, i32::try_from(k).unwrap_or(0))),
+                    1 => Just(Op::Pop),
+                ],
+                0..1500,
+            ),
+        ) {
+            let mut queue = super::OrderedQueue::default();
+            let mut model: BTreeMap<u32, i64> = BTreeMap::new();
+            // The order of the model: the greater key, then the smaller id.
+            let best = |model: &BTreeMap<u32, i64>| {
+                model.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).map(|(&id, &k)| (id, k))
+            };
+            for op in ops {
+                match op {
+                    Op::Push(id, k) => {
+                        queue.push(id, i64::from(k));
+                        model.insert(id, i64::from(k));
+                    }
+                    Op::Pop => {
+                        let expected = best(&model);
+                        prop_assert_eq!(queue.pop(), expected);
+                        if let Some((id, _)) = expected {
+                            model.remove(&id);
+                        }
+                    }
+                }
+                prop_assert_eq!(queue.len(), model.len());
+                prop_assert_eq!(queue.peek(), best(&model));
+            }
+            for id in 0..300 {
+                prop_assert_eq!(queue.key_of(id), model.get(&id).copied());
+                prop_assert_eq!(queue.contains(id), model.contains_key(&id));
+            }
+            // Emptied, it gives every entry in the model's order.
+            let mut drained = Vec::new();
+            while let Some(entry) = queue.pop() {
+                drained.push(entry);
+            }
+            let mut expected: Vec<(u32, i64)> = model.into_iter().collect();
+            expected.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            prop_assert_eq!(drained, expected);
         }
 
         /// With repeated keys (a few values, no id in the key) a pop gives
