@@ -226,6 +226,21 @@ impl ReadyQueue {
         }
     }
 
+    /// Files the agent on top under `key` instead, as `push` would.
+    fn rekey_top(&mut self, key: AgentKey) {
+        #[cfg(not(target_arch = "wasm32"))]
+        if !matches!(self, ReadyQueue::Multi(_)) {
+            debug_assert_eq!(&key.0[1..], &[0; 3][..], "a one-key strategy's agent key");
+        }
+        match self {
+            #[cfg(not(target_arch = "wasm32"))]
+            ReadyQueue::Ordered(q) => q.rekey_front(key.0[0]),
+            #[cfg(not(target_arch = "wasm32"))]
+            ReadyQueue::Single(q) => q.rekey_top(key.0[0]),
+            ReadyQueue::Multi(q) => q.rekey_top(key),
+        }
+    }
+
     fn peek(&self) -> Option<(u32, AgentKey)> {
         match self {
             #[cfg(not(target_arch = "wasm32"))]
@@ -2699,7 +2714,7 @@ impl Engine {
             }
             let current = self.agent_key(a, g);
             if current != k {
-                self.groups[g as usize].ready.push(a, current);
+                self.groups[g as usize].ready.rekey_top(current);
                 continue;
             }
             if !self.skipped(t, a) {
@@ -4083,7 +4098,7 @@ mod tests {
         /// few values, so entries go in at both ends and in between.
         #[test]
         fn prop_single_key_ready_queues_act_as_the_whole_key_one(
-            ops in proptest::collection::vec((0u8..3, 0u32..12, -4i64..4), 1..200),
+            ops in proptest::collection::vec((0u8..4, 0u32..12, -4i64..4), 1..200),
         ) {
             let mut ordered = ReadyQueue::new(&[crate::routing::Strategy::LongestIdle]);
             let mut single = ReadyQueue::new(&[crate::routing::Strategy::MostSpareCapacity]);
@@ -4099,10 +4114,19 @@ mod tests {
                         single.push(agent, key);
                         whole.push(agent, key);
                     }
-                    _ => {
+                    2 => {
                         let popped = whole.pop();
                         prop_assert_eq!(single.pop(), popped);
                         prop_assert_eq!(ordered.pop(), popped);
+                    }
+                    _ => {
+                        // The agent on top is filed under another key.
+                        if let Some((top, _)) = whole.peek() {
+                            let key = AgentKey([key, 0, 0, 0], Reverse(top));
+                            for queue in [&mut ordered, &mut single, &mut whole] {
+                                queue.rekey_top(key);
+                            }
+                        }
                     }
                 }
                 for queue in [&ordered, &single] {

@@ -315,6 +315,14 @@ impl<K: Ord + Copy> DenseQueue<K> {
         self.heap.first().map(|&(key, id)| (id, key))
     }
 
+    /// Queues the id with the greatest key under `key` instead (as `push`
+    /// would, without looking the id up).
+    pub(crate) fn rekey_top(&mut self, key: K) {
+        if !self.heap.is_empty() {
+            rekey(&mut self.heap, &mut self.place, 0, key);
+        }
+    }
+
     /// Takes out the id with the greatest key.
     pub(crate) fn pop(&mut self) -> Option<(u32, K)> {
         if self.heap.is_empty() {
@@ -403,6 +411,11 @@ impl OrderedQueue {
             self.take_out(&(old, id, m));
         }
         self.filed[m as usize] = Some(key);
+        self.put(key, id, m);
+    }
+
+    /// Puts in the entry of member `m`, not queued, in its place.
+    fn put(&mut self, key: i64, id: u32, m: u32) {
         let entry = (key, id, m);
         match (self.entries.front(), self.entries.back()) {
             (_, None) => self.entries.push_back(entry),
@@ -436,6 +449,17 @@ impl OrderedQueue {
     /// The id with the greatest key, left in place.
     pub(crate) fn peek(&self) -> Option<(u32, i64)> {
         self.entries.front().map(|&(key, id, _)| (id, key))
+    }
+
+    /// Queues the id with the greatest key under `key` instead (as `push`
+    /// would, without looking the id up: the entry has its member number).
+    pub(crate) fn rekey_front(&mut self, key: i64) {
+        let Some(&(old, id, m)) = self.entries.front() else { return };
+        if old != key {
+            self.entries.pop_front();
+            self.filed[m as usize] = Some(key);
+            self.put(key, id, m);
+        }
     }
 
     /// Takes out the id with the greatest key.
@@ -634,10 +658,16 @@ mod tests {
     enum Op {
         Push(u32, i32),
         Pop,
+        /// The id on top is queued under this key instead.
+        RekeyTop(i32),
     }
 
     fn op() -> impl Strategy<Value = Op> {
-        prop_oneof![(0u32..40, -20i32..20).prop_map(|(id, k)| Op::Push(id, k)), Just(Op::Pop)]
+        prop_oneof![
+            4 => (0u32..40, -20i32..20).prop_map(|(id, k)| Op::Push(id, k)),
+            2 => Just(Op::Pop),
+            1 => (-20i32..20).prop_map(Op::RekeyTop),
+        ]
     }
 
     proptest! {
@@ -662,6 +692,12 @@ mod tests {
                             model.remove(&id);
                         }
                     }
+                    Op::RekeyTop(k) => {
+                        if let Some((id, _)) = queue.peek() {
+                            queue.rekey_top((k, id));
+                            model.insert(id, (k, id));
+                        }
+                    }
                 }
                 prop_assert_eq!(queue.len(), model.len());
                 for id in 0..40 {
@@ -681,6 +717,7 @@ mod tests {
                 prop_oneof![
                     4 => (0u32..300, -60i64..60).prop_map(|(id, k)| Op::Push(id, i32::try_from(k).unwrap_or(0))),
                     1 => Just(Op::Pop),
+                    1 => (-60i64..60).prop_map(|k| Op::RekeyTop(i32::try_from(k).unwrap_or(0))),
                 ],
                 0..1500,
             ),
@@ -702,6 +739,12 @@ mod tests {
                         prop_assert_eq!(queue.pop(), expected);
                         if let Some((id, _)) = expected {
                             model.remove(&id);
+                        }
+                    }
+                    Op::RekeyTop(k) => {
+                        queue.rekey_front(i64::from(k));
+                        if let Some((id, _)) = best(&model) {
+                            model.insert(id, i64::from(k));
                         }
                     }
                 }
@@ -748,6 +791,12 @@ mod tests {
                         }
                         None => prop_assert!(model.is_empty()),
                     },
+                    Op::RekeyTop(k) => {
+                        if let Some((id, _)) = queue.peek() {
+                            queue.rekey_top(k % 4);
+                            model.insert(id, k % 4);
+                        }
+                    }
                 }
                 prop_assert_eq!(queue.len(), model.len());
                 for id in 0..40 {
