@@ -54,10 +54,10 @@ struct Sink<'py> {
 }
 
 /// JSON lines in pieces of a few megabytes, copied once into the `bytes`
-/// returned. One growing buffer would copy everything written so far each
-/// time it outgrew itself, and hold up to twice the text meanwhile: with a
-/// million events, 200 MB or so of decisions, that took as long as the copy
-/// into `bytes`.
+/// returned (which pyo3 fills with zeros first). One growing buffer would
+/// copy everything written so far each time it outgrew itself, and hold up
+/// to twice the text meanwhile: with a million events, 200 MB or so of
+/// decisions, that took as long as the copy into `bytes`.
 #[derive(Default)]
 struct Pieces {
     full: Vec<Vec<u8>>,
@@ -72,6 +72,10 @@ impl Pieces {
     fn room(&mut self) -> &mut Vec<u8> {
         if self.last.len() >= Self::PIECE {
             self.full.push(std::mem::take(&mut self.last));
+        }
+        if self.last.capacity() == 0 {
+            // A piece and a little: the line that crosses its end fits.
+            self.last.reserve(Self::PIECE + (64 << 10));
         }
         &mut self.last
     }

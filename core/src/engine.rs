@@ -7,19 +7,22 @@
 //! keyed by the time-invariant [`crate::UrgencyKey`] plus arrival order (all
 //! groups' together are a [`GroupQueues`], with a copy of each group's top),
 //! and its *ready* agents (able to serve it and free right now), keyed by the
-//! routing strategy, in a `DenseQueue` that finds an agent through a table
-//! indexed by roster position rather than a hash. Every agent lists the
-//! groups it can serve.
+//! routing strategy, in a `ReadyQueue` that finds an agent through a table
+//! indexed by roster position rather than a hash (a heap, or under longest
+//! idle and round robin a queue kept in order). Every agent lists the groups
+//! it can serve.
 //! - A ticket arrives: O(log n) to queue it, then its group's best ready agent
 //!   is offered it.
 //! - An agent becomes free: compare the copies of the tops of the groups it
 //!   serves (or of the groups with waiting tickets, if fewer), offer the most
 //!   urgent: O(groups served + log n).
 //! - An agent becomes free again: O(log n) for each group whose ready queue
-//!   dropped it while it was busy. Ready queues keep busy agents, and keys
-//!   from before an agent's last offers (keys only fall with offers), until
-//!   they surface; then they are dropped or filed again. Only a strategy
-//!   whose key can rise (most spare capacity) files the agent in every group.
+//!   dropped it while it was busy (in a queue kept in order, a search from
+//!   the back, O(log d) for the d agents offered work since, plus moving
+//!   those d entries). Ready queues keep busy agents, and keys from before
+//!   an agent's last offers (keys only fall with offers), until they
+//!   surface; then they are dropped or filed again. Only a strategy whose key
+//!   can rise (most spare capacity) files the agent in every group.
 //!
 //! Timers (offer expiry, relaxation steps, automatic escalation, SLA warnings,
 //! shift changes, wrap-up) sit in one heap ordered by (instant, sequence) and

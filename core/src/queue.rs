@@ -6,15 +6,21 @@
 //!   urgent ticket among the groups it serves by comparing those copies: O(g)
 //!   for its g groups, then O(log n) to take the ticket; a ticket arriving
 //!   costs O(log n).
-//! - `DenseQueue`: a keyed max-heap over small dense ids, the ready agents
-//!   of a group (ids are roster positions).
+//! - `DenseQueue`: a keyed max-heap over small dense ids (roster positions),
+//!   the ready agents of a group under a strategy whose key may rise or has
+//!   several parts.
+//! - `OrderedQueue`: the ready agents of a group under longest idle or round
+//!   robin, whose one key only falls with each offer, kept in order in a ring
+//!   buffer: an agent filed again after an offer belongs near the back.
 //!
-//! Both are the same heap: entries `(key, id)`, and a table indexed by id
-//! that holds each id's place in its heap, so finding, re-keying and taking
-//! out an id cost no hashing: one array read, then the usual O(log n) sift.
-//! A ticket is in at most one group, so all groups share one such table.
-//! With unique keys (the engine's end with the ticket's arrival number or the
-//! agent's roster position) the order of pops depends on the keys alone.
+//! The first two are the same heap: entries `(key, id)`, and a table indexed
+//! by id that holds each id's place in its heap, so finding, re-keying and
+//! taking out an id cost no hashing: one array read, then the usual O(log n)
+//! sift. A ticket is in at most one group, so all groups share one such
+//! table. All three order equal keys by the smaller id, so the order of pops
+//! depends on the keys and ids alone (the engine's ticket keys end with the
+//! arrival number; a ready agent's id is its roster position, which breaks
+//! ties as the strategy's order requires).
 
 #[cfg(not(target_arch = "wasm32"))]
 use std::collections::VecDeque;
@@ -129,8 +135,9 @@ impl<K: Ord + Copy> GroupQueues<K> {
         insert(&mut self.heaps[g], &mut self.place, ticket, key);
         self.group_of[t] = group;
         match self.tops[g] {
-            // A new ticket changes the top only if it beats it.
-            Some((_, top)) if key <= top => {}
+            // A new ticket changes the top only if it beats it (in the heap's
+            // order: of equal keys, the smaller ticket number first).
+            Some((top_ticket, top)) if !above(&(key, ticket), &(top, top_ticket)) => {}
             Some(_) => self.tops[g] = Some((ticket, key)),
             None => self.sync(group),
         }
@@ -668,6 +675,54 @@ mod tests {
                 expected.sort_unstable();
                 expected.dedup();
                 prop_assert_eq!(waiting, expected);
+            }
+        }
+
+        /// With repeated keys (a few values, the ticket not in the key) the
+        /// heaps order equal keys by the smaller ticket, and the copies of
+        /// the tops follow: after every operation they are sound, each
+        /// group's top and pop is its greatest key's smallest ticket, and an
+        /// agent's choice has the greatest key among its groups.
+        #[test]
+        fn group_queues_with_repeated_keys_keep_their_tops(ops in proptest::collection::vec(group_op(), 0..300)) {
+            let mut queues = GroupQueues::new();
+            for _ in 0..6 {
+                queues.add_group();
+            }
+            let mut model: BTreeMap<u32, (u32, i32)> = BTreeMap::new();
+            let best_in = |model: &BTreeMap<u32, (u32, i32)>, group: u32| {
+                model.iter().filter(|(_, (g, _))| *g == group).max_by(|a, b| (a.1).1.cmp(&(b.1).1).then(b.0.cmp(a.0))).map(|(&t, &(_, k))| (t, k))
+            };
+            for op in ops {
+                match op {
+                    GroupOp::Push { group, ticket, points } => {
+                        queues.push(group, ticket, points % 3);
+                        model.insert(ticket, (group, points % 3));
+                    }
+                    GroupOp::Remove(group, ticket) => {
+                        let expected = model.get(&ticket).filter(|(g, _)| *g == group).map(|&(_, k)| k);
+                        prop_assert_eq!(queues.remove(group, ticket), expected);
+                        if expected.is_some() {
+                            model.remove(&ticket);
+                        }
+                    }
+                    GroupOp::Pop(group) => {
+                        let expected = best_in(&model, group);
+                        prop_assert_eq!(queues.pop(group), expected);
+                        if let Some((t, _)) = expected {
+                            model.remove(&t);
+                        }
+                    }
+                    GroupOp::Take(mask) => {
+                        let serves: Vec<u32> = (0..6).filter(|g| mask & (1 << g) != 0).collect();
+                        let greatest = serves.iter().filter_map(|&g| best_in(&model, g)).map(|(_, k)| k).max();
+                        prop_assert_eq!(queues.most_urgent_among(&serves, |_| true).map(|(_, _, k)| k), greatest);
+                    }
+                }
+                prop_assert_eq!(queues.check(), Vec::<String>::new());
+                for g in 0..6 {
+                    prop_assert_eq!(queues.top(g), best_in(&model, g));
+                }
             }
         }
     }
