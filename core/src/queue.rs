@@ -347,12 +347,12 @@ impl<K: Ord + Copy> DenseQueue<K> {
 /// falls, with each offer (longest idle, round robin).
 ///
 /// Under such a key an agent filed again after an offer ranks below every
-/// agent queued before that offer, and one whose entry is stale (it was
-/// offered work elsewhere) is moved from the front, where it surfaces, to
-/// near the back. Both are O(1) at the ends of a ring buffer, where a heap
-/// sifts the entry through every level. Elsewhere an entry is found by binary
-/// search, O(log n), and put in by moving the entries between its place and
-/// the nearer end.
+/// agent queued before that offer: it goes at the back in O(1), where a heap
+/// sifts the entry through every level. An entry that is stale (its agent
+/// was offered work elsewhere) surfaces at the front and goes near the back,
+/// behind the d agents offered work since: its place is searched from the
+/// back, O(log d), and those d entries move. In general an entry is put in
+/// by moving the entries between its place and the nearer end.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct OrderedQueue {
     /// `(key, id, member number)`, best first.
