@@ -134,6 +134,50 @@ impl Desk {
     fn agent(&self, a: usize) -> String {
         self.agent_ids[a].clone()
     }
+
+    /// One cycle with agents free: a ticket arrives (applied by `decide`)
+    /// and is offered to a free agent, who accepts and finishes at once, so
+    /// the desk stays free; the ticket is closed. Returns the agent.
+    fn assign_cycle(&mut self, decide: impl FnOnce(&mut Desk, EventKind)) -> usize {
+        let arrival = self.arrival();
+        decide(self, arrival);
+        let offered = self.accept_offers_to();
+        assert_eq!(offered.len(), 1, "a free agent takes every ticket");
+        let a = offered[0];
+        let t = self.holding[a].take().expect("held");
+        self.apply(EventKind::AgentFinished { agent: self.agent(a), ticket: t.clone() });
+        self.apply(EventKind::TicketClosed { ticket: t });
+        a
+    }
+
+    /// One cycle with tickets waiting: a new ticket arrives (queued); the
+    /// next agent after `cursor` (round the roster) holding a ticket
+    /// finishes it (applied by `decide`) and is offered the most urgent
+    /// ticket among its groups, which it accepts; the finished ticket is
+    /// closed. Returns how many offers were accepted.
+    fn free_cycle(&mut self, cursor: &mut usize, decide: impl FnOnce(&mut Desk, EventKind)) -> usize {
+        self.submit();
+        let n = self.holding.len();
+        let (a, t) = loop {
+            *cursor = (*cursor + 1) % n;
+            if let Some(t) = self.holding[*cursor].take() {
+                break (*cursor, t);
+            }
+        };
+        decide(self, EventKind::AgentFinished { agent: self.agent(a), ticket: t.clone() });
+        let offered = self.accept_offers();
+        assert_eq!(offered, 1, "the freed agent gets the most urgent ticket it can take");
+        // A host closes done tickets; the engine then reuses their memory.
+        self.apply(EventKind::TicketClosed { ticket: t });
+        offered
+    }
+}
+
+/// Applies `event` to `desk`, adding the time it took to `timed`.
+fn timed_apply(timed: &mut std::time::Duration, desk: &mut Desk, event: EventKind) {
+    let start = std::time::Instant::now();
+    desk.apply(event);
+    *timed += start.elapsed();
 }
 
 /// `t` and the decimal digits of `n`, without the formatting machinery.
@@ -188,23 +232,7 @@ pub fn define(c: &mut Criterion) {
     assert!(stats.routing_groups >= 190, "{stats:?}");
     let mut cursor = 0usize;
     group.bench_function("agent_free/10k_agents/200_groups/100k_waiting", |b| {
-        b.iter(|| {
-            busy.submit();
-            // The next agent (round the roster) holding a ticket finishes it.
-            let n = busy.holding.len();
-            let (a, t) = loop {
-                cursor = (cursor + 1) % n;
-                if let Some(t) = busy.holding[cursor].take() {
-                    break (cursor, t);
-                }
-            };
-            busy.apply(EventKind::AgentFinished { agent: busy.agent(a), ticket: t.clone() });
-            let offered = busy.accept_offers();
-            assert_eq!(offered, 1, "the freed agent gets the most urgent ticket it can take");
-            // A host closes done tickets; the engine then reuses their memory.
-            busy.apply(EventKind::TicketClosed { ticket: t });
-            black_box(offered)
-        });
+        b.iter(|| black_box(busy.free_cycle(&mut cursor, Desk::apply)));
     });
 
     let mut free = desk(10_000, 0);
@@ -223,38 +251,19 @@ pub fn define(c: &mut Criterion) {
     let stats = free.engine.stats();
     assert_eq!((stats.waiting, stats.offered), (0, 0), "{stats:?}");
     group.bench_function("submit_assign/10k_agents/200_groups", |b| {
-        b.iter(|| {
-            free.submit();
-            let offered = free.accept_offers_to();
-            assert_eq!(offered.len(), 1, "a free agent takes every ticket");
-            // The agent finishes at once, so the desk stays free.
-            let a = offered[0];
-            let t = free.holding[a].take().expect("held");
-            free.apply(EventKind::AgentFinished { agent: free.agent(a), ticket: t.clone() });
-            free.apply(EventKind::TicketClosed { ticket: t });
-            black_box(a)
-        });
+        b.iter(|| black_box(free.assign_cycle(Desk::apply)));
     });
 
     // The same cycles, timing only the event that makes the routing
-    // decision: the ticket's arrival here, the agent's finishing below.
-    // The host's other events (accepting, closing, the next arrival) run
-    // between the timed spans. Each span adds the clock's own cost, 16-19 ns
-    // here for an empty span.
+    // decision: the ticket's arrival with agents free, the agent's finishing
+    // with tickets waiting. The host's other events (accepting, closing, the
+    // next arrival) run between the timed spans. Each span adds the clock's
+    // own cost, 16-19 ns here for an empty span.
     group.bench_function("submit_assign/10k_agents/200_groups/deciding_event_only", |b| {
         b.iter_custom(|iterations| {
             let mut timed = std::time::Duration::ZERO;
             for _ in 0..iterations {
-                let arrival = free.arrival();
-                let start = std::time::Instant::now();
-                free.apply(arrival);
-                timed += start.elapsed();
-                let offered = free.accept_offers_to();
-                assert_eq!(offered.len(), 1, "a free agent takes every ticket");
-                let a = offered[0];
-                let t = free.holding[a].take().expect("held");
-                free.apply(EventKind::AgentFinished { agent: free.agent(a), ticket: t.clone() });
-                free.apply(EventKind::TicketClosed { ticket: t });
+                free.assign_cycle(|desk, arrival| timed_apply(&mut timed, desk, arrival));
             }
             timed
         });
@@ -263,21 +272,7 @@ pub fn define(c: &mut Criterion) {
         b.iter_custom(|iterations| {
             let mut timed = std::time::Duration::ZERO;
             for _ in 0..iterations {
-                busy.submit();
-                let n = busy.holding.len();
-                let (a, t) = loop {
-                    cursor = (cursor + 1) % n;
-                    if let Some(t) = busy.holding[cursor].take() {
-                        break (cursor, t);
-                    }
-                };
-                let finished = EventKind::AgentFinished { agent: busy.agent(a), ticket: t.clone() };
-                let start = std::time::Instant::now();
-                busy.apply(finished);
-                timed += start.elapsed();
-                let offered = busy.accept_offers();
-                assert_eq!(offered, 1, "the freed agent gets the most urgent ticket it can take");
-                busy.apply(EventKind::TicketClosed { ticket: t });
+                busy.free_cycle(&mut cursor, |desk, finished| timed_apply(&mut timed, desk, finished));
             }
             timed
         });

@@ -67,15 +67,19 @@ struct Pieces {
 impl Pieces {
     /// Bytes in a piece, at least.
     const PIECE: usize = 4 << 20;
+    /// Room left for a decision's line before a new piece is started: lines
+    /// are a few hundred bytes (longer ones, full explanations, make the
+    /// piece grow).
+    const LINE: usize = 16 << 10;
 
-    /// The piece to write to next.
-    fn room(&mut self) -> &mut Vec<u8> {
-        if self.last.len() >= Self::PIECE {
+    /// The piece to write `n` more bytes to: the last one while they fit
+    /// in it, or a new one (of a whole piece, or `n` if more).
+    fn room(&mut self, n: usize) -> &mut Vec<u8> {
+        if !self.last.is_empty() && self.last.len() + n > self.last.capacity() {
             self.full.push(std::mem::take(&mut self.last));
         }
         if self.last.capacity() == 0 {
-            // A piece and a little: the line that crosses its end fits.
-            self.last.reserve(Self::PIECE + (64 << 10));
+            self.last.reserve(n.max(Self::PIECE));
         }
         &mut self.last
     }
@@ -102,13 +106,7 @@ impl Pieces {
 
 impl std::io::Write for Pieces {
     fn write(&mut self, text: &[u8]) -> std::io::Result<usize> {
-        if self.last.len() + text.len() > self.last.capacity() && !self.last.is_empty() {
-            self.full.push(std::mem::take(&mut self.last));
-        }
-        if self.last.is_empty() {
-            self.last.reserve(text.len().max(Self::PIECE));
-        }
-        self.last.extend_from_slice(text);
+        self.room(text.len()).extend_from_slice(text);
         Ok(text.len())
     }
 
@@ -123,7 +121,7 @@ impl<'py> Sink<'py> {
             return decisions_to_py(py, decisions, &self.list);
         }
         for d in decisions {
-            d.write_json_line(self.bytes.room())
+            d.write_json_line(self.bytes.room(Pieces::LINE))
                 .map_err(|e| errors::one(py, Domain::Event, "", &e.to_string(), "internal"))?;
         }
         Ok(())

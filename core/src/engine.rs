@@ -145,8 +145,9 @@ struct Group {
 /// thousands of agents is most of their cost. When that key only falls, with
 /// each offer (longest idle, round robin), the agents are kept in order
 /// instead of in a heap: an agent offered work is filed again at the back,
-/// and its stale entries in its other groups move there from the front, each
-/// in O(1) where a heap sifts through every level. The WebAssembly build, for
+/// in O(1) where a heap sifts through every level, and its stale entries in
+/// its other groups move from the front to behind the agents offered work
+/// since (see `OrderedQueue`). The WebAssembly build, for
 /// the small desks a browser previews and under a size budget, keeps whole
 /// keys in a heap only (the orders are the same: a property test below holds
 /// them equal).
@@ -180,7 +181,14 @@ impl ReadyQueue {
     // A single key is an `AgentKey` whose other three parts are zero.
     #[cfg(not(target_arch = "wasm32"))]
     fn single(a: u32, key: AgentKey) -> i64 {
-        debug_assert_eq!((&key.0[1..], key.1), (&[0; 3][..], Reverse(a)), "a one-key strategy's agent key");
+        debug_assert_eq!(key.1, Reverse(a), "an agent key names its agent");
+        Self::one_key(key)
+    }
+
+    /// The one key of a one-key strategy's agent key.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn one_key(key: AgentKey) -> i64 {
+        debug_assert_eq!(&key.0[1..], &[0; 3][..], "a one-key strategy's agent key");
         key.0[0]
     }
 
@@ -231,15 +239,11 @@ impl ReadyQueue {
 
     /// Files the agent on top under `key` instead, as `push` would.
     fn rekey_top(&mut self, key: AgentKey) {
-        #[cfg(not(target_arch = "wasm32"))]
-        if !matches!(self, ReadyQueue::Multi(_)) {
-            debug_assert_eq!(&key.0[1..], &[0; 3][..], "a one-key strategy's agent key");
-        }
         match self {
             #[cfg(not(target_arch = "wasm32"))]
-            ReadyQueue::Ordered(q) => q.rekey_front(key.0[0]),
+            ReadyQueue::Ordered(q) => q.rekey_front(Self::one_key(key)),
             #[cfg(not(target_arch = "wasm32"))]
-            ReadyQueue::Single(q) => q.rekey_top(key.0[0]),
+            ReadyQueue::Single(q) => q.rekey_top(Self::one_key(key)),
             ReadyQueue::Multi(q) => q.rekey_top(key),
         }
     }
