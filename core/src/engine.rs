@@ -48,7 +48,7 @@ use crate::calendar::Calendar;
 use crate::compact_sort;
 use crate::error::{Error, ErrorKind, Problem, unknown_name};
 use crate::event::{Decision, Event, EventKind, OfferExplanation, PassedOver, Presence, SkillMatch, TicketChanges};
-use crate::hash::{FastMap, IdKey, IdMap};
+use crate::hash::{FastMap, IdHash, IdKey, IdMap};
 use crate::policy::{CompiledPolicy, only_fields, required_field};
 use crate::prefetch::prefetch;
 #[cfg(not(target_arch = "wasm32"))]
@@ -451,6 +451,11 @@ struct TicketSlot {
 
 /// `TicketSlot::told` of a snapshot written before it was kept.
 const TOLD_UNKNOWN: u16 = u16::MAX;
+
+/// The error for a ticket id that names no open ticket.
+fn unknown_ticket(id: &str) -> Error {
+    Error::new(ErrorKind::UnknownName, "ticket", format!("unknown ticket \"{id}\""))
+}
 
 fn told_unknown() -> [u16; 3] {
     [TOLD_UNKNOWN; 3]
@@ -948,17 +953,15 @@ impl Engine {
             match engine.compile_agent(spec) {
                 Ok(slot) => {
                     let index = u32::try_from(engine.agents.len()).unwrap_or(u32::MAX);
-                    match engine.agent_ids.entry(IdKey::new(&spec.id)) {
-                        std::collections::hash_map::Entry::Occupied(_) => {
-                            problems.push(Problem::new(
-                                ErrorKind::Duplicate,
-                                format!("agents[{i}].id"),
-                                format!("agent \"{}\" appears twice", spec.id),
-                            ));
-                            continue;
-                        }
-                        std::collections::hash_map::Entry::Vacant(place) => place.insert(index),
-                    };
+                    if engine.agent_ids.contains_key(spec.id.as_bytes()) {
+                        problems.push(Problem::new(
+                            ErrorKind::Duplicate,
+                            format!("agents[{i}].id"),
+                            format!("agent \"{}\" appears twice", spec.id),
+                        ));
+                        continue;
+                    }
+                    engine.agent_ids.insert(IdKey::new(&spec.id), index);
                     engine.agent_id_text.push_str(&spec.id);
                     engine.agent_id_ends.push(engine.agent_id_text.len());
                     engine.agents.push(slot);
@@ -1266,10 +1269,7 @@ impl Engine {
     /// there is no table of ids, and no id is found: callers that look
     /// tickets up by id (`triage`, `class_and_due`) are for other hosts.
     fn ticket_index(&self, id: &str) -> Result<u32, Error> {
-        self.ticket_ids
-            .get(id.as_bytes())
-            .copied()
-            .ok_or_else(|| Error::new(ErrorKind::UnknownName, "ticket", format!("unknown ticket \"{id}\"")))
+        self.ticket_ids.get(id.as_bytes()).ok_or_else(|| unknown_ticket(id))
     }
 
     /// Agent `a`'s id.
@@ -1280,9 +1280,12 @@ impl Engine {
     }
 
     fn agent_index(&self, id: &str) -> Result<u32, Error> {
-        self.agent_place(id).ok_or_else(|| {
-            crate::error::unknown_name("agent", "agent", id, self.roster.iter().map(|a| a.id.as_str())).into()
-        })
+        self.agent_place(id).ok_or_else(|| self.unknown_agent(id))
+    }
+
+    /// The error for an agent id not on the roster.
+    fn unknown_agent(&self, id: &str) -> Error {
+        crate::error::unknown_name("agent", "agent", id, self.roster.iter().map(|a| a.id.as_str())).into()
     }
 
     /// From now on, keeps the ticket slot and agent place of each offer
@@ -1390,7 +1393,7 @@ impl Engine {
                     if self.tickets_by_handle {
                         id.is_empty() || self.tickets[h.slot as usize].ticket.id == id
                     } else {
-                        self.ticket_ids.get(id.as_bytes()) == Some(&h.slot)
+                        self.ticket_ids.get(id.as_bytes()) == Some(h.slot)
                     },
                     "ticket {id} is in another slot"
                 );
@@ -1411,7 +1414,13 @@ impl Engine {
     /// (`tests::prefetches_cover_every_line` checks this against the
     /// compiler's layout).
     pub(crate) fn prefetch_ticket_slot(&self, h: TicketHandle) {
-        let Some(slot) = self.tickets.get(h.slot as usize) else { return };
+        self.prefetch_slot(h.slot);
+    }
+
+    /// Starts loading the slot of ticket `t`, all of it (see
+    /// [`Engine::prefetch_ticket_slot`]).
+    fn prefetch_slot(&self, t: u32) {
+        let Some(slot) = self.tickets.get(t as usize) else { return };
         prefetch(&slot.key);
         prefetch(&slot.skip);
         prefetch(&slot.tier_since);
@@ -1444,7 +1453,7 @@ impl Engine {
 
     /// The place of the agent with this id, if there is one.
     pub(crate) fn agent_place(&self, id: &str) -> Option<u32> {
-        self.agent_ids.get(id.as_bytes()).copied()
+        self.agent_ids.get(id.as_bytes())
     }
 
     /// The place of the agent an event names: from `known` if it is the
@@ -1455,6 +1464,31 @@ impl Engine {
             Some(a) => Ok(a),
             None => self.agent_index(id),
         }
+    }
+
+    /// The agent place and ticket slot an event names (finishing, accepting
+    /// or rejecting): what [`Engine::agent_named`] and
+    /// [`Engine::ticket_named`] give (an unknown agent reported first), with
+    /// the lookups by id overlapped. On a large desk each lookup waits on
+    /// memory, as does the ticket's slot, read next: both ids are hashed and
+    /// their places start loading before either is looked at, and the
+    /// ticket's and the agent's slots start loading as soon as they are
+    /// known. (Hints only: the answer is the same without them.)
+    fn agent_and_ticket_named(&self, known: Known, agent: &str, ticket: &str) -> Result<(u32, u32), Error> {
+        if known.agent.is_some() || known.ticket.is_some() || self.tickets_by_handle {
+            return Ok((self.agent_named(known, agent)?, self.ticket_named(known, ticket)?));
+        }
+        let ticket_hash = IdHash::of(ticket.as_bytes());
+        self.ticket_ids.prefetch(ticket_hash);
+        let agent_hash = IdHash::of(agent.as_bytes());
+        self.agent_ids.prefetch(agent_hash);
+        let t = self.ticket_ids.get_hashed(ticket.as_bytes(), ticket_hash);
+        if let Some(t) = t {
+            self.prefetch_slot(t);
+        }
+        let a = self.agent_ids.get_hashed(agent.as_bytes(), agent_hash).ok_or_else(|| self.unknown_agent(agent))?;
+        self.prefetch_agent(a);
+        Ok((a, t.ok_or_else(|| unknown_ticket(ticket))?))
     }
 
     /// A new ticket: triaged, given a slot (a closed ticket's, if any), and
@@ -1472,7 +1506,7 @@ impl Engine {
         let late = ticket.created_at < at;
         let tier = tier.and_then(|t| self.rules.tiers.iter().position(|x| x == t)).unwrap_or(0);
         self.ticket_seq += 1;
-        let preferred = preferred_agent.and_then(|a| self.agent_ids.get(a.as_bytes()).copied());
+        let preferred = preferred_agent.and_then(|a| self.agent_ids.get(a.as_bytes()));
         let tier = u8::try_from(tier).unwrap_or(0);
         let id = (!self.tickets_by_handle).then(|| IdKey::new(&ticket.id));
         let index = match self.free_slots.pop() {
@@ -1591,9 +1625,8 @@ impl Engine {
                 }
             }
             EventKind::AgentFinished { agent, ticket } => {
-                let a = self.agent_named(known, agent)?;
+                let (a, t) = self.agent_and_ticket_named(known, agent, ticket)?;
                 named.agent = Some(a);
-                let t = self.ticket_named(known, ticket)?;
                 named.ticket = Some(t);
                 let holds = match self.tickets[t as usize].status {
                     Status::Assigned { agent } => agent == a,
@@ -1610,9 +1643,8 @@ impl Engine {
                 }
             }
             EventKind::OfferAccepted { agent, ticket } | EventKind::OfferRejected { agent, ticket } => {
-                let a = self.agent_named(known, agent)?;
+                let (a, t) = self.agent_and_ticket_named(known, agent, ticket)?;
                 named.agent = Some(a);
-                let t = self.ticket_named(known, ticket)?;
                 named.ticket = Some(t);
                 let on_offer = matches!(self.tickets[t as usize].status, Status::Offered { agent, .. } if agent == a);
                 // A rejection that crosses the offer's expiry (or a repeated
@@ -1918,7 +1950,7 @@ impl Engine {
     /// and SLA due instants in milliseconds (first response, next reply,
     /// resolution), as the engine last assessed them.
     pub(crate) fn class_and_due(&self, ticket: &str) -> Option<(usize, [Option<i64>; 3])> {
-        let slot = &self.tickets[*self.ticket_ids.get(ticket.as_bytes())? as usize];
+        let slot = &self.tickets[self.ticket_ids.get(ticket.as_bytes())? as usize];
         Some((usize::from(slot.class), slot.due.map(Packed::get)))
     }
 
@@ -3520,7 +3552,7 @@ impl Engine {
     /// wrap-up), by channel name.
     #[must_use]
     pub fn agent_load(&self, agent: &str) -> Option<BTreeMap<&'static str, (u8, u8)>> {
-        let a = *self.agent_ids.get(agent.as_bytes())?;
+        let a = self.agent_ids.get(agent.as_bytes())?;
         let slot = &self.agents[a as usize];
         Some(Channel::ALL.iter().map(|c| (c.name(), (slot.load[c.index()], slot.capacity[c.index()]))).collect())
     }
@@ -3695,7 +3727,7 @@ impl Engine {
         let mut open = 0;
         for (t, slot) in self.tickets.iter().enumerate().filter(|(_, slot)| !slot.ticket.id.is_empty()) {
             open += 1;
-            if self.ticket_ids.get(slot.ticket.id.as_bytes()).map(|&i| i as usize) != Some(t) {
+            if self.ticket_ids.get(slot.ticket.id.as_bytes()).map(|i| i as usize) != Some(t) {
                 problems.push(format!("ticket {} is not found under its id", slot.ticket.id));
             }
         }
@@ -4246,7 +4278,7 @@ mod tests {
             EventKind::TicketCreated { ticket: plain_ticket(1, at, "chat"), tier: None, preferred_agent: None };
         apply(&mut e, created, Known::default()).unwrap();
         let handle = e.take_created().expect("the new ticket's handle");
-        assert!(e.ticket_ids.is_empty(), "no table of ids");
+        assert_eq!(e.ticket_ids.len(), 0, "no table of ids");
         assert_eq!(e.spare_ticket(), None, "no ticket has closed yet");
         apply(&mut e, EventKind::AgentReplied { ticket: String::new() }, known(handle)).unwrap();
         apply(&mut e, EventKind::TicketClosed { ticket: String::new() }, known(handle)).unwrap();

@@ -99,24 +99,172 @@ impl IdKey {
     }
 }
 
-impl std::borrow::Borrow<[u8]> for IdKey {
-    fn borrow(&self) -> &[u8] {
-        self.as_bytes()
+/// The hash of an id, worked out once: to prefetch its place in an
+/// [`IdMap`] and then look it up there, or in two maps at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct IdHash(u32);
+
+impl IdHash {
+    /// The hash of `id`'s bytes ([`FastHasher`], the same on every platform).
+    pub(crate) fn of(id: &[u8]) -> IdHash {
+        let mut hasher = FastHasher::default();
+        hasher.write(id);
+        IdHash(hasher.finish() as u32)
     }
 }
 
-impl std::hash::Hash for IdKey {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        // As the borrowed form hashes, so lookups by bytes find it.
-        self.as_bytes().hash(state);
-    }
+/// Ids to slot numbers: an open-addressing table with linear probing, kept
+/// at most half full.
+///
+/// Built for the engine's large tables (a ticket id per open ticket, a
+/// hundred thousand and more on a large desk), where a lookup is a cache
+/// miss: an entry holds the id (inline up to 22 bytes, see [`IdKey`]), its
+/// value and its hash, so a lookup usually reads one cache line (a
+/// `HashMap` reads its control bytes, then the entry). And since a caller
+/// can work out an id's hash and start loading its place
+/// ([`IdMap::prefetch`]) before it needs the answer, the engine overlaps the
+/// lookups of an event's ticket and agent. Lookups only: nothing iterates
+/// the table, so no decision depends on its order.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct IdMap {
+    /// A power of two of places (or none), at most half of them taken.
+    places: Vec<Option<Entry>>,
+    len: usize,
 }
 
-/// Ids to slot numbers.
-pub(crate) type IdMap = FastMap<IdKey, u32>;
+#[derive(Clone, Debug)]
+struct Entry {
+    key: IdKey,
+    value: u32,
+    hash: IdHash,
+}
+
+/// The fewest places a table that holds anything has.
+const MIN_PLACES: usize = 16;
+
+impl IdMap {
+    /// How many ids the table holds.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Empties the table (keeping its memory).
+    pub(crate) fn clear(&mut self) {
+        self.places.iter_mut().for_each(|place| *place = None);
+        self.len = 0;
+    }
+
+    /// Makes room for `more` ids without growing again.
+    pub(crate) fn reserve(&mut self, more: usize) {
+        let wanted = (self.len + more).saturating_mul(2).max(MIN_PLACES).next_power_of_two();
+        if wanted > self.places.len() {
+            self.grow_to(wanted);
+        }
+    }
+
+    /// The place an id of this hash is looked for first.
+    fn home(&self, hash: IdHash) -> usize {
+        hash.0 as usize & (self.places.len() - 1)
+    }
+
+    /// Starts loading the place where an id of this hash is looked for
+    /// first. A hint only (see [`crate::prefetch`]).
+    pub(crate) fn prefetch(&self, hash: IdHash) {
+        if crate::prefetch::AVAILABLE && !self.places.is_empty() {
+            crate::prefetch::prefetch(&self.places[self.home(hash)]);
+        }
+    }
+
+    /// The place holding `id` (of hash `hash`), or the empty place that
+    /// ends its probe.
+    fn find(&self, id: &[u8], hash: IdHash) -> Result<usize, usize> {
+        let mask = self.places.len() - 1;
+        let mut i = self.home(hash);
+        loop {
+            match &self.places[i] {
+                None => return Err(i),
+                Some(entry) if entry.hash == hash && entry.key.as_bytes() == id => return Ok(i),
+                Some(_) => i = (i + 1) & mask,
+            }
+        }
+    }
+
+    /// The value of `id`.
+    pub(crate) fn get(&self, id: &[u8]) -> Option<u32> {
+        self.get_hashed(id, IdHash::of(id))
+    }
+
+    /// The value of `id`, whose hash is `hash` ([`IdHash::of`]).
+    pub(crate) fn get_hashed(&self, id: &[u8], hash: IdHash) -> Option<u32> {
+        if self.len == 0 {
+            return None;
+        }
+        let i = self.find(id, hash).ok()?;
+        self.places[i].as_ref().map(|entry| entry.value)
+    }
+
+    /// Whether the table holds `id`.
+    pub(crate) fn contains_key(&self, id: &[u8]) -> bool {
+        self.get(id).is_some()
+    }
+
+    /// Sets `key`'s value; returns the value it replaces, if any.
+    pub(crate) fn insert(&mut self, key: IdKey, value: u32) -> Option<u32> {
+        if (self.len + 1) * 2 > self.places.len() {
+            self.grow_to((self.places.len() * 2).max(MIN_PLACES));
+        }
+        let hash = IdHash::of(key.as_bytes());
+        match self.find(key.as_bytes(), hash) {
+            Ok(i) => self.places[i].as_mut().map(|entry| std::mem::replace(&mut entry.value, value)),
+            Err(i) => {
+                self.places[i] = Some(Entry { key, value, hash });
+                self.len += 1;
+                None
+            }
+        }
+    }
+
+    /// Takes `id` out of the table; returns its value, if it was there.
+    pub(crate) fn remove(&mut self, id: &[u8]) -> Option<u32> {
+        if self.len == 0 {
+            return None;
+        }
+        let mut hole = self.find(id, IdHash::of(id)).ok()?;
+        let removed = self.places[hole].take().map(|entry| entry.value);
+        self.len -= 1;
+        // Backward shift: each entry after the hole, up to the next empty
+        // place, moves into the hole if the hole lies on its probe (between
+        // its home and its place), so every probe still reaches its entry
+        // before an empty place.
+        let mask = self.places.len() - 1;
+        let mut i = (hole + 1) & mask;
+        while let Some(entry) = &self.places[i] {
+            let probed = i.wrapping_sub(self.home(entry.hash)) & mask;
+            if probed >= (i.wrapping_sub(hole) & mask) {
+                self.places[hole] = self.places[i].take();
+                hole = i;
+            }
+            i = (i + 1) & mask;
+        }
+        removed
+    }
+
+    /// Moves every entry into a table of `places` places.
+    fn grow_to(&mut self, places: usize) {
+        let old = std::mem::replace(&mut self.places, vec![None; places]);
+        for entry in old.into_iter().flatten() {
+            let hash = entry.hash;
+            if let Err(i) = self.find(entry.key.as_bytes(), hash) {
+                self.places[i] = Some(entry);
+            }
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     #[test]
@@ -131,7 +279,7 @@ mod tests {
         assert!(matches!(IdKey::new(&long), IdKey::Heap(..)));
         assert_eq!(std::mem::size_of::<IdKey>(), 24);
         for (i, id) in ids.iter().enumerate() {
-            assert_eq!(map.get(id.as_bytes()), Some(&(i as u32)), "{id}");
+            assert_eq!(map.get(id.as_bytes()), Some(i as u32), "{id}");
         }
         // A prefix or an extension of a stored id is a different id.
         assert_eq!(map.get(&b"t"[..]), None);
@@ -139,5 +287,59 @@ mod tests {
         assert_eq!(map.get(&long.as_bytes()[..INLINE_ID]), None);
         assert_eq!(map.remove(&b"t1"[..]), Some(1));
         assert_eq!(map.get(&b"t1"[..]), None);
+        assert_eq!(std::mem::size_of::<Option<Entry>>(), 32, "two entries to a cache line");
+    }
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        Insert(u16, u32),
+        Remove(u16),
+        Reserve(u16),
+        Clear,
+    }
+
+    /// Ids short and long (kept inline and on the heap), from a small set so
+    /// that operations meet the same ids again.
+    fn id(n: u16) -> String {
+        if n.is_multiple_of(7) { format!("long-ticket-id-of-more-than-22-bytes-{n}") } else { format!("t{n}") }
+    }
+
+    proptest! {
+        /// The table acts as a map: after every insert, removal (the
+        /// backward shift of the entries after it, round the end of the
+        /// table too), reservation and clearing, each id of the set is found
+        /// with its value or not at all, as in a `BTreeMap` given the same
+        /// operations.
+        #[test]
+        fn id_map_behaves_like_a_map(ops in proptest::collection::vec(
+            prop_oneof![
+                6 => (0..60u16, proptest::num::u32::ANY).prop_map(|(k, v)| Op::Insert(k, v)),
+                5 => (0..60u16).prop_map(Op::Remove),
+                1 => (0..40u16).prop_map(Op::Reserve),
+                1 => Just(Op::Clear),
+            ],
+            0..400,
+        )) {
+            let mut map = IdMap::default();
+            let mut model = std::collections::BTreeMap::new();
+            for op in ops {
+                match op {
+                    Op::Insert(k, v) => prop_assert_eq!(map.insert(IdKey::new(&id(k)), v), model.insert(k, v)),
+                    Op::Remove(k) => prop_assert_eq!(map.remove(id(k).as_bytes()), model.remove(&k)),
+                    Op::Reserve(n) => map.reserve(usize::from(n)),
+                    Op::Clear => {
+                        map.clear();
+                        model.clear();
+                    }
+                }
+                prop_assert_eq!(map.len(), model.len());
+                prop_assert!(map.places.is_empty() || map.len() * 2 <= map.places.len());
+                for k in 0..60 {
+                    let id = id(k);
+                    prop_assert_eq!(map.get(id.as_bytes()), model.get(&k).copied(), "{}", id);
+                    prop_assert_eq!(map.get_hashed(id.as_bytes(), IdHash::of(id.as_bytes())), model.get(&k).copied());
+                }
+            }
+        }
     }
 }
