@@ -2244,6 +2244,11 @@ impl Engine {
                 g
             }
         };
+        // The group's best ready agent, if any, will be asked to take the
+        // ticket once the event is handled: its slot starts loading now.
+        if let Some((a, _)) = self.groups[g as usize].ready.peek() {
+            self.prefetch_agent(a);
+        }
         let slot = &mut self.tickets[t as usize];
         slot.status = Status::Queued;
         slot.group = Packed(g);
