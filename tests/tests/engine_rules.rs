@@ -1770,3 +1770,37 @@ mod sla_alerts {
         );
     }
 }
+
+/// A new ticket with the id of an open ticket is refused as a repeat, before
+/// any other fault it has (a policy that cannot triage it, a creation after
+/// the event), and changes nothing: the open ticket keeps its offer, and once
+/// closed, its id can be used again.
+#[test]
+fn a_repeated_ticket_id_is_refused_first_and_changes_nothing() {
+    let mut desk = Desk::new("", &[r#"{"id": "ana", "tier": "L1"}"#]);
+    desk.login(T0, "ana");
+    let at = "2026-03-02T09:01:00Z";
+    assert_eq!(offers(&desk.ticket(at, "T1", "")), pairs(&[("T1", "ana")]));
+    let before = desk.engine.stats();
+    let repeats = [
+        format!(r#""id": "T1", "created_at": "{at}", "channel": "chat""#),
+        format!(r#""id": "T1", "created_at": "{at}", "channel": "chat", "impact": "cosmic""#),
+        r#""id": "T1", "created_at": "2026-03-02T10:00:00Z", "channel": "chat""#.to_owned(),
+    ];
+    for ticket in repeats {
+        let json = format!(r#"{{"at": "{at}", "event": "ticket_created", "ticket": {{{ticket}}}}}"#);
+        let err = desk.engine.apply(&ev(&json)).expect_err(&json);
+        assert_eq!((err.kind(), err.path()), (tierwise::ErrorKind::Duplicate, "ticket.id"), "{json}: {err}");
+    }
+    // Another fault alone is reported as itself.
+    let json = format!(
+        r#"{{"at": "{at}", "event": "ticket_created", "ticket": {{"id": "T2", "created_at": "{at}", "channel": "chat", "impact": "cosmic"}}}}"#
+    );
+    let err = desk.engine.apply(&ev(&json)).expect_err(&json);
+    assert_ne!(err.kind(), tierwise::ErrorKind::Duplicate, "{err}");
+    assert_eq!(desk.engine.stats(), before);
+    desk.send(at, r#""event": "offer_accepted", "agent": "ana", "ticket": "T1""#);
+    desk.send(at, r#""event": "ticket_closed", "ticket": "T1""#);
+    let later = "2026-03-02T09:05:00Z";
+    assert_eq!(offers(&desk.ticket(later, "T1", "")), pairs(&[("T1", "ana")]), "a closed ticket's id is free");
+}
