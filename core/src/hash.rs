@@ -132,7 +132,11 @@ pub(crate) struct IdMap {
     len: usize,
 }
 
+/// An id, its value and its hash: 32 bytes, aligned to 32 so that whatever
+/// the host's allocator, no entry straddles two cache lines (the table is
+/// aligned as its entries are).
 #[derive(Clone, Debug)]
+#[repr(align(32))]
 struct Entry {
     key: IdKey,
     value: u32,
@@ -288,6 +292,25 @@ mod tests {
         assert_eq!(map.remove(&b"t1"[..]), Some(1));
         assert_eq!(map.get(&b"t1"[..]), None);
         assert_eq!(std::mem::size_of::<Option<Entry>>(), 32, "two entries to a cache line");
+        assert_eq!(std::mem::align_of::<Option<Entry>>(), 32, "none across two lines");
+    }
+
+    /// Removing an entry shifts back the entries after it, round the end of
+    /// the table: "t22", "t2" and "t26" all have place 14 of 16 as their
+    /// home, so they take places 14, 15 and 0; with "t2" gone, "t26" moves
+    /// from place 0 to 15, or a probe from 14 would stop at the empty 15.
+    #[test]
+    fn a_removal_shifts_entries_back_round_the_end_of_the_table() {
+        let mut map = IdMap::default();
+        for (id, value) in [("t22", 22), ("t2", 2), ("t26", 26)] {
+            map.insert(IdKey::new(id), value);
+        }
+        assert_eq!(map.places.len(), 16);
+        let home = |id: &str| map.home(IdHash::of(id.as_bytes()));
+        assert_eq!((home("t22"), home("t2"), home("t26")), (14, 14, 14), "the ids this test needs");
+        assert_eq!(map.remove(b"t2"), Some(2));
+        assert_eq!((map.get(b"t26"), map.get(b"t22"), map.get(b"t2")), (Some(26), Some(22), None));
+        assert!(map.places[0].is_none() && map.places[15].is_some(), "t26 moved round the end");
     }
 
     #[derive(Clone, Debug)]

@@ -1804,3 +1804,22 @@ fn a_repeated_ticket_id_is_refused_first_and_changes_nothing() {
     let later = "2026-03-02T09:05:00Z";
     assert_eq!(offers(&desk.ticket(later, "T1", "")), pairs(&[("T1", "ana")]), "a closed ticket's id is free");
 }
+
+/// An event naming an agent and a ticket that do not exist names the agent
+/// first, then the ticket, whatever the event (finishing, accepting,
+/// rejecting): the two ids are looked up together, and reported in that order.
+#[test]
+fn an_unknown_agent_is_reported_before_an_unknown_ticket() {
+    let mut desk = Desk::new("", &[r#"{"id": "ana", "tier": "L1"}"#]);
+    desk.login(T0, "ana");
+    desk.ticket("2026-03-02T09:01:00Z", "T1", "");
+    for event in ["agent_finished", "offer_accepted", "offer_rejected"] {
+        for (agent, ticket, path) in [("nobody", "T9", "agent"), ("nobody", "T1", "agent"), ("ana", "T9", "ticket")] {
+            let json = format!(
+                r#"{{"at": "2026-03-02T09:02:00Z", "event": "{event}", "agent": "{agent}", "ticket": "{ticket}"}}"#
+            );
+            let err = desk.engine.apply(&ev(&json)).expect_err(&json);
+            assert_eq!((err.kind(), err.path()), (tierwise::ErrorKind::UnknownName, path), "{json}: {err}");
+        }
+    }
+}
