@@ -1408,18 +1408,12 @@ impl Engine {
         TicketHandle { slot: t, seq: self.tickets[t as usize].seq }
     }
 
-    /// Starts loading ticket `h`'s slot, all of it. A hint only: see
+    /// Starts loading ticket slot `t`, all of it. A hint only: see
     /// [`crate::prefetch`]. The fields prefetched are at most 64 bytes apart,
     /// first to last, so every cache line is loaded wherever the slot starts
     /// (`tests::prefetches_cover_every_line` checks this against the
     /// compiler's layout).
-    pub(crate) fn prefetch_ticket_slot(&self, h: TicketHandle) {
-        self.prefetch_slot(h.slot);
-    }
-
-    /// Starts loading the slot of ticket `t`, all of it (see
-    /// [`Engine::prefetch_ticket_slot`]).
-    fn prefetch_slot(&self, t: u32) {
+    pub(crate) fn prefetch_ticket_slot(&self, t: u32) {
         let Some(slot) = self.tickets.get(t as usize) else { return };
         prefetch(&slot.key);
         prefetch(&slot.skip);
@@ -1484,7 +1478,7 @@ impl Engine {
         self.agent_ids.prefetch(agent_hash);
         let t = self.ticket_ids.get_hashed(ticket.as_bytes(), ticket_hash);
         if let Some(t) = t {
-            self.prefetch_slot(t);
+            self.prefetch_ticket_slot(t);
         }
         let a = self.agent_ids.get_hashed(agent.as_bytes(), agent_hash).ok_or_else(|| self.unknown_agent(agent))?;
         self.prefetch_agent(a);

@@ -853,7 +853,7 @@ impl Sim<'_> {
     fn prefetch_upcoming(&self) {
         if let Some(&Item { kind: Kind::Finish { slot, agent, .. }, .. }) = self.finishes_due.peek() {
             if let Some(h) = self.live.get(slot as usize).and_then(|live| live.engine_handle) {
-                self.engine.prefetch_ticket_slot(h);
+                self.engine.prefetch_ticket_slot(h.slot);
             }
             self.engine.prefetch_agent(agent);
         }
