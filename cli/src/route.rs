@@ -1,12 +1,13 @@
 //! `tierwise route`: events in (JSON lines), decisions out (JSON lines).
 //!
-//! Streams: lines are read and parsed a few thousand ahead on one thread,
+//! Streams: lines are read and parsed up to about 25,000 ahead on one thread,
 //! which also writes the decisions out, and routed on another (which turns
 //! them into text itself when it has caught up with the reading), so memory
 //! does not grow with the input file (the engine itself holds every ticket it
 //! has seen). A bad line stops the run with its line number and field path, after
 //! every decision made so far has been written. Decisions are written in
-//! blocks, not as each event is answered.
+//! blocks (those of up to 8,192 events), not as each event is answered: a
+//! host that answers events as they happen calls the engine once per event.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
