@@ -27,6 +27,7 @@ mod data;
 mod engine;
 mod queue;
 mod replay;
+mod route;
 mod sim;
 mod staffing;
 mod triage;
@@ -36,6 +37,7 @@ fn all(c: &mut Criterion) {
     engine::define(c);
     queue::define(c);
     replay::define(c);
+    route::define(c);
     sim::define(c);
     triage::define(c);
     staffing::define(c);

@@ -1,0 +1,55 @@
+//! Routing JSON lines as `tierwise route` and Python's `apply_many(...,
+//! output="json")` do, without their front ends: the lines are read and
+//! parsed ahead on a second thread, routed, and the decisions written as JSON
+//! lines (here to `io::sink`). The stream is the Python bench's
+//! (`bindings-python/bench/bench.py`): 50 agents log in, then chats are
+//! created and closed a second apart, each creation offered to an agent.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput};
+use tierwise::{AgentSpec, Engine, Policy};
+
+const TICKETS: u32 = 100_000;
+
+/// The stream's lines: the logins, then each chat's creation and closing.
+fn lines() -> Vec<String> {
+    let mut lines: Vec<String> = (0..50)
+        .map(|i| format!(r#"{{"at": "2026-03-02T00:00:00Z", "event": "agent_logged_in", "agent": "a{i}"}}"#))
+        .collect();
+    for i in 1..=TICKETS {
+        let at = format!("2026-03-{:02}T{:02}:{:02}:{:02}Z", 2 + i / 86_400, i / 3600 % 24, i / 60 % 60, i % 60);
+        lines.push(format!(
+            r#"{{"at": "{at}", "event": "ticket_created", "ticket": {{"id": "T{i}", "created_at": "{at}", "channel": "chat"}}}}"#
+        ));
+        lines.push(format!(r#"{{"at": "{at}", "event": "ticket_closed", "ticket": "T{i}"}}"#));
+    }
+    lines
+}
+
+pub fn define(c: &mut Criterion) {
+    let policy = Policy::default().compile().expect("the default policy compiles");
+    let roster: Vec<AgentSpec> =
+        (0..50).map(|i| serde_json::from_str(&format!(r#"{{"id": "a{i}", "tier": "L1"}}"#)).expect("agent")).collect();
+    let lines = lines();
+    let route = |explain: bool, out: &mut (dyn std::io::Write + Send)| {
+        let mut engine = Engine::new(policy.clone(), roster.clone()).expect("engine");
+        engine.set_explain(explain);
+        let numbered = lines.iter().zip(1u64..).map(|(line, n)| Ok::<_, ()>((n, line)));
+        engine.route_json_lines(numbered, &mut &mut *out).expect("routed");
+    };
+    // Each chat is offered, then withdrawn as it closes, and a wake-up for
+    // the offer's expiry follows the offer.
+    let mut written = Vec::new();
+    route(false, &mut written);
+    assert_eq!(written.iter().filter(|&&b| b == b'\n').count(), 3 * TICKETS as usize);
+
+    let mut group = c.benchmark_group("route");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(lines.len() as u64));
+    group.bench_function("json_lines/100k_chats", |b| b.iter(|| route(false, black_box(&mut std::io::sink()))));
+    group.bench_function("json_lines/100k_chats/explained", |b| {
+        b.iter(|| route(true, black_box(&mut std::io::sink())));
+    });
+    group.finish();
+}
