@@ -4,11 +4,16 @@
 //! lines (here to `io::sink`). The stream is the Python bench's
 //! (`bindings-python/bench/bench.py`): 50 agents log in, then chats are
 //! created and closed a second apart, each creation offered to an agent.
+//!
+//! The parts, each on one thread, for comparison: `parse_only` reads the
+//! lines into events, `engine_only` applies events read beforehand (a
+//! fresh engine each time; the decisions are dropped as each event's come),
+//! and `write_only` writes the decisions made beforehand as JSON lines.
 
 use std::hint::black_box;
 
-use criterion::{Criterion, Throughput};
-use tierwise::{AgentSpec, Engine, Policy};
+use criterion::{BatchSize, Criterion, Throughput};
+use tierwise::{AgentSpec, Decision, Engine, Event, Policy};
 
 const TICKETS: u32 = 100_000;
 
@@ -50,6 +55,39 @@ pub fn define(c: &mut Criterion) {
     group.bench_function("json_lines/100k_chats", |b| b.iter(|| route(false, black_box(&mut std::io::sink()))));
     group.bench_function("json_lines/100k_chats/explained", |b| {
         b.iter(|| route(true, black_box(&mut std::io::sink())));
+    });
+
+    let parse = || lines.iter().map(|line| Event::from_json_str(line).expect("an event")).collect::<Vec<_>>();
+    group.bench_function("parse_only/100k_chats", |b| b.iter(|| black_box(parse())));
+    let events = parse();
+    let mut decisions: Vec<Decision> = Vec::new();
+    group.bench_function("engine_only/100k_chats", |b| {
+        b.iter_batched(
+            || (Engine::new(policy.clone(), roster.clone()).expect("engine"), events.clone()),
+            |(mut engine, events)| {
+                for event in events {
+                    decisions.clear();
+                    engine.apply_owned(event, &mut decisions).expect("applied");
+                }
+                engine
+            },
+            BatchSize::LargeInput,
+        );
+    });
+    let mut engine = Engine::new(policy.clone(), roster.clone()).expect("engine");
+    let mut made = Vec::new();
+    for event in events {
+        engine.apply_owned(event, &mut made).expect("applied");
+    }
+    let mut text = Vec::with_capacity(written.len());
+    group.bench_function("write_only/100k_chats", |b| {
+        b.iter(|| {
+            text.clear();
+            for decision in &made {
+                decision.write_json_line(&mut text).expect("written");
+            }
+            assert_eq!(text.len(), written.len());
+        });
     });
     group.finish();
 }
