@@ -93,27 +93,14 @@ impl Pieces {
         if self.full.is_empty() {
             return Ok(PyBytes::new(py, &self.last));
         }
-        let pieces: Vec<&[u8]> = self.full.iter().chain([&self.last]).map(Vec::as_slice).collect();
         PyBytes::new_with(py, self.len(), |into| {
-            // Two threads copy, half the pieces each: most of the time goes
-            // on the fresh pages of `into`, which the two fault in at once.
-            let (first, second) = pieces.split_at(pieces.len() / 2);
-            let (into_first, into_second) = into.split_at_mut(first.iter().map(|p| p.len()).sum());
-            std::thread::scope(|scope| {
-                scope.spawn(|| copy_pieces(first, into_first));
-                copy_pieces(second, into_second);
-            });
+            let mut at = 0;
+            for piece in self.full.iter().chain([&self.last]) {
+                into[at..at + piece.len()].copy_from_slice(piece);
+                at += piece.len();
+            }
             Ok(())
         })
-    }
-}
-
-/// `pieces` one after another into `into`, which is exactly as long.
-fn copy_pieces(pieces: &[&[u8]], into: &mut [u8]) {
-    let mut at = 0;
-    for piece in pieces {
-        into[at..at + piece.len()].copy_from_slice(piece);
-        at += piece.len();
     }
 }
 
