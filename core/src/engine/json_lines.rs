@@ -131,9 +131,8 @@ impl Engine {
     /// # Errors
     /// As [`Engine::apply_json_lines`], or [`LinesStopped::Output`] when
     /// writing fails. Decisions made before a failed line are written. After
-    /// a failed write the engine has gone on, up to the end of the batch it
-    /// was routing: it may have applied events whose decisions were not
-    /// written.
+    /// a failed write, the engine may have applied events whose decisions
+    /// were not written: it notices at the end of a batch.
     pub fn route_json_lines<S, E>(
         &mut self,
         lines: impl Iterator<Item = Result<(u64, S), E>> + Send,
