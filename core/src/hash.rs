@@ -1,4 +1,5 @@
-//! A deterministic hasher for the engine's and the replay's lookup tables.
+//! A deterministic hasher for the engine's and the replay's lookup tables,
+//! and the engine's own table from ids to slots ([`IdMap`]).
 //!
 //! Lookups only: no decision ever depends on hash order, and the hashes are
 //! the same on every platform and run.
