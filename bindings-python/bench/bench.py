@@ -4,8 +4,9 @@
    (`tierwise simulate --json`, same seed and replications): best of N runs.
 2. apply_many() vs a pure-Python loop calling apply(), on a stream of
    events: 50 agents log in, then tickets are created and closed (each
-   creation is offered to an agent; closing frees them). Every row is the
-   best of the same number of runs (--apply-runs).
+   creation is offered to an agent; closing frees them); the events as
+   dicts, as JSON lines, and as an Arrow table (made untimed, as the JSON
+   text is). Every row is the best of the same number of runs (--apply-runs).
 
 Usage: python bench.py --cli PATH [--events 1000000] [--runs 5] [--apply-runs 3]
 """
@@ -77,6 +78,25 @@ def events(n: int) -> list[dict[str, Any]]:
     return out[:n]
 
 
+def arrow_table(evs: list[dict[str, Any]]) -> Any:
+    """The events as an Arrow table: a column per field, the created
+    ticket's fields in columns of their own."""
+    import pyarrow as pa
+
+    def created(field: str) -> list[Any]:
+        return [e["ticket"][field] if isinstance(e.get("ticket"), dict) else None for e in evs]
+
+    instants = pa.timestamp("us", tz="UTC")
+    return pa.table({
+        "at": pa.array([e["at"] for e in evs], instants),
+        "event": pa.array([e["event"] for e in evs]).dictionary_encode(),
+        "agent": pa.array([e.get("agent") for e in evs], pa.string()),
+        "ticket": pa.array([t["id"] if isinstance(t, dict) else t for t in (e.get("ticket") for e in evs)], pa.string()),
+        "created_at": pa.array(created("created_at"), instants),
+        "channel": pa.array(created("channel"), pa.string()),
+    })
+
+
 def bench_apply(n: int, runs: int) -> None:
     policy = tierwise.Policy.default()
     roster = [{"id": f"a{i}", "tier": "L1"} for i in range(50)]
@@ -98,6 +118,10 @@ def bench_apply(n: int, runs: int) -> None:
         return tierwise.Engine(policy, roster).apply_many(events, output="json")
 
     encoded = lines.encode()
+    table = arrow_table(evs)
+
+    def many_arrow() -> int:
+        return int(tierwise.Engine(policy, roster).apply_many(table, output="arrow").num_rows)
 
     with tempfile.TemporaryDirectory() as d:
         ev_path, ag_path, po_path = (os.path.join(d, n) for n in ("events.jsonl", "agents.json", "policy.json"))
@@ -112,17 +136,19 @@ def bench_apply(n: int, runs: int) -> None:
         t_cli = best(lambda: subprocess.run(cmd, check=True, capture_output=True), runs)
 
     # The decisions are counted here; the timed calls below only make them.
-    counts = (loop(), many(), many_json().count(b"\n"), many_json(encoded).count(b"\n"))
+    counts = (loop(), many(), many_json().count(b"\n"), many_json(encoded).count(b"\n"), many_arrow())
     assert len(set(counts)) == 1, counts
     t_loop = best(loop, runs)
     t_many = best(many, runs)
     t_json = best(many_json, runs)
     t_bytes = best(lambda: many_json(encoded), runs)
+    t_arrow = best(many_arrow, runs)
     print(f"{n} events, {counts[0]} decisions (best of {runs} runs each):")
     print(f"  loop of apply(dict)                  {t_loop:6.2f} s  {n / t_loop:>9,.0f} events/s  1x")
     print(f"  apply_many(list of dicts)            {t_many:6.2f} s  {n / t_many:>9,.0f} events/s  {t_loop / t_many:.2f}x")
     print(f"  apply_many(JSON lines, output=json)  {t_json:6.2f} s  {n / t_json:>9,.0f} events/s  {t_loop / t_json:.2f}x")
     print(f"    the same lines as bytes             {t_bytes:6.2f} s  {n / t_bytes:>9,.0f} events/s  {t_loop / t_bytes:.2f}x")
+    print(f"  apply_many(Arrow table, output=arrow) {t_arrow:6.2f} s  {n / t_arrow:>9,.0f} events/s  {t_loop / t_arrow:.2f}x")
     print(f"  tierwise route (CLI, JSON lines)     {t_cli:6.2f} s  {n / t_cli:>9,.0f} events/s  {t_loop / t_cli:.2f}x"
           f"  ({routed} decision lines)")
 

@@ -1,10 +1,11 @@
-//! `tierwise.Engine`: events in (dicts), decisions out (dicts), snapshots as
-//! bytes.
+//! `tierwise.Engine`: events in (dicts, JSON lines or an Arrow table),
+//! decisions out (dicts, JSON lines or an Arrow table), snapshots as bytes.
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString};
 use tierwise::{Decision, Event, LinesStopped, Snapshot};
 
+use crate::arrow::{DecisionColumns, EventTable, RowError};
 use crate::convert;
 use crate::dicts;
 use crate::errors::{self, Domain};
@@ -46,11 +47,12 @@ fn decisions_to_py<'py>(py: Python<'py>, decisions: &[Decision], out: &Bound<'py
     Ok(())
 }
 
-/// Where `apply_many` puts decisions: Python dicts, or JSON lines.
-struct Sink<'py> {
-    list: Bound<'py, PyList>,
-    bytes: Pieces,
-    json: bool,
+/// Where `apply_many` puts decisions: Python dicts, JSON lines, or the
+/// columns of an Arrow table.
+enum Sink<'py> {
+    Dicts(Bound<'py, PyList>),
+    Json(Pieces),
+    Arrow(DecisionColumns),
 }
 
 /// JSON lines in pieces of a few megabytes, copied once into the `bytes`
@@ -116,20 +118,43 @@ impl std::io::Write for Pieces {
 }
 
 impl<'py> Sink<'py> {
+    fn new(py: Python<'py>, output: Output) -> Sink<'py> {
+        match output {
+            Output::Dicts => Sink::Dicts(PyList::empty(py)),
+            Output::Json => Sink::Json(Pieces::default()),
+            Output::Arrow => Sink::Arrow(DecisionColumns::default()),
+        }
+    }
+
     fn push(&mut self, py: Python<'py>, decisions: &[Decision]) -> PyResult<()> {
-        if !self.json {
-            return decisions_to_py(py, decisions, &self.list);
+        match self {
+            Sink::Dicts(list) => decisions_to_py(py, decisions, list),
+            Sink::Json(pieces) => {
+                for d in decisions {
+                    d.write_json_line(pieces.room(Pieces::LINE))
+                        .map_err(|e| errors::one(py, Domain::Event, "", &e.to_string(), "internal"))?;
+                }
+                Ok(())
+            }
+            Sink::Arrow(columns) => columns.push(py, decisions),
         }
-        for d in decisions {
-            d.write_json_line(self.bytes.room(Pieces::LINE))
-                .map_err(|e| errors::one(py, Domain::Event, "", &e.to_string(), "internal"))?;
-        }
-        Ok(())
     }
 
     fn finish(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        if self.json { Ok(self.bytes.into_bytes(py)?.into_any()) } else { Ok(self.list.into_any()) }
+        match self {
+            Sink::Dicts(list) => Ok(list.into_any()),
+            Sink::Json(pieces) => Ok(pieces.into_bytes(py)?.into_any()),
+            Sink::Arrow(columns) => columns.into_table(py),
+        }
     }
+}
+
+/// The form `apply_many` returns decisions in.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Output {
+    Dicts,
+    Json,
+    Arrow,
 }
 
 /// `error`, carrying in `.decisions` every decision `apply_many` made before
@@ -143,14 +168,17 @@ fn stopped<'py>(py: Python<'py>, error: PyErr, sink: Sink<'py>) -> PyErr {
 }
 
 impl Engine {
-    /// `apply_many` with the collector paused.
+    /// `apply_many`.
     fn apply_all<'py>(
         &mut self,
         py: Python<'py>,
         events: &Bound<'py, PyAny>,
-        json: bool,
+        output: Output,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let mut sink = Sink { list: PyList::empty(py), bytes: Pieces::default(), json };
+        let mut sink = Sink::new(py, output);
+        if py.import("tierwise._arrow")?.call_method1("is_table", (events,))?.is_truthy()? {
+            return self.apply_table(py, events, sink);
+        }
         // JSON lines are read where they are: bytes as they come, a str once
         // encoded.
         let encoded = match events.cast::<PyString>() {
@@ -162,13 +190,10 @@ impl Engine {
         // Read, checked to be UTF-8 and parsed on a second thread while this
         // one routes (the second thread writes JSON too).
         let lines = lines::byte_lines(text);
-        let routed = self.guarded(|engine| {
-            if json {
-                // Nothing here needs Python: other threads run meanwhile.
-                py.detach(|| engine.route_json_lines(lines, &mut sink.bytes))
-            } else {
-                engine.apply_json_lines(lines, |decisions| sink.push(py, decisions).map_err(Stopped::Python))
-            }
+        let routed = self.guarded(|engine| match &mut sink {
+            // Nothing here needs Python: other threads run meanwhile.
+            Sink::Json(pieces) => py.detach(|| engine.route_json_lines(lines, pieces)),
+            _ => engine.apply_json_lines(lines, |decisions| sink.push(py, decisions).map_err(Stopped::Python)),
         })?;
         let error = match routed {
             Ok(()) => return sink.finish(py),
@@ -189,13 +214,52 @@ impl Engine {
         &mut self,
         py: Python<'py>,
         events: &Bound<'py, PyAny>,
-        mut sink: Sink<'py>,
+        sink: Sink<'py>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let iter =
             events.try_iter().map_err(|_| errors::type_error("events", "expected an iterable of event dicts"))?;
+        let events =
+            iter.enumerate().map(|(i, item)| item.and_then(|item| Engine::event_of(py, &item, || item_path(i))));
+        self.apply_each(py, events, sink)
+    }
+
+    /// `apply_many` on an Arrow table, row by row.
+    fn apply_table<'py>(
+        &mut self,
+        py: Python<'py>,
+        table: &Bound<'py, PyAny>,
+        mut sink: Sink<'py>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let table = match EventTable::new(py, table) {
+            Ok(table) => table,
+            Err(error) => return Err(stopped(py, error, sink)),
+        };
+        if let Sink::Arrow(columns) = &mut sink {
+            *columns = DecisionColumns::for_events(table.rows());
+        }
+        let columns = table.read()?;
+        let events = (0..table.rows()).map(|row| {
+            columns.event(row).map_err(|error| match error {
+                RowError::Event(e) => errors::map_under(py, Domain::Event, &e, &item_path(row)),
+                RowError::Cell(path, why) => {
+                    errors::one(py, Domain::Event, &format!("{}.{path}", item_path(row)), why, "invalid_value")
+                }
+            })
+        });
+        self.apply_each(py, events, sink)
+    }
+
+    /// Applies `events` in order, the `i`th at `events[i]` in error paths,
+    /// until one is refused (or cannot be read: its error).
+    fn apply_each<'py>(
+        &mut self,
+        py: Python<'py>,
+        events: impl Iterator<Item = PyResult<Event>>,
+        mut sink: Sink<'py>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let mut out = Vec::new();
-        for (i, item) in iter.enumerate() {
-            let event = match item.and_then(|item| Engine::event_of(py, &item, || item_path(i))) {
+        for (i, event) in events.enumerate() {
+            let event = match event {
                 Ok(event) => event,
                 Err(error) => return Err(stopped(py, error, sink)),
             };
@@ -303,10 +367,18 @@ impl Engine {
         Ok(list)
     }
 
-    /// Applies events in order (an iterable of dicts, or JSON lines as str or
-    /// bytes; blank lines and `#` comments skipped); returns every decision,
-    /// in order: a list of dicts, or with `output="json"` one bytes object of
-    /// JSON lines (as `tierwise route` prints). JSON lines are read on a
+    /// Applies events in order (an iterable of dicts, JSON lines as str or
+    /// bytes with blank lines and `#` comments skipped, or a `pyarrow.Table`
+    /// or `RecordBatch` with a row per event); returns every decision, in
+    /// order: a list of dicts, with `output="json"` one bytes object of JSON
+    /// lines (as `tierwise route` prints), or with `output="arrow"` a
+    /// `pyarrow.Table` with a row per decision. An events table has a column
+    /// per event field, named as in JSON (`at` timestamps with a time zone,
+    /// the rest strings), the created ticket's fields in columns of their own
+    /// (`ticket` holds its id; `skills` is a map of strings to integers,
+    /// `confidential` booleans); on a `ticket_updated` row those columns are
+    /// the changes. Null is absent. Arrow columns are read and written in
+    /// place, without copies. JSON lines are read on a
     /// second thread while this one routes; bytes are read where they are, a
     /// str is first encoded to UTF-8. From JSON lines to `output="json"` the
     /// GIL is released while routing, so other Python threads run meanwhile
@@ -318,7 +390,8 @@ impl Engine {
     /// with the decisions of timers that fired by the bad event's instant
     /// (time passes to it even though it is refused). A line that is not
     /// UTF-8 (in a str, one with a lone surrogate) is an `EventError` with
-    /// code `syntax`.
+    /// code `syntax`; a table column that is not an event field, or holds
+    /// the wrong type, an `EventError` at `events.<column>`.
     #[pyo3(signature = (events, *, output = "dicts"))]
     fn apply_many<'py>(
         &mut self,
@@ -327,30 +400,33 @@ impl Engine {
         output: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
         self.check(py)?;
-        let json = match output {
-            "dicts" => false,
-            "json" => true,
+        let output = match output {
+            "dicts" => Output::Dicts,
+            "json" => Output::Json,
+            "arrow" => Output::Arrow,
             other => {
                 return Err(pyo3::exceptions::PyValueError::new_err(format!(
-                    "output: expected \"dicts\" or \"json\", not {other:?}"
+                    "output: expected \"dicts\", \"json\" or \"arrow\", not {other:?}"
                 )));
             }
         };
-        if json {
-            // No Python objects are made, and the GIL is released: other
-            // threads must find the collector as they left it.
-            return self.apply_all(py, events, json);
+        if output == Output::Json {
+            // No Python objects are made per decision, and from JSON lines
+            // the GIL is released: other threads must find the collector as
+            // they left it.
+            return self.apply_all(py, events, output);
         }
-        // The decision dicts hold no cycles: pause the cyclic collector, which
-        // would otherwise rescan the growing list again and again. (Other
-        // threads see it paused only if the events come from a generator
-        // that lets them run.)
+        // Pause the cyclic collector: decision dicts hold no cycles, yet it
+        // would rescan the growing list again and again; and the few objects
+        // an Arrow table's columns make would set off a full collection of
+        // everything the program holds. (Other threads see it paused only if
+        // the events come from a generator that lets them run.)
         let gc = py.import("gc")?;
         let was_enabled = gc.call_method0("isenabled")?.is_truthy()?;
         if was_enabled {
             gc.call_method0("disable")?;
         }
-        let result = self.apply_all(py, events, json);
+        let result = self.apply_all(py, events, output);
         if was_enabled {
             gc.call_method0("enable")?;
         }
