@@ -37,13 +37,18 @@ enum Column<B, T = B> {
     Instants { unit: Unit, values: B, valid: Option<B> },
     /// UTF-8 text: 32-bit offsets into `data`.
     Texts { offsets: B, data: T, valid: Option<B> },
-    /// Dictionary-encoded text (a pandas categorical): 32-bit codes into `names`.
-    Categories { codes: B, names: Vec<String>, valid: Option<B> },
+    /// Dictionary-encoded text (a pandas categorical): 32-bit codes into
+    /// `names` (a null name is a null value).
+    Categories { codes: B, names: Vec<Option<String>>, valid: Option<B> },
     /// Booleans, a bit each.
     Booleans { bits: B, valid: Option<B> },
+    /// Integers, 64-bit.
+    Integers { values: B, valid: Option<B> },
     /// Maps of text to integer (skill levels): 32-bit offsets into the
-    /// entries, whose keys are `keys` and values 64-bit `levels`.
-    Levels { offsets: B, keys: Box<Column<B, T>>, levels: B, levels_valid: Option<B>, valid: Option<B> },
+    /// entries, whose keys are `keys` and values `levels` (integers).
+    Levels { offsets: B, keys: Box<Column<B, T>>, levels: Box<Column<B, T>>, valid: Option<B> },
+    /// Timestamps without a time zone, as pyarrow names their type.
+    Naive(String),
     /// Any other Arrow type, as pyarrow names it.
     Unsupported(String),
 }
@@ -77,6 +82,8 @@ impl<'py> Column<Held<'py>> {
         let kind: String = parts.get_item(0)?.extract()?;
         let buffer = |i: usize| -> PyResult<Held<'py>> { parts.get_item(i)?.extract() };
         let optional = |i: usize| -> PyResult<Option<Held<'py>>> { parts.get_item(i)?.extract() };
+        let column =
+            |i: usize| -> PyResult<Box<Column<Held<'py>>>> { Ok(Box::new(Column::held(&parts.get_item(i)?)?)) };
         Ok(match kind.as_str() {
             "nulls" => Column::Nulls,
             "instants" => {
@@ -93,13 +100,11 @@ impl<'py> Column<Held<'py>> {
                 Column::Categories { codes: buffer(1)?, names: parts.get_item(2)?.extract()?, valid: optional(3)? }
             }
             "booleans" => Column::Booleans { bits: buffer(1)?, valid: optional(2)? },
-            "levels" => Column::Levels {
-                offsets: buffer(1)?,
-                keys: Box::new(Column::held(&parts.get_item(2)?)?),
-                levels: buffer(3)?,
-                levels_valid: optional(4)?,
-                valid: optional(5)?,
-            },
+            "integers" => Column::Integers { values: buffer(1)?, valid: optional(2)? },
+            "levels" => {
+                Column::Levels { offsets: buffer(1)?, keys: column(2)?, levels: column(3)?, valid: optional(4)? }
+            }
+            "naive" => Column::Naive(parts.get_item(1)?.extract()?),
             _ => Column::Unsupported(parts.get_item(1)?.extract()?),
         })
     }
@@ -112,6 +117,8 @@ impl<'py> Column<Held<'py>> {
         fn optional<'a>(b: &'a Option<Held<'_>>) -> PyResult<Option<&'a [u8]>> {
             b.as_ref().map(slice).transpose()
         }
+        // Where the values of the rows end: the last offset.
+        let end = |offsets: &[u8]| i32_at(offsets, rows).and_then(|end| usize::try_from(end).ok());
         Ok(match self {
             Column::Nulls => Column::Nulls,
             Column::Instants { unit, values, valid } => {
@@ -119,9 +126,7 @@ impl<'py> Column<Held<'py>> {
             }
             Column::Texts { offsets, data, valid } => {
                 let (offsets, data) = (slice(offsets)?, slice(data)?);
-                // The values' bytes run up to the last offset.
-                let end = i32_at(offsets, rows).and_then(|end| usize::try_from(end).ok());
-                let data = match end.and_then(|end| data.get(..end)).map(std::str::from_utf8) {
+                let data = match end(offsets).and_then(|end| data.get(..end)).map(std::str::from_utf8) {
                     Some(Ok(text)) => Data::Text(text),
                     _ => Data::Bytes(data),
                 };
@@ -131,15 +136,18 @@ impl<'py> Column<Held<'py>> {
                 Column::Categories { codes: slice(codes)?, names: names.clone(), valid: optional(valid)? }
             }
             Column::Booleans { bits, valid } => Column::Booleans { bits: slice(bits)?, valid: optional(valid)? },
-            Column::Levels { offsets, keys, levels, levels_valid, valid } => Column::Levels {
-                offsets: slice(offsets)?,
-                keys: Box::new(
-                    keys.read(i32_at(slice(offsets)?, rows).and_then(|n| usize::try_from(n).ok()).unwrap_or(0))?,
-                ),
-                levels: slice(levels)?,
-                levels_valid: optional(levels_valid)?,
-                valid: optional(valid)?,
-            },
+            Column::Integers { values, valid } => Column::Integers { values: slice(values)?, valid: optional(valid)? },
+            Column::Levels { offsets, keys, levels, valid } => {
+                let offsets = slice(offsets)?;
+                let entries = end(offsets).unwrap_or(0);
+                Column::Levels {
+                    offsets,
+                    keys: Box::new(keys.read(entries)?),
+                    levels: Box::new(levels.read(entries)?),
+                    valid: optional(valid)?,
+                }
+            }
+            Column::Naive(name) => Column::Naive(name.clone()),
             Column::Unsupported(name) => Column::Unsupported(name.clone()),
         })
     }
@@ -149,10 +157,22 @@ impl<'py> Column<Held<'py>> {
 enum Cell<T> {
     Null,
     Value(T),
-    Bad(&'static str),
+    Bad(Unreadable),
 }
 
-const MALFORMED: &str = "a malformed Arrow array (its offsets or codes point outside its data)";
+/// Why a cell cannot be read, and the code of its error (the dict forms'
+/// for the same fault).
+#[derive(Clone, Copy)]
+pub struct Unreadable {
+    pub why: &'static str,
+    pub code: &'static str,
+}
+
+const MALFORMED: Unreadable =
+    Unreadable { why: "a malformed Arrow array (its offsets or codes point outside its data)", code: "invalid_value" };
+const NOT_UTF8: Unreadable = Unreadable { why: "not UTF-8 text", code: "syntax" };
+const OUT_OF_RANGE: Unreadable = Unreadable { why: "an instant out of range", code: "out_of_range" };
+const NAMELESS: Unreadable = Unreadable { why: "a skill without a name", code: "invalid_value" };
 
 fn bit(bits: &[u8], i: usize) -> Option<bool> {
     bits.get(i / 8).map(|byte| byte >> (i % 8) & 1 == 1)
@@ -160,12 +180,14 @@ fn bit(bits: &[u8], i: usize) -> Option<bool> {
 
 fn i32_at(bytes: &[u8], i: usize) -> Option<i32> {
     let start = i.checked_mul(4)?;
-    bytes.get(start..start + 4).map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    bytes.get(start..start.checked_add(4)?).map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
 fn i64_at(bytes: &[u8], i: usize) -> Option<i64> {
     let start = i.checked_mul(8)?;
-    bytes.get(start..start + 8).map(|b| i64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
+    bytes
+        .get(start..start.checked_add(8)?)
+        .map(|b| i64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
 }
 
 /// Whether row `i` has a value: `None` when the bitmap is too short.
@@ -173,20 +195,24 @@ fn present(valid: Option<&[u8]>, i: usize) -> Option<bool> {
     valid.map_or(Some(true), |bits| bit(bits, i))
 }
 
-const NOT_UTF8: &str = "not UTF-8 text";
+/// Offsets `i` and `i + 1`, as a range.
+fn span(offsets: &[u8], i: usize) -> Option<std::ops::Range<usize>> {
+    let start = usize::try_from(i32_at(offsets, i)?).ok()?;
+    let end = usize::try_from(i32_at(offsets, i.checked_add(1)?)?).ok()?;
+    (start <= end).then_some(start..end)
+}
 
 /// `data[offsets[i]..offsets[i + 1]]` as text.
 fn text_at<'a>(offsets: &[u8], data: Data<'a>, i: usize) -> Cell<&'a str> {
-    let (Some(start), Some(end)) = (i32_at(offsets, i), i32_at(offsets, i + 1)) else { return Cell::Bad(MALFORMED) };
-    let (Ok(start), Ok(end)) = (usize::try_from(start), usize::try_from(end)) else { return Cell::Bad(MALFORMED) };
+    let Some(range) = span(offsets, i) else { return Cell::Bad(MALFORMED) };
     match data {
-        Data::Text(text) => match text.get(start..end) {
+        Data::Text(text) => match text.get(range.clone()) {
             Some(value) => Cell::Value(value),
             // Within the text, yet not at character boundaries.
-            None if start <= end && end <= text.len() => Cell::Bad(NOT_UTF8),
+            None if range.end <= text.len() => Cell::Bad(NOT_UTF8),
             None => Cell::Bad(MALFORMED),
         },
-        Data::Bytes(bytes) => match bytes.get(start..end).map(std::str::from_utf8) {
+        Data::Bytes(bytes) => match bytes.get(range).map(std::str::from_utf8) {
             Some(Ok(value)) => Cell::Value(value),
             Some(Err(_)) => Cell::Bad(NOT_UTF8),
             None => Cell::Bad(MALFORMED),
@@ -202,8 +228,9 @@ impl<'a> Read<'a> {
             Column::Instants { .. } => "timestamps",
             Column::Texts { .. } | Column::Categories { .. } => "strings",
             Column::Booleans { .. } => "booleans",
+            Column::Integers { .. } => "integers",
             Column::Levels { .. } => "a map of strings to integers",
-            Column::Unsupported(name) => name,
+            Column::Naive(name) | Column::Unsupported(name) => name,
         }
     }
 
@@ -213,8 +240,9 @@ impl<'a> Read<'a> {
             | Column::Texts { valid, .. }
             | Column::Categories { valid, .. }
             | Column::Booleans { valid, .. }
+            | Column::Integers { valid, .. }
             | Column::Levels { valid, .. } => *valid,
-            Column::Nulls | Column::Unsupported(_) => None,
+            Column::Nulls | Column::Naive(_) | Column::Unsupported(_) => None,
         }
     }
 
@@ -237,7 +265,8 @@ impl<'a> Read<'a> {
             Column::Texts { offsets, data, .. } => self.cell(i, || text_at(offsets, *data, i)),
             Column::Categories { codes, names, .. } => self.cell(i, || {
                 match i32_at(codes, i).and_then(|c| usize::try_from(c).ok()).and_then(|c| names.get(c)) {
-                    Some(name) => Cell::Value(name.as_str()),
+                    Some(Some(name)) => Cell::Value(name.as_str()),
+                    Some(None) => Cell::Null,
                     None => Cell::Bad(MALFORMED),
                 }
             }),
@@ -255,7 +284,7 @@ impl<'a> Read<'a> {
                 Unit::Microseconds => Timestamp::from_microsecond(n),
                 Unit::Nanoseconds => Timestamp::from_nanosecond(i128::from(n)),
             };
-            at.map_or(Cell::Bad("an instant out of range"), Cell::Value)
+            at.map_or(Cell::Bad(OUT_OF_RANGE), Cell::Value)
         })
     }
 
@@ -264,30 +293,28 @@ impl<'a> Read<'a> {
         self.cell(i, || bit(bits, i).map_or(Cell::Bad(MALFORMED), Cell::Value))
     }
 
+    fn integer(&self, i: usize) -> Cell<i64> {
+        let Column::Integers { values, .. } = self else { return Cell::Null };
+        self.cell(i, || i64_at(values, i).map_or(Cell::Bad(MALFORMED), Cell::Value))
+    }
+
     /// Row `i`'s entries (key, level; `None` for a null level).
     fn levels(&self, i: usize) -> Cell<Vec<(&str, Option<i64>)>> {
-        let Column::Levels { offsets, keys, levels, levels_valid, .. } = self else { return Cell::Null };
+        let Column::Levels { offsets, keys, levels, .. } = self else { return Cell::Null };
         self.cell(i, || {
-            let (Some(start), Some(end)) = (i32_at(offsets, i), i32_at(offsets, i + 1)) else {
-                return Cell::Bad(MALFORMED);
-            };
-            let (Ok(start), Ok(end)) = (usize::try_from(start), usize::try_from(end)) else {
-                return Cell::Bad(MALFORMED);
-            };
-            let mut entries = Vec::with_capacity(end.saturating_sub(start));
-            for e in start..end {
+            let Some(range) = span(offsets, i) else { return Cell::Bad(MALFORMED) };
+            // Not sized from the offsets: malformed ones could ask for any size.
+            let mut entries = Vec::new();
+            for e in range {
                 let key = match keys.text(e) {
                     Cell::Value(key) => key,
-                    Cell::Null => return Cell::Bad("a skill without a name"),
+                    Cell::Null => return Cell::Bad(NAMELESS),
                     Cell::Bad(why) => return Cell::Bad(why),
                 };
-                let level = match present(*levels_valid, e) {
-                    None => return Cell::Bad(MALFORMED),
-                    Some(false) => None,
-                    Some(true) => match i64_at(levels, e) {
-                        Some(level) => Some(level),
-                        None => return Cell::Bad(MALFORMED),
-                    },
+                let level = match levels.integer(e) {
+                    Cell::Value(level) => Some(level),
+                    Cell::Null => None,
+                    Cell::Bad(why) => return Cell::Bad(why),
                 };
                 entries.push((key, level));
             }
@@ -359,44 +386,57 @@ pub enum RowError {
     /// Refused by the event reader: paths from the event.
     Event(tierwise::Error),
     /// A cell that cannot be read at all: its path from the event, and why.
-    Cell(String, &'static str),
+    Cell(String, Unreadable),
 }
 
-/// An events table as `tierwise._arrow.event_columns` describes it, its
-/// buffers held for as long as it is read.
-pub struct EventTable<'py> {
+/// A record batch of an events table as `tierwise._arrow.event_batches`
+/// describes it, its buffers held for as long as it is read.
+pub struct EventBatch<'py> {
     rows: usize,
     columns: Vec<(usize, Column<Held<'py>>)>,
 }
 
-impl<'py> EventTable<'py> {
-    /// The table `table` (a `pyarrow.Table` or `RecordBatch`); an
-    /// `EventError` naming the column when one is not an event field or
-    /// holds the wrong type.
-    pub fn new(py: Python<'py>, table: &Bound<'py, PyAny>) -> PyResult<EventTable<'py>> {
-        let described = py.import("tierwise._arrow")?.call_method1("event_columns", (table,))?;
-        let (rows, described): (usize, Bound<'py, PyDict>) = described.extract()?;
-        let mut columns = Vec::with_capacity(described.len());
-        for (name, description) in described.iter() {
-            let name: String = name.extract()?;
+impl<'py> EventBatch<'py> {
+    /// The record batches of `table` (a `pyarrow.Table`, `RecordBatch` or
+    /// other Arrow stream), described.
+    pub fn describe(py: Python<'py>, table: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        py.import("tierwise._arrow")?.call_method1("event_batches", (table,))
+    }
+
+    /// The batch `described` (one of [`EventBatch::describe`]'s); an
+    /// `EventError` naming the column when one is not an event field, is
+    /// given twice, or holds the wrong type.
+    pub fn new(py: Python<'py>, described: &Bound<'py, PyAny>) -> PyResult<EventBatch<'py>> {
+        let (rows, described): (usize, Vec<(String, Bound<'py, PyAny>)>) = described.extract()?;
+        let mut columns: Vec<(usize, Column<Held<'py>>)> = Vec::with_capacity(described.len());
+        for (name, description) in described {
             let path = format!("events.{name}");
             let Some(f) = FIELDS.iter().position(|(n, ..)| *n == name) else {
                 let names = FIELDS.map(|(n, ..)| n).join(", ");
                 let message = format!("not an event field; the columns are {names}");
                 return Err(errors::one(py, Domain::Event, &path, &message, "unknown_field"));
             };
+            if columns.iter().any(|(g, _)| *g == f) {
+                return Err(errors::one(py, Domain::Event, &path, "a column given twice", "duplicate"));
+            }
             let column = Column::held(&description)?;
             let holds = FIELDS[f].2;
+            let text = |c: &Column<Held<'py>>| matches!(c, Column::Texts { .. } | Column::Categories { .. });
             let fits = match &column {
                 Column::Nulls => true,
                 Column::Instants { .. } => holds == Holds::Instants,
                 Column::Texts { .. } | Column::Categories { .. } => holds == Holds::Texts,
                 Column::Booleans { .. } => holds == Holds::Booleans,
-                Column::Levels { keys, .. } => {
-                    holds == Holds::Levels && matches!(**keys, Column::Texts { .. } | Column::Categories { .. })
+                Column::Levels { keys, levels, .. } => {
+                    holds == Holds::Levels && text(keys) && matches!(**levels, Column::Integers { .. } | Column::Nulls)
                 }
-                Column::Unsupported(_) => false,
+                Column::Integers { .. } | Column::Naive(_) | Column::Unsupported(_) => false,
             };
+            if let (Column::Naive(name), Holds::Instants) = (&column, holds) {
+                let message =
+                    format!("timestamps without a time zone ({name}): give the column a time zone (e.g. UTC)");
+                return Err(errors::one(py, Domain::Event, &path, &message, "naive_datetime"));
+            }
             if !fits {
                 let expected = match holds {
                     Holds::Instants => "timestamps with a time zone",
@@ -404,12 +444,16 @@ impl<'py> EventTable<'py> {
                     Holds::Booleans => "booleans",
                     Holds::Levels => "a map of strings to integers",
                 };
-                let message = format!("expected {expected}, not {}", column.read(rows)?.describe());
+                let what = match &column {
+                    Column::Levels { .. } => "a map of other types".to_owned(),
+                    other => other.read(rows)?.describe().to_owned(),
+                };
+                let message = format!("expected {expected}, not {what}");
                 return Err(errors::one(py, Domain::Event, &path, &message, "invalid_value"));
             }
             columns.push((f, column));
         }
-        Ok(EventTable { rows, columns })
+        Ok(EventBatch { rows, columns })
     }
 
     /// How many events.
@@ -524,10 +568,8 @@ impl EventColumns<'_> {
             Cell::Null => {}
             Cell::Value(entries) => {
                 for (skill, level) in entries {
-                    let level = u8::try_from(level?).ok()?;
-                    if ticket.skills.insert(skill.to_owned(), level).is_some() {
-                        return None;
-                    }
+                    // A skill given twice keeps its last level.
+                    ticket.skills.insert(skill.to_owned(), u8::try_from(level?).ok()?);
                 }
             }
             Cell::Bad(_) => return None,
@@ -573,18 +615,18 @@ impl EventColumns<'_> {
                 },
                 Column::Levels { .. } => match column.levels(row) {
                     Cell::Value(entries) => {
-                        let mut skills = Map::new();
-                        for (skill, level) in entries {
-                            if skills.insert(skill.to_owned(), level.map_or(Value::Null, Value::from)).is_some() {
-                                return Err(RowError::Cell(format!("{}.{skill}", path()), "a skill given twice"));
-                            }
-                        }
+                        // A skill given twice keeps its last level, as in a
+                        // JSON object.
+                        let skills = entries
+                            .into_iter()
+                            .map(|(skill, level)| (skill.to_owned(), level.map_or(Value::Null, Value::from)))
+                            .collect();
                         Value::Object(skills)
                     }
                     Cell::Null => continue,
                     Cell::Bad(why) => return Err(RowError::Cell(path(), why)),
                 },
-                Column::Nulls | Column::Unsupported(_) => continue,
+                Column::Nulls | Column::Integers { .. } | Column::Naive(_) | Column::Unsupported(_) => continue,
             };
             if in_ticket && !within.is_empty() {
                 ticket.insert(field_name.to_owned(), value);
@@ -594,11 +636,13 @@ impl EventColumns<'_> {
                 event.insert(field_name.to_owned(), value);
             }
         }
+        // A ticket or changes without a field are absent, as they would be
+        // from a dict.
         match within {
-            "ticket." => {
+            "ticket." if !ticket.is_empty() => {
                 event.insert("ticket".to_owned(), Value::Object(ticket));
             }
-            "changes." => {
+            "changes." if !ticket.is_empty() => {
                 event.insert("changes".to_owned(), Value::Object(ticket));
             }
             _ => {}
@@ -676,10 +720,18 @@ fn none_or<'py>(py: Python<'py>, value: Option<Bound<'py, PyAny>>) -> Bound<'py,
     value.unwrap_or_else(|| py.None().into_bound(py))
 }
 
-/// Bytes (or rows) a column of text (or lists) may hold before a decision
-/// is added: Arrow counts them in 32 bits, and one decision adds far less
-/// than the 64 MiB left (an event is at most 1 MiB).
-const ROOM: usize = i32::MAX as usize - (64 << 20);
+/// Bytes (or rows) a column of text (or lists) may hold before an event is
+/// applied: Arrow counts them in 32 bits, and an event's decisions add far
+/// less than the 64 MiB left (an event is at most 1 MiB)...
+const ROOM_FOR_AN_EVENT: usize = i32::MAX as usize - (64 << 20);
+/// ... and before a decision is added (a decision adds a few kilobytes at
+/// most: the agents passed over are 50 at most).
+const ROOM_FOR_A_DECISION: usize = i32::MAX as usize - (1 << 20);
+
+/// The decisions' names, in the order of their codes in the `decision`
+/// column ([`DecisionColumns::push`] gives the codes).
+const DECISIONS: [&str; 8] =
+    ["offer", "offer_expired", "offer_withdrawn", "requeued", "escalated", "relaxed", "sla_alert", "wake_at"];
 
 /// A column of text (or of lists: `data` then holds no bytes, `offsets`
 /// count the child's rows).
@@ -738,6 +790,30 @@ impl Texts {
     }
 }
 
+/// A column of lists of text.
+#[derive(Default)]
+struct TextLists {
+    lists: Texts,
+    values: Texts,
+    /// Values so far, in all lists.
+    count: usize,
+}
+
+impl TextLists {
+    fn put<'a>(&mut self, row: usize, values: impl Iterator<Item = &'a str>) {
+        for value in values {
+            self.values.put(self.count, value);
+            self.count += 1;
+        }
+        self.lists.put_end(row, self.count);
+    }
+
+    fn finish(self, py: Python<'_>, rows: usize) -> PyResult<Bound<'_, PyTuple>> {
+        let values = self.values.finish(py, self.count)?.into_any();
+        self.lists.finish_list(py, rows, self.count, values)
+    }
+}
+
 /// Offers' explanations, a struct column (null but for offers).
 #[derive(Default)]
 struct Explanations {
@@ -747,9 +823,7 @@ struct Explanations {
     due: Values<i64>,
     waited_s: Values<f64>,
     tier: Texts,
-    /// Lists of `strategy_names`.
-    strategy: Texts,
-    strategy_names: Texts,
+    strategy: TextLists,
     /// Lists of rows of `skill`, `required`, `level`.
     skills: Texts,
     skill: Texts,
@@ -759,16 +833,12 @@ struct Explanations {
     load: Vec<u8>,
     idle_s: Values<f64>,
     preferred: Values<u8>,
-    /// Lists of `relaxation_steps`.
-    relaxation: Texts,
-    relaxation_steps: Texts,
+    relaxation: TextLists,
     /// Lists of rows of `passed_agent`, `passed_reason`.
     passed_over: Texts,
     passed_agent: Texts,
     passed_reason: Texts,
-    strategies: usize,
     skill_rows: usize,
-    steps: usize,
     passed: usize,
 }
 
@@ -782,11 +852,7 @@ impl Explanations {
         }
         self.waited_s.put_number(row, why.waited_s);
         self.tier.put(row, &why.tier);
-        for name in why.strategy.iter() {
-            self.strategy_names.put(self.strategies, name);
-            self.strategies += 1;
-        }
-        self.strategy.put_end(row, self.strategies);
+        self.strategy.put(row, why.strategy.iter().map(|name| &**name));
         // Lists the dicts leave out when empty are null then.
         if !why.skills.is_empty() {
             for s in &why.skills {
@@ -802,11 +868,7 @@ impl Explanations {
         self.idle_s.put_number(row, why.idle_s);
         self.preferred.put(row, u8::from(why.preferred));
         if !why.relaxation.is_empty() {
-            for step in &why.relaxation {
-                self.relaxation_steps.put(self.steps, step);
-                self.steps += 1;
-            }
-            self.relaxation.put_end(row, self.steps);
+            self.relaxation.put(row, why.relaxation.iter().map(String::as_str));
         }
         if !why.passed_over.is_empty() {
             for p in &why.passed_over {
@@ -818,20 +880,20 @@ impl Explanations {
         }
     }
 
-    /// Whether every column has room for one more offer.
-    fn has_room(&self) -> bool {
+    /// Whether every column holds less than `limit`.
+    fn below(&self, limit: usize) -> bool {
         [
             &self.priority,
             &self.tier,
-            &self.strategy_names,
+            &self.strategy.values,
             &self.skill,
-            &self.relaxation_steps,
+            &self.relaxation.values,
             &self.passed_agent,
             &self.passed_reason,
         ]
         .iter()
-        .all(|t| t.data.len() < ROOM)
-            && [self.strategies, self.skill_rows, self.steps, self.passed].iter().all(|&n| n < ROOM)
+        .all(|t| t.data.len() < limit)
+            && [self.strategy.count, self.skill_rows, self.relaxation.count, self.passed].iter().all(|&n| n < limit)
     }
 
     /// The struct column, fields in the (sorted) order of the dicts'.
@@ -853,16 +915,14 @@ impl Explanations {
         )?;
         fields.set_item("preferred", self.preferred.finish(py, "flags", rows)?)?;
         fields.set_item("priority", self.priority.finish(py, rows)?)?;
-        let steps = self.relaxation_steps.finish(py, self.steps)?.into_any();
-        fields.set_item("relaxation", self.relaxation.finish_list(py, rows, self.steps, steps)?)?;
+        fields.set_item("relaxation", self.relaxation.finish(py, rows)?)?;
         fields.set_item("score", self.score.finish(py, "floats", rows)?)?;
         let skill = PyDict::new(py);
         skill.set_item("level", self.level.finish(py, "levels", self.skill_rows)?)?;
         skill.set_item("required", self.required.finish(py, "levels", self.skill_rows)?)?;
         skill.set_item("skill", self.skill.finish(py, self.skill_rows)?)?;
         fields.set_item("skills", self.skills.finish_list(py, rows, self.skill_rows, struct_of(skill)?.into_any())?)?;
-        let names = self.strategy_names.finish(py, self.strategies)?.into_any();
-        fields.set_item("strategy", self.strategy.finish_list(py, rows, self.strategies, names)?)?;
+        fields.set_item("strategy", self.strategy.finish(py, rows)?)?;
         fields.set_item("tier", self.tier.finish(py, rows)?)?;
         fields.set_item("waited_s", self.waited_s.finish(py, "floats", rows)?)?;
         let valid = none_or(py, self.valid.finish(py, rows));
@@ -876,7 +936,7 @@ impl Explanations {
 #[derive(Default)]
 pub struct DecisionColumns {
     rows: usize,
-    /// Each decision's kind, as its index in `tierwise._arrow.DECISIONS`.
+    /// Each decision's kind, as its index in [`DECISIONS`].
     decision: Vec<i8>,
     at: Vec<i64>,
     ticket: Texts,
@@ -905,7 +965,8 @@ impl DecisionColumns {
             texts.offsets.reserve(rows + 1);
             texts.data.reserve(8 * rows);
         }
-        for texts in [&mut columns.reason, &mut columns.why.priority, &mut columns.why.tier, &mut columns.why.strategy]
+        for texts in
+            [&mut columns.reason, &mut columns.why.priority, &mut columns.why.tier, &mut columns.why.strategy.lists]
         {
             texts.offsets.reserve(rows + 1);
         }
@@ -916,11 +977,18 @@ impl DecisionColumns {
         columns
     }
 
-    /// Adds `decisions`' rows; an `EventError` (code `too_large`), adding
-    /// none, once a column nears what Arrow can count (2 GiB of text).
+    /// Whether the columns have room for the decisions of one more event
+    /// (Arrow counts text in 32 bits: 2 GiB a column).
+    pub fn has_room(&self) -> bool {
+        self.below(ROOM_FOR_AN_EVENT)
+    }
+
+    /// Adds `decisions`' rows; an `EventError` (code `too_large`) if they
+    /// pass what a column holds, which only the decisions of one event
+    /// adding up to 64 MiB of text can do after [`DecisionColumns::has_room`].
     pub fn push(&mut self, py: Python<'_>, decisions: &[Decision]) -> PyResult<()> {
         for d in decisions {
-            if !self.has_room() {
+            if !self.below(ROOM_FOR_A_DECISION) {
                 let message = "the decisions pass what one Arrow table holds (2 GiB of text in a column); \
                                apply fewer events at a time";
                 return Err(errors::one(py, Domain::Event, "", message, "too_large"));
@@ -930,12 +998,12 @@ impl DecisionColumns {
         Ok(())
     }
 
-    /// Whether every column has room for one more decision.
-    fn has_room(&self) -> bool {
+    /// Whether every column holds less than `limit`.
+    fn below(&self, limit: usize) -> bool {
         [&self.ticket, &self.agent, &self.reason, &self.from_tier, &self.to_tier, &self.detail, &self.metric]
             .iter()
-            .all(|t| t.data.len() < ROOM)
-            && self.why.has_room()
+            .all(|t| t.data.len() < limit)
+            && self.why.below(limit)
     }
 
     fn push_one(&mut self, decision: &Decision) {
@@ -994,10 +1062,7 @@ impl DecisionColumns {
     pub fn into_table(self, py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
         let rows = self.rows;
         let columns = PyDict::new(py);
-        columns.set_item(
-            "decision",
-            ("names", self.decision.into_pyarray(py), py.import("tierwise._arrow")?.getattr("DECISIONS")?),
-        )?;
+        columns.set_item("decision", ("names", self.decision.into_pyarray(py), DECISIONS))?;
         columns.set_item("at", ("instants", self.at.into_pyarray(py), py.None()))?;
         columns.set_item("ticket", self.ticket.finish(py, rows)?)?;
         columns.set_item("agent", self.agent.finish(py, rows)?)?;

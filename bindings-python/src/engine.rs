@@ -5,7 +5,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString};
 use tierwise::{Decision, Event, LinesStopped, Snapshot};
 
-use crate::arrow::{DecisionColumns, EventTable, RowError};
+use crate::arrow::{DecisionColumns, EventBatch, RowError};
 use crate::convert;
 use crate::dicts;
 use crate::errors::{self, Domain};
@@ -33,6 +33,20 @@ fn roster_of(py: Python<'_>, roster: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<
         value.to_string()
     };
     errors::guard(|| tierwise::parse_roster(&text))?.map_err(|e| errors::map(py, Domain::Roster, &e))
+}
+
+/// Whether `events` is an Arrow table: a `pyarrow.Table` or `RecordBatch`
+/// (if pyarrow is loaded, it may be one), or anything that hands over an
+/// Arrow stream (a pandas or polars DataFrame). Asked without importing
+/// anything for other inputs.
+fn is_arrow(py: Python<'_>, events: &Bound<'_, PyAny>) -> PyResult<bool> {
+    if events.get_type().hasattr(pyo3::intern!(py, "__arrow_c_stream__"))? {
+        return Ok(true);
+    }
+    if !py.import("sys")?.getattr("modules")?.contains("pyarrow")? {
+        return Ok(false);
+    }
+    py.import("tierwise._arrow")?.call_method1("is_table", (events,))?.is_truthy()
 }
 
 /// Where the `index`th event of a list is, in error paths.
@@ -158,8 +172,9 @@ enum Output {
 }
 
 /// `error`, carrying in `.decisions` every decision `apply_many` made before
-/// it stopped (a list of dicts, or JSON lines as bytes): the events before
-/// the bad one stay applied, so the host must see what they decided.
+/// it stopped (a list of dicts, JSON lines as bytes, or a `pyarrow.Table`):
+/// the events before the bad one stay applied, so the host must see what
+/// they decided.
 fn stopped<'py>(py: Python<'py>, error: PyErr, sink: Sink<'py>) -> PyErr {
     match sink.finish(py).and_then(|decisions| error.value(py).setattr("decisions", decisions)) {
         Ok(()) => error,
@@ -176,7 +191,7 @@ impl Engine {
         output: Output,
     ) -> PyResult<Bound<'py, PyAny>> {
         let mut sink = Sink::new(py, output);
-        if py.import("tierwise._arrow")?.call_method1("is_table", (events,))?.is_truthy()? {
+        if is_arrow(py, events)? {
             return self.apply_table(py, events, sink);
         }
         // JSON lines are read where they are: bytes as they come, a str once
@@ -214,67 +229,94 @@ impl Engine {
         &mut self,
         py: Python<'py>,
         events: &Bound<'py, PyAny>,
-        sink: Sink<'py>,
+        mut sink: Sink<'py>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let iter =
             events.try_iter().map_err(|_| errors::type_error("events", "expected an iterable of event dicts"))?;
         let events =
             iter.enumerate().map(|(i, item)| item.and_then(|item| Engine::event_of(py, &item, || item_path(i))));
-        self.apply_each(py, events, sink)
+        match self.apply_each(py, 0, events, &mut sink) {
+            Ok(()) => sink.finish(py),
+            Err(error) => Err(stopped(py, error, sink)),
+        }
     }
 
-    /// `apply_many` on an Arrow table, row by row.
+    /// `apply_many` on an Arrow table, record batch by record batch, row by
+    /// row.
     fn apply_table<'py>(
         &mut self,
         py: Python<'py>,
         table: &Bound<'py, PyAny>,
         mut sink: Sink<'py>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let table = match EventTable::new(py, table) {
-            Ok(table) => table,
+        // Every batch's columns are checked before any event is applied.
+        let described = EventBatch::describe(py, table);
+        let batches = described.and_then(|described| {
+            described.try_iter()?.map(|batch| EventBatch::new(py, &batch?)).collect::<PyResult<Vec<_>>>()
+        });
+        let batches = match batches {
+            Ok(batches) => batches,
             Err(error) => return Err(stopped(py, error, sink)),
         };
         if let Sink::Arrow(columns) = &mut sink {
-            *columns = DecisionColumns::for_events(table.rows());
+            *columns = DecisionColumns::for_events(batches.iter().map(EventBatch::rows).sum());
         }
-        let columns = table.read()?;
-        let events = (0..table.rows()).map(|row| {
-            columns.event(row).map_err(|error| match error {
-                RowError::Event(e) => errors::map_under(py, Domain::Event, &e, &item_path(row)),
-                RowError::Cell(path, why) => {
-                    errors::one(py, Domain::Event, &format!("{}.{path}", item_path(row)), why, "invalid_value")
-                }
-            })
-        });
-        self.apply_each(py, events, sink)
+        let mut applied = 0;
+        let mut each_batch = || -> PyResult<()> {
+            for batch in &batches {
+                let columns = batch.read()?;
+                let events = (0..batch.rows()).map(|row| {
+                    columns.event(row).map_err(|error| match error {
+                        RowError::Event(e) => errors::map_under(py, Domain::Event, &e, &item_path(applied + row)),
+                        RowError::Cell(path, cell) => {
+                            let path = format!("{}.{path}", item_path(applied + row));
+                            errors::one(py, Domain::Event, &path, cell.why, cell.code)
+                        }
+                    })
+                });
+                self.apply_each(py, applied, events, &mut sink)?;
+                applied += batch.rows();
+            }
+            Ok(())
+        };
+        match each_batch() {
+            Ok(()) => sink.finish(py),
+            Err(error) => Err(stopped(py, error, sink)),
+        }
     }
 
-    /// Applies `events` in order, the `i`th at `events[i]` in error paths,
-    /// until one is refused (or cannot be read: its error).
+    /// Applies `events` in order, the `i`th at `events[first + i]` in error
+    /// paths, until one is refused or cannot be read (its error, the
+    /// decisions until then in `sink`, those of the refused event's timers
+    /// included).
     fn apply_each<'py>(
         &mut self,
         py: Python<'py>,
+        first: usize,
         events: impl Iterator<Item = PyResult<Event>>,
-        mut sink: Sink<'py>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+        sink: &mut Sink<'py>,
+    ) -> PyResult<()> {
         let mut out = Vec::new();
         for (i, event) in events.enumerate() {
-            let event = match event {
-                Ok(event) => event,
-                Err(error) => return Err(stopped(py, error, sink)),
-            };
+            let event = event?;
+            let i = first + i;
+            if let Sink::Arrow(columns) = sink {
+                if !columns.has_room() {
+                    let message = "the decisions pass what one Arrow table holds (2 GiB of text in a column); \
+                                   apply fewer events at a time: this one and those after it are not applied";
+                    return Err(errors::one(py, Domain::Event, &item_path(i), message, "too_large"));
+                }
+            }
             out.clear();
             // A refused event's timers are handed out with what came before.
             let handed_out = |engine: &mut tierwise::Engine| engine.apply_handing_out(event, &mut out);
             if let Err(error) = self.change(py, Domain::Event, || item_path(i), handed_out) {
-                return Err(match sink.push(py, &out) {
-                    Ok(()) => stopped(py, error, sink),
-                    Err(e) => e,
-                });
+                sink.push(py, &out)?;
+                return Err(error);
             }
             sink.push(py, &out)?;
         }
-        sink.finish(py)
+        Ok(())
     }
 
     fn check(&self, py: Python<'_>) -> PyResult<()> {
@@ -368,8 +410,9 @@ impl Engine {
     }
 
     /// Applies events in order (an iterable of dicts, JSON lines as str or
-    /// bytes with blank lines and `#` comments skipped, or a `pyarrow.Table`
-    /// or `RecordBatch` with a row per event); returns every decision, in
+    /// bytes with blank lines and `#` comments skipped, or a `pyarrow.Table`,
+    /// `RecordBatch` or other Arrow stream, such as a pandas DataFrame, with
+    /// a row per event); returns every decision, in
     /// order: a list of dicts, with `output="json"` one bytes object of JSON
     /// lines (as `tierwise route` prints), or with `output="arrow"` a
     /// `pyarrow.Table` with a row per decision. An events table has a column
@@ -377,8 +420,11 @@ impl Engine {
     /// the rest strings), the created ticket's fields in columns of their own
     /// (`ticket` holds its id; `skills` is a map of strings to integers,
     /// `confidential` booleans); on a `ticket_updated` row those columns are
-    /// the changes. Null is absent. Arrow columns are read and written in
-    /// place, without copies. JSON lines are read on a
+    /// the changes. Null is absent. A table is read a record batch at a
+    /// time, its columns where they are (but for large or
+    /// dictionary-encoded text and sliced arrays, converted first), and the
+    /// decisions' columns are handed to pyarrow as they are: no copies.
+    /// JSON lines are read on a
     /// second thread while this one routes; bytes are read where they are, a
     /// str is first encoded to UTF-8. From JSON lines to `output="json"` the
     /// GIL is released while routing, so other Python threads run meanwhile
@@ -410,17 +456,16 @@ impl Engine {
                 )));
             }
         };
-        if output == Output::Json {
-            // No Python objects are made per decision, and from JSON lines
-            // the GIL is released: other threads must find the collector as
-            // they left it.
+        if output != Output::Dicts {
+            // No Python objects are made per decision (and from JSON lines
+            // to JSON the GIL is released: other threads must find the
+            // collector as they left it).
             return self.apply_all(py, events, output);
         }
-        // Pause the cyclic collector: decision dicts hold no cycles, yet it
-        // would rescan the growing list again and again; and the few objects
-        // an Arrow table's columns make would set off a full collection of
-        // everything the program holds. (Other threads see it paused only if
-        // the events come from a generator that lets them run.)
+        // The decision dicts hold no cycles: pause the cyclic collector, which
+        // would otherwise rescan the growing list again and again. (Other
+        // threads see it paused only if the events come from a generator
+        // that lets them run.)
         let gc = py.import("gc")?;
         let was_enabled = gc.call_method0("isenabled")?.is_truthy()?;
         if was_enabled {

@@ -21,10 +21,24 @@ def test_readme_python_tour_runs(tmp_path, monkeypatch):
     assert os.path.getsize(tmp_path / "week.png") > 1000
 
 
-def test_readme_python_replay_runs(monkeypatch):
+def _python_blocks():
     text = (ROOT / "README.md").read_text()
     section = text[text.index("### From Python"):text.index("### From JavaScript")]
-    code = re.findall(r"```python\n(.*?)```", section, re.S)[1]
+    return re.findall(r"```python\n(.*?)```", section, re.S)
+
+
+def test_readme_python_arrow_runs(monkeypatch):
+    code = next(block for block in _python_blocks() if "output=\"arrow\"" in block)
+    monkeypatch.chdir(ROOT)
+    env: dict = {}
+    exec(compile(code, "README.md", "exec"), env)
+    rows = env["decisions"].to_pylist()
+    assert [r["decision"] for r in rows] == ["wake_at", "offer", "wake_at"]
+    assert (rows[1]["ticket"], rows[1]["agent"]) == ("INC-7", "maria")
+
+
+def test_readme_python_replay_runs(monkeypatch):
+    code = next(block for block in _python_blocks() if "tierwise.replay(" in block)
     monkeypatch.chdir(ROOT)
     env: dict = {}
     exec(compile(code, "README.md", "exec"), env)

@@ -1,10 +1,12 @@
 """Arrow tables in and out of ``Engine.apply_many``.
 
-The extension reads an events table column by column from NumPy views of
-its Arrow buffers (no copy), and hands the decisions back as NumPy arrays
-that become the buffers of a ``pyarrow.Table`` (no copy either). This module
-only describes buffers; what a column means, and every check on it, is in
-the extension (``bindings-python/src/arrow.rs``).
+The extension reads an events table record batch by record batch, each
+column from NumPy views of its Arrow buffers (not copied, unless sliced or
+of a type read through a cast: large or dictionary-encoded strings), and
+hands the decisions back as NumPy arrays that become the buffers of a
+``pyarrow.Table`` (not copied either). This module only describes buffers;
+what a column means, and every check on it, is in the extension
+(``bindings-python/src/arrow.rs``).
 """
 
 from __future__ import annotations
@@ -14,26 +16,17 @@ from typing import Any, Optional
 
 import numpy as np
 
-# The decisions' names, in the order of the codes in the `decision` column.
-DECISIONS = (
-    "offer",
-    "offer_expired",
-    "offer_withdrawn",
-    "requeued",
-    "escalated",
-    "relaxed",
-    "sla_alert",
-    "wake_at",
-)
-
 _EMPTY = np.zeros(0, dtype=np.uint8)
 
 
 def is_table(obj: Any) -> bool:
-    """Whether ``obj`` is a ``pyarrow.Table`` or ``RecordBatch`` (without
-    importing pyarrow: if it is not loaded, ``obj`` is neither)."""
+    """Whether ``obj`` is a ``pyarrow.Table`` or ``RecordBatch``, or exports
+    an Arrow stream (a pandas 2.2+ or polars DataFrame, say). Without
+    importing pyarrow: if it is not loaded, ``obj`` is no pyarrow object."""
     pa = sys.modules.get("pyarrow")
-    return pa is not None and isinstance(obj, (pa.Table, pa.RecordBatch))
+    if pa is not None and isinstance(obj, (pa.Table, pa.RecordBatch)):
+        return True
+    return hasattr(type(obj), "__arrow_c_stream__")
 
 
 def _bytes(buffer: Any) -> Any:
@@ -45,8 +38,20 @@ def _validity(array: Any) -> Optional[Any]:
 
 
 def _describe(array: Any) -> tuple[Any, ...]:
-    """One column (an array starting at its first buffer's start) as the
-    extension reads it: a kind, then views of its buffers."""
+    """One column as the extension reads it: a kind, then views of its
+    buffers (a sliced array is copied first, to start where they do), or
+    ``("unsupported", what)`` for a type no event field has."""
+    import pyarrow as pa
+
+    try:
+        return _described(array)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as e:
+        # A cast that cannot be made (dictionary codes beyond 32 bits, skill
+        # levels beyond 64): the column is refused, naming why.
+        return ("unsupported", f"{array.type} ({e})")
+
+
+def _described(array: Any) -> tuple[Any, ...]:
     import pyarrow as pa
 
     t = array.type
@@ -56,7 +61,7 @@ def _describe(array: Any) -> tuple[Any, ...]:
         return ("nulls",)
     if pa.types.is_timestamp(t):
         if t.tz is None:
-            return ("unsupported", f"{t}, without a time zone (naive instants are refused)")
+            return ("naive", str(t))
         return ("instants", t.unit, _bytes(array.buffers()[1]), _validity(array))
     if pa.types.is_large_string(t) or getattr(pa.types, "is_string_view", lambda _: False)(t):
         array = array.cast(pa.string())
@@ -65,38 +70,53 @@ def _describe(array: Any) -> tuple[Any, ...]:
         buffers = array.buffers()
         return ("texts", _bytes(buffers[1]), _bytes(buffers[2]), _validity(array))
     if pa.types.is_dictionary(t) and (pa.types.is_string(t.value_type) or pa.types.is_large_string(t.value_type)):
-        keys = array.indices.cast(pa.int32())
+        codes = array.indices.cast(pa.int32())
         names = array.dictionary.cast(pa.string()).to_pylist()
-        return ("categories", _bytes(keys.buffers()[1]), names, _validity(array))
+        return ("categories", _bytes(codes.buffers()[1]), names, _validity(array))
     if pa.types.is_boolean(t):
         return ("booleans", _bytes(array.buffers()[1]), _validity(array))
     if pa.types.is_map(t) and pa.types.is_integer(t.item_type):
-        offsets = array.offsets.to_numpy()
-        if len(offsets) and offsets[0]:
-            offsets = offsets - offsets[0]
-        keys = _describe(array.keys)
-        items = array.items.cast(pa.int64())
+        # The offsets as they are, into the whole children (not the
+        # flattened ones, which start at the first offset).
+        entries = array.values
         return (
             "levels",
-            np.ascontiguousarray(offsets, dtype=np.int32).view(np.uint8),
-            keys,
-            _bytes(items.buffers()[1]),
-            _validity(items),
+            _bytes(array.buffers()[1]),
+            _describe(entries.field(0)),
+            _describe(entries.field(1).cast(pa.int64())),
             _validity(array),
         )
+    if pa.types.is_integer(t):
+        return ("integers", _bytes(array.cast(pa.int64()).buffers()[1]), _validity(array))
     return ("unsupported", str(t))
 
 
-def event_columns(table: Any) -> tuple[int, dict[str, tuple[Any, ...]]]:
-    """The rows of an events table and its columns, described."""
+def event_batches(table: Any) -> list[tuple[int, list[tuple[str, tuple[Any, ...]]]]]:
+    """An events table's record batches, each as its rows and its columns
+    (name, description), read batch by batch so that no column is copied
+    whole. A pandas index kept as columns (``__index_level_0__``...) is not
+    an event field, and left out."""
     import pyarrow as pa
 
     if isinstance(table, pa.RecordBatch):
-        table = pa.Table.from_batches([table])
-    columns = {}
-    for name, column in zip(table.column_names, table.columns):
-        columns[name] = _describe(column.combine_chunks())
-    return table.num_rows, columns
+        batches = [table]
+    else:
+        if not isinstance(table, pa.Table):
+            table = pa.table(table)
+        # A table without rows has no batch: one without rows, so that its
+        # columns are checked all the same.
+        batches = table.to_batches() or [pa.RecordBatch.from_pylist([], schema=table.schema)]
+    return [
+        (
+            batch.num_rows,
+            [
+                (name, _describe(column))
+                for name, column in zip(batch.schema.names, batch.columns)
+                if not name.startswith("__index_level_")
+            ],
+        )
+        for batch in batches
+    ]
 
 
 def _array(rows: int, column: tuple[Any, ...]) -> Any:

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 from os import PathLike
-from typing import Any, Iterable, Literal, Mapping, Optional, Sequence, Union, final, overload
+from typing import Any, Iterable, Literal, Mapping, Optional, Protocol, Sequence, Union, final, overload
 
 from typing_extensions import Self
 
@@ -39,9 +39,15 @@ class SimulationError(TierwiseError): ...
 class HistoryError(TierwiseError): ...
 
 _Path = Union[str, PathLike[str]]
-# Event dicts or JSON texts, JSON lines, or a ``pyarrow.Table`` or
-# ``RecordBatch`` (``Any`` to a type checker without pyarrow's stubs).
-_Events = Union[Iterable[Union[Mapping[str, Any], str]], str, bytes, Any]
+class _ArrowStream(Protocol):
+    """Anything that hands over an Arrow stream: a pandas (2.2+) or polars
+    DataFrame, a pyarrow ``Table`` or ``RecordBatch`` (pyarrow without stubs
+    is ``Any`` to a type checker)."""
+
+    def __arrow_c_stream__(self, requested_schema: object = ..., /) -> object: ...
+
+# Event dicts or JSON texts, JSON lines, or an Arrow table.
+_Events = Union[Iterable[Union[Mapping[str, Any], str]], str, bytes, _ArrowStream]
 
 @final
 class Policy:
