@@ -1,7 +1,8 @@
-//! Arrow tables in and out of `Engine.apply_many`: events read column by
-//! column from NumPy views of an Arrow table's buffers (`tierwise/_arrow.py`
-//! describes them), and decisions written to columns that become a
-//! `pyarrow.Table`'s buffers. Neither side copies the columns.
+//! Arrow tables in and out of `Engine.apply_many`: events read record batch
+//! by record batch, column by column, from NumPy views of the buffers
+//! (`tierwise/_arrow.py` describes them, converting first only the types
+//! read through a cast and sliced arrays), and decisions written to columns
+//! that become a `pyarrow.Table`'s buffers without a copy.
 //!
 //! An events table has one column per event field, named as in JSON, with
 //! the created ticket's fields as columns of their own: `at`, `event`,
@@ -984,8 +985,10 @@ impl DecisionColumns {
     }
 
     /// Adds `decisions`' rows; an `EventError` (code `too_large`) if they
-    /// pass what a column holds, which only the decisions of one event
-    /// adding up to 64 MiB of text can do after [`DecisionColumns::has_room`].
+    /// pass what a column holds. Where [`DecisionColumns::has_room`] was
+    /// asked before the event (a table's rows), only one event's decisions
+    /// adding up to 64 MiB of text can do that; JSON lines are not asked
+    /// about, so there the error can come after the 2 GiB are reached.
     pub fn push(&mut self, py: Python<'_>, decisions: &[Decision]) -> PyResult<()> {
         for d in decisions {
             if !self.below(ROOM_FOR_A_DECISION) {

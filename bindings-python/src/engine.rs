@@ -66,7 +66,8 @@ fn decisions_to_py<'py>(py: Python<'py>, decisions: &[Decision], out: &Bound<'py
 enum Sink<'py> {
     Dicts(Bound<'py, PyList>),
     Json(Pieces),
-    Arrow(DecisionColumns),
+    /// Boxed: the columns are many.
+    Arrow(Box<DecisionColumns>),
 }
 
 /// JSON lines in pieces of a few megabytes, copied once into the `bytes`
@@ -132,12 +133,21 @@ impl std::io::Write for Pieces {
 }
 
 impl<'py> Sink<'py> {
-    fn new(py: Python<'py>, output: Output) -> Sink<'py> {
-        match output {
+    /// A sink for `output`: for a table, once pyarrow is found to be
+    /// there, so that no event is applied whose decisions could not be
+    /// returned.
+    fn new(py: Python<'py>, output: Output) -> PyResult<Sink<'py>> {
+        Ok(match output {
             Output::Dicts => Sink::Dicts(PyList::empty(py)),
             Output::Json => Sink::Json(Pieces::default()),
-            Output::Arrow => Sink::Arrow(DecisionColumns::default()),
-        }
+            Output::Arrow => {
+                py.import("pyarrow").map_err(|e| {
+                    let message = format!("output=\"arrow\" needs pyarrow (the package's `arrow` extra): {e}");
+                    pyo3::exceptions::PyImportError::new_err(message)
+                })?;
+                Sink::Arrow(Box::default())
+            }
+        })
     }
 
     fn push(&mut self, py: Python<'py>, decisions: &[Decision]) -> PyResult<()> {
@@ -190,7 +200,7 @@ impl Engine {
         events: &Bound<'py, PyAny>,
         output: Output,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let mut sink = Sink::new(py, output);
+        let mut sink = Sink::new(py, output)?;
         if is_arrow(py, events)? {
             return self.apply_table(py, events, sink);
         }
@@ -259,7 +269,7 @@ impl Engine {
             Err(error) => return Err(stopped(py, error, sink)),
         };
         if let Sink::Arrow(columns) = &mut sink {
-            *columns = DecisionColumns::for_events(batches.iter().map(EventBatch::rows).sum());
+            **columns = DecisionColumns::for_events(batches.iter().map(EventBatch::rows).sum());
         }
         let mut applied = 0;
         let mut each_batch = || -> PyResult<()> {
@@ -300,12 +310,12 @@ impl Engine {
         for (i, event) in events.enumerate() {
             let event = event?;
             let i = first + i;
-            if let Sink::Arrow(columns) = sink {
-                if !columns.has_room() {
-                    let message = "the decisions pass what one Arrow table holds (2 GiB of text in a column); \
-                                   apply fewer events at a time: this one and those after it are not applied";
-                    return Err(errors::one(py, Domain::Event, &item_path(i), message, "too_large"));
-                }
+            if let Sink::Arrow(columns) = sink
+                && !columns.has_room()
+            {
+                let message = "the decisions pass what one Arrow table holds (2 GiB of text in a column); \
+                               apply fewer events at a time: this one and those after it are not applied";
+                return Err(errors::one(py, Domain::Event, &item_path(i), message, "too_large"));
             }
             out.clear();
             // A refused event's timers are handed out with what came before.
@@ -409,35 +419,35 @@ impl Engine {
         Ok(list)
     }
 
-    /// Applies events in order (an iterable of dicts, JSON lines as str or
-    /// bytes with blank lines and `#` comments skipped, or a `pyarrow.Table`,
-    /// `RecordBatch` or other Arrow stream, such as a pandas DataFrame, with
-    /// a row per event); returns every decision, in
-    /// order: a list of dicts, with `output="json"` one bytes object of JSON
-    /// lines (as `tierwise route` prints), or with `output="arrow"` a
-    /// `pyarrow.Table` with a row per decision. An events table has a column
-    /// per event field, named as in JSON (`at` timestamps with a time zone,
-    /// the rest strings), the created ticket's fields in columns of their own
-    /// (`ticket` holds its id; `skills` is a map of strings to integers,
-    /// `confidential` booleans); on a `ticket_updated` row those columns are
-    /// the changes. Null is absent. A table is read a record batch at a
-    /// time, its columns where they are (but for large or
-    /// dictionary-encoded text and sliced arrays, converted first), and the
-    /// decisions' columns are handed to pyarrow as they are: no copies.
-    /// JSON lines are read on a
-    /// second thread while this one routes; bytes are read where they are, a
-    /// str is first encoded to UTF-8. From JSON lines to `output="json"` the
-    /// GIL is released while routing, so other Python threads run meanwhile
-    /// (this engine is busy then: calling it from another thread raises
-    /// `RuntimeError`). On a bad event the error's paths start with
-    /// `events[i]` (for JSON lines, `i` is the line's index from 0, blank and
-    /// comment lines counted); the events before it stay applied, and the error's
-    /// `decisions` holds what they decided (in the form `output` asks for),
-    /// with the decisions of timers that fired by the bad event's instant
-    /// (time passes to it even though it is refused). A line that is not
-    /// UTF-8 (in a str, one with a lone surrogate) is an `EventError` with
-    /// code `syntax`; a table column that is not an event field, or holds
-    /// the wrong type, an `EventError` at `events.<column>`.
+    /// Applies events in order; returns every decision, in order.
+    ///
+    /// The events are an iterable of dicts (or JSON texts), JSON lines as
+    /// str or bytes (blank lines and `#` comments skipped), or an Arrow
+    /// table: a `pyarrow.Table` or `RecordBatch`, or anything with
+    /// `__arrow_c_stream__` such as a pandas DataFrame (README.md lists the
+    /// columns). The decisions come as a list of dicts; with
+    /// `output="json"`, as one bytes object of JSON lines (as `tierwise
+    /// route` prints); with `output="arrow"`, as a `pyarrow.Table` with a
+    /// row per decision.
+    ///
+    /// JSON lines are read on a second thread while this one routes; bytes
+    /// are read where they are, a str is first encoded to UTF-8. From JSON
+    /// lines to `output="json"` the GIL is released while routing, so other
+    /// Python threads run meanwhile (this engine is busy then: calling it
+    /// from another thread raises `RuntimeError`). Every other way holds it.
+    ///
+    /// On a bad event the error's paths start with `events[i]` (for JSON
+    /// lines, `i` is the line's index from 0, blank and comment lines
+    /// counted; for a table, the row's). The events before it stay applied,
+    /// and the error's `decisions` holds what they decided (in the form
+    /// `output` asks for), with the decisions of timers that fired by the
+    /// bad event's instant (time passes to it even though it is refused). A
+    /// line that is not UTF-8 (in a str, one with a lone surrogate) is an
+    /// `EventError` with code `syntax`. A table's column that is not an event
+    /// field, is given twice or holds the wrong type is an `EventError` at
+    /// `events.<column>` (codes `unknown_field`, `duplicate`,
+    /// `invalid_value`, or `naive_datetime` for timestamps without a time
+    /// zone), raised before any event is applied.
     #[pyo3(signature = (events, *, output = "dicts"))]
     fn apply_many<'py>(
         &mut self,

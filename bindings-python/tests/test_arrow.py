@@ -1,5 +1,6 @@
 """Engine.apply_many on Arrow tables, and decisions as Arrow tables."""
 
+import sys
 from datetime import datetime
 
 import numpy as np
@@ -397,6 +398,14 @@ def test_table_rows_are_read_as_the_event_dicts_they_stand_for(global_policy, ro
     assert by_table.snapshot() == by_dicts.snapshot()
     arrow = _outcome(lambda t: rows_of(tierwise.Engine(global_policy, roster).apply_many(t, output="arrow")), table)
     assert arrow == expected
+
+
+def test_arrow_output_without_pyarrow_applies_nothing(global_policy, roster, events, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # `import pyarrow` fails
+    engine = tierwise.Engine(global_policy, roster)
+    with pytest.raises(ImportError, match="needs pyarrow"):
+        engine.apply_many(events, output="arrow")
+    assert engine.now is None
 
 
 def test_apply_many_refuses_an_unknown_output(global_policy, roster):

@@ -93,16 +93,17 @@ def _described(array: Any) -> tuple[Any, ...]:
 
 def event_batches(table: Any) -> list[tuple[int, list[tuple[str, tuple[Any, ...]]]]]:
     """An events table's record batches, each as its rows and its columns
-    (name, description), read batch by batch so that no column is copied
-    whole. A pandas index kept as columns (``__index_level_0__``...) is not
-    an event field, and left out."""
+    (name, description): the batches are read as they are, not combined. An
+    unnamed pandas index, kept as a column (``__index_level_0__``...), is
+    not an event field, and left out."""
     import pyarrow as pa
 
     if isinstance(table, pa.RecordBatch):
         batches = [table]
     else:
         if not isinstance(table, pa.Table):
-            table = pa.table(table)
+            # A DataFrame or any other Arrow stream (pyarrow 15 and later).
+            table = pa.RecordBatchReader.from_stream(table).read_all()
         # A table without rows has no batch: one without rows, so that its
         # columns are checked all the same.
         batches = table.to_batches() or [pa.RecordBatch.from_pylist([], schema=table.schema)]
