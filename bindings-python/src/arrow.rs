@@ -299,6 +299,33 @@ impl<'a> Read<'a> {
         self.cell(i, || i64_at(values, i).map_or(Cell::Bad(MALFORMED), Cell::Value))
     }
 
+    /// Row `i` as JSON has it (an instant as its text, the skill levels as an
+    /// object, where a skill given twice keeps its last level); null for the
+    /// types no field has.
+    fn json(&self, i: usize) -> Cell<Value> {
+        fn map<T>(cell: Cell<T>, value: impl FnOnce(T) -> Value) -> Cell<Value> {
+            match cell {
+                Cell::Value(v) => Cell::Value(value(v)),
+                Cell::Null => Cell::Null,
+                Cell::Bad(why) => Cell::Bad(why),
+            }
+        }
+        match self {
+            Column::Instants { .. } => map(self.instant(i), |at| Value::String(at.to_string())),
+            Column::Texts { .. } | Column::Categories { .. } => {
+                map(self.text(i), |text| Value::String(text.to_owned()))
+            }
+            Column::Booleans { .. } => map(self.boolean(i), Value::Bool),
+            Column::Levels { .. } => map(self.levels(i), |entries| {
+                let skills = entries
+                    .into_iter()
+                    .map(|(skill, level)| (skill.to_owned(), level.map_or(Value::Null, Value::from)));
+                Value::Object(skills.collect())
+            }),
+            Column::Nulls | Column::Integers { .. } | Column::Naive(_) | Column::Unsupported(_) => Cell::Null,
+        }
+    }
+
     /// Row `i`'s entries (key, level; `None` for a null level).
     fn levels(&self, i: usize) -> Cell<Vec<(&str, Option<i64>)>> {
         let Column::Levels { offsets, keys, levels, .. } = self else { return Cell::Null };
@@ -324,7 +351,8 @@ impl<'a> Read<'a> {
     }
 }
 
-/// The fields of events, each a column of its own.
+/// The fields of events, each a column of its own, in the order of
+/// [`FIELDS`] (a field is its index there).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Field {
     At,
@@ -356,26 +384,27 @@ enum Holds {
     Levels,
 }
 
-/// Every column an events table may have: its name, field and contents.
-const FIELDS: [(&str, Field, Holds); 18] = [
-    ("at", Field::At, Holds::Instants),
-    ("event", Field::Event, Holds::Texts),
-    ("ticket", Field::Ticket, Holds::Texts),
-    ("agent", Field::Agent, Holds::Texts),
-    ("tier", Field::Tier, Holds::Texts),
-    ("preferred_agent", Field::PreferredAgent, Holds::Texts),
-    ("state", Field::State, Holds::Texts),
-    ("to_tier", Field::ToTier, Holds::Texts),
-    ("created_at", Field::CreatedAt, Holds::Instants),
-    ("channel", Field::Channel, Holds::Texts),
-    ("impact", Field::Impact, Holds::Texts),
-    ("urgency", Field::Urgency, Holds::Texts),
-    ("priority", Field::Priority, Holds::Texts),
-    ("category", Field::Category, Holds::Texts),
-    ("customer_tier", Field::CustomerTier, Holds::Texts),
-    ("language", Field::Language, Holds::Texts),
-    ("skills", Field::Skills, Holds::Levels),
-    ("confidential", Field::Confidential, Holds::Booleans),
+/// Every column an events table may have, in the order of [`Field`]: its
+/// name and contents.
+const FIELDS: [(&str, Holds); 18] = [
+    ("at", Holds::Instants),
+    ("event", Holds::Texts),
+    ("ticket", Holds::Texts),
+    ("agent", Holds::Texts),
+    ("tier", Holds::Texts),
+    ("preferred_agent", Holds::Texts),
+    ("state", Holds::Texts),
+    ("to_tier", Holds::Texts),
+    ("created_at", Holds::Instants),
+    ("channel", Holds::Texts),
+    ("impact", Holds::Texts),
+    ("urgency", Holds::Texts),
+    ("priority", Holds::Texts),
+    ("category", Holds::Texts),
+    ("customer_tier", Holds::Texts),
+    ("language", Holds::Texts),
+    ("skills", Holds::Levels),
+    ("confidential", Holds::Booleans),
 ];
 
 /// The columns from `created_at` on: a created ticket's fields, or an
@@ -421,7 +450,7 @@ impl<'py> EventBatch<'py> {
                 return Err(errors::one(py, Domain::Event, &path, "a column given twice", "duplicate"));
             }
             let column = Column::held(&description)?;
-            let holds = FIELDS[f].2;
+            let holds = FIELDS[f].1;
             let text = |c: &Column<Held<'py>>| matches!(c, Column::Texts { .. } | Column::Categories { .. });
             let fits = match &column {
                 Column::Nulls => true,
@@ -469,7 +498,7 @@ impl<'py> EventBatch<'py> {
         for (f, column) in &self.columns {
             columns[*f] = Some(column.read(self.rows)?);
             if TICKET_FIELDS.contains(f) && !matches!(column, Column::Nulls) {
-                ticket_fields.push(FIELDS[*f].1);
+                ticket_fields.push(*f);
             }
         }
         Ok(EventColumns { columns, ticket_fields })
@@ -479,15 +508,19 @@ impl<'py> EventBatch<'py> {
 /// The columns of an events table, read.
 pub struct EventColumns<'a> {
     columns: [Option<Read<'a>>; 18],
-    /// The columns of ticket fields the table has (not all null).
-    ticket_fields: Vec<Field>,
+    /// The columns of ticket fields the table has (not all null), by index.
+    ticket_fields: Vec<usize>,
 }
 
 const NULLS: Read<'static> = Column::Nulls;
 
 impl EventColumns<'_> {
     fn column(&self, f: Field) -> &Read<'_> {
-        self.columns[f as usize].as_ref().unwrap_or(&NULLS)
+        self.column_at(f as usize)
+    }
+
+    fn column_at(&self, f: usize) -> &Read<'_> {
+        self.columns[f].as_ref().unwrap_or(&NULLS)
     }
 
     /// A text field: absent, present, or `None` when it cannot be read.
@@ -522,7 +555,7 @@ impl EventColumns<'_> {
         let (ticket, ticket_id) = if name == "ticket_created" {
             (Some(Box::new(self.ticket(row)?)), None)
         } else {
-            if self.ticket_fields.iter().any(|&f| !self.column(f).is_null(row)) {
+            if self.ticket_fields.iter().any(|&f| !self.column_at(f).is_null(row)) {
                 return None;
             }
             (None, self.owned_text(Field::Ticket, row)?)
@@ -594,44 +627,19 @@ impl EventColumns<'_> {
         };
         let mut event = Map::new();
         let mut ticket = Map::new();
-        for (i, &(field_name, f, _)) in FIELDS.iter().enumerate() {
-            let in_ticket = TICKET_FIELDS.contains(&i);
-            let path = || if in_ticket { format!("{within}{field_name}") } else { field_name.to_owned() };
-            let column = self.column(f);
-            let value = match column {
-                Column::Instants { .. } => match column.instant(row) {
-                    Cell::Value(at) => Value::String(at.to_string()),
-                    Cell::Null => continue,
-                    Cell::Bad(why) => return Err(RowError::Cell(path(), why)),
-                },
-                Column::Texts { .. } | Column::Categories { .. } => match column.text(row) {
-                    Cell::Value(text) => Value::String(text.to_owned()),
-                    Cell::Null => continue,
-                    Cell::Bad(why) => return Err(RowError::Cell(path(), why)),
-                },
-                Column::Booleans { .. } => match column.boolean(row) {
-                    Cell::Value(b) => Value::Bool(b),
-                    Cell::Null => continue,
-                    Cell::Bad(why) => return Err(RowError::Cell(path(), why)),
-                },
-                Column::Levels { .. } => match column.levels(row) {
-                    Cell::Value(entries) => {
-                        // A skill given twice keeps its last level, as in a
-                        // JSON object.
-                        let skills = entries
-                            .into_iter()
-                            .map(|(skill, level)| (skill.to_owned(), level.map_or(Value::Null, Value::from)))
-                            .collect();
-                        Value::Object(skills)
-                    }
-                    Cell::Null => continue,
-                    Cell::Bad(why) => return Err(RowError::Cell(path(), why)),
-                },
-                Column::Nulls | Column::Integers { .. } | Column::Naive(_) | Column::Unsupported(_) => continue,
+        for (f, &(field_name, _)) in FIELDS.iter().enumerate() {
+            let in_ticket = TICKET_FIELDS.contains(&f);
+            let value = match self.column_at(f).json(row) {
+                Cell::Value(value) => value,
+                Cell::Null => continue,
+                Cell::Bad(why) => {
+                    let path = if in_ticket { format!("{within}{field_name}") } else { field_name.to_owned() };
+                    return Err(RowError::Cell(path, why));
+                }
             };
             if in_ticket && !within.is_empty() {
                 ticket.insert(field_name.to_owned(), value);
-            } else if f == Field::Ticket && within == "ticket." {
+            } else if f == Field::Ticket as usize && within == "ticket." {
                 ticket.insert("id".to_owned(), value);
             } else {
                 event.insert(field_name.to_owned(), value);

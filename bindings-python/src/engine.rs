@@ -164,6 +164,20 @@ impl<'py> Sink<'py> {
         }
     }
 
+    /// An `EventError` (code `too_large`) at `path()` if the decisions of
+    /// one more event might not fit (only an Arrow table's columns can be
+    /// full).
+    fn check_room(&self, py: Python<'py>, path: impl FnOnce() -> String) -> PyResult<()> {
+        match self {
+            Sink::Arrow(columns) if !columns.has_room() => {
+                let message = "the decisions pass what one Arrow table holds (2 GiB of text in a column); \
+                               apply fewer events at a time: this one and those after it are not applied";
+                Err(errors::one(py, Domain::Event, &path(), message, "too_large"))
+            }
+            _ => Ok(()),
+        }
+    }
+
     fn finish(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         match self {
             Sink::Dicts(list) => Ok(list.into_any()),
@@ -181,15 +195,14 @@ enum Output {
     Arrow,
 }
 
-/// `error`, carrying in `.decisions` every decision `apply_many` made before
-/// it stopped (a list of dicts, JSON lines as bytes, or a `pyarrow.Table`):
-/// the events before the bad one stay applied, so the host must see what
-/// they decided.
-fn stopped<'py>(py: Python<'py>, error: PyErr, sink: Sink<'py>) -> PyErr {
-    match sink.finish(py).and_then(|decisions| error.value(py).setattr("decisions", decisions)) {
-        Ok(()) => error,
-        Err(e) => e,
-    }
+/// What `apply_many` returns once `applied` ends: the decisions, or the
+/// error carrying in `.decisions` every decision made before it stopped (a
+/// list of dicts, JSON lines as bytes, or a `pyarrow.Table`): the events
+/// before the bad one stay applied, so the host must see what they decided.
+fn settled<'py>(py: Python<'py>, applied: PyResult<()>, sink: Sink<'py>) -> PyResult<Bound<'py, PyAny>> {
+    let Err(error) = applied else { return sink.finish(py) };
+    sink.finish(py).and_then(|decisions| error.value(py).setattr("decisions", decisions))?;
+    Err(error)
 }
 
 impl Engine {
@@ -220,18 +233,17 @@ impl Engine {
             Sink::Json(pieces) => py.detach(|| engine.route_json_lines(lines, pieces)),
             _ => engine.apply_json_lines(lines, |decisions| sink.push(py, decisions).map_err(Stopped::Python)),
         })?;
-        let error = match routed {
-            Ok(()) => return sink.finish(py),
-            Err(LinesStopped::Event { line, error }) => errors::map_under(py, Domain::Event, &error, &item_path(line)),
-            Err(LinesStopped::Caller(Stopped::NotUtf8 { line, error })) => {
+        // The core handed out every decision made before a stop, those of
+        // the refused line's timers included.
+        let applied = routed.map_err(|stop| match stop {
+            LinesStopped::Event { line, error } => errors::map_under(py, Domain::Event, &error, &item_path(line)),
+            LinesStopped::Caller(Stopped::NotUtf8 { line, error }) => {
                 errors::one(py, Domain::Event, &item_path(line), &format!("not UTF-8: {error}"), "syntax")
             }
-            Err(LinesStopped::Caller(Stopped::Python(e))) => e,
-            Err(LinesStopped::Output(e)) => errors::one(py, Domain::Event, "", &e.to_string(), "internal"),
-        };
-        // The core handed out every decision made before the stop, those of
-        // the refused line's timers included.
-        Err(stopped(py, error, sink))
+            LinesStopped::Caller(Stopped::Python(e)) => e,
+            LinesStopped::Output(e) => errors::one(py, Domain::Event, "", &e.to_string(), "internal"),
+        });
+        settled(py, applied, sink)
     }
 
     /// `apply_many` on an iterable of events (dicts or JSON texts).
@@ -245,10 +257,8 @@ impl Engine {
             events.try_iter().map_err(|_| errors::type_error("events", "expected an iterable of event dicts"))?;
         let events =
             iter.enumerate().map(|(i, item)| item.and_then(|item| Engine::event_of(py, &item, || item_path(i))));
-        match self.apply_each(py, 0, events, &mut sink) {
-            Ok(()) => sink.finish(py),
-            Err(error) => Err(stopped(py, error, sink)),
-        }
+        let applied = self.apply_each(py, 0, events, &mut sink);
+        settled(py, applied, sink)
     }
 
     /// `apply_many` on an Arrow table, record batch by record batch, row by
@@ -259,20 +269,16 @@ impl Engine {
         table: &Bound<'py, PyAny>,
         mut sink: Sink<'py>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        // Every batch's columns are checked before any event is applied.
-        let described = EventBatch::describe(py, table);
-        let batches = described.and_then(|described| {
-            described.try_iter()?.map(|batch| EventBatch::new(py, &batch?)).collect::<PyResult<Vec<_>>>()
-        });
-        let batches = match batches {
-            Ok(batches) => batches,
-            Err(error) => return Err(stopped(py, error, sink)),
-        };
-        if let Sink::Arrow(columns) = &mut sink {
-            **columns = DecisionColumns::for_events(batches.iter().map(EventBatch::rows).sum());
-        }
-        let mut applied = 0;
         let mut each_batch = || -> PyResult<()> {
+            // Every batch's columns are checked before any event is applied.
+            let batches = EventBatch::describe(py, table)?
+                .try_iter()?
+                .map(|batch| EventBatch::new(py, &batch?))
+                .collect::<PyResult<Vec<_>>>()?;
+            if let Sink::Arrow(columns) = &mut sink {
+                **columns = DecisionColumns::for_events(batches.iter().map(EventBatch::rows).sum());
+            }
+            let mut applied = 0;
             for batch in &batches {
                 let columns = batch.read()?;
                 let events = (0..batch.rows()).map(|row| {
@@ -289,10 +295,8 @@ impl Engine {
             }
             Ok(())
         };
-        match each_batch() {
-            Ok(()) => sink.finish(py),
-            Err(error) => Err(stopped(py, error, sink)),
-        }
+        let applied = each_batch();
+        settled(py, applied, sink)
     }
 
     /// Applies `events` in order, the `i`th at `events[first + i]` in error
@@ -310,13 +314,7 @@ impl Engine {
         for (i, event) in events.enumerate() {
             let event = event?;
             let i = first + i;
-            if let Sink::Arrow(columns) = sink
-                && !columns.has_room()
-            {
-                let message = "the decisions pass what one Arrow table holds (2 GiB of text in a column); \
-                               apply fewer events at a time: this one and those after it are not applied";
-                return Err(errors::one(py, Domain::Event, &item_path(i), message, "too_large"));
-            }
+            sink.check_room(py, || item_path(i))?;
             out.clear();
             // A refused event's timers are handed out with what came before.
             let handed_out = |engine: &mut tierwise::Engine| engine.apply_handing_out(event, &mut out);

@@ -140,12 +140,6 @@ def _array(rows: int, column: tuple[Any, ...]) -> Any:
     if kind == "names":
         _, codes, names = column
         return pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(names, pa.string()))
-    types = {
-        "instants": pa.timestamp("us", tz="UTC"),
-        "floats": pa.float64(),
-        "counts": pa.uint32(),
-        "levels": pa.uint8(),
-    }
     if kind == "texts":
         _, offsets, data, validity = column
         return pa.Array.from_buffers(pa.string(), rows, [_buffer(validity), pa.py_buffer(offsets), pa.py_buffer(data)])
@@ -154,6 +148,7 @@ def _array(rows: int, column: tuple[Any, ...]) -> Any:
         # A byte per row, 0 or 1: Arrow packs them a bit each.
         bits = np.packbits(values.view(np.bool_), bitorder="little")
         return pa.Array.from_buffers(pa.bool_(), rows, [_buffer(validity), pa.py_buffer(bits)])
+    types = {"instants": pa.timestamp("us", tz="UTC"), "floats": pa.float64(), "counts": pa.uint32(), "levels": pa.uint8()}
     return pa.Array.from_buffers(types[kind], rows, [_buffer(validity), pa.py_buffer(values)])
 
 
